@@ -1,0 +1,39 @@
+/* codec.h: bounded protobuf encode and decode for everything that crosses a socket. */
+#ifndef TIENDO_CODEC_H
+#define TIENDO_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "tiendo.pb-c.h"
+
+#define TD_PROTOCOL_VERSION 1
+#define TD_MAX_FRAME        65536u  /* largest frame either side sends or accepts */
+#define TD_MAX_QUERY_FRAME  4194304u /* largest query response (status of many units) */
+#define TD_DECODE_BUDGET    (1u << 20) /* heap bytes one decode may use */
+
+/* Unpack `len` bytes as a message of `desc`, using an allocator that fails once the
+ * message would use more than TD_DECODE_BUDGET bytes of heap. Returns TD_OK and the
+ * message in *out (free with td_message_free), TD_ERR_TOOBIG when len > max_len, or
+ * TD_ERR_DECODE for anything malformed. */
+td_err td_message_decode(const ProtobufCMessageDescriptor *desc, const void *data, size_t len,
+                         size_t max_len, ProtobufCMessage **out);
+/* Frees a message from td_message_decode and NULLs *msg; accepts NULL. */
+void td_message_free(ProtobufCMessage **msg);
+
+/* Check required fields (protobuf_c_message_check) and pack into buf. Fails with
+ * TD_ERR_TOOBIG, sending nothing, when the packed size is over cap. */
+td_err td_message_encode(const ProtobufCMessage *msg, uint8_t *buf, size_t cap, size_t *len_out);
+
+/* Typed shorthands. */
+td_err td_envelope_decode(const void *data, size_t len, Tiendo__Envelope **out);
+td_err td_ack_decode(const void *data, size_t len, Tiendo__Ack **out);
+td_err td_query_request_decode(const void *data, size_t len, Tiendo__QueryRequest **out);
+td_err td_query_response_decode(const void *data, size_t len, Tiendo__QueryResponse **out);
+#define td_envelope_free(pp)       td_message_free((ProtobufCMessage **) (pp))
+#define td_ack_free(pp)            td_message_free((ProtobufCMessage **) (pp))
+#define td_query_request_free(pp)  td_message_free((ProtobufCMessage **) (pp))
+#define td_query_response_free(pp) td_message_free((ProtobufCMessage **) (pp))
+
+#endif

@@ -1,0 +1,75 @@
+/* registry.h: the unit registry, task groups and indicator catalogue loaded from data/. */
+#ifndef TIENDO_REGISTRY_H
+#define TIENDO_REGISTRY_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "period.h"
+
+#define TD_CODE_MAX 16  /* unit code buffer (codes are 2 digits for provinces, 5 for communes) */
+#define TD_NAME_MAX 128 /* name buffer, UTF-8 */
+
+typedef enum {
+    TD_LEVEL_NATION,
+    TD_LEVEL_PROVINCE,
+    TD_LEVEL_COMMUNE,
+    TD_LEVEL_MINISTRY,
+} td_unit_level;
+
+/* One record of data/units.csv. The same code may appear in several records with
+ * disjoint validity (Huế's 46 before and after 2025-01-01). */
+typedef struct {
+    char code[TD_CODE_MAX];
+    char name[TD_NAME_MAX];
+    td_unit_level level;
+    char parent[TD_CODE_MAX];    /* "" for the nation */
+    td_date valid_from;          /* unset = since always */
+    td_date valid_to;            /* unset = still valid */
+    char successor[TD_CODE_MAX]; /* "" when none */
+} td_unit;
+
+/* One indicator of data/indicators.csv; formula is "a / b" or "sum(a)". */
+typedef struct {
+    char id[8];
+    char name_vi[256];
+    char name_en[256];
+    char formula[256];
+    char numerator[64];   /* data element; the only one for sum() */
+    char denominator[64]; /* "" for sum() */
+    char unit[16];        /* %, count, m2/person */
+    double target_2025_min, target_2025_max; /* NaN when not set */
+    double target_2030_min, target_2030_max;
+    char verified[8]; /* yes, partly, no */
+} td_indicator;
+
+typedef struct {
+    int group; /* 1..6 */
+    char title_vi[512];
+    char title_en[256];
+} td_task_group;
+
+typedef struct td_registry td_registry_t;
+
+/* Load units.csv, task-groups.csv and indicators.csv from data_dir. Every malformed
+ * line fails the load with "file:line: reason" in err. */
+td_err td_registry_open(td_registry_t **out, const char *data_dir, char *err, size_t errlen);
+/* Frees and NULLs *reg; accepts NULL and *reg == NULL. */
+void td_registry_close(td_registry_t **reg);
+
+/* The record for code valid on `on` (NULL: the latest record of that code), or NULL. */
+const td_unit *td_registry_find(const td_registry_t *reg, const char *code, const td_date *on);
+/* All unit records, in file order. */
+size_t td_registry_units(const td_registry_t *reg, const td_unit **units);
+/* Provincial units that exist on the period's last day, in code order. Fills at most
+ * max pointers into out and returns how many exist. */
+size_t td_registry_expected(const td_registry_t *reg, const td_period *p, const td_unit **out,
+                            size_t max);
+
+size_t td_registry_task_groups(const td_registry_t *reg, const td_task_group **groups);
+size_t td_registry_indicators(const td_registry_t *reg, const td_indicator **indicators);
+/* The distinct data elements the catalogue's formulas use, in first-use order. */
+size_t td_registry_elements(const td_registry_t *reg, const char *const **elements);
+int td_registry_has_element(const td_registry_t *reg, const char *element);
+
+#endif
