@@ -1,1 +1,370 @@
-/* placeholder: being written */
+/* ingest.c: group commit of agent envelopes with go-back-N dedup (docs/protocol.md). */
+#include "ingest.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "codec.h"
+#include "keys.h"
+#include "log.h"
+#include "report.h"
+
+#define ROUTING_ID_MAX 256
+
+typedef struct {
+    uint8_t routing_id[ROUTING_ID_MAX];
+    size_t routing_id_len;
+    uint8_t agent[STORE_KEY_BYTES];
+    Tiendo__Envelope *envelope;
+    /* The answer, decided while the batch is applied. */
+    Tiendo__AckStatus status;
+    uint64_t high_water;
+    char reason[STORE_REASON_MAX];
+} s_item;
+
+/* Delivery state of one (agent, epoch) touched by the batch. */
+typedef struct {
+    uint8_t agent[STORE_KEY_BYTES];
+    uint64_t epoch;
+    uint64_t high_water;
+    int dirty;
+    const Tiendo__Heartbeat *heartbeat;
+} s_peer;
+
+struct ingest {
+    store_t *store;
+    const td_registry_t *registry;
+    ingest_config config;
+    s_item *items;
+    int nitems;
+    s_peer *peers;
+    int npeers;
+    ingest_stats stats;
+    int64_t last_malformed_log_ms;
+};
+
+td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry,
+                   const ingest_config *config)
+{
+    *out = NULL;
+    ingest_t *ing = calloc(1, sizeof *ing);
+    if (ing == NULL)
+        return TD_ERR_NOMEM;
+    ing->store = store;
+    ing->registry = registry;
+    ing->config = *config;
+    ing->items = calloc((size_t) config->batch_max, sizeof *ing->items);
+    ing->peers = calloc((size_t) config->batch_max, sizeof *ing->peers);
+    if (ing->items == NULL || ing->peers == NULL) {
+        ingest_close(&ing);
+        return TD_ERR_NOMEM;
+    }
+    *out = ing;
+    return TD_OK;
+}
+
+void ingest_close(ingest_t **ingest)
+{
+    if (ingest == NULL || *ingest == NULL)
+        return;
+    free((*ingest)->items);
+    free((*ingest)->peers);
+    free(*ingest);
+    *ingest = NULL;
+}
+
+const ingest_stats *ingest_get_stats(const ingest_t *ingest)
+{
+    return &ingest->stats;
+}
+
+/* Log bad input at most once a second so a hostile peer cannot flood the log. */
+static void s_malformed(ingest_t *ing, const char *what, const char *peer)
+{
+    ing->stats.malformed++;
+    int64_t now = td_mono_ms();
+    if (now - ing->last_malformed_log_ms >= 1000) {
+        ing->last_malformed_log_ms = now;
+        td_warn("dropped a bad message from %s: %s (%" PRIu64 " dropped so far)",
+                peer != NULL ? peer : "unknown peer", what, ing->stats.malformed);
+    }
+}
+
+/* Take one whole message off the socket. Returns 1 with an item filled, 0 when the
+ * message was bad and dropped, -1 when nothing was readable. */
+static int s_receive(ingest_t *ing, void *router, s_item *item)
+{
+    zmq_msg_t part;
+    zmq_msg_init(&part);
+    if (zmq_msg_recv(&part, router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&part);
+        return -1;
+    }
+    /* First part: the routing id ROUTER prepends. */
+    item->routing_id_len = zmq_msg_size(&part);
+    int ok = item->routing_id_len <= ROUTING_ID_MAX && zmq_msg_more(&part);
+    if (ok)
+        memcpy(item->routing_id, zmq_msg_data(&part), item->routing_id_len);
+    int frames = 0;
+    int decoded = 0;
+    char peer[TD_Z85_KEY_LEN + 1] = "";
+    while (zmq_msg_more(&part)) {
+        zmq_msg_close(&part);
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, router, 0) < 0)
+            break;
+        if (++frames > 1)
+            continue; /* drain the rest of an over-long message */
+        const char *user = zmq_msg_gets(&part, "User-Id");
+        if (user != NULL && strlen(user) == TD_Z85_KEY_LEN &&
+            zmq_z85_decode(item->agent, user) != NULL) {
+            memcpy(peer, user, sizeof peer);
+        } else {
+            ok = 0;
+            continue;
+        }
+        if (td_envelope_decode(zmq_msg_data(&part), zmq_msg_size(&part), &item->envelope) == TD_OK)
+            decoded = 1;
+    }
+    zmq_msg_close(&part);
+    if (!ok || frames != 1 || !decoded) {
+        td_envelope_free(&item->envelope);
+        s_malformed(ing,
+                    !ok           ? "no authenticated key"
+                    : frames != 1 ? "not exactly one frame"
+                                  : "not a valid Envelope",
+                    peer[0] != '\0' ? peer : NULL);
+        return 0;
+    }
+    return 1;
+}
+
+static s_peer *s_peer_find(ingest_t *ing, store_txn *txn, const uint8_t *agent, uint64_t epoch,
+                           td_err *rc)
+{
+    for (int i = 0; i < ing->npeers; i++) {
+        s_peer *p = &ing->peers[i];
+        if (p->epoch == epoch && memcmp(p->agent, agent, STORE_KEY_BYTES) == 0)
+            return p;
+    }
+    s_peer *p = &ing->peers[ing->npeers];
+    memcpy(p->agent, agent, STORE_KEY_BYTES);
+    p->epoch = epoch;
+    p->dirty = 0;
+    p->heartbeat = NULL;
+    *rc = store_delivery_get(txn, agent, epoch, &p->high_water);
+    if (*rc != TD_OK)
+        return NULL;
+    ing->npeers++;
+    return p;
+}
+
+static void s_answer(s_item *item, Tiendo__AckStatus status, const char *reason)
+{
+    item->status = status;
+    snprintf(item->reason, sizeof item->reason, "%s", reason != NULL ? reason : "");
+}
+
+/* Decide one envelope inside the batch transaction. Only store errors are returned;
+ * every verdict on the envelope itself goes into the item. */
+static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t now_ms)
+{
+    const Tiendo__Envelope *env = item->envelope;
+    td_err rc = TD_OK;
+    if (!env->has_epoch || env->epoch == 0) {
+        s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, "envelope has no epoch");
+        return TD_OK;
+    }
+    s_peer *peer = s_peer_find(ing, txn, item->agent, env->epoch, &rc);
+    if (peer == NULL)
+        return rc;
+    peer->dirty = 1; /* last seen moves on with any message */
+
+    if (env->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT) {
+        peer->heartbeat = env->heartbeat;
+        s_answer(item, TIENDO__ACK_STATUS__ACK_OK, NULL);
+        item->high_water = peer->high_water;
+        return TD_OK;
+    }
+    uint64_t seq = env->has_seq ? env->seq : 0;
+    if (seq == 0) {
+        s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, "report envelope has no seq");
+    } else if (seq <= peer->high_water) {
+        /* A resend of something already decided: the same answer again. */
+        rc = store_rejection_get(txn, item->agent, env->epoch, seq, item->reason,
+                                 sizeof item->reason);
+        if (rc == TD_OK)
+            item->status = TIENDO__ACK_STATUS__ACK_REJECTED;
+        else if (rc == TD_ERR_NOTFOUND)
+            s_answer(item, TIENDO__ACK_STATUS__ACK_DUPLICATE, NULL);
+        else
+            return rc;
+    } else if (seq > peer->high_water + 1) {
+        char reason[96];
+        snprintf(reason, sizeof reason, "out of order: expected seq %" PRIu64,
+                 peer->high_water + 1);
+        s_answer(item, TIENDO__ACK_STATUS__ACK_RETRY_LATER, reason);
+    } else {
+        /* The next seq: decide it for good and move the high-water mark. */
+        char reason[STORE_REASON_MAX] = "";
+        if (env->version != TD_PROTOCOL_VERSION)
+            snprintf(reason, sizeof reason,
+                     "unsupported protocol version %u (this collector speaks %d)", env->version,
+                     TD_PROTOCOL_VERSION);
+        else if (env->body_case != TIENDO__ENVELOPE__BODY_REPORT || env->report == NULL)
+            snprintf(reason, sizeof reason, "envelope carries no report");
+        else
+            td_report_validate(env->report, ing->registry, reason, sizeof reason);
+        if (reason[0] != '\0') {
+            rc = store_rejection_put(txn, item->agent, env->epoch, seq, reason);
+            s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, reason);
+        } else {
+            store_origin origin;
+            memcpy(origin.agent, item->agent, STORE_KEY_BYTES);
+            origin.epoch = env->epoch;
+            origin.seq = seq;
+            origin.received_at_ms = now_ms;
+            rc = store_report_put(txn, &origin, env->report, NULL);
+            s_answer(item, TIENDO__ACK_STATUS__ACK_OK, NULL);
+        }
+        if (rc != TD_OK)
+            return rc;
+        peer->high_water = seq;
+    }
+    item->high_water = peer->high_water;
+    return TD_OK;
+}
+
+/* Apply the whole batch in one transaction. On MAP_FULL the caller grows the map and
+ * calls again: everything is decided afresh from the committed state. */
+static td_err s_apply_batch(ingest_t *ing, int64_t now_ms)
+{
+    store_txn txn;
+    ing->npeers = 0;
+    td_err rc = store_begin(ing->store, 0, &txn);
+    if (rc != TD_OK)
+        return rc;
+    for (int i = 0; i < ing->nitems && rc == TD_OK; i++)
+        rc = s_apply_one(ing, &txn, &ing->items[i], now_ms);
+    for (int i = 0; i < ing->npeers && rc == TD_OK; i++) {
+        s_peer *p = &ing->peers[i];
+        if (!p->dirty)
+            continue;
+        rc = store_delivery_put(&txn, p->agent, p->epoch, p->high_water);
+        if (rc == TD_OK)
+            rc = store_agent_seen(&txn, p->agent, now_ms, p->epoch, p->high_water, p->heartbeat);
+    }
+    if (rc != TD_OK) {
+        store_abort(&txn);
+        return rc;
+    }
+    return store_commit(&txn);
+}
+
+static void s_send_acks(ingest_t *ing, void *router, int64_t now_ms)
+{
+    uint8_t buf[512];
+    for (int i = 0; i < ing->nitems; i++) {
+        s_item *item = &ing->items[i];
+        Tiendo__Ack ack = TIENDO__ACK__INIT;
+        ack.has_epoch = 1;
+        ack.epoch = item->envelope->epoch;
+        ack.has_seq = 1;
+        ack.seq = item->envelope->has_seq ? item->envelope->seq : 0;
+        ack.has_status = 1;
+        ack.status = item->status;
+        ack.reason = item->reason[0] != '\0' ? item->reason : NULL;
+        ack.has_high_water = 1;
+        ack.high_water = item->high_water;
+        ack.has_server_time_ms = 1;
+        ack.server_time_ms = now_ms;
+        size_t len;
+        if (td_message_encode(&ack.base, buf, sizeof buf, &len) != TD_OK)
+            continue;
+        /* Never block on one slow agent: on EAGAIN/EHOSTUNREACH the ack is dropped
+         * and the agent resends, getting DUPLICATE. */
+        if (zmq_send(router, item->routing_id, item->routing_id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) <
+                0 ||
+            zmq_send(router, buf, len, ZMQ_DONTWAIT) < 0)
+            ing->stats.acks_dropped++;
+    }
+}
+
+static void s_count(ingest_t *ing)
+{
+    for (int i = 0; i < ing->nitems; i++) {
+        const s_item *item = &ing->items[i];
+        if (item->envelope->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT) {
+            ing->stats.heartbeats++;
+            continue;
+        }
+        ing->stats.received++;
+        switch (item->status) {
+        case TIENDO__ACK_STATUS__ACK_OK:
+            ing->stats.committed++;
+            break;
+        case TIENDO__ACK_STATUS__ACK_DUPLICATE:
+            ing->stats.duplicates++;
+            break;
+        case TIENDO__ACK_STATUS__ACK_REJECTED:
+            ing->stats.rejected++;
+            break;
+        default:
+            ing->stats.retry_later++;
+            break;
+        }
+    }
+}
+
+int ingest_drain(ingest_t *ing, void *router)
+{
+    int taken = 0;
+    ing->nitems = 0;
+    int64_t start = td_mono_ms();
+    while (ing->nitems < ing->config.batch_max) {
+        s_item *item = &ing->items[ing->nitems];
+        item->envelope = NULL;
+        int got = s_receive(ing, router, item);
+        if (got < 0)
+            break;
+        taken++;
+        if (got > 0)
+            ing->nitems++;
+        if (td_mono_ms() - start >= ing->config.batch_ms)
+            break;
+    }
+    if (ing->nitems == 0)
+        return taken;
+
+    int64_t now_ms = td_now_ms();
+    td_err rc;
+    for (;;) {
+        rc = s_apply_batch(ing, now_ms);
+        if (rc != TD_ERR_MAPFULL)
+            break;
+        if (store_grow(ing->store) != TD_OK) {
+            rc = TD_ERR_DISKFULL;
+            break;
+        }
+    }
+    if (rc != TD_OK) {
+        td_error("could not store a batch of %d envelopes (%s); answering RETRY_LATER", ing->nitems,
+                 td_strerror(rc));
+        for (int i = 0; i < ing->nitems; i++) {
+            s_answer(&ing->items[i], TIENDO__ACK_STATUS__ACK_RETRY_LATER,
+                     rc == TD_ERR_DISKFULL ? "collector storage is full; retry later"
+                                           : "collector storage error; retry later");
+            ing->items[i].high_water = 0;
+        }
+    }
+    ing->stats.batches++;
+    s_count(ing);
+    s_send_acks(ing, router, now_ms);
+    for (int i = 0; i < ing->nitems; i++)
+        td_envelope_free(&ing->items[i].envelope);
+    return taken;
+}

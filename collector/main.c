@@ -1,1 +1,321 @@
-/* placeholder: being written */
+/* main.c: tiendo-collector: options, sockets, and the single-threaded serve loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "codec.h"
+#include "config.h"
+#include "ingest.h"
+#include "keys.h"
+#include "log.h"
+#include "query.h"
+#include "registry.h"
+#include "store.h"
+#include "zap.h"
+
+typedef struct {
+    char *state_dir;
+    char *bind;
+    char *query_bind;
+    char *secret_key;
+    char *data_dir;
+    char *log_level;
+    char *endpoint_file;
+    long long batch_max;
+    long long batch_ms;
+    long long map_size_mb;
+    long long map_max_mb;
+    long long zmq_heartbeat_ms;
+    long long stats_interval_s;
+} s_config;
+
+#define OPT(name, type, field, def, min, max, help)                                                \
+    {                                                                                              \
+        name, type, offsetof(s_config, field), def, min, max, help                                 \
+    }
+
+static const td_config_option s_options[] = {
+    OPT("state-dir", TD_OPT_STRING, state_dir, "/var/lib/tiendo/collector", 0, 1024,
+        "Folder of the LMDB store (created 0700 if missing)"),
+    OPT("bind", TD_OPT_STRING, bind, "tcp://*:7420", 0, 256,
+        "Endpoint agents connect to (tcp://127.0.0.1:* picks a free port)"),
+    OPT("query-bind", TD_OPT_STRING, query_bind, "tcp://*:7421", 0, 256,
+        "Endpoint the tiendo command connects to"),
+    OPT("secret-key", TD_OPT_STRING, secret_key, "/etc/tiendo/collector.key", 0, 1024,
+        "The collector's CURVE secret key file (mode 0600; make one with keygen)"),
+    OPT("data-dir", TD_OPT_STRING, data_dir, TIENDO_DEFAULT_DATA_DIR, 0, 1024,
+        "Folder of the unit registry and indicator catalogue (units.csv ...)"),
+    OPT("log-level", TD_OPT_STRING, log_level, "info", 0, 16, "debug, info, warn or error"),
+    OPT("endpoint-file", TD_OPT_STRING, endpoint_file, NULL, 0, 1024,
+        "After binding, write the bound endpoints here (agents=..., query=...)"),
+    OPT("batch-max", TD_OPT_INT, batch_max, "1024", 1, 65536,
+        "Most envelopes stored in one transaction (group commit)"),
+    OPT("batch-ms", TD_OPT_INT, batch_ms, "5", 0, 1000,
+        "Most milliseconds spent gathering one batch"),
+    OPT("map-size-mb", TD_OPT_INT, map_size_mb, "64", 1, 1048576,
+        "Initial LMDB map size in MiB (it grows when full)"),
+    OPT("map-max-mb", TD_OPT_INT, map_max_mb, "1048576", 1, 16777216,
+        "Largest LMDB map size in MiB; past it reports get RETRY_LATER"),
+    OPT("zmq-heartbeat-ms", TD_OPT_INT, zmq_heartbeat_ms, "1000", 0, 600000,
+        "ZMTP heartbeat interval towards peers (0: off); timeout is 3x"),
+    OPT("stats-interval-s", TD_OPT_INT, stats_interval_s, "60", 1, 86400,
+        "Seconds between log lines with ingest counters"),
+    {NULL, TD_OPT_STRING, 0, NULL, 0, 0, NULL},
+};
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void s_on_signal(int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out, "Usage: tiendo-collector [run] [OPTIONS]\n"
+                 "       tiendo-collector keygen PREFIX\n"
+                 "\n"
+                 "The central collector of tiendo: receives progress reports on Resolution\n"
+                 "06-NQ/TW from agents over ZeroMQ (CURVE-encrypted), stores them durably in\n"
+                 "LMDB, acknowledges each one, and answers the `tiendo` command's queries.\n"
+                 "\n"
+                 "Commands:\n"
+                 "  run            serve (the default). SIGTERM/SIGINT: finish the batch in\n"
+                 "                 hand, acknowledge it, exit 0.\n"
+                 "  keygen PREFIX  make a CURVE key pair: PREFIX.key (secret, 0600) and\n"
+                 "                 PREFIX.pub (give it to agents and CLI users).\n"
+                 "\n"
+                 "Options (also as `name = value` lines in --config FILE, or TIENDO_NAME\n"
+                 "environment variables; flags win over both):\n"
+                 "  --config FILE            read options from FILE\n"
+                 "  --check-config           check the options, print them, exit\n");
+    td_config_print_help(out, s_options);
+    fprintf(out, "\nExit status: 0 stopped cleanly, 1 could not start, 2 bad usage or options.\n"
+                 "Docs: docs/operations.md, docs/protocol.md.\n");
+}
+
+/* Write "agents=...\nquery=...\n" atomically so a watcher never reads half a file. */
+static int s_write_endpoints(const char *path, void *router, void *query)
+{
+    char agents[256], q[256], tmp[1100];
+    size_t len = sizeof agents;
+    zmq_getsockopt(router, ZMQ_LAST_ENDPOINT, agents, &len);
+    len = sizeof q;
+    zmq_getsockopt(query, ZMQ_LAST_ENDPOINT, q, &len);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "agents=%s\nquery=%s\n", agents, q);
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        return -1;
+    td_info("listening for agents on %s, queries on %s", agents, q);
+    return 0;
+}
+
+static void *s_server_socket(void *ctx, const s_config *cfg, const char *secret, const char *domain,
+                             const char *endpoint)
+{
+    void *sock = zmq_socket(ctx, ZMQ_ROUTER);
+    if (sock == NULL)
+        return NULL;
+    int one = 1, hwm = 100000;
+    int64_t maxmsg = TD_MAX_FRAME;
+    int ivl = (int) cfg->zmq_heartbeat_ms;
+    if (td_socket_basics(sock, ivl, ivl * 3, ivl * 3) != TD_OK ||
+        zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 ||
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
+        zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
+        zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0 ||
+        td_socket_curve_server(sock, secret, domain) != TD_OK) {
+        td_error("cannot set up the %s socket: %s", domain, zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return NULL;
+    }
+    if (zmq_bind(sock, endpoint) != 0) {
+        td_error("cannot listen on %s: %s", endpoint, zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return NULL;
+    }
+    return sock;
+}
+
+static void s_log_stats(const ingest_stats *st)
+{
+    td_info("ingest: %" PRIu64 " reports received, %" PRIu64 " stored, %" PRIu64
+            " duplicates, %" PRIu64 " rejected, %" PRIu64 " retry-later, %" PRIu64
+            " heartbeats, %" PRIu64 " malformed, %" PRIu64 " batches, %" PRIu64 " acks dropped",
+            st->received, st->committed, st->duplicates, st->rejected, st->retry_later,
+            st->heartbeats, st->malformed, st->batches, st->acks_dropped);
+}
+
+static int s_serve(const s_config *cfg)
+{
+    char err[512] = "";
+    char secret[TD_Z85_KEY_LEN + 1], public_key[TD_Z85_KEY_LEN + 1];
+    int status = 1;
+    td_registry_t *registry = NULL;
+    store_t *store = NULL;
+    ingest_t *ingest = NULL;
+    query_t *query = NULL;
+    zap_t *zap = NULL;
+    void *ctx = NULL, *router = NULL, *qsock = NULL;
+
+    if (td_keys_load_secret(cfg->secret_key, secret, public_key, err, sizeof err) != TD_OK) {
+        td_error("%s", err);
+        goto cleanup;
+    }
+    if (td_registry_open(&registry, cfg->data_dir, err, sizeof err) != TD_OK) {
+        td_error("cannot load the registry: %s", err);
+        goto cleanup;
+    }
+    if (store_open(&store, cfg->state_dir, (size_t) cfg->map_size_mb << 20,
+                   (size_t) cfg->map_max_mb << 20, err, sizeof err) != TD_OK) {
+        td_error("cannot open the store: %s", err);
+        goto cleanup;
+    }
+    ingest_config icfg = {(int) cfg->batch_max, (int) cfg->batch_ms};
+    if (ingest_open(&ingest, store, registry, &icfg) != TD_OK ||
+        query_open(&query, store, registry) != TD_OK) {
+        td_error("out of memory");
+        goto cleanup;
+    }
+    ctx = zmq_ctx_new();
+    if (ctx == NULL || zap_open(&zap, ctx) != TD_OK)
+        goto cleanup;
+    router = s_server_socket(ctx, cfg, secret, ZAP_DOMAIN_AGENTS, cfg->bind);
+    qsock = router != NULL ? s_server_socket(ctx, cfg, secret, ZAP_DOMAIN_QUERY, cfg->query_bind)
+                           : NULL;
+    memset(secret, 0, sizeof secret);
+    if (router == NULL || qsock == NULL)
+        goto cleanup;
+    if (cfg->endpoint_file != NULL && s_write_endpoints(cfg->endpoint_file, router, qsock) != 0) {
+        td_error("cannot write %s: %s", cfg->endpoint_file, strerror(errno));
+        goto cleanup;
+    }
+    td_info("collector %s ready; public key %s; store %s", TIENDO_VERSION, public_key,
+            cfg->state_dir);
+
+    int64_t next_stats = td_mono_ms() + cfg->stats_interval_s * 1000;
+    int64_t next_reader_check = td_mono_ms() + 60000;
+    uint64_t logged_batches = 0;
+    while (!s_stop) {
+        zmq_pollitem_t items[] = {
+            {zap_socket(zap), 0, ZMQ_POLLIN, 0},
+            {router, 0, ZMQ_POLLIN, 0},
+            {qsock, 0, ZMQ_POLLIN, 0},
+        };
+        if (zmq_poll(items, 3, 1000) < 0) {
+            if (zmq_errno() == EINTR)
+                continue; /* the loop condition sees the stop flag */
+            td_error("poll failed: %s", zmq_strerror(zmq_errno()));
+            break;
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            zap_handle(zap);
+        if (items[1].revents & ZMQ_POLLIN)
+            ingest_drain(ingest, router);
+        if (items[2].revents & ZMQ_POLLIN)
+            query_handle(query, qsock);
+        int64_t now = td_mono_ms();
+        if (now >= next_stats) {
+            const ingest_stats *st = ingest_get_stats(ingest);
+            if (st->batches != logged_batches)
+                s_log_stats(st);
+            logged_batches = st->batches;
+            next_stats = now + cfg->stats_interval_s * 1000;
+        }
+        if (now >= next_reader_check) {
+            int cleared = store_clear_stale_readers(store);
+            if (cleared > 0)
+                td_warn("cleared %d stale LMDB reader slot(s)", cleared);
+            next_reader_check = now + 60000;
+        }
+    }
+    s_log_stats(ingest_get_stats(ingest));
+    td_info("stopping: every stored report has been acknowledged");
+    status = 0;
+cleanup:
+    if (router != NULL)
+        zmq_close(router);
+    if (qsock != NULL)
+        zmq_close(qsock);
+    zap_close(&zap);
+    if (ctx != NULL)
+        zmq_ctx_term(ctx);
+    query_close(&query);
+    ingest_close(&ingest);
+    store_close(&store);
+    td_registry_close(&registry);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    s_config cfg;
+    td_config_args args;
+    char err[512] = "";
+    memset(&cfg, 0, sizeof cfg);
+    td_log_init("tiendo-collector", TD_LOG_INFO);
+
+    const char *command = "run";
+    int first = 1;
+    if (argc > 1 && argv[1][0] != '-') {
+        command = argv[1];
+        first = 2;
+    }
+    if (td_config_parse(s_options, &cfg, argc - first, argv + first, &args, err, sizeof err) !=
+        TD_OK) {
+        fprintf(stderr, "tiendo-collector: %s\n", err);
+        td_config_free(s_options, &cfg);
+        return 2;
+    }
+    int status = 0;
+    td_log_level level;
+    if (args.help) {
+        s_usage(stdout);
+    } else if (td_log_level_parse(cfg.log_level, &level) != 0) {
+        fprintf(stderr, "tiendo-collector: --log-level: must be debug, info, warn or error\n");
+        status = 2;
+    } else if (strcmp(command, "keygen") == 0) {
+        if (args.npositional != 1) {
+            fprintf(stderr, "tiendo-collector: keygen needs one PREFIX, e.g. "
+                            "`tiendo-collector keygen /etc/tiendo/collector`\n");
+            status = 2;
+        } else if (td_keys_generate(args.positional[0], err, sizeof err) != TD_OK) {
+            fprintf(stderr, "tiendo-collector: %s\n", err);
+            status = 1;
+        } else {
+            printf("wrote %s.key (secret, keep it here) and %s.pub (give it to agents and "
+                   "CLI users)\n",
+                   args.positional[0], args.positional[0]);
+        }
+    } else if (strcmp(command, "run") != 0 || args.npositional != 0) {
+        fprintf(stderr, "tiendo-collector: unknown command '%s' (see --help)\n",
+                args.npositional ? args.positional[0] : command);
+        status = 2;
+    } else if (args.check_config) {
+        td_config_dump(stdout, s_options, &cfg);
+    } else {
+        td_log_set_level(level);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        status = s_serve(&cfg);
+    }
+    td_config_free(s_options, &cfg);
+    return status;
+}

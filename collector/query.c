@@ -1,1 +1,146 @@
-/* placeholder: being written */
+/* query.c: decodes QueryRequest frames, builds the answer, replies without blocking. */
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "codec.h"
+#include "log.h"
+#include "summary.h"
+
+#define ROUTING_ID_MAX   256
+#define QUERIES_PER_CALL 64 /* then go back to the poll loop so ingest is not starved */
+
+struct query {
+    store_t *store;
+    const td_registry_t *registry;
+    uint8_t *buf; /* TD_MAX_QUERY_FRAME bytes for the encoded response */
+};
+
+td_err query_open(query_t **out, store_t *store, const td_registry_t *registry)
+{
+    *out = NULL;
+    query_t *q = calloc(1, sizeof *q);
+    if (q == NULL)
+        return TD_ERR_NOMEM;
+    q->buf = malloc(TD_MAX_QUERY_FRAME);
+    if (q->buf == NULL) {
+        free(q);
+        return TD_ERR_NOMEM;
+    }
+    q->store = store;
+    q->registry = registry;
+    *out = q;
+    return TD_OK;
+}
+
+void query_close(query_t **query)
+{
+    if (query == NULL || *query == NULL)
+        return;
+    free((*query)->buf);
+    free(*query);
+    *query = NULL;
+}
+
+/* Fill resp for req; returns the message to free afterwards (or NULL). */
+static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
+                                  Tiendo__QueryResponse *resp, char *error, size_t errlen)
+{
+    td_err rc = TD_OK;
+    ProtobufCMessage *result = NULL;
+    if (req == NULL) {
+        rc = TD_ERR_DECODE;
+        snprintf(error, errlen, "malformed query");
+    } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_STATUS) {
+        Tiendo__StatusSummary *sum = NULL;
+        rc = summary_status(q->store, q->registry, req->status->dataset, req->status->period, &sum,
+                            error, errlen);
+        if (rc == TD_OK) {
+            resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_STATUS;
+            resp->status = sum;
+            result = &sum->base;
+        }
+    } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_AGENTS) {
+        Tiendo__AgentList *list = NULL;
+        rc = summary_agents(q->store, &list);
+        if (rc == TD_OK) {
+            resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_AGENTS;
+            resp->agents = list;
+            result = &list->base;
+        }
+    } else {
+        rc = TD_ERR_INVALID;
+        snprintf(error, errlen, "unknown query (this collector speaks protocol %d)",
+                 TD_PROTOCOL_VERSION);
+    }
+    if (rc != TD_OK && error[0] == '\0')
+        snprintf(error, errlen, "%s", td_strerror(rc));
+    resp->has_error_code = 1;
+    resp->error_code = (uint32_t) rc;
+    resp->error = rc != TD_OK ? error : NULL;
+    return result;
+}
+
+void query_handle(query_t *q, void *router)
+{
+    for (int n = 0; n < QUERIES_PER_CALL; n++) {
+        uint8_t routing_id[ROUTING_ID_MAX];
+        int id_len = zmq_recv(router, routing_id, sizeof routing_id, ZMQ_DONTWAIT);
+        if (id_len < 0)
+            return;
+        /* REQ framing: empty delimiter, then one request frame. */
+        zmq_msg_t parts[3];
+        int nparts = 0, more = 1, bad = id_len > (int) sizeof routing_id;
+        int64_t more_opt = 0;
+        size_t more_len = sizeof more_opt;
+        zmq_getsockopt(router, ZMQ_RCVMORE, &more_opt, &more_len);
+        more = (int) more_opt;
+        while (more) {
+            zmq_msg_t part;
+            zmq_msg_init(&part);
+            if (zmq_msg_recv(&part, router, 0) < 0) {
+                zmq_msg_close(&part);
+                break;
+            }
+            more = zmq_msg_more(&part);
+            if (nparts < 3)
+                parts[nparts++] = part;
+            else {
+                zmq_msg_close(&part);
+                bad = 1;
+            }
+        }
+        Tiendo__QueryRequest *req = NULL;
+        if (!bad && nparts == 2 && zmq_msg_size(&parts[0]) == 0)
+            td_query_request_decode(zmq_msg_data(&parts[1]), zmq_msg_size(&parts[1]), &req);
+        for (int i = 0; i < nparts; i++)
+            zmq_msg_close(&parts[i]);
+        if (bad || nparts != 2) {
+            td_warn("dropped a malformed query message (%d frames)", nparts + 1);
+            continue;
+        }
+
+        Tiendo__QueryResponse resp = TIENDO__QUERY_RESPONSE__INIT;
+        resp.has_version = 1;
+        resp.version = TD_PROTOCOL_VERSION;
+        char error[512] = "";
+        ProtobufCMessage *result = s_answer(q, req, &resp, error, sizeof error);
+        size_t len = 0;
+        td_err rc = td_message_encode(&resp.base, q->buf, TD_MAX_QUERY_FRAME, &len);
+        if (rc != TD_OK) {
+            Tiendo__QueryResponse fail = TIENDO__QUERY_RESPONSE__INIT;
+            fail.has_error_code = 1;
+            fail.error_code = (uint32_t) rc;
+            fail.error = (char *) "the answer is too big to send";
+            td_message_encode(&fail.base, q->buf, TD_MAX_QUERY_FRAME, &len);
+        }
+        summary_free(&result);
+        td_query_request_free(&req);
+        if (zmq_send(router, routing_id, (size_t) id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(router, q->buf, len, ZMQ_DONTWAIT) < 0)
+            td_warn("could not send a query answer: %s", zmq_strerror(zmq_errno()));
+    }
+}

@@ -9,13 +9,13 @@
 #include "tiendo.pb-c.h"
 
 #define TD_PROTOCOL_VERSION 1
-#define TD_MAX_FRAME        65536u  /* largest frame either side sends or accepts */
-#define TD_MAX_QUERY_FRAME  4194304u /* largest query response (status of many units) */
-#define TD_DECODE_BUDGET    (1u << 20) /* heap bytes one decode may use */
+#define TD_MAX_FRAME        65536u     /* largest frame either side sends or accepts */
+#define TD_MAX_QUERY_FRAME  4194304u   /* largest query response (status of many units) */
+#define TD_DECODE_BUDGET    (1u << 20) /* heap bytes one decode may use (16x max_len if larger) */
 
 /* Unpack `len` bytes as a message of `desc`, using an allocator that fails once the
- * message would use more than TD_DECODE_BUDGET bytes of heap. Returns TD_OK and the
- * message in *out (free with td_message_free), TD_ERR_TOOBIG when len > max_len, or
+ * message would use more than max(TD_DECODE_BUDGET, 16 * max_len) bytes of heap. Returns TD_OK and
+ * the message in *out (free with td_message_free), TD_ERR_TOOBIG when len > max_len, or
  * TD_ERR_DECODE for anything malformed. */
 td_err td_message_decode(const ProtobufCMessageDescriptor *desc, const void *data, size_t len,
                          size_t max_len, ProtobufCMessage **out);

@@ -21,7 +21,7 @@ typedef struct {
     td_opt_type type;
     size_t offset;             /* offsetof(target struct, field) */
     const char *default_value; /* parsed like any input; NULL leaves a string NULL / number 0 */
-    long long min, max;        /* INT: bounds; STRING: max is the longest allowed length (0 = 4096) */
+    long long min, max; /* INT: bounds; STRING: max is the longest allowed length (0 = 4096) */
     const char *help;
 } td_config_option;
 

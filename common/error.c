@@ -2,6 +2,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stddef.h>
 
 static const char *const s_messages[TD_ERR__COUNT] = {
     [TD_OK] = "success",

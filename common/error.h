@@ -7,22 +7,22 @@
  * log or to a caller-supplied message buffer. */
 typedef enum {
     TD_OK = 0,
-    TD_ERR_NOMEM,      /* out of memory, or an allocation cap was hit */
-    TD_ERR_INVALID,    /* bad argument or bad input (report, period, config) */
-    TD_ERR_NOTFOUND,   /* no such key, unit, file or record */
-    TD_ERR_EXISTS,     /* already exists */
-    TD_ERR_TOOBIG,     /* input or output over its size bound */
-    TD_ERR_DECODE,     /* malformed protobuf or JSON */
-    TD_ERR_IO,         /* file system error */
-    TD_ERR_PERMISSION, /* file mode or ownership refused */
-    TD_ERR_ZMQ,        /* ZeroMQ error */
-    TD_ERR_STORE,      /* LMDB error other than the two below */
-    TD_ERR_MAPFULL,    /* LMDB map full: grow and retry */
-    TD_ERR_DISKFULL,   /* the disk is full: retry later */
-    TD_ERR_TIMEOUT,    /* a deadline passed */
-    TD_ERR_INTERRUPTED,/* a signal asked us to stop */
-    TD_ERR_CONFIG,     /* configuration invalid */
-    TD_ERR_PROTOCOL,   /* peer broke the protocol */
+    TD_ERR_NOMEM,       /* out of memory, or an allocation cap was hit */
+    TD_ERR_INVALID,     /* bad argument or bad input (report, period, config) */
+    TD_ERR_NOTFOUND,    /* no such key, unit, file or record */
+    TD_ERR_EXISTS,      /* already exists */
+    TD_ERR_TOOBIG,      /* input or output over its size bound */
+    TD_ERR_DECODE,      /* malformed protobuf or JSON */
+    TD_ERR_IO,          /* file system error */
+    TD_ERR_PERMISSION,  /* file mode or ownership refused */
+    TD_ERR_ZMQ,         /* ZeroMQ error */
+    TD_ERR_STORE,       /* LMDB error other than the two below */
+    TD_ERR_MAPFULL,     /* LMDB map full: grow and retry */
+    TD_ERR_DISKFULL,    /* the disk is full: retry later */
+    TD_ERR_TIMEOUT,     /* a deadline passed */
+    TD_ERR_INTERRUPTED, /* a signal asked us to stop */
+    TD_ERR_CONFIG,      /* configuration invalid */
+    TD_ERR_PROTOCOL,    /* peer broke the protocol */
     TD_ERR__COUNT
 } td_err;
 

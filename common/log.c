@@ -46,9 +46,9 @@ void td_log(td_log_level level, const char *fmt, ...)
     struct tm utc;
     gmtime_r(&now.tv_sec, &utc);
     size_t used = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &utc);
-    int n = snprintf(line + used, sizeof line - used, ".%03dZ %s[%d] %s: ",
-                     (int) (now.tv_usec / 1000), s_program, (int) getpid(),
-                     s_level_names[level]);
+    int n =
+        snprintf(line + used, sizeof line - used, ".%03dZ %s[%d] %s: ", (int) (now.tv_usec / 1000),
+                 s_program, (int) getpid(), s_level_names[level]);
     if (n > 0)
         used += (size_t) n;
     if (used < sizeof line) {

@@ -52,9 +52,9 @@ td_date td_period_deadline(const td_period *p, int day);
 td_period td_period_containing(td_period_kind kind, time_t now);
 
 /* Dates. */
-td_err td_date_parse(const char *text, td_date *out); /* YYYY-MM-DD, checked */
+td_err td_date_parse(const char *text, td_date *out);          /* YYYY-MM-DD, checked */
 char *td_date_format(const td_date *d, char *buf, size_t len); /* buf >= 11 bytes */
-int td_date_compare(const td_date *a, const td_date *b);      /* <0, 0, >0 */
+int td_date_compare(const td_date *a, const td_date *b);       /* <0, 0, >0 */
 int td_date_is_set(const td_date *d);
 td_date td_date_from_time(time_t t); /* UTC */
 /* Midnight UTC of the date, as Unix seconds. */

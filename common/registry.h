@@ -35,9 +35,9 @@ typedef struct {
     char name_vi[256];
     char name_en[256];
     char formula[256];
-    char numerator[64];   /* data element; the only one for sum() */
-    char denominator[64]; /* "" for sum() */
-    char unit[16];        /* %, count, m2/person */
+    char numerator[64];                      /* data element; the only one for sum() */
+    char denominator[64];                    /* "" for sum() */
+    char unit[16];                           /* %, count, m2/person */
     double target_2025_min, target_2025_max; /* NaN when not set */
     double target_2030_min, target_2030_max;
     char verified[8]; /* yes, partly, no */

@@ -9,13 +9,13 @@
 #include "registry.h"
 #include "tiendo.pb-c.h"
 
-#define TD_DEFAULT_DATASET  "nq06"
-#define TD_MAX_REPORT_JSON  262144 /* bytes of JSON accepted by submit */
-#define TD_MAX_JSON_DEPTH   8
-#define TD_MAX_TEXT         2000   /* bytes in a note, comment or title */
-#define TD_MAX_SHORT_TEXT   200    /* bytes in a name, owner, id */
-#define TD_MAX_VALUES       256    /* data values per report */
-#define TD_MAX_TASKS        200    /* action-plan tasks per report */
+#define TD_DEFAULT_DATASET "nq06"
+#define TD_MAX_REPORT_JSON 262144 /* bytes of JSON accepted by submit */
+#define TD_MAX_JSON_DEPTH  8
+#define TD_MAX_TEXT        2000 /* bytes in a note, comment or title */
+#define TD_MAX_SHORT_TEXT  200  /* bytes in a name, owner, id */
+#define TD_MAX_VALUES      256  /* data values per report */
+#define TD_MAX_TASKS       200  /* action-plan tasks per report */
 
 /* Parse a JSON report (docs/report-format.md). Checks shape and types and names the
  * offending field in err ("task_groups[2].progress: must be a number 0..100").

@@ -1,0 +1,44 @@
+/* ingest.h: the collector's write path: drain envelopes, validate, group commit, ack. */
+#ifndef TIENDO_INGEST_H
+#define TIENDO_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "registry.h"
+#include "store.h"
+
+typedef struct {
+    int batch_max; /* most envelopes in one transaction */
+    int batch_ms;  /* most milliseconds spent draining one batch */
+} ingest_config;
+
+/* Counters since start (for logs and, later, metrics). */
+typedef struct {
+    uint64_t received;    /* decoded envelopes with a report */
+    uint64_t committed;   /* reports stored (ACK_OK) */
+    uint64_t duplicates;  /* ACK_DUPLICATE */
+    uint64_t rejected;    /* ACK_REJECTED */
+    uint64_t retry_later; /* ACK_RETRY_LATER */
+    uint64_t heartbeats;
+    uint64_t malformed; /* frames dropped without an ack */
+    uint64_t batches;
+    uint64_t acks_dropped; /* acks that could not be sent (peer gone or at HWM) */
+} ingest_stats;
+
+typedef struct ingest ingest_t;
+
+/* store and registry are borrowed and must outlive the ingest object. */
+td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry,
+                   const ingest_config *config);
+void ingest_close(ingest_t **ingest);
+
+/* Receive what is readable on the ROUTER socket (up to the batch bounds), store it in
+ * one transaction, then send one Ack per envelope without blocking. Returns the
+ * number of messages taken off the socket (0 when none was readable). */
+int ingest_drain(ingest_t *ingest, void *router);
+
+const ingest_stats *ingest_get_stats(const ingest_t *ingest);
+
+#endif

@@ -1,0 +1,22 @@
+/* summary.h: answers to queries, computed from the store (O(units) per period). */
+#ifndef TIENDO_SUMMARY_H
+#define TIENDO_SUMMARY_H
+
+#include "error.h"
+#include "registry.h"
+#include "store.h"
+#include "tiendo.pb-c.h"
+
+/* Build the StatusSummary of (dataset, period) into *out (malloc-built; free with
+ * summary_free). reason gets a user-facing message on TD_ERR_INVALID. */
+td_err summary_status(store_t *store, const td_registry_t *registry, const char *dataset,
+                      const char *period, Tiendo__StatusSummary **out, char *reason,
+                      size_t reasonlen);
+
+/* Every agent the collector has heard from. */
+td_err summary_agents(store_t *store, Tiendo__AgentList **out);
+
+/* Free any message built by this module and NULL the pointer. */
+void summary_free(ProtobufCMessage **msg);
+
+#endif

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# 100 reports from a real agent reach a real collector; each is stored exactly once,
+# even when the agent is killed mid-delivery and resends what was not acknowledged.
+source "$(dirname "$0")/lib.sh"
+
+td_start_collector
+periods=(2026-Q1 2026-Q2 2026-Q3)
+mapfile -t units < <(td_provinces)
+td_assert_eq "${#units[@]}" 34 "provinces in the registry"
+
+n=0
+for p in "${periods[@]}"; do
+  for u in "${units[@]}"; do
+    [ $n -ge 100 ] && break
+    td_report "$u" "$p" "$n" >"$T/r.json"
+    td_agent office submit "$T/r.json" >/dev/null
+    n=$((n + 1))
+  done
+done
+queued=$(td_agent office status --json | jq .queued)
+td_assert_eq "$queued" 100 "queued before run"
+
+# Deliver part of it, kill the agent hard, then let a fresh run finish.
+td_agent office run >"$T/agent1.log" 2>&1 &
+apid=$!
+sleep 0.3
+kill -KILL $apid 2>/dev/null || true
+wait $apid 2>/dev/null || true
+td_agent office run --exit-when-empty >"$T/agent2.log" 2>&1 &
+td_wait_pid $! 60 || td_fail "agent did not empty its outbox in 60 s"
+
+td_assert_eq "$(td_agent office status --json | jq .queued)" 0 "queued after run"
+
+total_units=0
+total_revisions=0
+for p in "${periods[@]}"; do
+  td_cli status --period "$p" --json >"$T/status.json"
+  reported=$(jq .units_reported "$T/status.json")
+  revisions=$(jq .revisions_stored "$T/status.json")
+  # exactly once: one revision per reported unit, every unit revision 1
+  td_assert_eq "$revisions" "$reported" "revisions vs units for $p"
+  td_assert_eq "$(jq '[.reported[] | select(.revision != 1)] | length' "$T/status.json")" 0 \
+    "units with more than one revision in $p"
+  total_units=$((total_units + reported))
+  total_revisions=$((total_revisions + revisions))
+done
+td_assert_eq "$total_units" 100 "units reported over the three quarters"
+td_assert_eq "$total_revisions" 100 "revisions stored over the three quarters"
+td_assert_eq "$(jq .units_expected "$T/status.json")" 34 "expected provinces"
+td_assert_eq "$(jq '.missing | length' "$T/status.json")" 2 "missing in 2026-Q3"
+
+td_kill_collector TERM
+grep -q "stopping" "$T/collector.log" || td_fail "collector did not stop cleanly"
+echo "end to end: 100 reports stored exactly once"

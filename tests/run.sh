@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# run.sh: the Quick start test command. Installs what is missing, builds tiendo twice
+# (normal, and with address+undefined sanitizers) and runs every ctest (unit and
+# integration) in both builds.
+#   TIENDO_SKIP_SANITIZE=1  only the normal build
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/deploy/ensure-deps.sh"
+tiendo_ensure_deps
+jobs=$(nproc)
+
+run_suite() { # build-dir extra-cmake-args...
+  local dir=$1
+  shift
+  echo "== configure and build $dir $*"
+  mkdir -p "$dir"
+  cmake -S "$here" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 ||
+    { cat "$dir/configure.log"; exit 1; }
+  cmake --build "$dir" -j"$jobs" >"$dir/build.log" 2>&1 || { tail -n 60 "$dir/build.log"; exit 1; }
+  echo "== ctest in $dir"
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+}
+
+run_suite "$here/build"
+if [ "${TIENDO_SKIP_SANITIZE:-0}" != 1 ]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_suite "$here/build-asan" -DTIENDO_SANITIZE=address,undefined
+fi
