@@ -1,1 +1,912 @@
-/* placeholder: being written */
+/* render.c: display-width-aware tables and the text and JSON forms of the collector's answers. */
+#include "render.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "period.h"
+
+typedef struct {
+    uint32_t first, last;
+} s_range;
+
+#include "unicode_width.inc"
+
+static const char s_ellipsis[] = "\xE2\x80\xA6";    /* U+2026, one column */
+static const char s_replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+/* ---- UTF-8 and display width ---- */
+
+size_t render_utf8_decode(const char *s, size_t len, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t need;
+    uint32_t value;
+
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    /* The second byte's range excludes overlong forms (E0, F0), surrogates (ED) and
+     * values over U+10FFFF (F4): RFC 3629's table. */
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        need = 1;
+        value = p[0] & 0x1Fu;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        need = 2;
+        value = p[0] & 0x0Fu;
+        if (p[0] == 0xE0)
+            lo = 0xA0;
+        if (p[0] == 0xED)
+            hi = 0x9F;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        need = 3;
+        value = p[0] & 0x07u;
+        if (p[0] == 0xF0)
+            lo = 0x90;
+        if (p[0] == 0xF4)
+            hi = 0x8F;
+    } else {
+        *cp = RENDER_REPLACEMENT;
+        return 1;
+    }
+    for (size_t i = 1; i <= need; i++) {
+        if (i >= len || p[i] < lo || p[i] > hi) {
+            /* The maximal subpart seen so far is one replacement character. */
+            *cp = RENDER_REPLACEMENT;
+            return i;
+        }
+        value = (value << 6) | (p[i] & 0x3Fu);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    *cp = value;
+    return need + 1;
+}
+
+static int s_in_ranges(const s_range *ranges, size_t n, uint32_t cp)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < ranges[mid].first)
+            hi = mid;
+        else if (cp > ranges[mid].last)
+            lo = mid + 1;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* Characters that could move the cursor, change terminal modes or reorder the line if
+ * printed as they are; text from the network shows them as U+FFFD. */
+static int s_is_unsafe(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int render_codepoint_width(uint32_t cp)
+{
+    if (s_is_unsafe(cp))
+        return 1; /* printed as U+FFFD */
+    if (cp < 0x300)
+        return 1; /* fast path: ASCII and Latin-1/Latin Extended, Vietnamese precomposed */
+    if (s_in_ranges(s_zero_width, sizeof s_zero_width / sizeof s_zero_width[0], cp))
+        return 0;
+    if (s_in_ranges(s_wide, sizeof s_wide / sizeof s_wide[0], cp))
+        return 2;
+    return 1;
+}
+
+size_t render_width(const char *s)
+{
+    size_t width = 0, len;
+
+    if (s == NULL)
+        return 0;
+    len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += render_utf8_decode(s + i, len - i, &cp);
+        width += (size_t) render_codepoint_width(cp);
+    }
+    return width;
+}
+
+/* How many bytes of s fit in `limit` columns (combining marks stay with the character they
+ * follow), and how many columns they take. */
+static size_t s_prefix_fitting(const char *s, size_t len, size_t limit, size_t *used_out)
+{
+    size_t used = 0, i = 0;
+
+    while (i < len) {
+        uint32_t cp;
+        size_t n = render_utf8_decode(s + i, len - i, &cp);
+        size_t w = (size_t) render_codepoint_width(cp);
+        if (w > 0 && used + w > limit)
+            break;
+        used += w;
+        i += n;
+    }
+    *used_out = used;
+    return i;
+}
+
+/* Write len bytes of s, replacing malformed sequences and unsafe characters by U+FFFD. */
+static void s_write_safe(FILE *out, const char *s, size_t len)
+{
+    size_t i = 0, clean_from = 0;
+
+    while (i < len) {
+        uint32_t cp;
+        size_t n = render_utf8_decode(s + i, len - i, &cp);
+        int bad = s_is_unsafe(cp) || (cp == RENDER_REPLACEMENT && n < 3);
+        if (bad) {
+            fwrite(s + clean_from, 1, i - clean_from, out);
+            fputs(s_replacement, out);
+            clean_from = i + n;
+        }
+        i += n;
+    }
+    fwrite(s + clean_from, 1, len - clean_from, out);
+}
+
+static void s_spaces(FILE *out, size_t n)
+{
+    while (n-- > 0)
+        fputc(' ', out);
+}
+
+void render_cell(FILE *out, const char *text, size_t width, render_align align)
+{
+    size_t len, shown_bytes, used;
+    int cut;
+
+    if (text == NULL)
+        text = "";
+    len = strlen(text);
+    if (render_width(text) <= width) {
+        shown_bytes = len;
+        used = render_width(text);
+        cut = 0;
+    } else if (width == 0) {
+        return;
+    } else {
+        shown_bytes = s_prefix_fitting(text, len, width - 1, &used);
+        used += 1; /* the ellipsis */
+        cut = 1;
+    }
+    if (align == RENDER_RIGHT)
+        s_spaces(out, width - used);
+    s_write_safe(out, text, shown_bytes);
+    if (cut)
+        fputs(s_ellipsis, out);
+    if (align == RENDER_LEFT)
+        s_spaces(out, width - used);
+}
+
+void render_cell_sgr(FILE *out, const char *text, size_t width, render_align align, const char *sgr)
+{
+    int on = sgr != NULL && sgr[0] != '\0';
+
+    if (on)
+        fprintf(out, "\x1b[%sm", sgr);
+    render_cell(out, text, width, align);
+    if (on)
+        fputs("\x1b[0m", out);
+}
+
+/* ---- Tables ---- */
+
+td_err render_table(FILE *out, const render_column *cols, size_t ncols, const char *const *cells,
+                    size_t nrows, const char *indent, render_cell_color_fn color, void *ctx)
+{
+    size_t *widths;
+
+    if (ncols == 0)
+        return TD_OK;
+    widths = calloc(ncols, sizeof *widths);
+    if (widths == NULL)
+        return TD_ERR_NOMEM;
+    for (size_t c = 0; c < ncols; c++) {
+        widths[c] = render_width(cols[c].title);
+        for (size_t r = 0; r < nrows; r++) {
+            size_t w = render_width(cells[r * ncols + c]);
+            if (w > widths[c])
+                widths[c] = w;
+        }
+        if (cols[c].max_width > 0 && widths[c] > cols[c].max_width)
+            widths[c] = cols[c].max_width;
+    }
+
+    fputs(indent ? indent : "", out);
+    for (size_t c = 0; c < ncols; c++) {
+        if (c > 0)
+            fputs("  ", out);
+        render_cell(out, cols[c].title, widths[c], cols[c].align);
+    }
+    fputc('\n', out);
+    fputs(indent ? indent : "", out);
+    for (size_t c = 0; c < ncols; c++) {
+        if (c > 0)
+            fputs("  ", out);
+        for (size_t i = 0; i < widths[c]; i++)
+            fputc('-', out);
+    }
+    fputc('\n', out);
+    for (size_t r = 0; r < nrows; r++) {
+        fputs(indent ? indent : "", out);
+        for (size_t c = 0; c < ncols; c++) {
+            if (c > 0)
+                fputs("  ", out);
+            render_cell_sgr(out, cells[r * ncols + c], widths[c], cols[c].align,
+                            color ? color(ctx, r, c) : NULL);
+        }
+        fputc('\n', out);
+    }
+    free(widths);
+    return TD_OK;
+}
+
+/* ---- Small formatters ---- */
+
+char *render_rfc3339(int64_t unix_ms, char *buf, size_t len)
+{
+    int64_t secs = unix_ms / 1000, ms = unix_ms % 1000;
+    time_t t;
+    struct tm tm;
+
+    if (ms < 0) { /* floor division for times before 1970 */
+        ms += 1000;
+        secs -= 1;
+    }
+    t = (time_t) secs;
+    if (gmtime_r(&t, &tm) == NULL) {
+        snprintf(buf, len, "invalid time");
+        return buf;
+    }
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) ms);
+    return buf;
+}
+
+char *render_duration(int64_t ms, char *buf, size_t len)
+{
+    if (ms < 0)
+        ms = 0;
+    if (ms < 1000)
+        snprintf(buf, len, "%" PRId64 " ms", ms);
+    else if (ms < 60000)
+        snprintf(buf, len, "%" PRId64 " s", ms / 1000);
+    else if (ms < 3600000)
+        snprintf(buf, len, "%" PRId64 " min", ms / 60000);
+    else if (ms < 86400000)
+        snprintf(buf, len, "%" PRId64 " h", ms / 3600000);
+    else
+        snprintf(buf, len, "%" PRId64 " d", ms / 86400000);
+    return buf;
+}
+
+char *render_age_ago(int64_t now_ms, int64_t then_ms, char *buf, size_t len)
+{
+    int64_t age;
+
+    if (then_ms <= 0) {
+        snprintf(buf, len, "never");
+        return buf;
+    }
+    age = now_ms - then_ms;
+    if (age < 1000) {
+        snprintf(buf, len, "0 s ago"); /* not "850 ms ago": ages are read at a glance */
+        return buf;
+    }
+    render_duration(age, buf, len);
+    strncat(buf, " ago", len - strlen(buf) - 1);
+    return buf;
+}
+
+char *render_offset(int64_t ms, char *buf, size_t len)
+{
+    char sign = ms < 0 ? '-' : '+';
+    uint64_t mag = ms < 0 ? (uint64_t) 0 - (uint64_t) ms : (uint64_t) ms;
+
+    if (mag == 0)
+        snprintf(buf, len, "0 ms");
+    else if (mag < 1000)
+        snprintf(buf, len, "%c%" PRIu64 " ms", sign, mag);
+    else if (mag < 60000)
+        snprintf(buf, len, "%c%.1f s", sign, (double) mag / 1000.0);
+    else if (mag < 3600000)
+        snprintf(buf, len, "%c%" PRIu64 " min", sign, mag / 60000);
+    else
+        snprintf(buf, len, "%c%" PRIu64 " h", sign, mag / 3600000);
+    return buf;
+}
+
+/* ---- Status ---- */
+
+/* Round a percentage to one decimal without libm's round(). */
+static double s_round1(double x)
+{
+    double scaled = x * 10.0;
+    long long whole = (long long) (scaled < 0 ? scaled - 0.5 : scaled + 0.5);
+    return (double) whole / 10.0;
+}
+
+double render_completeness_percent(const Tiendo__StatusSummary *s)
+{
+    if (s->units_expected == 0)
+        return -1.0;
+    return s_round1(100.0 * (double) s->units_reported / (double) s->units_expected);
+}
+
+/* One row of the task-group table: the registry's group, the collector's counts, or both. */
+typedef struct {
+    uint32_t group;
+    const td_task_group *info;            /* NULL when the registry lacks the group */
+    const Tiendo__TaskGroupSummary *sums; /* NULL when the collector sent nothing for it */
+} s_group_row;
+
+static int s_group_row_cmp(const void *a, const void *b)
+{
+    const s_group_row *x = a, *y = b;
+    return (x->group > y->group) - (x->group < y->group);
+}
+
+/* Rows for every group the registry knows (1..6) and any other the collector reported,
+ * sorted by group number. Caller frees *rows_out. */
+static td_err s_group_rows(const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                           s_group_row **rows_out, size_t *n_out)
+{
+    const td_task_group *groups = NULL;
+    size_t ngroups = reg ? td_registry_task_groups(reg, &groups) : 0;
+    s_group_row *rows = calloc(ngroups + s->n_task_groups + 1, sizeof *rows);
+    size_t n = 0;
+
+    if (rows == NULL)
+        return TD_ERR_NOMEM;
+    for (size_t i = 0; i < ngroups; i++) {
+        rows[n].group = (uint32_t) groups[i].group;
+        rows[n].info = &groups[i];
+        n++;
+    }
+    for (size_t i = 0; i < s->n_task_groups; i++) {
+        const Tiendo__TaskGroupSummary *t = s->task_groups[i];
+        size_t j;
+        for (j = 0; j < n; j++)
+            if (rows[j].group == t->group)
+                break;
+        if (j == n) {
+            rows[n].group = t->group;
+            n++;
+        }
+        if (rows[j].sums == NULL)
+            rows[j].sums = t;
+    }
+    qsort(rows, n, sizeof *rows, s_group_row_cmp);
+    *rows_out = rows;
+    *n_out = n;
+    return TD_OK;
+}
+
+typedef struct {
+    uint32_t not_started, in_progress, completed, not_reported;
+    int has_mean;
+    double mean;
+} s_group_counts;
+
+static s_group_counts s_counts(const Tiendo__StatusSummary *s, const s_group_row *row)
+{
+    s_group_counts c = {0, 0, 0, 0, 0, 0.0};
+    uint64_t counted;
+
+    if (row->sums != NULL) {
+        c.not_started = row->sums->not_started;
+        c.in_progress = row->sums->in_progress;
+        c.completed = row->sums->completed;
+    }
+    counted = (uint64_t) c.not_started + c.in_progress + c.completed;
+    /* Every expected unit falls in exactly one column: a unit that gave no status for the
+     * group (it has not reported) is "not reported". */
+    c.not_reported = counted < s->units_expected ? (uint32_t) (s->units_expected - counted) : 0;
+    if (row->sums != NULL && counted > 0 && row->sums->has_mean_progress_percent &&
+        isfinite(row->sums->mean_progress_percent)) {
+        c.has_mean = 1;
+        c.mean = s_round1(row->sums->mean_progress_percent);
+    }
+    return c;
+}
+
+/* The last day of the summary's period, for looking up names valid then. */
+static const td_date *s_period_last_day(const Tiendo__StatusSummary *s, td_date *buf)
+{
+    td_period p;
+    td_date first;
+
+    if (s->period == NULL || td_period_parse(s->period, &p) != TD_OK)
+        return NULL;
+    td_period_span(&p, &first, buf);
+    return buf;
+}
+
+static const char *s_unit_name(const td_registry_t *reg, const char *code, const td_date *on)
+{
+    const td_unit *u;
+
+    if (reg == NULL || code == NULL)
+        return NULL;
+    u = td_registry_find(reg, code, on);
+    if (u == NULL && on != NULL)
+        u = td_registry_find(reg, code, NULL);
+    return u ? u->name : NULL;
+}
+
+static const char *s_sgr(const render_style *style, const char *code)
+{
+    return style && style->color ? code : NULL;
+}
+
+static void s_print_styled(FILE *out, const render_style *style, const char *sgr, const char *text)
+{
+    render_cell_sgr(out, text, render_width(text), RENDER_LEFT, s_sgr(style, sgr));
+}
+
+td_err render_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                          const render_style *style)
+{
+    static const render_column cols[] = {
+        {"#", RENDER_RIGHT, 0},           {"Task group", RENDER_LEFT, 44},
+        {"Not started", RENDER_RIGHT, 0}, {"In progress", RENDER_RIGHT, 0},
+        {"Completed", RENDER_RIGHT, 0},   {"Mean progress", RENDER_RIGHT, 0},
+    };
+    enum { NCOLS = sizeof cols / sizeof cols[0], CELL = 48 };
+    render_column columns[NCOLS];
+    s_group_row *rows = NULL;
+    size_t nrows = 0, line_width = style && style->line_width ? style->line_width : 80;
+    char(*text)[CELL] = NULL;
+    const char **cells = NULL;
+    char line[256], pct[32];
+    td_date last_day_buf;
+    const td_date *last_day = s_period_last_day(s, &last_day_buf);
+    const char *dataset = s->dataset && s->dataset[0] ? s->dataset : "?";
+    const char *period = s->period && s->period[0] ? s->period : "?";
+    double completeness = render_completeness_percent(s);
+    td_err rc;
+
+    memcpy(columns, cols, sizeof cols);
+    if (style && style->title_width > 0) {
+        columns[1].max_width = style->title_width;
+    } else {
+        /* Give the titles what the line leaves them, between 16 and 44 columns. The
+         * "not reported" count is in the headline, so the table leaves it out. */
+        size_t fixed = 0;
+        for (size_t c = 0; c < NCOLS; c++)
+            fixed += (c == 1 ? 0 : render_width(cols[c].title)) + (c > 0 ? 2 : 0);
+        columns[1].max_width = line_width > fixed + 44   ? 44
+                               : line_width > fixed + 16 ? line_width - fixed
+                                                         : 16;
+    }
+
+    if (strcmp(dataset, "nq06") == 0)
+        snprintf(line, sizeof line,
+                 "National summary - Resolution 06-NQ/TW (dataset nq06), period %s", period);
+    else
+        snprintf(line, sizeof line, "National summary - dataset %s, period %s", dataset, period);
+    s_print_styled(out, style, "1", line);
+    fputc('\n', out);
+
+    if (completeness < 0)
+        snprintf(pct, sizeof pct, "-");
+    else
+        snprintf(pct, sizeof pct, "%.1f%%", completeness);
+    fprintf(out, "Provinces reported: ");
+    snprintf(line, sizeof line, "%" PRIu32 " of %" PRIu32 " (%s)", s->units_reported,
+             s->units_expected, pct);
+    s_print_styled(out, style,
+                   s->units_expected > 0 && s->units_reported >= s->units_expected ? "32" : "33",
+                   line);
+    fprintf(out, "    revisions stored: %" PRIu64 "\n\n", s->revisions_stored);
+
+    rc = s_group_rows(s, reg, &rows, &nrows);
+    if (rc != TD_OK)
+        goto cleanup;
+    text = calloc(nrows * NCOLS + 1, sizeof *text);
+    cells = calloc(nrows * NCOLS + 1, sizeof *cells);
+    if (text == NULL || cells == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        s_group_counts c = s_counts(s, &rows[r]);
+        char(*row)[CELL] = text + r * NCOLS;
+        snprintf(row[0], CELL, "%" PRIu32, rows[r].group);
+        snprintf(row[2], CELL, "%" PRIu32, c.not_started);
+        snprintf(row[3], CELL, "%" PRIu32, c.in_progress);
+        snprintf(row[4], CELL, "%" PRIu32, c.completed);
+        if (c.has_mean)
+            snprintf(row[5], CELL, "%.1f%%", c.mean);
+        else
+            snprintf(row[5], CELL, "-");
+        for (size_t k = 0; k < NCOLS; k++)
+            cells[r * NCOLS + k] = row[k];
+        /* Titles can be longer than a cell buffer: point at the registry's text. */
+        cells[r * NCOLS + 1] = rows[r].info ? rows[r].info->title_en : "(unknown task group)";
+    }
+    rc = render_table(out, columns, NCOLS, cells, nrows, NULL, NULL, NULL);
+    if (rc != TD_OK)
+        goto cleanup;
+    fputc('\n', out);
+
+    if (s->n_missing == 0 && s->units_expected == 0) {
+        fprintf(out, "No province is expected to report for this period.\n");
+    } else if (s->n_missing == 0) {
+        s_print_styled(out, style, "32", "All expected provinces have reported.");
+        fputc('\n', out);
+    } else {
+        size_t col;
+        snprintf(line, sizeof line, "Not reported yet (%zu):", s->n_missing);
+        s_print_styled(out, style, "33", line);
+        col = render_width(line);
+        for (size_t i = 0; i < s->n_missing; i++) {
+            const char *code = s->missing[i] ? s->missing[i] : "";
+            const char *name = s_unit_name(reg, code, last_day);
+            char item[TD_CODE_MAX + TD_NAME_MAX + 8];
+            size_t w;
+            if (name)
+                snprintf(item, sizeof item, "%.*s %s", TD_CODE_MAX, code, name);
+            else
+                snprintf(item, sizeof item, "%.*s", TD_CODE_MAX, code);
+            w = render_width(item) + (i + 1 < s->n_missing ? 1 : 0);
+            if (col + 1 + w > line_width && col > 2) {
+                fputs("\n  ", out);
+                col = 2;
+            } else {
+                fputc(' ', out);
+                col += 1;
+            }
+            render_cell(out, item, render_width(item), RENDER_LEFT);
+            if (i + 1 < s->n_missing)
+                fputc(',', out);
+            col += w;
+        }
+        fputc('\n', out);
+    }
+
+cleanup:
+    free(cells);
+    free(text);
+    free(rows);
+    return rc;
+}
+
+/* ---- JSON ---- */
+
+static json_t *s_json_string_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* json_string refuses invalid UTF-8 (returns NULL); peer text is shown with U+FFFD instead. */
+static json_t *s_json_text(const char *s)
+{
+    json_t *v;
+    char *buf;
+    size_t len, cap;
+    FILE *mem;
+
+    if (s == NULL)
+        return json_null();
+    v = json_string(s);
+    if (v != NULL)
+        return v;
+    buf = NULL;
+    cap = 0;
+    mem = open_memstream(&buf, &cap);
+    if (mem == NULL)
+        return NULL;
+    len = strlen(s);
+    /* Invalid bytes become U+FFFD; control characters are valid JSON (escaped). */
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = render_utf8_decode(s + i, len - i, &cp);
+        if (cp == RENDER_REPLACEMENT && n < 3)
+            fputs(s_replacement, mem);
+        else
+            fwrite(s + i, 1, n, mem);
+        i += n;
+    }
+    fclose(mem);
+    v = json_string(buf);
+    free(buf);
+    return v;
+}
+
+static json_t *s_json_u64(uint64_t v)
+{
+    return json_integer(v > (uint64_t) INT64_MAX ? INT64_MAX : (json_int_t) v);
+}
+
+/* Set key to value, taking ownership; records a failure if value is NULL. */
+static void s_set(json_t *obj, const char *key, json_t *value, int *failed)
+{
+    if (value == NULL || json_object_set_new(obj, key, value) != 0)
+        *failed = 1;
+}
+
+static td_err s_dump(FILE *out, json_t *root)
+{
+    if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) != 0)
+        return TD_ERR_IO;
+    fputc('\n', out);
+    return TD_OK;
+}
+
+td_err render_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg)
+{
+    json_t *root = json_object(), *groups = json_array(), *reported = json_array(),
+           *missing = json_array();
+    s_group_row *rows = NULL;
+    size_t nrows = 0;
+    int failed = 0;
+    double completeness = render_completeness_percent(s);
+    td_date last_day_buf;
+    const td_date *last_day = s_period_last_day(s, &last_day_buf);
+    td_err rc;
+
+    if (root == NULL || groups == NULL || reported == NULL || missing == NULL) {
+        json_decref(groups);
+        json_decref(reported);
+        json_decref(missing);
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    s_set(root, "dataset", s_json_text(s->dataset), &failed);
+    s_set(root, "period", s_json_text(s->period), &failed);
+    s_set(root, "units_expected", json_integer(s->units_expected), &failed);
+    s_set(root, "units_reported", json_integer(s->units_reported), &failed);
+    s_set(root, "completeness_percent", completeness < 0 ? json_null() : json_real(completeness),
+          &failed);
+    s_set(root, "revisions_stored", s_json_u64(s->revisions_stored), &failed);
+    s_set(root, "task_groups", groups, &failed);
+    s_set(root, "reported", reported, &failed);
+    s_set(root, "missing", missing, &failed);
+    if (failed) { /* the arrays may be gone: do not fill them */
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+
+    rc = s_group_rows(s, reg, &rows, &nrows);
+    if (rc != TD_OK)
+        goto cleanup;
+    for (size_t r = 0; r < nrows; r++) {
+        s_group_counts c = s_counts(s, &rows[r]);
+        json_t *g = json_object();
+        if (g == NULL || json_array_append_new(groups, g) != 0) {
+            failed = 1;
+            break;
+        }
+        s_set(g, "group", json_integer(rows[r].group), &failed);
+        s_set(g, "title_en", s_json_string_or_null(rows[r].info ? rows[r].info->title_en : NULL),
+              &failed);
+        s_set(g, "title_vi", s_json_string_or_null(rows[r].info ? rows[r].info->title_vi : NULL),
+              &failed);
+        s_set(g, "not_started", json_integer(c.not_started), &failed);
+        s_set(g, "in_progress", json_integer(c.in_progress), &failed);
+        s_set(g, "completed", json_integer(c.completed), &failed);
+        s_set(g, "not_reported", json_integer(c.not_reported), &failed);
+        s_set(g, "mean_progress_percent", c.has_mean ? json_real(c.mean) : json_null(), &failed);
+    }
+    for (size_t i = 0; i < s->n_reported; i++) {
+        const Tiendo__UnitReport *u = s->reported[i];
+        const char *name = u->name && u->name[0] ? u->name : s_unit_name(reg, u->unit, last_day);
+        char when[32];
+        json_t *o = json_object();
+        if (o == NULL || json_array_append_new(reported, o) != 0) {
+            failed = 1;
+            break;
+        }
+        s_set(o, "unit", s_json_text(u->unit), &failed);
+        s_set(o, "name", s_json_text(name), &failed);
+        s_set(o, "revision", json_integer(u->revision), &failed);
+        s_set(o, "received_at",
+              u->has_received_at_ms && u->received_at_ms > 0
+                  ? json_string(render_rfc3339(u->received_at_ms, when, sizeof when))
+                  : json_null(),
+              &failed);
+    }
+    for (size_t i = 0; i < s->n_missing; i++) {
+        json_t *o = json_object();
+        if (o == NULL || json_array_append_new(missing, o) != 0) {
+            failed = 1;
+            break;
+        }
+        s_set(o, "unit", s_json_text(s->missing[i]), &failed);
+        s_set(o, "name", s_json_string_or_null(s_unit_name(reg, s->missing[i], last_day)), &failed);
+    }
+    if (failed) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    rc = s_dump(out, root);
+
+cleanup:
+    free(rows);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- Agents ---- */
+
+enum { AGENT_COLS = 9, AGENT_CELL = 48 };
+
+typedef struct {
+    const Tiendo__AgentList *list;
+    int64_t now_ms;
+} s_agent_ctx;
+
+static int s_has_skew(const Tiendo__AgentInfo *a)
+{
+    const Tiendo__Heartbeat *hb = a->last_heartbeat;
+    return hb != NULL && hb->has_clock_ms && a->has_last_heartbeat_ms && a->last_heartbeat_ms > 0;
+}
+
+static int64_t s_skew_ms(const Tiendo__AgentInfo *a)
+{
+    /* Positive: the agent's clock is ahead of the collector's. The heartbeat's own clock is
+     * compared with when the collector stored it, so network delay adds a little. */
+    return a->last_heartbeat->clock_ms - a->last_heartbeat_ms;
+}
+
+static const char *s_agent_color(void *ctx, size_t row, size_t col)
+{
+    const s_agent_ctx *c = ctx;
+    const Tiendo__AgentInfo *a = c->list->agents[row];
+    const Tiendo__Heartbeat *hb = a->last_heartbeat;
+
+    if (col == 1 && (a->last_seen_ms <= 0 || c->now_ms - a->last_seen_ms > 10 * 60 * 1000))
+        return "33"; /* silent for more than ten minutes */
+    if (col == 5 && hb != NULL && hb->outbox_depth > 0)
+        return "33";
+    if (col == 7 && hb != NULL && hb->dead_letters > 0)
+        return "31";
+    if (col == 8 && s_has_skew(a) && llabs(s_skew_ms(a)) >= 60 * 1000)
+        return "33";
+    return NULL;
+}
+
+td_err render_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_ms,
+                          const render_style *style)
+{
+    static const render_column cols[AGENT_COLS] = {
+        {"Agent", RENDER_LEFT, 0},          {"Last seen", RENDER_RIGHT, 0},
+        {"Epoch", RENDER_LEFT, 0},          {"High water", RENDER_RIGHT, 0},
+        {"Version", RENDER_LEFT, 16},       {"Outbox", RENDER_RIGHT, 0},
+        {"Oldest unsent", RENDER_RIGHT, 0}, {"Dead letters", RENDER_RIGHT, 0},
+        {"Clock skew", RENDER_RIGHT, 0},
+    };
+    size_t n = list->n_agents;
+    char(*text)[AGENT_CELL] = NULL;
+    const char **cells = NULL;
+    s_agent_ctx ctx = {list, now_ms};
+    td_err rc = TD_OK;
+
+    if (n == 0) {
+        fprintf(out, "No agent has connected to the collector yet.\n");
+        return TD_OK;
+    }
+    text = calloc(n * AGENT_COLS, sizeof *text);
+    cells = calloc(n * AGENT_COLS, sizeof *cells);
+    if (text == NULL || cells == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t r = 0; r < n; r++) {
+        const Tiendo__AgentInfo *a = list->agents[r];
+        const Tiendo__Heartbeat *hb = a->last_heartbeat;
+        char(*row)[AGENT_CELL] = text + r * AGENT_COLS;
+        const char *key = a->public_key ? a->public_key : "";
+
+        if (strlen(key) > 12)
+            snprintf(row[0], AGENT_CELL, "%.12s...", key);
+        else
+            snprintf(row[0], AGENT_CELL, "%s", key);
+        render_age_ago(now_ms, a->last_seen_ms, row[1], AGENT_CELL);
+        snprintf(row[2], AGENT_CELL, "%016" PRIx64, a->epoch);
+        snprintf(row[3], AGENT_CELL, "%" PRIu64, a->high_water);
+        if (hb == NULL) {
+            for (size_t k = 4; k < AGENT_COLS; k++)
+                snprintf(row[k], AGENT_CELL, "-");
+        } else {
+            snprintf(row[4], AGENT_CELL, "%s",
+                     hb->agent_version && hb->agent_version[0] ? hb->agent_version : "-");
+            snprintf(row[5], AGENT_CELL, "%" PRIu64, hb->outbox_depth);
+            if (hb->outbox_depth > 0 && hb->has_oldest_unsent_age_ms)
+                render_duration(hb->oldest_unsent_age_ms, row[6], AGENT_CELL);
+            else
+                snprintf(row[6], AGENT_CELL, "-");
+            snprintf(row[7], AGENT_CELL, "%" PRIu64, hb->dead_letters);
+            if (s_has_skew(a))
+                render_offset(s_skew_ms(a), row[8], AGENT_CELL);
+            else
+                snprintf(row[8], AGENT_CELL, "-");
+        }
+        for (size_t k = 0; k < AGENT_COLS; k++)
+            cells[r * AGENT_COLS + k] = row[k];
+    }
+    fprintf(out, "Agents known to the collector: %zu\n\n", n);
+    rc = render_table(out, cols, AGENT_COLS, cells, n, NULL,
+                      style && style->color ? s_agent_color : NULL, &ctx);
+
+cleanup:
+    free(cells);
+    free(text);
+    return rc;
+}
+
+td_err render_agents_json(FILE *out, const Tiendo__AgentList *list)
+{
+    json_t *root = json_object(), *agents = json_array();
+    int failed = 0;
+    td_err rc;
+
+    if (root == NULL || agents == NULL) {
+        json_decref(agents);
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    s_set(root, "agents", agents, &failed);
+    if (failed) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < list->n_agents && !failed; i++) {
+        const Tiendo__AgentInfo *a = list->agents[i];
+        const Tiendo__Heartbeat *hb = a->last_heartbeat;
+        char epoch[17], when[32];
+        json_t *o = json_object();
+
+        if (o == NULL || json_array_append_new(agents, o) != 0) {
+            failed = 1;
+            break;
+        }
+        snprintf(epoch, sizeof epoch, "%016" PRIx64, a->epoch);
+        s_set(o, "public_key", s_json_text(a->public_key), &failed);
+        s_set(o, "last_seen",
+              a->last_seen_ms > 0 ? json_string(render_rfc3339(a->last_seen_ms, when, sizeof when))
+                                  : json_null(),
+              &failed);
+        s_set(o, "epoch", json_string(epoch), &failed);
+        s_set(o, "high_water", s_json_u64(a->high_water), &failed);
+        s_set(o, "agent_version", hb ? s_json_text(hb->agent_version) : json_null(), &failed);
+        s_set(o, "outbox_depth", hb ? s_json_u64(hb->outbox_depth) : json_null(), &failed);
+        s_set(o, "oldest_unsent_age_ms",
+              hb && hb->has_oldest_unsent_age_ms ? json_integer(hb->oldest_unsent_age_ms)
+                                                 : json_null(),
+              &failed);
+        s_set(o, "dead_letters", hb ? s_json_u64(hb->dead_letters) : json_null(), &failed);
+        s_set(o, "clock_skew_ms", s_has_skew(a) ? json_integer(s_skew_ms(a)) : json_null(),
+              &failed);
+        s_set(o, "last_heartbeat",
+              hb && a->last_heartbeat_ms > 0
+                  ? json_string(render_rfc3339(a->last_heartbeat_ms, when, sizeof when))
+                  : json_null(),
+              &failed);
+    }
+    if (failed) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    rc = s_dump(out, root);
+
+cleanup:
+    json_decref(root);
+    return rc;
+}

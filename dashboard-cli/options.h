@@ -1,0 +1,74 @@
+/* options.h: the tiendo command's option table, commands, and checks of what the user typed. */
+#ifndef TIENDO_CLI_OPTIONS_H
+#define TIENDO_CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "error.h"
+#include "period.h"
+
+#define OPTIONS_DEFAULT_QUERY "tcp://127.0.0.1:7421"
+#define OPTIONS_DATASET_MAX   32
+#define OPTIONS_ENDPOINT_MAX  256
+#define OPTIONS_USER_CONFIG   "tiendo/tiendo.conf" /* under $XDG_CONFIG_HOME or ~/.config */
+
+/* Everything the table fills (strings malloc'd; free with td_config_free(options_table, o)). */
+typedef struct {
+    char *query;                /* the collector's query endpoint */
+    char *collector_public_key; /* file holding the collector's public key */
+    char *secret_key;           /* this CLI's secret key file (.key, mode 0600) */
+    char *data_dir;             /* unit registry and task groups (local reference data) */
+    long long timeout_ms;       /* how long to wait for the collector's answer */
+    int json;                   /* print JSON instead of tables */
+    char *period;               /* status: the period; NULL = the current quarter */
+    char *dataset;              /* status: the dataset, default nq06 */
+    char *color;                /* auto, always or never */
+    char *log_level;            /* debug, info, warn, error */
+} options_t;
+
+/* The table for td_config_parse (ends with a NULL name). */
+extern const td_config_option options_table[];
+
+typedef enum {
+    OPTIONS_CMD_NONE = 0,
+    OPTIONS_CMD_STATUS,
+    OPTIONS_CMD_AGENTS,
+} options_command;
+
+/* The command named word ("status", "agents"), or OPTIONS_CMD_NONE. */
+options_command options_command_parse(const char *word);
+
+/* The first word of argv[0..argc) that names a command (used with --help, where the
+ * parser stops early), or OPTIONS_CMD_NONE. */
+options_command options_command_find(int argc, char *const *argv);
+
+/* The period to ask about: text when given (checked with td_period_parse; an error names
+ * the accepted forms), else the quarter containing `now` (UTC). Writes the canonical text
+ * into out (TD_PERIOD_TEXT_MAX bytes). Returns TD_OK or TD_ERR_INVALID with err filled. */
+td_err options_resolve_period(const char *text, time_t now, char *out, size_t outlen, char *err,
+                              size_t errlen);
+
+/* Check the values the table cannot: dataset (1..32 of a-z 0-9 _ -), color (auto, always,
+ * never), log level, query endpoint (tcp://, ipc:// or inproc://). TD_ERR_CONFIG with err. */
+td_err options_validate(const options_t *o, char *err, size_t errlen);
+
+/* Whether to colour the output: "always" yes, "never" no, "auto" only when stdout is a
+ * terminal, NO_COLOR is unset or empty, and TERM is not "dumb". */
+int options_use_color(const char *mode, int stdout_is_terminal, const char *no_color,
+                      const char *term);
+
+/* The per-user configuration file, when it exists and neither --config nor TIENDO_CONFIG
+ * names another: $XDG_CONFIG_HOME/tiendo/tiendo.conf or ~/.config/tiendo/tiendo.conf.
+ * TIENDO_CONFIG, when set, is returned as it is. Writes into buf; returns 1 if a file
+ * should be read, 0 if none. */
+int options_default_config(int argc, char *const *argv, char *buf, size_t len);
+
+/* Plain-words help: the overview (cmd NONE) or one command's. */
+void options_print_help(FILE *out, options_command cmd);
+
+/* "5 s", "1.5 s", "250 ms": a timeout for messages. */
+char *options_format_timeout(long long ms, char *buf, size_t len);
+
+#endif

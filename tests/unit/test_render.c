@@ -1,0 +1,1015 @@
+/* test_render.c: unit tests of the tiendo command: display width, tables, JSON, periods, client. */
+#include <check.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "client.h"
+#include "clock.h"
+#include "codec.h"
+#include "options.h"
+#include "registry.h"
+#include "render.h"
+
+/* ---- helpers ---- */
+
+typedef struct {
+    char *buf;
+    size_t len;
+    FILE *f;
+} s_mem;
+
+static void s_mem_open(s_mem *m)
+{
+    m->buf = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->buf, &m->len);
+    ck_assert_ptr_nonnull(m->f);
+}
+
+/* Close the stream and return its text (owned by m). */
+static const char *s_mem_text(s_mem *m)
+{
+    fclose(m->f);
+    m->f = NULL;
+    return m->buf;
+}
+
+static char *s_cell(const char *text, size_t width, render_align align)
+{
+    s_mem m;
+    s_mem_open(&m);
+    render_cell(m.f, text, width, align);
+    s_mem_text(&m);
+    return m.buf;
+}
+
+static td_registry_t *s_registry(void)
+{
+    td_registry_t *reg = NULL;
+    char err[256] = "";
+    td_err rc = td_registry_open(&reg, TIENDO_SOURCE_DIR "/data", err, sizeof err);
+    ck_assert_msg(rc == TD_OK, "registry: %s", err);
+    return reg;
+}
+
+/* Split text into lines (modifies it); returns the count. */
+static size_t s_lines(char *text, char **lines, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line != NULL && n < max;
+         line = strtok_r(NULL, "\n", &save))
+        lines[n++] = line;
+    return n;
+}
+
+/* The display column where needle starts in line. */
+static size_t s_column_of(const char *line, const char *needle)
+{
+    const char *at = strstr(line, needle);
+    char *prefix;
+    size_t w;
+    ck_assert_msg(at != NULL, "'%s' not in '%s'", needle, line);
+    prefix = strndup(line, (size_t) (at - line));
+    w = render_width(prefix);
+    free(prefix);
+    return w;
+}
+
+/* ---- UTF-8 and width ---- */
+
+START_TEST(width_of_vietnamese_names)
+{
+    ck_assert_uint_eq(render_width("Hà Nội"), 6);
+    ck_assert_uint_eq(render_width("Ha\xCC\x80"), 2); /* a + U+0300 combining grave */
+    ck_assert_uint_eq(render_width("Thừa Thiên Huế"), 14);
+    /* Fully decomposed Huế: e + U+0302 circumflex + U+0301 acute. */
+    ck_assert_uint_eq(render_width("Hue\xCC\x82\xCC\x81"), 3);
+    ck_assert_uint_eq(render_width("Đắk Lắk"), 7);
+    ck_assert_uint_eq(render_width(""), 0);
+    ck_assert_uint_eq(render_width(NULL), 0);
+}
+END_TEST
+
+START_TEST(width_of_wide_and_invalid_text)
+{
+    ck_assert_uint_eq(render_width("\xE6\xBC\xA2\xE5\xAD\x97"), 4); /* 漢字: East Asian wide */
+    ck_assert_uint_eq(render_width("\xEF\xBC\xA1"), 2);             /* fullwidth A */
+    ck_assert_uint_eq(render_width("\xF0\x9F\x98\x80"), 2);         /* emoji U+1F600 */
+    ck_assert_uint_eq(render_width("a\xE2\x80\x8B"
+                                   "b"),
+                      2);                               /* zero width space */
+    ck_assert_uint_eq(render_width("\xFF\xFE"), 2);     /* two invalid bytes */
+    ck_assert_uint_eq(render_width("x\xE1\xBA"), 2);    /* truncated sequence: one U+FFFD */
+    ck_assert_uint_eq(render_width("\xC0\xAF"), 2);     /* overlong '/' */
+    ck_assert_uint_eq(render_width("\xED\xA0\x80"), 3); /* a UTF-16 surrogate */
+    ck_assert_uint_eq(render_width("\x1b[31m"), 5);     /* ESC shows as U+FFFD, one column */
+}
+END_TEST
+
+START_TEST(decode_code_points)
+{
+    uint32_t cp;
+    ck_assert_uint_eq(render_utf8_decode("\xE1\xBB\x99", 3, &cp), 3); /* ộ */
+    ck_assert_uint_eq(cp, 0x1ED9);
+    ck_assert_uint_eq(render_utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
+    ck_assert_uint_eq(cp, 0x1F600);
+    ck_assert_uint_eq(render_utf8_decode("\xF4\x90\x80\x80", 4, &cp), 1); /* > U+10FFFF */
+    ck_assert_uint_eq(cp, RENDER_REPLACEMENT);
+    ck_assert_uint_eq(render_utf8_decode("\xE1\xBB", 2, &cp), 2); /* cut short */
+    ck_assert_uint_eq(cp, RENDER_REPLACEMENT);
+    ck_assert_uint_eq(render_utf8_decode("\x80", 1, &cp), 1);
+    ck_assert_uint_eq(cp, RENDER_REPLACEMENT);
+}
+END_TEST
+
+/* ---- cells ---- */
+
+START_TEST(cell_pads_by_display_width)
+{
+    char *s = s_cell("Hà Nội", 10, RENDER_LEFT);
+    ck_assert_str_eq(s, "Hà Nội    ");
+    free(s);
+    s = s_cell("Hà Nội", 8, RENDER_RIGHT);
+    ck_assert_str_eq(s, "  Hà Nội");
+    free(s);
+    s = s_cell("Ha\xCC\x80", 3, RENDER_LEFT);
+    ck_assert_str_eq(s, "Ha\xCC\x80 ");
+    free(s);
+    s = s_cell(NULL, 2, RENDER_LEFT);
+    ck_assert_str_eq(s, "  ");
+    free(s);
+}
+END_TEST
+
+START_TEST(cell_truncates_with_ellipsis)
+{
+    char *s = s_cell("Thừa Thiên Huế", 8, RENDER_LEFT);
+    ck_assert_str_eq(s, "Thừa Th…");
+    ck_assert_uint_eq(render_width(s), 8);
+    free(s);
+    /* Combining marks stay with their letter: "Hà" keeps its grave accent. */
+    s = s_cell("Ha\xCC\x80 Noi", 3, RENDER_LEFT);
+    ck_assert_str_eq(s, "Ha\xCC\x80…");
+    free(s);
+    /* A wide character that would straddle the edge is left out and the gap padded. */
+    s = s_cell("\xE6\xBC\xA2\xE5\xAD\x97\xE6\xBC\xA2", 4, RENDER_LEFT);
+    ck_assert_str_eq(s, "\xE6\xBC\xA2\xE2\x80\xA6 ");
+    ck_assert_uint_eq(render_width(s), 4);
+    free(s);
+    s = s_cell("Hà Nội", 6, RENDER_LEFT); /* exactly fits: not cut */
+    ck_assert_str_eq(s, "Hà Nội");
+    free(s);
+    s = s_cell("abc", 1, RENDER_RIGHT);
+    ck_assert_str_eq(s, "…");
+    free(s);
+    s = s_cell("abc", 0, RENDER_LEFT);
+    ck_assert_str_eq(s, "");
+    free(s);
+}
+END_TEST
+
+START_TEST(cell_neutralises_control_characters)
+{
+    char *s = s_cell("a\x1b[2Jb\xFF", 8, RENDER_LEFT);
+    ck_assert_ptr_null(strchr(s, 0x1b));
+    ck_assert_str_eq(s, "a\xEF\xBF\xBD[2Jb\xEF\xBF\xBD ");
+    ck_assert_uint_eq(render_width(s), 8);
+    free(s);
+}
+END_TEST
+
+/* ---- tables ---- */
+
+START_TEST(table_of_unit_names_aligns)
+{
+    static const char *const cells[] = {
+        "01",
+        "Hà Nội",
+        "12",
+        "46",
+        "Thu\xCC\x9B\xCC\x80"
+        "a Thie\xCC\x82n Hue\xCC\x82\xCC\x81", /* decomposed: 14 columns */
+        "3",
+        "66",
+        "Đắk Lắk",
+        "104",
+        "04",
+        "Cao Ba\xCC\x86\xCC\x80ng",
+        "7", /* decomposed Bằng */
+        "99",
+        "\xE6\xBC\xA2\xE5\xAD\x97",
+        "0",
+    };
+    static const render_column cols[] = {
+        {"Code", RENDER_LEFT, 0}, {"Name", RENDER_LEFT, 0}, {"Reports", RENDER_RIGHT, 0}};
+    s_mem m;
+    char *lines[16];
+    size_t n;
+
+    s_mem_open(&m);
+    ck_assert_int_eq(render_table(m.f, cols, 3, cells, 5, "  ", NULL, NULL), TD_OK);
+    s_mem_text(&m);
+    n = s_lines(m.buf, lines, 16);
+    ck_assert_uint_eq(n, 7); /* header, dashes, five rows */
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(render_width(lines[i]), render_width(lines[0]));
+        ck_assert_uint_eq(strncmp(lines[i], "  ", 2), 0);
+    }
+    /* Code | Name (14 wide: Thừa Thiên Huế) | Reports, two spaces apart. */
+    ck_assert_uint_eq(render_width(lines[0]), 2 + 4 + 2 + 14 + 2 + 7);
+    for (size_t i = 2; i < n; i++)
+        ck_assert_uint_eq(s_column_of(lines[i], cells[(i - 2) * 3 + 1]), 8);
+    ck_assert_uint_eq(s_column_of(lines[4], "104"), 2 + 4 + 2 + 14 + 2 + 4);
+    free(m.buf);
+}
+END_TEST
+
+START_TEST(table_cuts_long_cells)
+{
+    static const char *const cells[] = {"Thừa Thiên Huế", "x", "Hà Nội", "y"};
+    static const render_column cols[] = {{"Name", RENDER_LEFT, 8}, {"V", RENDER_LEFT, 0}};
+    s_mem m;
+    char *lines[8];
+
+    s_mem_open(&m);
+    render_table(m.f, cols, 2, cells, 2, NULL, NULL, NULL);
+    s_mem_text(&m);
+    ck_assert_uint_eq(s_lines(m.buf, lines, 8), 4);
+    ck_assert_str_eq(lines[0], "Name      V");
+    ck_assert_str_eq(lines[1], "--------  -");
+    ck_assert_str_eq(lines[2], "Thừa Th…  x");
+    ck_assert_str_eq(lines[3], "Hà Nội    y");
+    free(m.buf);
+}
+END_TEST
+
+/* ---- formatters ---- */
+
+START_TEST(times_and_ages)
+{
+    char buf[64];
+    ck_assert_str_eq(render_rfc3339(0, buf, sizeof buf), "1970-01-01T00:00:00.000Z");
+    ck_assert_str_eq(render_rfc3339(1795167000123LL, buf, sizeof buf), "2026-11-20T09:30:00.123Z");
+    ck_assert_str_eq(render_rfc3339(-1, buf, sizeof buf), "1969-12-31T23:59:59.999Z");
+    ck_assert_str_eq(render_age_ago(100000, 97000, buf, sizeof buf), "3 s ago");
+    ck_assert_str_eq(render_age_ago(100000, 99500, buf, sizeof buf), "0 s ago");
+    ck_assert_str_eq(render_age_ago(100000, 200000, buf, sizeof buf), "0 s ago");
+    ck_assert_str_eq(render_age_ago(10000000, 10000000 - 125000, buf, sizeof buf), "2 min ago");
+    ck_assert_str_eq(render_age_ago(100000, 0, buf, sizeof buf), "never");
+    ck_assert_str_eq(render_offset(120, buf, sizeof buf), "+120 ms");
+    ck_assert_str_eq(render_offset(-3400, buf, sizeof buf), "-3.4 s");
+    ck_assert_str_eq(render_offset(0, buf, sizeof buf), "0 ms");
+    ck_assert_str_eq(render_offset(5 * 60000 + 10, buf, sizeof buf), "+5 min");
+    ck_assert_str_eq(render_duration(90000, buf, sizeof buf), "1 min");
+}
+END_TEST
+
+/* ---- status ---- */
+
+/* A summary as the collector would send it: 34 expected, 33 reported (all but 04). */
+typedef struct {
+    Tiendo__StatusSummary s;
+    Tiendo__TaskGroupSummary groups[6];
+    Tiendo__TaskGroupSummary *group_ptrs[6];
+    Tiendo__UnitReport units[2];
+    Tiendo__UnitReport *unit_ptrs[2];
+    char *missing[1];
+} s_summary;
+
+static void s_summary_init(s_summary *x)
+{
+    static const Tiendo__StatusSummary s_init = TIENDO__STATUS_SUMMARY__INIT;
+    static const Tiendo__TaskGroupSummary g_init = TIENDO__TASK_GROUP_SUMMARY__INIT;
+    static const Tiendo__UnitReport u_init = TIENDO__UNIT_REPORT__INIT;
+
+    memset(x, 0, sizeof *x);
+    x->s = s_init;
+    x->s.dataset = "nq06";
+    x->s.period = "2026-Q4";
+    x->s.has_units_expected = x->s.has_units_reported = x->s.has_revisions_stored = 1;
+    x->s.units_expected = 34;
+    x->s.units_reported = 33;
+    x->s.revisions_stored = 40;
+    for (int i = 0; i < 6; i++) {
+        x->groups[i] = g_init;
+        x->groups[i].has_group = 1;
+        x->groups[i].group = (uint32_t) (i + 1);
+        x->groups[i].has_not_started = x->groups[i].has_in_progress = 1;
+        x->groups[i].has_completed = 1;
+        x->groups[i].not_started = 3;
+        x->groups[i].in_progress = 20;
+        x->groups[i].completed = 10;
+        x->groups[i].has_mean_progress_percent = 1;
+        x->groups[i].mean_progress_percent = 55.25 + i;
+        x->group_ptrs[i] = &x->groups[i];
+    }
+    x->s.n_task_groups = 6;
+    x->s.task_groups = x->group_ptrs;
+    x->units[0] = u_init;
+    x->units[0].unit = "01";
+    x->units[0].name = "Hà Nội";
+    x->units[0].has_revision = x->units[0].has_received_at_ms = 1;
+    x->units[0].revision = 3;
+    x->units[0].received_at_ms = 1795167000123LL;
+    x->units[1] = u_init;
+    x->units[1].unit = "46";
+    x->units[1].name = ""; /* the collector left it out: the registry names it */
+    x->units[1].has_revision = 1;
+    x->units[1].revision = 1;
+    x->unit_ptrs[0] = &x->units[0];
+    x->unit_ptrs[1] = &x->units[1];
+    x->s.n_reported = 2;
+    x->s.reported = x->unit_ptrs;
+    x->missing[0] = "04";
+    x->s.n_missing = 1;
+    x->s.missing = x->missing;
+}
+
+static json_t *s_status_json(const Tiendo__StatusSummary *s, const td_registry_t *reg)
+{
+    s_mem m;
+    json_error_t jerr;
+    json_t *root;
+
+    s_mem_open(&m);
+    ck_assert_int_eq(render_status_json(m.f, s, reg), TD_OK);
+    s_mem_text(&m);
+    root = json_loads(m.buf, 0, &jerr);
+    ck_assert_msg(root != NULL, "not JSON: %s\n%s", jerr.text, m.buf);
+    ck_assert_msg(strstr(m.buf, "\n  \"dataset\": \"nq06\",\n") != NULL, "indent 2: %s", m.buf);
+    free(m.buf);
+    return root;
+}
+
+static void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
+{
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    ck_assert_uint_eq(json_object_size(obj), n);
+    json_object_foreach(obj, key, value)
+    {
+        (void) value;
+        ck_assert_str_eq(key, keys[i]);
+        i++;
+    }
+}
+
+START_TEST(status_json_fields_and_values)
+{
+    static const char *const top[] = {"dataset",
+                                      "period",
+                                      "units_expected",
+                                      "units_reported",
+                                      "completeness_percent",
+                                      "revisions_stored",
+                                      "task_groups",
+                                      "reported",
+                                      "missing"};
+    static const char *const group_keys[] = {
+        "group",       "title_en",  "title_vi",     "not_started",
+        "in_progress", "completed", "not_reported", "mean_progress_percent"};
+    static const char *const unit_keys[] = {"unit", "name", "revision", "received_at"};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    json_t *root, *g, *u;
+
+    s_summary_init(&x);
+    root = s_status_json(&x.s, reg);
+    s_assert_keys(root, top, 9);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "dataset")), "nq06");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "period")), "2026-Q4");
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_expected")), 34);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_reported")), 33);
+    /* 33 / 34 = 97.0588...% shown to one decimal. */
+    ck_assert_double_eq_tol(json_real_value(json_object_get(root, "completeness_percent")), 97.1,
+                            1e-9);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "revisions_stored")), 40);
+
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "task_groups")), 6);
+    g = json_array_get(json_object_get(root, "task_groups"), 1);
+    s_assert_keys(g, group_keys, 8);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "group")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(g, "title_en")),
+                     "Quality of urban planning");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(g, "title_vi")), "quy hoạch"));
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "not_started")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "in_progress")), 20);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "completed")), 10);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "not_reported")), 1);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(g, "mean_progress_percent")), 56.3,
+                            1e-9);
+
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "reported")), 2);
+    u = json_array_get(json_object_get(root, "reported"), 0);
+    s_assert_keys(u, unit_keys, 4);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "unit")), "01");
+    ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Hà Nội");
+    ck_assert_int_eq(json_integer_value(json_object_get(u, "revision")), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "received_at")),
+                     "2026-11-20T09:30:00.123Z");
+    u = json_array_get(json_object_get(root, "reported"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Huế");
+    ck_assert(json_is_null(json_object_get(u, "received_at")));
+
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "missing")), 1);
+    u = json_array_get(json_object_get(root, "missing"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "unit")), "04");
+    ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Cao Bằng");
+    json_decref(root);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_json_nobody_reported)
+{
+    static const Tiendo__StatusSummary s_init = TIENDO__STATUS_SUMMARY__INIT;
+    Tiendo__StatusSummary s = s_init;
+    td_registry_t *reg = s_registry();
+    json_t *root, *groups;
+
+    s.dataset = "nq06";
+    s.period = "2026-Q4";
+    s.units_expected = 34;
+    root = s_status_json(&s, reg);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(root, "completeness_percent")), 0.0,
+                            1e-9);
+    ck_assert(json_is_real(json_object_get(root, "completeness_percent")));
+    groups = json_object_get(root, "task_groups");
+    /* The six groups come from the registry even when the collector counted nothing. */
+    ck_assert_uint_eq(json_array_size(groups), 6);
+    for (size_t i = 0; i < 6; i++) {
+        json_t *g = json_array_get(groups, i);
+        ck_assert_int_eq(json_integer_value(json_object_get(g, "group")), (json_int_t) i + 1);
+        ck_assert_int_eq(json_integer_value(json_object_get(g, "not_reported")), 34);
+        ck_assert_int_eq(json_integer_value(json_object_get(g, "completed")), 0);
+        ck_assert(json_is_null(json_object_get(g, "mean_progress_percent")));
+    }
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "reported")), 0);
+    json_decref(root);
+
+    /* Nothing expected: completeness is unknown, not 0 or 100. */
+    s.units_expected = 0;
+    root = s_status_json(&s, NULL);
+    ck_assert(json_is_null(json_object_get(root, "completeness_percent")));
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "task_groups")), 0);
+    json_decref(root);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_json_mean_null_for_group_without_reports)
+{
+    s_summary x;
+    json_t *root, *g;
+
+    s_summary_init(&x);
+    x.groups[5].not_started = x.groups[5].in_progress = x.groups[5].completed = 0;
+    x.groups[5].mean_progress_percent = 0.0; /* counted over nobody: must not show as 0% */
+    root = s_status_json(&x.s, NULL);        /* no registry: titles and names are null */
+    g = json_array_get(json_object_get(root, "task_groups"), 5);
+    ck_assert(json_is_null(json_object_get(g, "mean_progress_percent")));
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "not_reported")), 34);
+    ck_assert(json_is_null(json_object_get(g, "title_en")));
+    ck_assert(
+        json_is_null(json_object_get(json_array_get(json_object_get(root, "missing"), 0), "name")));
+    json_decref(root);
+}
+END_TEST
+
+START_TEST(status_text_for_people)
+{
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    render_style style = {0, 80, 0};
+    s_mem m;
+    char *lines[32];
+    size_t n, table = 0;
+
+    s_summary_init(&x);
+    s_mem_open(&m);
+    ck_assert_int_eq(render_status_text(m.f, &x.s, reg, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_null(strchr(m.buf, 0x1b)); /* no colour unless asked */
+    n = s_lines(m.buf, lines, 32);
+    ck_assert_str_eq(lines[0],
+                     "National summary - Resolution 06-NQ/TW (dataset nq06), period 2026-Q4");
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
+    for (size_t i = 0; i < n; i++)
+        if (strstr(lines[i], "Task group") != NULL)
+            table = i;
+    ck_assert_uint_gt(table, 0);
+    for (size_t i = table; i < table + 8; i++) {
+        ck_assert_uint_eq(render_width(lines[i]), render_width(lines[table]));
+        ck_assert_uint_le(render_width(lines[i]), 80); /* fits the line width asked for */
+    }
+    ck_assert_ptr_nonnull(strstr(lines[table + 3], "Quality of urban planning"));
+    ck_assert_ptr_nonnull(strstr(lines[table + 2], "…")); /* group 1's long title is cut */
+    ck_assert_ptr_nonnull(strstr(lines[table + 3], "56.3%"));
+    ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04 Cao Bằng");
+    free(m.buf);
+
+    x.s.n_missing = 0;
+    x.s.units_reported = 34;
+    s_mem_open(&m);
+    render_status_text(m.f, &x.s, reg, &style);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "34 of 34 (100.0%)"));
+    n = s_lines(m.buf, lines, 32);
+    ck_assert_str_eq(lines[n - 1], "All expected provinces have reported.");
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_text_wraps_long_missing_list)
+{
+    static char *codes[] = {"01", "04", "08", "11", "12", "14", "15", "19", "20",
+                            "22", "24", "25", "31", "33", "37", "38", "40", "42"};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    render_style style = {0, 60, 0};
+    s_mem m;
+    char *lines[64];
+    size_t n, first = 0;
+
+    s_summary_init(&x);
+    x.s.missing = codes;
+    x.s.n_missing = sizeof codes / sizeof codes[0];
+    s_mem_open(&m);
+    render_status_text(m.f, &x.s, reg, &style);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "42 Hà Tĩnh"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "15 Lào Cai")); /* the 2025 name of code 15 */
+    n = s_lines(m.buf, lines, 64);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(lines[i], "Not reported yet (18):", 22) == 0)
+            first = i;
+    ck_assert_uint_gt(first, 0);
+    ck_assert_uint_gt(n - first, 2);
+    for (size_t i = first; i < n; i++) {
+        ck_assert_uint_le(render_width(lines[i]), 60);
+        if (i > first)
+            ck_assert_uint_eq(strncmp(lines[i], "  ", 2), 0);
+    }
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+/* ---- agents ---- */
+
+START_TEST(agents_json_and_text)
+{
+    static const Tiendo__AgentInfo a_init = TIENDO__AGENT_INFO__INIT;
+    static const Tiendo__Heartbeat h_init = TIENDO__HEARTBEAT__INIT;
+    static const Tiendo__AgentList l_init = TIENDO__AGENT_LIST__INIT;
+    static const char *const keys[] = {"public_key",           "last_seen",     "epoch",
+                                       "high_water",           "agent_version", "outbox_depth",
+                                       "oldest_unsent_age_ms", "dead_letters",  "clock_skew_ms",
+                                       "last_heartbeat"};
+    Tiendo__AgentInfo a = a_init, b = a_init, *agents[2] = {&a, &b};
+    Tiendo__Heartbeat hb = h_init;
+    Tiendo__AgentList list = l_init;
+    json_error_t jerr;
+    json_t *root, *o;
+    s_mem m;
+    char *lines[8];
+    int64_t now = 1795167000000LL;
+
+    a.public_key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    a.has_last_seen_ms = 1;
+    a.last_seen_ms = now - 3000;
+    a.has_epoch = 1;
+    a.epoch = 0x00c0ffee12345678ULL;
+    a.has_high_water = 1;
+    a.high_water = 42;
+    hb.agent_version = "0.1.0";
+    hb.has_outbox_depth = hb.has_oldest_unsent_age_ms = hb.has_dead_letters = 1;
+    hb.outbox_depth = 2;
+    hb.oldest_unsent_age_ms = 15000;
+    hb.dead_letters = 1;
+    hb.has_clock_ms = 1;
+    hb.clock_ms = now - 4000 + 1500; /* agent clock 1.5 s ahead */
+    a.last_heartbeat = &hb;
+    a.has_last_heartbeat_ms = 1;
+    a.last_heartbeat_ms = now - 4000;
+    b.public_key = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+    list.n_agents = 2;
+    list.agents = agents;
+
+    s_mem_open(&m);
+    ck_assert_int_eq(render_agents_json(m.f, &list), TD_OK);
+    s_mem_text(&m);
+    root = json_loads(m.buf, 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    free(m.buf);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "agents")), 2);
+    o = json_array_get(json_object_get(root, "agents"), 0);
+    s_assert_keys(o, keys, 10);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "public_key")), a.public_key);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "epoch")), "00c0ffee12345678");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "last_seen")),
+                     "2026-11-20T09:29:57.000Z");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "high_water")), 42);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "agent_version")), "0.1.0");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "outbox_depth")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "oldest_unsent_age_ms")), 15000);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "dead_letters")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "clock_skew_ms")), 1500);
+    o = json_array_get(json_object_get(root, "agents"), 1); /* never sent a heartbeat */
+    ck_assert(json_is_null(json_object_get(o, "last_seen")));
+    ck_assert(json_is_null(json_object_get(o, "agent_version")));
+    ck_assert(json_is_null(json_object_get(o, "clock_skew_ms")));
+    ck_assert_str_eq(json_string_value(json_object_get(o, "epoch")), "0000000000000000");
+    json_decref(root);
+
+    s_mem_open(&m);
+    ck_assert_int_eq(render_agents_text(m.f, &list, now, NULL), TD_OK);
+    s_mem_text(&m);
+    ck_assert_uint_eq(s_lines(m.buf, lines, 8), 5);
+    ck_assert_ptr_nonnull(strstr(lines[3], "rq:rM>}U?@Ln..."));
+    ck_assert_ptr_null(strstr(lines[3], "rq:rM>}U?@Lns")); /* only 12 characters */
+    ck_assert_ptr_nonnull(strstr(lines[3], "3 s ago"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "00c0ffee12345678"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "15 s"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "+1.5 s"));
+    ck_assert_ptr_nonnull(strstr(lines[4], "never"));
+    ck_assert_uint_eq(render_width(lines[3]), render_width(lines[1]));
+    ck_assert_uint_eq(render_width(lines[4]), render_width(lines[1]));
+    free(m.buf);
+}
+END_TEST
+
+/* ---- options ---- */
+
+START_TEST(period_default_is_current_quarter)
+{
+    char out[TD_PERIOD_TEXT_MAX], err[256];
+    time_t nov29 = (time_t) 1795910400; /* 2026-11-29T00:00:00Z */
+
+    ck_assert_int_eq(options_resolve_period(NULL, nov29, out, sizeof out, err, sizeof err), TD_OK);
+    ck_assert_str_eq(out, "2026-Q4");
+    ck_assert_int_eq(options_resolve_period("", (time_t) 1783036800 /* 2026-07-03 */, out,
+                                            sizeof out, err, sizeof err),
+                     TD_OK);
+    ck_assert_str_eq(out, "2026-Q3");
+    ck_assert_int_eq(options_resolve_period("2026-M07", nov29, out, sizeof out, err, sizeof err),
+                     TD_OK);
+    ck_assert_str_eq(out, "2026-M07");
+    ck_assert_int_eq(options_resolve_period(" 2026-q3 ", nov29, out, sizeof out, err, sizeof err),
+                     TD_OK);
+    ck_assert_str_eq(out, "2026-Q3");
+    ck_assert_int_eq(options_resolve_period("2026-9m", nov29, out, sizeof out, err, sizeof err),
+                     TD_OK);
+    ck_assert_str_eq(out, "2026-9M");
+}
+END_TEST
+
+START_TEST(bad_period_names_accepted_forms)
+{
+    static const char *const bad[] = {
+        "2026-Q5", "Q3-2026", "2026-M7",  "1999",
+        "2026-H3", "2026/Q3", "2026-Q3x", "2026-Q3-and-much-more-text"};
+    char out[TD_PERIOD_TEXT_MAX], err[512];
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        ck_assert_int_eq(options_resolve_period(bad[i], 0, out, sizeof out, err, sizeof err),
+                         TD_ERR_INVALID);
+        ck_assert_ptr_nonnull(strstr(err, "is not a reporting period"));
+        ck_assert_ptr_nonnull(strstr(err, "2026-Q3 (quarter)"));
+        ck_assert_ptr_nonnull(strstr(err, "2026-M07 (month)"));
+        ck_assert_ptr_nonnull(strstr(err, "2026-9M"));
+        ck_assert_ptr_nonnull(strstr(err, bad[i]) == err + 1 ? err : NULL); /* quoted as typed */
+    }
+    ck_assert_int_eq(options_resolve_period("2026-q5", 0, out, sizeof out, err, sizeof err),
+                     TD_ERR_INVALID);
+    ck_assert_uint_eq(strncmp(err, "'2026-q5' is not", 16), 0);
+}
+END_TEST
+
+START_TEST(options_table_and_checks)
+{
+    options_t o;
+    td_config_args args;
+    char err[512] = "";
+    char *argv[] = {"--json",
+                    "status",
+                    "--period",
+                    "2026-Q3",
+                    "--query=tcp://10.0.0.5:7421",
+                    "--collector-public-key",
+                    "c.pub",
+                    "--secret-key",
+                    "me.key",
+                    NULL};
+
+    unsetenv("TIENDO_QUERY");
+    unsetenv("TIENDO_DATASET");
+    unsetenv("TIENDO_TIMEOUT_MS");
+    memset(&o, 0, sizeof o);
+    ck_assert_int_eq(td_config_parse(options_table, &o, 9, argv, &args, err, sizeof err), TD_OK);
+    ck_assert_int_eq(args.npositional, 1);
+    ck_assert_int_eq(options_command_parse(args.positional[0]), OPTIONS_CMD_STATUS);
+    ck_assert_int_eq(o.json, 1);
+    ck_assert_str_eq(o.period, "2026-Q3");
+    ck_assert_str_eq(o.dataset, "nq06");
+    ck_assert_str_eq(o.color, "auto");
+    ck_assert_int_eq(o.timeout_ms, 5000);
+    ck_assert_str_eq(o.query, "tcp://10.0.0.5:7421");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_OK);
+    free(o.color);
+    o.color = strdup("sometimes");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "auto, always or never"));
+    free(o.dataset);
+    o.dataset = strdup("NQ 06");
+    free(o.color);
+    o.color = strdup("never");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "--dataset"));
+    td_config_free(options_table, &o);
+
+    char *slow[] = {"agents", "--timeout-ms", "50", NULL};
+    ck_assert_int_eq(td_config_parse(options_table, &o, 3, slow, &args, err, sizeof err),
+                     TD_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "timeout-ms"));
+    td_config_free(options_table, &o);
+
+    char *help[] = {"--period", "2026", "agents", "--help", NULL};
+    ck_assert_int_eq(options_command_find(4, help), OPTIONS_CMD_AGENTS);
+    ck_assert_int_eq(options_command_parse("stats"), OPTIONS_CMD_NONE);
+}
+END_TEST
+
+START_TEST(color_only_on_terminals)
+{
+    ck_assert_int_eq(options_use_color("auto", 1, NULL, "xterm"), 1);
+    ck_assert_int_eq(options_use_color("auto", 0, NULL, "xterm"), 0);
+    ck_assert_int_eq(options_use_color("auto", 1, "1", "xterm"), 0);
+    ck_assert_int_eq(options_use_color("auto", 1, "", "xterm"), 1);
+    ck_assert_int_eq(options_use_color("auto", 1, NULL, "dumb"), 0);
+    ck_assert_int_eq(options_use_color("always", 0, "1", "dumb"), 1);
+    ck_assert_int_eq(options_use_color("never", 1, NULL, "xterm"), 0);
+}
+END_TEST
+
+START_TEST(timeout_text)
+{
+    char buf[32];
+    ck_assert_str_eq(options_format_timeout(5000, buf, sizeof buf), "5 s");
+    ck_assert_str_eq(options_format_timeout(1500, buf, sizeof buf), "1.5 s");
+    ck_assert_str_eq(options_format_timeout(250, buf, sizeof buf), "250 ms");
+}
+END_TEST
+
+/* ---- client against an in-test CURVE REP server ---- */
+
+typedef struct {
+    void *ctx;
+    char secret[TD_Z85_KEY_LEN + 1];
+    char endpoint[256];
+    int answer;           /* 1: answer the question; 0: read it and stay silent */
+    uint32_t got_version; /* what the server saw */
+    char got_dataset[64], got_period[32];
+    int got_case;
+    void *sock;
+} s_server;
+
+static void s_server_start(s_server *srv, const char *secret)
+{
+    int one = 1, zero = 0;
+    size_t len = sizeof srv->endpoint;
+
+    memcpy(srv->secret, secret, sizeof srv->secret);
+    srv->sock = zmq_socket(srv->ctx, ZMQ_REP);
+    ck_assert_ptr_nonnull(srv->sock);
+    /* No ZAP handler in this test: any client key is accepted; the encryption is real. */
+    ck_assert_int_eq(zmq_setsockopt(srv->sock, ZMQ_CURVE_SERVER, &one, sizeof one), 0);
+    ck_assert_int_eq(zmq_setsockopt(srv->sock, ZMQ_CURVE_SECRETKEY, secret, TD_Z85_KEY_LEN), 0);
+    ck_assert_int_eq(zmq_setsockopt(srv->sock, ZMQ_LINGER, &zero, sizeof zero), 0);
+    ck_assert_int_eq(zmq_bind(srv->sock, "tcp://127.0.0.1:*"), 0);
+    ck_assert_int_eq(zmq_getsockopt(srv->sock, ZMQ_LAST_ENDPOINT, srv->endpoint, &len), 0);
+}
+
+static void *s_server_run(void *arg)
+{
+    s_server *srv = arg;
+    uint8_t buf[4096], out[4096];
+    zmq_pollitem_t item = {srv->sock, 0, ZMQ_POLLIN, 0};
+    Tiendo__QueryRequest *req = NULL;
+    Tiendo__QueryResponse resp = TIENDO__QUERY_RESPONSE__INIT;
+    Tiendo__StatusSummary sum = TIENDO__STATUS_SUMMARY__INIT;
+    size_t len = 0;
+    int n;
+
+    if (zmq_poll(&item, 1, 5000) <= 0)
+        return NULL;
+    n = zmq_recv(srv->sock, buf, sizeof buf, 0);
+    if (n < 0 || td_query_request_decode(buf, (size_t) n, &req) != TD_OK)
+        return NULL;
+    srv->got_version = req->version;
+    srv->got_case = (int) req->query_case;
+    if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_STATUS) {
+        snprintf(srv->got_dataset, sizeof srv->got_dataset, "%s", req->status->dataset);
+        snprintf(srv->got_period, sizeof srv->got_period, "%s", req->status->period);
+    }
+    if (srv->answer) {
+        resp.has_version = 1;
+        resp.version = TD_PROTOCOL_VERSION;
+        sum.dataset = srv->got_dataset;
+        sum.period = srv->got_period;
+        sum.has_units_expected = sum.has_units_reported = 1;
+        sum.units_expected = 34;
+        sum.units_reported = 12;
+        resp.result_case = TIENDO__QUERY_RESPONSE__RESULT_STATUS;
+        resp.status = &sum;
+        if (td_message_encode(&resp.base, out, sizeof out, &len) == TD_OK)
+            zmq_send(srv->sock, out, len, 0);
+    }
+    td_query_request_free(&req);
+    return NULL;
+}
+
+static void s_client_params(client_params *cp, const char *endpoint, const char *server_public,
+                            int timeout_ms)
+{
+    memset(cp, 0, sizeof *cp);
+    cp->endpoint = endpoint;
+    memcpy(cp->server_public, server_public, TD_Z85_KEY_LEN + 1);
+    ck_assert_int_eq(zmq_curve_keypair(cp->public_key, cp->secret), 0);
+    cp->timeout_ms = timeout_ms;
+}
+
+static void s_status_request(Tiendo__QueryRequest *req, Tiendo__StatusQuery *sq)
+{
+    static const Tiendo__QueryRequest r_init = TIENDO__QUERY_REQUEST__INIT;
+    static const Tiendo__StatusQuery s_init = TIENDO__STATUS_QUERY__INIT;
+    *req = r_init;
+    *sq = s_init;
+    req->has_version = 1;
+    req->version = TD_PROTOCOL_VERSION;
+    sq->dataset = "nq06";
+    sq->period = "2026-Q4";
+    req->query_case = TIENDO__QUERY_REQUEST__QUERY_STATUS;
+    req->status = sq;
+}
+
+START_TEST(client_round_trip_over_curve)
+{
+    char pub[TD_Z85_KEY_LEN + 1], sec[TD_Z85_KEY_LEN + 1], err[256] = "";
+    s_server srv;
+    pthread_t thread;
+    client_params cp;
+    Tiendo__QueryRequest req;
+    Tiendo__StatusQuery sq;
+    Tiendo__QueryResponse *resp = NULL;
+
+    memset(&srv, 0, sizeof srv);
+    srv.ctx = zmq_ctx_new();
+    srv.answer = 1;
+    ck_assert_int_eq(zmq_curve_keypair(pub, sec), 0);
+    s_server_start(&srv, sec);
+    ck_assert_int_eq(pthread_create(&thread, NULL, s_server_run, &srv), 0);
+    s_client_params(&cp, srv.endpoint, pub, 5000);
+    s_status_request(&req, &sq);
+    ck_assert_int_eq(client_query(&cp, &req, &resp, err, sizeof err), TD_OK);
+    pthread_join(thread, NULL);
+    ck_assert_uint_eq(srv.got_version, TD_PROTOCOL_VERSION);
+    ck_assert_int_eq(srv.got_case, TIENDO__QUERY_REQUEST__QUERY_STATUS);
+    ck_assert_str_eq(srv.got_dataset, "nq06");
+    ck_assert_str_eq(srv.got_period, "2026-Q4");
+    ck_assert_ptr_nonnull(resp);
+    ck_assert_int_eq(resp->error_code, 0);
+    ck_assert_int_eq(resp->result_case, TIENDO__QUERY_RESPONSE__RESULT_STATUS);
+    ck_assert_uint_eq(resp->status->units_reported, 12);
+    ck_assert_str_eq(resp->status->period, "2026-Q4");
+    td_query_response_free(&resp);
+    zmq_close(srv.sock);
+    zmq_ctx_term(srv.ctx);
+}
+END_TEST
+
+START_TEST(client_times_out_with_wrong_server_key)
+{
+    char pub[TD_Z85_KEY_LEN + 1], sec[TD_Z85_KEY_LEN + 1], other_pub[TD_Z85_KEY_LEN + 1],
+        other_sec[TD_Z85_KEY_LEN + 1], err[256] = "";
+    s_server srv;
+    pthread_t thread;
+    client_params cp;
+    Tiendo__QueryRequest req;
+    Tiendo__StatusQuery sq;
+    Tiendo__QueryResponse *resp = NULL;
+    int64_t start, took;
+
+    memset(&srv, 0, sizeof srv);
+    srv.ctx = zmq_ctx_new();
+    srv.answer = 1;
+    ck_assert_int_eq(zmq_curve_keypair(pub, sec), 0);
+    ck_assert_int_eq(zmq_curve_keypair(other_pub, other_sec), 0);
+    s_server_start(&srv, sec);
+    ck_assert_int_eq(pthread_create(&thread, NULL, s_server_run, &srv), 0);
+    /* The client expects another collector: the handshake fails and nothing comes back. */
+    s_client_params(&cp, srv.endpoint, other_pub, 400);
+    s_status_request(&req, &sq);
+    start = td_mono_ms();
+    ck_assert_int_eq(client_query(&cp, &req, &resp, err, sizeof err), TD_ERR_TIMEOUT);
+    took = td_mono_ms() - start;
+    ck_assert_int_ge(took, 390);
+    ck_assert_int_lt(took, 3000);
+    ck_assert_ptr_null(resp);
+    ck_assert_str_eq(srv.got_period, ""); /* the question never reached the server */
+    zmq_close(srv.sock);
+    zmq_ctx_term(srv.ctx); /* ends the server's poll with ETERM */
+    pthread_join(thread, NULL);
+}
+END_TEST
+
+START_TEST(client_times_out_when_nobody_listens)
+{
+    char pub[TD_Z85_KEY_LEN + 1], sec[TD_Z85_KEY_LEN + 1], endpoint[256], err[256] = "";
+    size_t len = sizeof endpoint;
+    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_REP);
+    client_params cp;
+    Tiendo__QueryRequest req;
+    Tiendo__StatusQuery sq;
+    Tiendo__QueryResponse *resp = NULL;
+    int64_t start, took;
+
+    /* Take a free port, then let it go: nothing listens there any more. */
+    ck_assert_int_eq(zmq_bind(sock, "tcp://127.0.0.1:*"), 0);
+    ck_assert_int_eq(zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, endpoint, &len), 0);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    ck_assert_int_eq(zmq_curve_keypair(pub, sec), 0);
+    s_client_params(&cp, endpoint, pub, 300);
+    s_status_request(&req, &sq);
+    start = td_mono_ms();
+    ck_assert_int_eq(client_query(&cp, &req, &resp, err, sizeof err), TD_ERR_TIMEOUT);
+    took = td_mono_ms() - start;
+    ck_assert_int_ge(took, 290);
+    ck_assert_int_lt(took, 3000);
+
+    s_client_params(&cp, "bogus://nowhere", pub, 300);
+    ck_assert_int_eq(client_query(&cp, &req, &resp, err, sizeof err), TD_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "bogus://nowhere"));
+}
+END_TEST
+
+static Suite *s_suite(void)
+{
+    Suite *s = suite_create("render");
+    TCase *width = tcase_create("width");
+    TCase *table = tcase_create("table");
+    TCase *answers = tcase_create("answers");
+    TCase *options = tcase_create("options");
+    TCase *client = tcase_create("client");
+
+    tcase_add_test(width, width_of_vietnamese_names);
+    tcase_add_test(width, width_of_wide_and_invalid_text);
+    tcase_add_test(width, decode_code_points);
+    tcase_add_test(width, cell_pads_by_display_width);
+    tcase_add_test(width, cell_truncates_with_ellipsis);
+    tcase_add_test(width, cell_neutralises_control_characters);
+    tcase_add_test(table, table_of_unit_names_aligns);
+    tcase_add_test(table, table_cuts_long_cells);
+    tcase_add_test(table, times_and_ages);
+    tcase_add_test(answers, status_json_fields_and_values);
+    tcase_add_test(answers, status_json_nobody_reported);
+    tcase_add_test(answers, status_json_mean_null_for_group_without_reports);
+    tcase_add_test(answers, status_text_for_people);
+    tcase_add_test(answers, status_text_wraps_long_missing_list);
+    tcase_add_test(answers, agents_json_and_text);
+    tcase_add_test(options, period_default_is_current_quarter);
+    tcase_add_test(options, bad_period_names_accepted_forms);
+    tcase_add_test(options, options_table_and_checks);
+    tcase_add_test(options, color_only_on_terminals);
+    tcase_add_test(options, timeout_text);
+    tcase_set_timeout(client, 20);
+    tcase_add_test(client, client_round_trip_over_curve);
+    tcase_add_test(client, client_times_out_with_wrong_server_key);
+    tcase_add_test(client, client_times_out_when_nobody_listens);
+    suite_add_tcase(s, width);
+    suite_add_tcase(s, table);
+    suite_add_tcase(s, answers);
+    suite_add_tcase(s, options);
+    suite_add_tcase(s, client);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(s_suite());
+    int failures;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failures = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failures ? 1 : 0;
+}
