@@ -1,1 +1,1005 @@
-/* placeholder: being written */
+/* outbox.c: the agent's durable report queue in LMDB (sequence numbers, dead letters). */
+#include "outbox.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Byte layout of a queued record (format 1), all integers big-endian:
+ *   u8 format(=1) | i64 queued_at_ms | u8 len + unit | u8 len + dataset | u8 len + period
+ *   | u32 len + packed Tiendo__Report
+ * A dead letter (format 1):
+ *   u8 format(=1) | i64 rejected_at_ms | u16 len + reason | the queued record verbatim
+ * Keeping the queued record verbatim inside the dead letter makes resubmit a copy. */
+#define S_FORMAT       1u
+#define S_RECORD_FIXED (1 + 8 + 1 + 1 + 1 + 4)
+#define S_DEAD_FIXED   (1 + 8 + 2)
+#define S_MAX_ATTEMPTS 64
+#define S_APP_ERROR    (-1) /* a write callback failed for a reason it put in ob->app_* */
+
+struct outbox {
+    MDB_env *env;
+    MDB_dbi meta, queue, dead;
+    uint64_t epoch;
+    char *dir;
+    /* set by a transaction callback that fails for a non-LMDB reason */
+    td_err app_err;
+    char app_msg[256];
+};
+
+/* ---- small helpers ---- */
+
+static void s_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t) (v & 0xffu);
+        v >>= 8;
+    }
+}
+
+static uint64_t s_get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void s_put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t) (v >> 24);
+    p[1] = (uint8_t) (v >> 16);
+    p[2] = (uint8_t) (v >> 8);
+    p[3] = (uint8_t) v;
+}
+
+static uint32_t s_get_u32(const uint8_t *p)
+{
+    return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
+}
+
+static void s_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void s_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static td_err s_from_mdb(int rc)
+{
+    switch (rc) {
+    case 0:
+        return TD_OK;
+    case MDB_MAP_FULL:
+        return TD_ERR_MAPFULL;
+    case MDB_NOTFOUND:
+        return TD_ERR_NOTFOUND;
+    case MDB_KEYEXIST:
+        return TD_ERR_EXISTS;
+    case ENOSPC:
+    case EDQUOT:
+        return TD_ERR_DISKFULL;
+    case ENOMEM:
+        return TD_ERR_NOMEM;
+    case EACCES:
+    case EPERM:
+        return TD_ERR_PERMISSION;
+    default:
+        return TD_ERR_STORE;
+    }
+}
+
+/* Cut text to at most max bytes without splitting a UTF-8 sequence. */
+static size_t s_utf8_cut(const char *text, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    len = max;
+    while (len > 0 && ((unsigned char) text[len] & 0xC0u) == 0x80u)
+        len--;
+    return len;
+}
+
+static void s_copy_label(char *dst, size_t dstlen, const uint8_t *src, size_t len)
+{
+    if (len >= dstlen)
+        len = s_utf8_cut((const char *) src, len, dstlen - 1);
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+/* mkdir -p with mode 0700 for the components it creates. */
+static td_err s_make_dirs(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            s_set_err(err, errlen, "%s: not a folder", dir);
+            return TD_ERR_INVALID;
+        }
+        return TD_OK;
+    }
+    size_t len = strlen(dir);
+    char *path = malloc(len + 1);
+    if (path == NULL)
+        return TD_ERR_NOMEM;
+    memcpy(path, dir, len + 1);
+    td_err result = TD_OK;
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char saved = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            result = td_err_from_errno(errno);
+            s_set_err(err, errlen, "cannot create folder %s: %s", path, strerror(errno));
+            break;
+        }
+        path[i] = saved;
+    }
+    free(path);
+    return result;
+}
+
+/* ---- record encoding ---- */
+
+typedef struct {
+    int64_t queued_at_ms;
+    const uint8_t *unit, *dataset, *period;
+    size_t unit_len, dataset_len, period_len;
+    const uint8_t *report;
+    size_t report_len;
+} s_record_view;
+
+static size_t s_record_size(const s_record_view *v)
+{
+    return S_RECORD_FIXED + v->unit_len + v->dataset_len + v->period_len + v->report_len;
+}
+
+static void s_record_write(uint8_t *p, const s_record_view *v)
+{
+    *p++ = S_FORMAT;
+    s_put_u64(p, (uint64_t) v->queued_at_ms);
+    p += 8;
+    *p++ = (uint8_t) v->unit_len;
+    memcpy(p, v->unit, v->unit_len);
+    p += v->unit_len;
+    *p++ = (uint8_t) v->dataset_len;
+    memcpy(p, v->dataset, v->dataset_len);
+    p += v->dataset_len;
+    *p++ = (uint8_t) v->period_len;
+    memcpy(p, v->period, v->period_len);
+    p += v->period_len;
+    s_put_u32(p, (uint32_t) v->report_len);
+    p += 4;
+    memcpy(p, v->report, v->report_len);
+}
+
+/* Parse a queued record; returns 0, or -1 when it is malformed. */
+static int s_record_parse(const uint8_t *p, size_t len, s_record_view *v)
+{
+    const uint8_t *end = p + len;
+    if (len < S_RECORD_FIXED || p[0] != S_FORMAT)
+        return -1;
+    p++;
+    v->queued_at_ms = (int64_t) s_get_u64(p);
+    p += 8;
+    const uint8_t **fields[3] = {&v->unit, &v->dataset, &v->period};
+    size_t *lens[3] = {&v->unit_len, &v->dataset_len, &v->period_len};
+    for (int i = 0; i < 3; i++) {
+        if (end - p < 1)
+            return -1;
+        size_t n = *p++;
+        if ((size_t) (end - p) < n)
+            return -1;
+        *fields[i] = p;
+        *lens[i] = n;
+        p += n;
+    }
+    if (end - p < 4)
+        return -1;
+    size_t n = s_get_u32(p);
+    p += 4;
+    if ((size_t) (end - p) != n)
+        return -1;
+    v->report = p;
+    v->report_len = n;
+    return 0;
+}
+
+/* Fill a record (borrowed report) from a queued value. */
+static int s_record_from_val(uint64_t seq, const MDB_val *val, outbox_record *rec)
+{
+    s_record_view v;
+    memset(rec, 0, sizeof *rec);
+    if (s_record_parse(val->mv_data, val->mv_size, &v) != 0)
+        return -1;
+    rec->seq = seq;
+    rec->queued_at_ms = v.queued_at_ms;
+    s_copy_label(rec->unit, sizeof rec->unit, v.unit, v.unit_len);
+    s_copy_label(rec->dataset, sizeof rec->dataset, v.dataset, v.dataset_len);
+    s_copy_label(rec->period, sizeof rec->period, v.period, v.period_len);
+    rec->report = v.report;
+    rec->report_len = v.report_len;
+    return 0;
+}
+
+/* Split a dead letter into its header and the queued record inside. */
+static int s_dead_parse(const MDB_val *val, int64_t *rejected_at, const uint8_t **reason,
+                        size_t *reason_len, MDB_val *inner)
+{
+    const uint8_t *p = val->mv_data;
+    if (val->mv_size < S_DEAD_FIXED || p[0] != S_FORMAT)
+        return -1;
+    *rejected_at = (int64_t) s_get_u64(p + 1);
+    *reason_len = ((size_t) p[9] << 8) | p[10];
+    if (val->mv_size - S_DEAD_FIXED < *reason_len)
+        return -1;
+    *reason = p + S_DEAD_FIXED;
+    inner->mv_data = (void *) (p + S_DEAD_FIXED + *reason_len);
+    inner->mv_size = val->mv_size - S_DEAD_FIXED - *reason_len;
+    return 0;
+}
+
+static int s_dead_record_from_val(uint64_t seq, const MDB_val *val, outbox_record *rec)
+{
+    int64_t rejected_at;
+    const uint8_t *reason;
+    size_t reason_len;
+    MDB_val inner;
+    if (s_dead_parse(val, &rejected_at, &reason, &reason_len, &inner) != 0)
+        return -1;
+    if (s_record_from_val(seq, &inner, rec) != 0)
+        return -1;
+    rec->rejected_at_ms = rejected_at;
+    s_copy_label(rec->reason, sizeof rec->reason, reason, reason_len);
+    return 0;
+}
+
+void outbox_record_clear(outbox_record *rec)
+{
+    if (rec == NULL)
+        return;
+    free(rec->owned);
+    memset(rec, 0, sizeof *rec);
+}
+
+static int s_record_own(outbox_record *rec)
+{
+    uint8_t *copy = malloc(rec->report_len > 0 ? rec->report_len : 1);
+    if (copy == NULL)
+        return -1;
+    if (rec->report_len > 0)
+        memcpy(copy, rec->report, rec->report_len);
+    rec->owned = copy;
+    rec->report = copy;
+    return 0;
+}
+
+/* ---- transactions with map growth ---- */
+
+static void s_app_error(outbox_t *ob, td_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void s_app_error(outbox_t *ob, td_err code, const char *fmt, ...)
+{
+    ob->app_err = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ob->app_msg, sizeof ob->app_msg, fmt, ap);
+    va_end(ap);
+}
+
+static void s_mdb_err(char *err, size_t errlen, const char *what, int rc)
+{
+    s_set_err(err, errlen, "outbox %s: %s", what, mdb_strerror(rc));
+}
+
+/* Double the map; TD_ERR_MAPFULL when it would pass the limit. */
+static td_err s_grow(outbox_t *ob, char *err, size_t errlen)
+{
+    MDB_envinfo info;
+    mdb_env_info(ob->env, &info);
+    size_t size = info.me_mapsize;
+    if (size >= OUTBOX_MAX_MAP_BYTES) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "outbox is full: it has reached its limit of %zu MiB",
+                     OUTBOX_MAX_MAP_BYTES >> 20);
+        return TD_ERR_MAPFULL;
+    }
+    size_t bigger = size * 2 > OUTBOX_MAX_MAP_BYTES ? OUTBOX_MAX_MAP_BYTES : size * 2;
+    int rc = mdb_env_set_mapsize(ob->env, bigger);
+    if (rc != 0) {
+        s_mdb_err(err, errlen, "cannot grow", rc);
+        return s_from_mdb(rc);
+    }
+    return TD_OK;
+}
+
+typedef int (*s_txn_fn)(outbox_t *ob, MDB_txn *txn, void *ctx);
+
+/* Run fn in a write (or read) transaction and commit it. fn returns an MDB code (or
+ * S_APP_ERROR). MDB_MAP_FULL grows the map and runs fn again from the start, so fn must
+ * (re)set its outputs on every call. */
+static td_err s_run_txn(outbox_t *ob, int readonly, s_txn_fn fn, void *ctx, char *err,
+                        size_t errlen)
+{
+    for (int attempt = 0; attempt < S_MAX_ATTEMPTS; attempt++) {
+        MDB_txn *txn = NULL;
+        int rc = mdb_txn_begin(ob->env, NULL, readonly ? MDB_RDONLY : 0, &txn);
+        if (rc == MDB_MAP_RESIZED) {
+            /* another process grew the map: adopt its size */
+            mdb_env_set_mapsize(ob->env, 0);
+            continue;
+        }
+        if (rc != 0) {
+            s_mdb_err(err, errlen, "cannot begin a transaction", rc);
+            return s_from_mdb(rc);
+        }
+        ob->app_err = TD_OK;
+        rc = fn(ob, txn, ctx);
+        if (rc == 0 && !readonly)
+            rc = mdb_txn_commit(txn);
+        else
+            mdb_txn_abort(txn);
+        if (rc == 0)
+            return TD_OK;
+        if (rc == S_APP_ERROR) {
+            s_set_err(err, errlen, "%s", ob->app_msg);
+            return ob->app_err;
+        }
+        if (rc == MDB_MAP_FULL) {
+            td_err grown = s_grow(ob, err, errlen);
+            if (grown != TD_OK)
+                return grown;
+            continue;
+        }
+        if (rc == MDB_MAP_RESIZED) {
+            mdb_env_set_mapsize(ob->env, 0);
+            continue;
+        }
+        s_mdb_err(err, errlen, readonly ? "read failed" : "write failed", rc);
+        return s_from_mdb(rc);
+    }
+    s_set_err(err, errlen, "outbox: gave up after repeated map resizes");
+    return TD_ERR_STORE;
+}
+
+static int s_meta_get_u64(outbox_t *ob, MDB_txn *txn, const char *name, uint64_t *value)
+{
+    MDB_val key = {strlen(name), (void *) name};
+    MDB_val val;
+    int rc = mdb_get(txn, ob->meta, &key, &val);
+    if (rc != 0)
+        return rc;
+    if (val.mv_size != 8) {
+        s_app_error(ob, TD_ERR_STORE, "outbox metadata is corrupt");
+        return S_APP_ERROR;
+    }
+    *value = s_get_u64(val.mv_data);
+    return 0;
+}
+
+static int s_meta_put_u64(outbox_t *ob, MDB_txn *txn, const char *name, uint64_t value)
+{
+    uint8_t buf[8];
+    s_put_u64(buf, value);
+    MDB_val key = {strlen(name), (void *) name};
+    MDB_val val = {8, buf};
+    return mdb_put(txn, ob->meta, &key, &val, 0);
+}
+
+static uint64_t s_random_epoch(void)
+{
+    uint64_t epoch = 0;
+    while (epoch == 0) {
+        ssize_t n = getrandom(&epoch, sizeof epoch, 0);
+        if (n != (ssize_t) sizeof epoch) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            /* getrandom cannot fail for 8 bytes once the pool is ready; fall back to
+             * the clock mixed with the pid rather than leave the outbox unusable */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            epoch =
+                ((uint64_t) ts.tv_sec << 32) ^ (uint64_t) ts.tv_nsec ^ ((uint64_t) getpid() << 16);
+        }
+    }
+    return epoch;
+}
+
+static int s_init_txn(outbox_t *ob, MDB_txn *txn, void *ctx)
+{
+    (void) ctx;
+    int rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ob->meta);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "outbox", MDB_CREATE, &ob->queue);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "dead", MDB_CREATE, &ob->dead);
+    if (rc != 0)
+        return rc;
+    rc = s_meta_get_u64(ob, txn, "epoch", &ob->epoch);
+    if (rc == MDB_NOTFOUND) {
+        /* a new outbox: its epoch tells the collector this is not a replay of another */
+        ob->epoch = s_random_epoch();
+        rc = s_meta_put_u64(ob, txn, "epoch", ob->epoch);
+        if (rc == 0)
+            rc = s_meta_put_u64(ob, txn, "next_seq", 1);
+        if (rc == 0) {
+            uint8_t fmt[4];
+            s_put_u32(fmt, S_FORMAT);
+            MDB_val key = {6, "format"};
+            MDB_val val = {4, fmt};
+            rc = mdb_put(txn, ob->meta, &key, &val, 0);
+        }
+    }
+    return rc;
+}
+
+td_err outbox_open(outbox_t **out, const char *dir, size_t map_bytes, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    td_err result = s_make_dirs(dir, err, errlen);
+    if (result != TD_OK)
+        return result;
+    outbox_t *ob = calloc(1, sizeof *ob);
+    if (ob == NULL)
+        return TD_ERR_NOMEM;
+    ob->dir = strdup(dir);
+    if (ob->dir == NULL) {
+        result = TD_ERR_NOMEM;
+        goto fail;
+    }
+    int rc = mdb_env_create(&ob->env);
+    if (rc != 0) {
+        s_mdb_err(err, errlen, "cannot create environment", rc);
+        result = s_from_mdb(rc);
+        goto fail;
+    }
+    if (map_bytes < OUTBOX_MIN_MAP_BYTES)
+        map_bytes = OUTBOX_MIN_MAP_BYTES;
+    if (map_bytes > OUTBOX_MAX_MAP_BYTES)
+        map_bytes = OUTBOX_MAX_MAP_BYTES;
+    rc = mdb_env_set_mapsize(ob->env, map_bytes);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(ob->env, 4);
+    if (rc == 0)
+        rc = mdb_env_open(ob->env, dir, 0, 0600);
+    if (rc != 0) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "cannot open outbox in %s: %s", dir, mdb_strerror(rc));
+        result = s_from_mdb(rc);
+        goto fail;
+    }
+    int dead_readers = 0;
+    mdb_reader_check(ob->env, &dead_readers);
+    /* An existing outbox may be bigger than map_bytes (it grew earlier): LMDB keeps at
+     * least the used size, and the first MAP_FULL grows it again. */
+    result = s_run_txn(ob, 0, s_init_txn, NULL, err, errlen);
+    if (result != TD_OK)
+        goto fail;
+    *out = ob;
+    return TD_OK;
+fail:
+    outbox_close(&ob);
+    return result;
+}
+
+void outbox_close(outbox_t **ob)
+{
+    if (ob == NULL || *ob == NULL)
+        return;
+    if ((*ob)->env != NULL)
+        mdb_env_close((*ob)->env);
+    free((*ob)->dir);
+    free(*ob);
+    *ob = NULL;
+}
+
+uint64_t outbox_epoch(const outbox_t *ob)
+{
+    return ob->epoch;
+}
+
+const char *outbox_dir(const outbox_t *ob)
+{
+    return ob->dir;
+}
+
+int outbox_reader_check(outbox_t *ob)
+{
+    int dead = 0;
+    mdb_reader_check(ob->env, &dead);
+    return dead;
+}
+
+/* ---- enqueue ---- */
+
+typedef struct {
+    const uint8_t *value;
+    size_t value_len;
+    uint64_t seq_out;
+    uint64_t queued_out;
+} s_append_ctx;
+
+/* Take next_seq, store the value under it, bump next_seq. */
+static int s_append_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
+{
+    s_append_ctx *ctx = vctx;
+    uint64_t seq = 0;
+    int rc = s_meta_get_u64(ob, txn, "next_seq", &seq);
+    if (rc != 0)
+        return rc;
+    uint8_t keybuf[8];
+    s_put_u64(keybuf, seq);
+    MDB_val key = {8, keybuf};
+    MDB_val val = {ctx->value_len, (void *) ctx->value};
+    /* seqs only grow, so every new key is the largest: append is cheaper */
+    rc = mdb_put(txn, ob->queue, &key, &val, MDB_APPEND);
+    if (rc != 0)
+        return rc;
+    rc = s_meta_put_u64(ob, txn, "next_seq", seq + 1);
+    if (rc != 0)
+        return rc;
+    MDB_stat st;
+    rc = mdb_stat(txn, ob->queue, &st);
+    if (rc != 0)
+        return rc;
+    ctx->seq_out = seq;
+    ctx->queued_out = st.ms_entries;
+    return 0;
+}
+
+static size_t s_strlen_or0(const char *s)
+{
+    return s == NULL ? 0 : strlen(s);
+}
+
+td_err outbox_enqueue(outbox_t *ob, const Tiendo__Report *report, int64_t queued_at_ms,
+                      uint64_t *seq_out, uint64_t *queued_out, char *err, size_t errlen)
+{
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    size_t unit_len = s_strlen_or0(report->unit);
+    size_t dataset_len = s_strlen_or0(report->dataset);
+    size_t period_len = s_strlen_or0(report->period);
+    if (unit_len == 0 || period_len == 0) {
+        s_set_err(err, errlen, "a report needs a unit and a period");
+        return TD_ERR_INVALID;
+    }
+    if (unit_len > 255 || dataset_len > 255 || period_len > 255) {
+        s_set_err(err, errlen, "unit, dataset or period text is too long");
+        return TD_ERR_INVALID;
+    }
+    size_t packed_len = protobuf_c_message_get_packed_size(&report->base);
+    if (packed_len > OUTBOX_MAX_REPORT) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "the report is %zu bytes packed; the limit is %u", packed_len,
+                     OUTBOX_MAX_REPORT);
+        return TD_ERR_TOOBIG;
+    }
+    uint8_t *packed = malloc(packed_len > 0 ? packed_len : 1);
+    if (packed == NULL)
+        return TD_ERR_NOMEM;
+    protobuf_c_message_pack(&report->base, packed);
+    s_record_view v = {queued_at_ms,
+                       (const uint8_t *) report->unit,
+                       (const uint8_t *) (report->dataset != NULL ? report->dataset : ""),
+                       (const uint8_t *) report->period,
+                       unit_len,
+                       dataset_len,
+                       period_len,
+                       packed,
+                       packed_len};
+    size_t value_len = s_record_size(&v);
+    uint8_t *value = malloc(value_len);
+    td_err result = TD_ERR_NOMEM;
+    if (value == NULL)
+        goto cleanup;
+    s_record_write(value, &v);
+    s_append_ctx ctx = {value, value_len, 0, 0};
+    result = s_run_txn(ob, 0, s_append_txn, &ctx, err, errlen);
+    if (result == TD_OK) {
+        if (seq_out != NULL)
+            *seq_out = ctx.seq_out;
+        if (queued_out != NULL)
+            *queued_out = ctx.queued_out;
+    }
+cleanup:
+    free(value);
+    free(packed);
+    return result;
+}
+
+/* ---- scans ---- */
+
+typedef struct {
+    MDB_dbi dbi;
+    int dead;
+    uint64_t from_seq;
+    size_t max;
+    outbox_visit_fn fn;
+    void *fn_ctx;
+    size_t visited;
+} s_scan_ctx;
+
+static int s_scan_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
+{
+    s_scan_ctx *ctx = vctx;
+    ctx->visited = 0;
+    MDB_cursor *cursor = NULL;
+    int rc = mdb_cursor_open(txn, ctx->dbi, &cursor);
+    if (rc != 0)
+        return rc;
+    uint8_t keybuf[8];
+    s_put_u64(keybuf, ctx->from_seq);
+    MDB_val key = {8, keybuf};
+    MDB_val val;
+    rc = mdb_cursor_get(cursor, &key, &val, MDB_SET_RANGE);
+    while (rc == 0 && (ctx->max == 0 || ctx->visited < ctx->max)) {
+        if (key.mv_size != 8) {
+            s_app_error(ob, TD_ERR_STORE, "outbox holds a malformed key");
+            rc = S_APP_ERROR;
+            break;
+        }
+        uint64_t seq = s_get_u64(key.mv_data);
+        outbox_record rec;
+        int bad = ctx->dead ? s_dead_record_from_val(seq, &val, &rec)
+                            : s_record_from_val(seq, &val, &rec);
+        if (bad) {
+            s_app_error(ob, TD_ERR_STORE, "outbox record #%llu is corrupt",
+                        (unsigned long long) seq);
+            rc = S_APP_ERROR;
+            break;
+        }
+        ctx->visited++;
+        if (ctx->fn(ctx->fn_ctx, &rec) != 0)
+            break;
+        rc = mdb_cursor_get(cursor, &key, &val, MDB_NEXT);
+    }
+    mdb_cursor_close(cursor);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static td_err s_scan(outbox_t *ob, int dead, uint64_t from_seq, size_t max, outbox_visit_fn fn,
+                     void *fn_ctx, size_t *visited, char *err, size_t errlen)
+{
+    s_scan_ctx ctx = {dead ? ob->dead : ob->queue, dead, from_seq, max, fn, fn_ctx, 0};
+    td_err result = s_run_txn(ob, 1, s_scan_txn, &ctx, err, errlen);
+    if (visited != NULL)
+        *visited = ctx.visited;
+    return result;
+}
+
+td_err outbox_scan(outbox_t *ob, uint64_t from_seq, size_t max, outbox_visit_fn fn, void *ctx,
+                   size_t *visited, char *err, size_t errlen)
+{
+    return s_scan(ob, 0, from_seq, max, fn, ctx, visited, err, errlen);
+}
+
+td_err outbox_dead_scan(outbox_t *ob, uint64_t from_seq, size_t max, outbox_visit_fn fn, void *ctx,
+                        size_t *visited, char *err, size_t errlen)
+{
+    return s_scan(ob, 1, from_seq, max, fn, ctx, visited, err, errlen);
+}
+
+typedef struct {
+    uint64_t seq;
+    int found;
+    int nomem;
+    outbox_record *out;
+} s_get_ctx;
+
+static int s_get_visit(void *vctx, const outbox_record *rec)
+{
+    s_get_ctx *ctx = vctx;
+    if (rec->seq == ctx->seq) {
+        *ctx->out = *rec;
+        ctx->found = 1;
+        /* copy the report before the read transaction ends */
+        if (s_record_own(ctx->out) != 0)
+            ctx->nomem = 1;
+    }
+    return 1;
+}
+
+static td_err s_get(outbox_t *ob, int dead, uint64_t seq, outbox_record *out, char *err,
+                    size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    s_get_ctx ctx = {seq, 0, 0, out};
+    td_err result = s_scan(ob, dead, seq, 1, s_get_visit, &ctx, NULL, err, errlen);
+    if (result != TD_OK)
+        return result;
+    if (ctx.nomem) {
+        memset(out, 0, sizeof *out);
+        return TD_ERR_NOMEM;
+    }
+    if (!ctx.found) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "no %s #%llu", dead ? "dead letter" : "queued report",
+                     (unsigned long long) seq);
+        return TD_ERR_NOTFOUND;
+    }
+    return TD_OK;
+}
+
+td_err outbox_get(outbox_t *ob, uint64_t seq, outbox_record *out, char *err, size_t errlen)
+{
+    return s_get(ob, 0, seq, out, err, errlen);
+}
+
+td_err outbox_dead_get(outbox_t *ob, uint64_t seq, outbox_record *out, char *err, size_t errlen)
+{
+    return s_get(ob, 1, seq, out, err, errlen);
+}
+
+/* ---- settle: deliveries and rejections in one transaction ---- */
+
+typedef struct {
+    const uint64_t *delivered;
+    size_t ndelivered;
+    const outbox_rejection *rejected;
+    size_t nrejected;
+    int64_t rejected_at_ms;
+    size_t changed;
+} s_settle_ctx;
+
+static int s_move_to_dead(outbox_t *ob, MDB_txn *txn, const outbox_rejection *rej,
+                          int64_t rejected_at_ms, int *moved)
+{
+    *moved = 0;
+    uint8_t keybuf[8];
+    s_put_u64(keybuf, rej->seq);
+    MDB_val key = {8, keybuf};
+    MDB_val val;
+    int rc = mdb_get(txn, ob->queue, &key, &val);
+    if (rc == MDB_NOTFOUND)
+        return 0; /* already settled, e.g. by an earlier ack */
+    if (rc != 0)
+        return rc;
+    const char *reason = rej->reason != NULL ? rej->reason : "";
+    size_t reason_len = s_utf8_cut(reason, strlen(reason), OUTBOX_REASON_MAX - 1);
+    size_t dead_len = S_DEAD_FIXED + reason_len + val.mv_size;
+    /* build the dead letter in memory: val points into a page that any later write in
+     * this transaction (even to another DB) may spill and free */
+    uint8_t *p = malloc(dead_len);
+    if (p == NULL)
+        return ENOMEM;
+    p[0] = S_FORMAT;
+    s_put_u64(p + 1, (uint64_t) rejected_at_ms);
+    p[9] = (uint8_t) (reason_len >> 8);
+    p[10] = (uint8_t) reason_len;
+    memcpy(p + S_DEAD_FIXED, reason, reason_len);
+    memcpy(p + S_DEAD_FIXED + reason_len, val.mv_data, val.mv_size);
+    MDB_val dead_val = {dead_len, p};
+    rc = mdb_put(txn, ob->dead, &key, &dead_val, 0);
+    free(p);
+    if (rc != 0)
+        return rc;
+    rc = mdb_del(txn, ob->queue, &key, NULL);
+    if (rc != 0)
+        return rc;
+    *moved = 1;
+    return 0;
+}
+
+static int s_settle_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
+{
+    s_settle_ctx *ctx = vctx;
+    ctx->changed = 0;
+    for (size_t i = 0; i < ctx->nrejected; i++) {
+        int moved = 0;
+        int rc = s_move_to_dead(ob, txn, &ctx->rejected[i], ctx->rejected_at_ms, &moved);
+        if (rc != 0)
+            return rc;
+        ctx->changed += (size_t) moved;
+    }
+    for (size_t i = 0; i < ctx->ndelivered; i++) {
+        uint8_t keybuf[8];
+        s_put_u64(keybuf, ctx->delivered[i]);
+        MDB_val key = {8, keybuf};
+        int rc = mdb_del(txn, ob->queue, &key, NULL);
+        if (rc == MDB_NOTFOUND)
+            continue;
+        if (rc != 0)
+            return rc;
+        ctx->changed++;
+    }
+    return 0;
+}
+
+td_err outbox_settle(outbox_t *ob, const uint64_t *delivered, size_t ndelivered,
+                     const outbox_rejection *rejected, size_t nrejected, int64_t rejected_at_ms,
+                     size_t *changed, char *err, size_t errlen)
+{
+    if (changed != NULL)
+        *changed = 0;
+    if (ndelivered == 0 && nrejected == 0)
+        return TD_OK;
+    s_settle_ctx ctx = {delivered, ndelivered, rejected, nrejected, rejected_at_ms, 0};
+    td_err result = s_run_txn(ob, 0, s_settle_txn, &ctx, err, errlen);
+    if (result == TD_OK && changed != NULL)
+        *changed = ctx.changed;
+    return result;
+}
+
+td_err outbox_remove(outbox_t *ob, const uint64_t *seqs, size_t n, size_t *removed, char *err,
+                     size_t errlen)
+{
+    return outbox_settle(ob, seqs, n, NULL, 0, 0, removed, err, errlen);
+}
+
+td_err outbox_reject(outbox_t *ob, uint64_t seq, const char *reason, int64_t rejected_at_ms,
+                     char *err, size_t errlen)
+{
+    outbox_rejection rej = {seq, reason};
+    size_t moved = 0;
+    td_err result = outbox_settle(ob, NULL, 0, &rej, 1, rejected_at_ms, &moved, err, errlen);
+    if (result == TD_OK && moved == 0) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "no queued report #%llu", (unsigned long long) seq);
+        return TD_ERR_NOTFOUND;
+    }
+    return result;
+}
+
+/* ---- dead letters ---- */
+
+typedef struct {
+    uint64_t seq;
+    int64_t queued_at_ms;
+    uint64_t new_seq;
+    uint64_t queued_out;
+} s_resubmit_ctx;
+
+static int s_resubmit_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
+{
+    s_resubmit_ctx *ctx = vctx;
+    uint8_t keybuf[8];
+    s_put_u64(keybuf, ctx->seq);
+    MDB_val key = {8, keybuf};
+    MDB_val val;
+    int rc = mdb_get(txn, ob->dead, &key, &val);
+    if (rc == MDB_NOTFOUND) {
+        s_app_error(ob, TD_ERR_NOTFOUND, "no dead letter #%llu", (unsigned long long) ctx->seq);
+        return S_APP_ERROR;
+    }
+    if (rc != 0)
+        return rc;
+    int64_t rejected_at;
+    const uint8_t *reason;
+    size_t reason_len;
+    MDB_val inner;
+    s_record_view v;
+    if (s_dead_parse(&val, &rejected_at, &reason, &reason_len, &inner) != 0 ||
+        s_record_parse(inner.mv_data, inner.mv_size, &v) != 0) {
+        s_app_error(ob, TD_ERR_STORE, "dead letter #%llu is corrupt",
+                    (unsigned long long) ctx->seq);
+        return S_APP_ERROR;
+    }
+    /* copy before any write: inner points into a page a write may spill */
+    uint8_t *copy = malloc(inner.mv_size);
+    if (copy == NULL)
+        return ENOMEM;
+    memcpy(copy, inner.mv_data, inner.mv_size);
+    /* same content, new queue time (bytes 1..8 of the record) */
+    s_put_u64(copy + 1, (uint64_t) ctx->queued_at_ms);
+    MDB_val nval = {inner.mv_size, copy};
+    uint64_t seq = 0;
+    rc = s_meta_get_u64(ob, txn, "next_seq", &seq);
+    uint8_t newkey[8];
+    s_put_u64(newkey, seq);
+    MDB_val nkey = {8, newkey};
+    if (rc == 0)
+        rc = mdb_put(txn, ob->queue, &nkey, &nval, MDB_APPEND);
+    free(copy);
+    if (rc != 0)
+        return rc;
+    rc = mdb_del(txn, ob->dead, &key, NULL);
+    if (rc != 0)
+        return rc;
+    rc = s_meta_put_u64(ob, txn, "next_seq", seq + 1);
+    if (rc != 0)
+        return rc;
+    MDB_stat st;
+    rc = mdb_stat(txn, ob->queue, &st);
+    if (rc != 0)
+        return rc;
+    ctx->new_seq = seq;
+    ctx->queued_out = st.ms_entries;
+    return 0;
+}
+
+td_err outbox_dead_resubmit(outbox_t *ob, uint64_t seq, int64_t queued_at_ms, uint64_t *new_seq,
+                            uint64_t *queued_out, char *err, size_t errlen)
+{
+    s_resubmit_ctx ctx = {seq, queued_at_ms, 0, 0};
+    td_err result = s_run_txn(ob, 0, s_resubmit_txn, &ctx, err, errlen);
+    if (result == TD_OK) {
+        if (new_seq != NULL)
+            *new_seq = ctx.new_seq;
+        if (queued_out != NULL)
+            *queued_out = ctx.queued_out;
+    }
+    return result;
+}
+
+static int s_discard_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
+{
+    uint64_t seq = *(const uint64_t *) vctx;
+    uint8_t keybuf[8];
+    s_put_u64(keybuf, seq);
+    MDB_val key = {8, keybuf};
+    int rc = mdb_del(txn, ob->dead, &key, NULL);
+    if (rc == MDB_NOTFOUND) {
+        s_app_error(ob, TD_ERR_NOTFOUND, "no dead letter #%llu", (unsigned long long) seq);
+        return S_APP_ERROR;
+    }
+    return rc;
+}
+
+td_err outbox_dead_discard(outbox_t *ob, uint64_t seq, char *err, size_t errlen)
+{
+    return s_run_txn(ob, 0, s_discard_txn, &seq, err, errlen);
+}
+
+/* ---- stats ---- */
+
+static int s_stats_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
+{
+    outbox_stats *st = vctx;
+    memset(st, 0, sizeof *st);
+    st->epoch = ob->epoch;
+    int rc = s_meta_get_u64(ob, txn, "next_seq", &st->next_seq);
+    if (rc != 0)
+        return rc;
+    MDB_stat ms;
+    rc = mdb_stat(txn, ob->queue, &ms);
+    if (rc != 0)
+        return rc;
+    st->queued = ms.ms_entries;
+    rc = mdb_stat(txn, ob->dead, &ms);
+    if (rc != 0)
+        return rc;
+    st->dead = ms.ms_entries;
+    MDB_cursor *cursor = NULL;
+    rc = mdb_cursor_open(txn, ob->queue, &cursor);
+    if (rc != 0)
+        return rc;
+    MDB_val key, val;
+    rc = mdb_cursor_get(cursor, &key, &val, MDB_FIRST);
+    if (rc == 0) {
+        outbox_record rec;
+        if (key.mv_size == 8 && s_record_from_val(s_get_u64(key.mv_data), &val, &rec) == 0) {
+            st->oldest_seq = rec.seq;
+            st->oldest_queued_at_ms = rec.queued_at_ms;
+        }
+    }
+    mdb_cursor_close(cursor);
+    MDB_envinfo info;
+    mdb_env_info(ob->env, &info);
+    st->map_bytes = info.me_mapsize;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+td_err outbox_get_stats(outbox_t *ob, outbox_stats *out, char *err, size_t errlen)
+{
+    return s_run_txn(ob, 1, s_stats_txn, out, err, errlen);
+}

@@ -2,7 +2,7 @@
 # ensure-deps.sh: install the Debian 12 packages tiendo builds and tests with, if missing.
 # Sourced by deploy/demo.sh and tests/run.sh; run it alone to prepare a machine.
 tiendo_packages=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev
-  protobuf-c-compiler protobuf-compiler liblmdb-dev lmdb-utils check libjansson-dev jq
+  protobuf-c-compiler protobuf-compiler libprotobuf-dev g++ liblmdb-dev lmdb-utils check libjansson-dev jq
   clang libclang-rt-14-dev)
 
 tiendo_ensure_deps() {

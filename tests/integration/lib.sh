@@ -80,6 +80,19 @@ td_agent() { # name command [args...]: run tiendo-agent with this agent's files
     --data-dir "$TIENDO_SOURCE_DIR/data" --resend-timeout-ms 1000 --heartbeat-ms 500
 }
 
+td_agent_bg() { # name log command [args...]: start tiendo-agent in the background
+  # (the binary itself, so AGENT_PID can be signalled); sets AGENT_PID
+  local name=$1 log=$2
+  shift 2
+  [ -f "$T/keys/$name.key" ] || td_keygen "$name"
+  "$TIENDO_AGENT" "$@" --state-dir "$T/agents/$name" --collector "$AGENTS_EP" \
+    --collector-public-key "$T/keys/collector.pub" --secret-key "$T/keys/$name.key" \
+    --data-dir "$TIENDO_SOURCE_DIR/data" --resend-timeout-ms 1000 --heartbeat-ms 500 \
+    >>"$log" 2>&1 &
+  AGENT_PID=$!
+  TD_PIDS+=("$AGENT_PID")
+}
+
 td_cli() { # tiendo command with a query key
   [ -f "$T/keys/cli.key" ] || td_keygen cli
   "$TIENDO_CLI" "$@" --query "$QUERY_EP" --collector-public-key "$T/keys/collector.pub" \

@@ -42,8 +42,8 @@ kill -0 "$COLLECTOR_PID" || td_fail "collector died on hostile input"
 grep -q "dropped a bad message" "$T/collector.log" || td_fail "no log line for bad frames"
 
 td_agent office submit "$T/good.json" >/dev/null
-td_agent office run --exit-when-empty >"$T/agent.log" 2>&1 &
-td_wait_pid $! 30 || td_fail "good report not delivered next to the hostile peer"
+td_agent_bg office "$T/agent.log" run --exit-when-empty
+td_wait_pid "$AGENT_PID" 30 || td_fail "good report not delivered next to the hostile peer"
 td_cli status --period 2026-Q3 --json >"$T/status.json"
 td_assert_eq "$(jq .units_reported "$T/status.json")" 1 "good report stored"
 td_assert_eq "$(jq -r '.reported[0].unit' "$T/status.json")" 01 "unit stored"

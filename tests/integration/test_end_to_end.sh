@@ -21,13 +21,12 @@ queued=$(td_agent office status --json | jq .queued)
 td_assert_eq "$queued" 100 "queued before run"
 
 # Deliver part of it, kill the agent hard, then let a fresh run finish.
-td_agent office run >"$T/agent1.log" 2>&1 &
-apid=$!
+td_agent_bg office "$T/agent1.log" run
 sleep 0.3
-kill -KILL $apid 2>/dev/null || true
-wait $apid 2>/dev/null || true
-td_agent office run --exit-when-empty >"$T/agent2.log" 2>&1 &
-td_wait_pid $! 60 || td_fail "agent did not empty its outbox in 60 s"
+kill -KILL "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null || true
+td_agent_bg office "$T/agent2.log" run --exit-when-empty
+td_wait_pid "$AGENT_PID" 60 || td_fail "agent did not empty its outbox in 60 s"
 
 td_assert_eq "$(td_agent office status --json | jq .queued)" 0 "queued after run"
 

@@ -1,0 +1,115 @@
+/* sender.h: `tiendo-agent run`: sends the outbox to the collector (go-back-N window, acks). */
+#ifndef TIENDO_AGENT_SENDER_H
+#define TIENDO_AGENT_SENDER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "outbox.h"
+#include "tiendo.pb-c.h"
+
+/* ---- the sender loop ---- */
+
+typedef struct {
+    const char *endpoint;         /* e.g. tcp://collector.example.vn:7420 */
+    const char *collector_public; /* Z85, 40 characters */
+    const char *public_key;       /* our key pair, Z85 */
+    const char *secret_key;
+    size_t window;             /* envelopes in flight, 1..10000 */
+    int64_t resend_timeout_ms; /* first resend after this long without an ack */
+    int64_t backoff_max_ms;    /* resend and retry-later waits double up to this */
+    int64_t heartbeat_ms;      /* heartbeat envelope interval */
+    int zmq_heartbeat_ms;      /* ZMTP heartbeat interval; timeout and TTL are 3x */
+    int reconnect_max_ms;      /* ZMQ_RECONNECT_IVL_MAX */
+    int exit_when_empty;       /* return once the outbox is empty and nothing is in flight */
+} sender_options;
+
+/* Run the sender until *stop becomes non-zero (a signal handler sets it) or, with
+ * exit_when_empty, until the outbox is empty. Makes its own ZeroMQ context and DEALER
+ * socket. Returns TD_OK on a clean stop; an error only for what it cannot work around
+ * (bad keys, bad endpoint, outbox failures). A collector that is down is not an error:
+ * reports stay queued and the loop keeps trying. Single-threaded. */
+td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_t *stop);
+
+/* The largest packed size an Envelope carrying report can have (worst-case epoch, seq
+ * and time fields). `submit` refuses reports whose bound exceeds TD_MAX_FRAME. */
+size_t sender_envelope_bound(const Tiendo__Report *report);
+
+/* ---- the window: pure go-back-N bookkeeping, no I/O (exposed for unit tests) ----
+ *
+ * The window holds up to `capacity` queued reports loaded from the outbox, in seq order.
+ * The first `in_flight` of them have been sent in the current pass and wait for an ack;
+ * the rest wait to be sent. Times are monotonic milliseconds supplied by the caller.
+ *
+ * Rules:
+ *  - an OK or DUPLICATE ack for seq N settles every loaded report with seq <= N as
+ *    delivered (the collector accepts only in order, so it processed all before N);
+ *  - a REJECTED ack for N settles those before N as delivered and N as rejected;
+ *  - an ack's high_water settles nothing (a report at or below it may have been
+ *    rejected: resending it brings back REJECTED with the reason, or DUPLICATE); a
+ *    heartbeat ack (seq 0) settles nothing;
+ *  - a RETRY_LATER ack for an in-flight seq goes back to the oldest unsettled report and
+ *    holds sending for the retry backoff (from retry_base_ms, doubling up to
+ *    backoff_max_ms); later RETRY_LATER acks for envelopes of the abandoned pass are
+ *    ignored because nothing is in flight during the hold;
+ *  - when the oldest in-flight report has waited `timeout` (resend_timeout_ms, doubling
+ *    on each expiry up to backoff_max_ms) since it was sent or since the last progress,
+ *    sending goes back to it;
+ *  - any settlement is progress: the timeout and the retry backoff return to their base. */
+
+typedef struct sender_window sender_window_t;
+
+typedef struct {
+    size_t capacity;
+    int64_t resend_timeout_ms;
+    int64_t backoff_max_ms;
+    int64_t retry_base_ms;
+} sender_window_params;
+
+#define SENDER_LABEL_MAX 24
+
+typedef struct {
+    uint64_t seq;
+    int rejected; /* 0: delivered (OK, DUPLICATE or below high water); 1: REJECTED */
+    char unit[SENDER_LABEL_MAX];
+    char period[SENDER_LABEL_MAX];
+} sender_settled;
+
+td_err sender_window_create(sender_window_t **out, const sender_window_params *params);
+void sender_window_destroy(sender_window_t **w);
+
+size_t sender_window_count(const sender_window_t *w);       /* loaded, not settled */
+size_t sender_window_in_flight(const sender_window_t *w);   /* sent in this pass, no ack */
+size_t sender_window_room(const sender_window_t *w);        /* how many more may be loaded */
+uint64_t sender_window_next_load(const sender_window_t *w); /* scan the outbox from here */
+uint64_t sender_window_first_seq(const sender_window_t *w); /* 0 when empty */
+int64_t sender_window_timeout(const sender_window_t *w);    /* current resend timeout */
+
+/* Append a report loaded from the outbox. seq must be above every seq loaded before.
+ * TD_ERR_INVALID otherwise, TD_ERR_TOOBIG when the window is full. */
+td_err sender_window_push(sender_window_t *w, uint64_t seq, const char *unit, const char *period);
+
+/* Returns 1 and the seq to send next when one may be sent at `now`, else 0. */
+int sender_window_next(const sender_window_t *w, int64_t now, uint64_t *seq);
+/* The report returned by sender_window_next was handed to the socket. */
+void sender_window_sent(sender_window_t *w, int64_t now);
+
+/* Apply one ack (high_water is accepted for the record; see the rules above). Writes the
+ * reports it settles to out (cap must be >= capacity) and returns how many. */
+size_t sender_window_ack(sender_window_t *w, uint64_t seq, Tiendo__AckStatus status,
+                         uint64_t high_water, int64_t now, sender_settled *out, size_t cap);
+
+/* If the oldest in-flight report timed out at `now`, go back to it, double the timeout
+ * and return 1; else 0. */
+int sender_window_check_timeout(sender_window_t *w, int64_t now);
+
+/* The earliest time after `now` the window needs attention (resend timeout, or the end
+ * of a hold that has not passed yet); INT64_MAX when none. */
+int64_t sender_window_deadline(const sender_window_t *w, int64_t now);
+
+/* Go back to the oldest unsettled report now (e.g. after a reconnect), without a hold. */
+void sender_window_rewind(sender_window_t *w);
+
+#endif

@@ -1,0 +1,806 @@
+/* test_outbox.c: the agent's LMDB outbox (seqs, epoch, dead letters, growth, crashes) and
+ * the sender's go-back-N window bookkeeping. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "outbox.h"
+#include "sender.h"
+
+/* ---- helpers ---- */
+
+static char s_dir[64];
+
+static void s_make_dir(void)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/tiendo-outbox-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(s_dir));
+}
+
+static void s_remove_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    int rc = system(cmd);
+    (void) rc;
+}
+
+static void s_teardown(void)
+{
+    if (s_dir[0] != '\0')
+        s_remove_tree(s_dir);
+    s_dir[0] = '\0';
+}
+
+/* A report whose prepared_by carries `tag` padded to `pad` bytes. */
+typedef struct {
+    Tiendo__Report report;
+    char unit[16], period[16], dataset[16];
+    char *prepared_by;
+} s_report;
+
+static void s_report_init(s_report *r, const char *unit, const char *period, const char *tag,
+                          size_t pad)
+{
+    tiendo__report__init(&r->report);
+    snprintf(r->unit, sizeof r->unit, "%s", unit);
+    snprintf(r->period, sizeof r->period, "%s", period);
+    snprintf(r->dataset, sizeof r->dataset, "nq06");
+    size_t len = strlen(tag) > pad ? strlen(tag) : pad;
+    r->prepared_by = malloc(len + 1);
+    ck_assert_ptr_nonnull(r->prepared_by);
+    memset(r->prepared_by, 'x', len);
+    memcpy(r->prepared_by, tag, strlen(tag));
+    r->prepared_by[len] = '\0';
+    r->report.unit = r->unit;
+    r->report.period = r->period;
+    r->report.dataset = r->dataset;
+    r->report.prepared_by = r->prepared_by;
+    r->report.has_prepared_at = 1;
+    r->report.prepared_at = 1764400000;
+}
+
+static void s_report_free(s_report *r)
+{
+    free(r->prepared_by);
+    r->prepared_by = NULL;
+}
+
+static uint64_t s_enqueue(outbox_t *ob, const char *unit, const char *period, const char *tag,
+                          size_t pad, int64_t at)
+{
+    s_report r;
+    s_report_init(&r, unit, period, tag, pad);
+    uint64_t seq = 0;
+    char err[256];
+    td_err e = outbox_enqueue(ob, &r.report, at, &seq, NULL, err, sizeof err);
+    ck_assert_msg(e == TD_OK, "enqueue: %s", err);
+    s_report_free(&r);
+    return seq;
+}
+
+/* The prepared_by tag of a stored report, up to the first 'x' padding. */
+static void s_tag_of(const outbox_record *rec, char *tag, size_t len)
+{
+    Tiendo__Report *rep = tiendo__report__unpack(NULL, rec->report_len, rec->report);
+    ck_assert_ptr_nonnull(rep);
+    ck_assert_ptr_nonnull(rep->prepared_by);
+    size_t n = strcspn(rep->prepared_by, "x");
+    if (n >= len)
+        n = len - 1;
+    memcpy(tag, rep->prepared_by, n);
+    tag[n] = '\0';
+    tiendo__report__free_unpacked(rep, NULL);
+}
+
+typedef struct {
+    uint64_t seqs[8192];
+    char tags[8192][24];
+    int64_t queued_at[8192];
+    size_t n;
+} s_collect;
+
+static int s_collect_visit(void *ctx, const outbox_record *rec)
+{
+    s_collect *c = ctx;
+    if (c->n >= 8192)
+        return 1;
+    c->seqs[c->n] = rec->seq;
+    c->queued_at[c->n] = rec->queued_at_ms;
+    s_tag_of(rec, c->tags[c->n], sizeof c->tags[c->n]);
+    c->n++;
+    return 0;
+}
+
+static s_collect *s_scan_all(outbox_t *ob, int dead)
+{
+    s_collect *c = calloc(1, sizeof *c);
+    ck_assert_ptr_nonnull(c);
+    char err[256];
+    td_err e = dead ? outbox_dead_scan(ob, 0, 0, s_collect_visit, c, NULL, err, sizeof err)
+                    : outbox_scan(ob, 0, 0, s_collect_visit, c, NULL, err, sizeof err);
+    ck_assert_msg(e == TD_OK, "scan: %s", err);
+    return c;
+}
+
+static outbox_t *s_open(size_t map)
+{
+    outbox_t *ob = NULL;
+    char err[256];
+    td_err e = outbox_open(&ob, s_dir, map, err, sizeof err);
+    ck_assert_msg(e == TD_OK, "open: %s", err);
+    return ob;
+}
+
+/* ---- outbox ---- */
+
+START_TEST(test_epoch_persists_and_differs)
+{
+    outbox_t *ob = s_open(1 << 20);
+    uint64_t epoch = outbox_epoch(ob);
+    ck_assert_uint_ne(epoch, 0);
+    outbox_close(&ob);
+    ck_assert_ptr_null(ob);
+    outbox_close(&ob); /* NULL is fine */
+
+    ob = s_open(1 << 20);
+    ck_assert_uint_eq(outbox_epoch(ob), epoch);
+    outbox_close(&ob);
+
+    /* a second, new outbox (a reinstalled office) gets another epoch */
+    char other[300];
+    snprintf(other, sizeof other, "%s/other/nested", s_dir);
+    outbox_t *ob2 = NULL;
+    char err[256];
+    ck_assert_int_eq(outbox_open(&ob2, other, 1 << 20, err, sizeof err), TD_OK);
+    ck_assert_uint_ne(outbox_epoch(ob2), epoch);
+    ck_assert_uint_ne(outbox_epoch(ob2), 0);
+    outbox_close(&ob2);
+    /* created folders are private */
+    struct stat st;
+    ck_assert_int_eq(stat(other, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+}
+END_TEST
+
+START_TEST(test_seqs_in_order_and_persist)
+{
+    outbox_t *ob = s_open(1 << 20);
+    for (uint64_t i = 1; i <= 20; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "r%llu", (unsigned long long) i);
+        ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", tag, 0, 1000 + (int64_t) i), i);
+    }
+    outbox_close(&ob);
+
+    ob = s_open(1 << 20);
+    s_collect *c = s_scan_all(ob, 0);
+    ck_assert_uint_eq(c->n, 20);
+    for (size_t i = 0; i < 20; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "r%zu", i + 1);
+        ck_assert_uint_eq(c->seqs[i], i + 1);
+        ck_assert_str_eq(c->tags[i], tag);
+        ck_assert_int_eq(c->queued_at[i], 1001 + (int64_t) i);
+    }
+    free(c);
+    /* numbering goes on after a reopen */
+    uint64_t queued = 0, seq = 0;
+    s_report r;
+    s_report_init(&r, "79", "2026-M07", "late", 0);
+    char err[256];
+    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 5000, &seq, &queued, err, sizeof err), TD_OK);
+    s_report_free(&r);
+    ck_assert_uint_eq(seq, 21);
+    ck_assert_uint_eq(queued, 21);
+
+    outbox_record rec;
+    ck_assert_int_eq(outbox_get(ob, 21, &rec, err, sizeof err), TD_OK);
+    ck_assert_str_eq(rec.unit, "79");
+    ck_assert_str_eq(rec.period, "2026-M07");
+    ck_assert_str_eq(rec.dataset, "nq06");
+    ck_assert_int_eq(rec.queued_at_ms, 5000);
+    outbox_record_clear(&rec);
+    ck_assert_int_eq(outbox_get(ob, 99, &rec, err, sizeof err), TD_ERR_NOTFOUND);
+
+    /* scan from a seq, with a limit */
+    s_collect *part = calloc(1, sizeof *part);
+    size_t visited = 0;
+    ck_assert_int_eq(outbox_scan(ob, 15, 3, s_collect_visit, part, &visited, err, sizeof err),
+                     TD_OK);
+    ck_assert_uint_eq(visited, 3);
+    ck_assert_uint_eq(part->seqs[0], 15);
+    ck_assert_uint_eq(part->seqs[2], 17);
+    free(part);
+    outbox_close(&ob);
+}
+END_TEST
+
+START_TEST(test_remove_set)
+{
+    outbox_t *ob = s_open(1 << 20);
+    for (int i = 0; i < 8; i++)
+        s_enqueue(ob, "01", "2026-Q4", "r", 0, 1000);
+    uint64_t gone[] = {2, 4, 5, 8, 42};
+    size_t removed = 0;
+    char err[256];
+    ck_assert_int_eq(outbox_remove(ob, gone, 5, &removed, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(removed, 4); /* 42 never existed */
+    s_collect *c = s_scan_all(ob, 0);
+    uint64_t expect[] = {1, 3, 6, 7};
+    ck_assert_uint_eq(c->n, 4);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(c->seqs[i], expect[i]);
+    free(c);
+    /* removing again changes nothing */
+    ck_assert_int_eq(outbox_remove(ob, gone, 5, &removed, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(removed, 0);
+    /* removal does not reuse numbers */
+    ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "r", 0, 1000), 9);
+    outbox_close(&ob);
+}
+END_TEST
+
+START_TEST(test_dead_letters)
+{
+    outbox_t *ob = s_open(1 << 20);
+    s_enqueue(ob, "01", "2026-Q4", "first", 100, 1000);
+    s_enqueue(ob, "79", "2026-Q4", "second", 100, 2000);
+    s_enqueue(ob, "48", "2026-H2", "third", 100, 3000);
+    char err[256];
+    outbox_record before;
+    ck_assert_int_eq(outbox_get(ob, 2, &before, err, sizeof err), TD_OK);
+
+    ck_assert_int_eq(
+        outbox_reject(ob, 2, "task_groups[2].progress: must be 0..100", 7000, err, sizeof err),
+        TD_OK);
+    ck_assert_int_eq(outbox_reject(ob, 2, "again", 7000, err, sizeof err), TD_ERR_NOTFOUND);
+    outbox_record dead;
+    ck_assert_int_eq(outbox_get(ob, 2, &dead, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(outbox_dead_get(ob, 2, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(dead.reason, "task_groups[2].progress: must be 0..100");
+    ck_assert_int_eq(dead.rejected_at_ms, 7000);
+    ck_assert_int_eq(dead.queued_at_ms, 2000);
+    ck_assert_str_eq(dead.unit, "79");
+    ck_assert_uint_eq(dead.report_len, before.report_len);
+    ck_assert_mem_eq(dead.report, before.report, before.report_len);
+    outbox_record_clear(&dead);
+
+    /* settle: one transaction for a delivery and a rejection */
+    outbox_rejection rej = {3, "unit 48 is not yours"};
+    uint64_t ok = 1;
+    size_t changed = 0;
+    ck_assert_int_eq(outbox_settle(ob, &ok, 1, &rej, 1, 8000, &changed, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(changed, 2);
+    s_collect *c = s_scan_all(ob, 1);
+    ck_assert_uint_eq(c->n, 2);
+    ck_assert_uint_eq(c->seqs[0], 2);
+    ck_assert_uint_eq(c->seqs[1], 3);
+    ck_assert_str_eq(c->tags[1], "third");
+    free(c);
+
+    outbox_stats st;
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 0);
+    ck_assert_uint_eq(st.dead, 2);
+
+    /* resubmit: a NEW seq, the same content, out of the dead letters */
+    uint64_t new_seq = 0, queued = 0;
+    ck_assert_int_eq(outbox_dead_resubmit(ob, 2, 9000, &new_seq, &queued, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(new_seq, 4);
+    ck_assert_uint_eq(queued, 1);
+    outbox_record again;
+    ck_assert_int_eq(outbox_get(ob, 4, &again, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(again.report_len, before.report_len);
+    ck_assert_mem_eq(again.report, before.report, before.report_len);
+    ck_assert_str_eq(again.unit, "79");
+    ck_assert_int_eq(again.queued_at_ms, 9000);
+    ck_assert_str_eq(again.reason, "");
+    outbox_record_clear(&again);
+    outbox_record_clear(&before);
+    ck_assert_int_eq(outbox_dead_get(ob, 2, &dead, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(outbox_dead_resubmit(ob, 2, 9000, &new_seq, NULL, err, sizeof err),
+                     TD_ERR_NOTFOUND);
+
+    /* discard */
+    ck_assert_int_eq(outbox_dead_discard(ob, 3, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_dead_discard(ob, 3, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.dead, 0);
+    ck_assert_uint_eq(st.queued, 1);
+    ck_assert_uint_eq(st.next_seq, 5);
+
+    /* a long reason is cut, not refused, and stays valid UTF-8 */
+    char *longreason = malloc(3000);
+    for (int i = 0; i < 999; i++)
+        memcpy(longreason + 3 * i, "\xe1\xba\xbf", 3); /* "ế" */
+    longreason[2997] = '\0';
+    ck_assert_int_eq(outbox_reject(ob, 4, longreason, 9500, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_dead_get(ob, 4, &dead, err, sizeof err), TD_OK);
+    ck_assert_uint_le(strlen(dead.reason), OUTBOX_REASON_MAX - 1);
+    ck_assert_uint_eq(strlen(dead.reason) % 3, 0);
+    outbox_record_clear(&dead);
+    free(longreason);
+    outbox_close(&ob);
+}
+END_TEST
+
+START_TEST(test_counts_and_oldest)
+{
+    outbox_t *ob = s_open(1 << 20);
+    char err[256];
+    outbox_stats st;
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 0);
+    ck_assert_uint_eq(st.dead, 0);
+    ck_assert_uint_eq(st.next_seq, 1);
+    ck_assert_uint_eq(st.oldest_seq, 0);
+    ck_assert_int_eq(st.oldest_queued_at_ms, 0);
+    ck_assert_uint_eq(st.epoch, outbox_epoch(ob));
+
+    s_enqueue(ob, "01", "2026-Q4", "a", 0, 1000);
+    s_enqueue(ob, "01", "2026-Q4", "b", 0, 2500);
+    s_enqueue(ob, "01", "2026-Q4", "c", 0, 4000);
+    ck_assert_int_eq(outbox_reject(ob, 3, "bad", 5000, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 2);
+    ck_assert_uint_eq(st.dead, 1);
+    ck_assert_uint_eq(st.next_seq, 4);
+    ck_assert_uint_eq(st.oldest_seq, 1);
+    ck_assert_int_eq(st.oldest_queued_at_ms, 1000);
+
+    uint64_t one = 1;
+    ck_assert_int_eq(outbox_remove(ob, &one, 1, NULL, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 1);
+    ck_assert_uint_eq(st.oldest_seq, 2);
+    ck_assert_int_eq(st.oldest_queued_at_ms, 2500);
+    outbox_close(&ob);
+}
+END_TEST
+
+START_TEST(test_refuses_bad_reports)
+{
+    outbox_t *ob = s_open(1 << 20);
+    char err[256];
+    s_report r;
+    s_report_init(&r, "01", "2026-Q4", "huge", OUTBOX_MAX_REPORT + 10);
+    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_TOOBIG);
+    s_report_free(&r);
+    s_report_init(&r, "", "2026-Q4", "nounit", 0);
+    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_INVALID);
+    s_report_free(&r);
+    outbox_stats st;
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 0);
+    ck_assert_uint_eq(st.next_seq, 1); /* no number was used up */
+    outbox_close(&ob);
+
+    /* a path that is a file, not a folder */
+    char file[300];
+    snprintf(file, sizeof file, "%s/plainfile", s_dir);
+    FILE *f = fopen(file, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_ne(outbox_open(&ob, file, 1 << 20, err, sizeof err), TD_OK);
+    ck_assert_ptr_null(ob);
+    ck_assert_ptr_nonnull(strstr(err, "plainfile"));
+}
+END_TEST
+
+START_TEST(test_tiny_map_grows)
+{
+    outbox_t *ob = s_open(1 << 20);
+    char err[256];
+    for (int i = 1; i <= 5000; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "n%d", i);
+        ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", tag, 500, i), (uint64_t) i);
+    }
+    outbox_stats st;
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 5000);
+    ck_assert_uint_gt(st.map_bytes, (size_t) 1 << 20);
+    outbox_close(&ob);
+
+    /* everything is there after a reopen, in order, with its content */
+    ob = s_open(1 << 20);
+    s_collect *c = s_scan_all(ob, 0);
+    ck_assert_uint_eq(c->n, 5000);
+    for (size_t i = 0; i < 5000; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "n%zu", i + 1);
+        ck_assert_uint_eq(c->seqs[i], i + 1);
+        ck_assert_str_eq(c->tags[i], tag);
+    }
+    free(c);
+    outbox_close(&ob);
+}
+END_TEST
+
+/* A child queues reports and tells the parent each seq it saw committed; the parent
+ * kills it with SIGKILL mid-stream. Every committed report must survive. (kill -9 does
+ * not test power loss: the page cache survives.) */
+START_TEST(test_killed_writer_loses_nothing_committed)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(fds[0]);
+        outbox_t *ob = NULL;
+        char err[256];
+        if (outbox_open(&ob, s_dir, 1 << 20, err, sizeof err) != TD_OK)
+            _exit(3);
+        for (int i = 1;; i++) {
+            s_report r;
+            char tag[16];
+            snprintf(tag, sizeof tag, "k%d", i);
+            s_report_init(&r, "01", "2026-Q4", tag, 300);
+            uint64_t seq = 0;
+            if (outbox_enqueue(ob, &r.report, i, &seq, NULL, err, sizeof err) != TD_OK)
+                _exit(4);
+            s_report_free(&r);
+            if (write(fds[1], &seq, sizeof seq) != (ssize_t) sizeof seq)
+                _exit(5);
+        }
+    }
+    close(fds[1]);
+    uint64_t committed[400];
+    size_t n = 0;
+    while (n < 400) {
+        ssize_t got = read(fds[0], &committed[n], sizeof committed[n]);
+        ck_assert_int_eq(got, (ssize_t) sizeof committed[n]);
+        n++;
+    }
+    kill(pid, SIGKILL);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFSIGNALED(status));
+    close(fds[0]);
+
+    outbox_t *ob = s_open(1 << 20);
+    s_collect *c = s_scan_all(ob, 0);
+    ck_assert_uint_ge(c->n, n);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(committed[i], i + 1);
+        ck_assert_uint_eq(c->seqs[i], i + 1);
+        char tag[16];
+        snprintf(tag, sizeof tag, "k%zu", i + 1);
+        ck_assert_str_eq(c->tags[i], tag);
+    }
+    /* no gap and no reused number after the crash */
+    for (size_t i = 0; i < c->n; i++)
+        ck_assert_uint_eq(c->seqs[i], i + 1);
+    uint64_t next = s_enqueue(ob, "01", "2026-Q4", "after", 0, 1);
+    ck_assert_uint_eq(next, c->n + 1);
+    free(c);
+    outbox_close(&ob);
+}
+END_TEST
+
+/* submit runs in other processes while run works: numbers stay unique and dense. */
+START_TEST(test_two_processes_share_the_outbox)
+{
+    pid_t pids[2];
+    for (int p = 0; p < 2; p++) {
+        pids[p] = fork();
+        ck_assert_int_ge(pids[p], 0);
+        if (pids[p] == 0) {
+            outbox_t *ob = NULL;
+            char err[256];
+            if (outbox_open(&ob, s_dir, 1 << 20, err, sizeof err) != TD_OK)
+                _exit(3);
+            for (int i = 0; i < 300; i++) {
+                s_report r;
+                s_report_init(&r, p == 0 ? "01" : "79", "2026-Q4", "c", 200);
+                if (outbox_enqueue(ob, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
+                    _exit(4);
+                s_report_free(&r);
+            }
+            outbox_close(&ob);
+            _exit(0);
+        }
+    }
+    for (int p = 0; p < 2; p++) {
+        int status = 0;
+        ck_assert_int_eq(waitpid(pids[p], &status, 0), pids[p]);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+    }
+    outbox_t *ob = s_open(1 << 20);
+    s_collect *c = s_scan_all(ob, 0);
+    ck_assert_uint_eq(c->n, 600);
+    for (size_t i = 0; i < 600; i++)
+        ck_assert_uint_eq(c->seqs[i], i + 1);
+    free(c);
+    outbox_close(&ob);
+}
+END_TEST
+
+/* run keeps its outbox open while submit (another process) grows the map: run must
+ * adopt the new size (MDB_MAP_RESIZED) and see every report. */
+START_TEST(test_map_grown_by_another_process)
+{
+    outbox_t *ob = s_open(1 << 20);
+    ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "first", 0, 1), 1);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        /* a fresh environment in the child; the inherited one is never touched */
+        outbox_t *mine = NULL;
+        char err[256];
+        if (outbox_open(&mine, s_dir, 1 << 20, err, sizeof err) != TD_OK)
+            _exit(3);
+        for (int i = 0; i < 3000; i++) {
+            s_report r;
+            s_report_init(&r, "79", "2026-Q4", "grow", 600);
+            if (outbox_enqueue(mine, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
+                _exit(4);
+            s_report_free(&r);
+        }
+        _exit(0);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+
+    s_collect *c = s_scan_all(ob, 0);
+    ck_assert_uint_eq(c->n, 3001);
+    ck_assert_uint_eq(c->seqs[3000], 3001);
+    free(c);
+    outbox_stats st;
+    char err[256];
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_gt(st.map_bytes, (size_t) 1 << 20);
+    ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "last", 0, 2), 3002);
+    uint64_t gone[] = {1, 3002};
+    size_t removed = 0;
+    ck_assert_int_eq(outbox_remove(ob, gone, 2, &removed, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(removed, 2);
+    outbox_close(&ob);
+}
+END_TEST
+
+/* ---- the sender's window ---- */
+
+static sender_window_t *s_window(size_t cap)
+{
+    sender_window_params p = {cap, 5000, 60000, 100};
+    sender_window_t *w = NULL;
+    ck_assert_int_eq(sender_window_create(&w, &p), TD_OK);
+    return w;
+}
+
+static void s_push_range(sender_window_t *w, uint64_t from, uint64_t to)
+{
+    for (uint64_t s = from; s <= to; s++)
+        ck_assert_int_eq(sender_window_push(w, s, "01", "2026-Q4"), TD_OK);
+}
+
+/* Send everything the window allows at `now`; returns the seqs sent in order. */
+static size_t s_send_all(sender_window_t *w, int64_t now, uint64_t *sent, size_t cap)
+{
+    size_t n = 0;
+    uint64_t seq;
+    while (n < cap && sender_window_next(w, now, &seq)) {
+        sent[n++] = seq;
+        sender_window_sent(w, now);
+    }
+    return n;
+}
+
+START_TEST(test_window_acks_remove_in_order)
+{
+    sender_window_t *w = s_window(4);
+    s_push_range(w, 1, 6 - 2); /* capacity 4 */
+    ck_assert_int_eq(sender_window_push(w, 5, "01", "2026-Q4"), TD_ERR_TOOBIG);
+    ck_assert_int_eq(sender_window_push(w, 3, "01", "2026-Q4"), TD_ERR_INVALID);
+    ck_assert_uint_eq(sender_window_room(w), 0);
+    uint64_t sent[16];
+    ck_assert_uint_eq(s_send_all(w, 0, sent, 16), 4);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_uint_eq(sent[i], i + 1);
+    ck_assert_uint_eq(sender_window_in_flight(w), 4);
+
+    sender_settled out[4];
+    size_t n = sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 10, out, 4);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(out[0].seq, 1);
+    ck_assert_int_eq(out[0].rejected, 0);
+    ck_assert_str_eq(out[0].unit, "01");
+    ck_assert_uint_eq(sender_window_room(w), 1);
+    ck_assert_uint_eq(sender_window_next_load(w), 5);
+
+    /* a DUPLICATE is as good as OK; an OK for 4 covers 3 (in-order collector) */
+    n = sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_DUPLICATE, 2, 11, out, 4);
+    ck_assert_uint_eq(n, 1);
+    n = sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 12, out, 4);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(out[0].seq, 3);
+    ck_assert_uint_eq(out[1].seq, 4);
+    ck_assert_uint_eq(sender_window_count(w), 0);
+    ck_assert_uint_eq(sender_window_in_flight(w), 0);
+    /* a late ack of something settled changes nothing */
+    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 13, out, 4), 0);
+
+    /* new reports keep flowing in after the window drained */
+    s_push_range(w, 5, 6);
+    ck_assert_uint_eq(s_send_all(w, 20, sent, 16), 2);
+    ck_assert_uint_eq(sent[0], 5);
+    sender_window_destroy(&w);
+    ck_assert_ptr_null(w);
+}
+END_TEST
+
+START_TEST(test_window_rejected_and_heartbeat_high_water)
+{
+    sender_window_t *w = s_window(8);
+    s_push_range(w, 1, 5);
+    uint64_t sent[8];
+    s_send_all(w, 0, sent, 8);
+    sender_settled out[8];
+    size_t n = sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 5, out, 8);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(out[0].seq, 1);
+    ck_assert_int_eq(out[0].rejected, 0);
+    ck_assert_uint_eq(out[1].seq, 2);
+    ck_assert_int_eq(out[1].rejected, 1);
+    /* a heartbeat ack (seq 0) settles nothing, whatever its high water: 3 and 4 may have
+     * been rejected, and only a resend brings back the reason */
+    ck_assert_uint_eq(sender_window_ack(w, 0, TIENDO__ACK_STATUS__ACK_OK, 4, 6, out, 8), 0);
+    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    /* a REJECTED for 4 (after a lost ack for 3) settles 3 as delivered, 4 as rejected */
+    n = sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_REJECTED, 4, 7, out, 8);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(out[0].rejected, 0);
+    ck_assert_uint_eq(out[1].seq, 4);
+    ck_assert_int_eq(out[1].rejected, 1);
+    ck_assert_uint_eq(sender_window_first_seq(w), 5);
+    ck_assert_uint_eq(sender_window_in_flight(w), 1);
+    sender_window_destroy(&w);
+}
+END_TEST
+
+START_TEST(test_window_gap_rewinds_after_backoff)
+{
+    sender_window_t *w = s_window(16);
+    s_push_range(w, 1, 10);
+    uint64_t sent[16];
+    ck_assert_uint_eq(s_send_all(w, 0, sent, 16), 10);
+    sender_settled out[16];
+    /* collector stored 1..3, lost 4: RETRY_LATER for 5 with high water 3 */
+    sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 5, out, 16);
+    sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 5, out, 16);
+    sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 3, 5, out, 16);
+    size_t n = sender_window_ack(w, 5, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 10, out, 16);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_uint_eq(sender_window_in_flight(w), 0);
+    ck_assert_uint_eq(sender_window_first_seq(w), 4);
+    /* the rest of the abandoned pass answers RETRY_LATER too: no second rewind */
+    for (uint64_t s = 6; s <= 10; s++)
+        ck_assert_uint_eq(
+            sender_window_ack(w, s, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 11, out, 16), 0);
+    uint64_t seq = 0;
+    ck_assert_int_eq(sender_window_next(w, 50, &seq), 0); /* holding for the backoff */
+    ck_assert_int_eq(sender_window_deadline(w, 50), 110);
+    ck_assert_int_eq(sender_window_next(w, 110, &seq), 1);
+    /* resend from high water + 1, in order */
+    ck_assert_uint_eq(s_send_all(w, 110, sent, 16), 7);
+    for (size_t i = 0; i < 7; i++)
+        ck_assert_uint_eq(sent[i], 4 + i);
+    /* a second RETRY_LATER doubles the hold */
+    sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 120, out, 16);
+    ck_assert_int_eq(sender_window_deadline(w, 120), 320);
+    /* progress resets the backoff */
+    ck_assert_uint_eq(s_send_all(w, 320, sent, 16), 7);
+    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 330, out, 16), 1);
+    sender_window_ack(w, 6, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 4, 340, out, 16);
+    ck_assert_int_eq(sender_window_deadline(w, 340), 440);
+    sender_window_destroy(&w);
+}
+END_TEST
+
+START_TEST(test_window_timeouts_back_off)
+{
+    sender_window_t *w = s_window(16);
+    s_push_range(w, 1, 3);
+    uint64_t sent[16];
+    s_send_all(w, 1000, sent, 16);
+    ck_assert_int_eq(sender_window_deadline(w, 1000), 6000);
+    ck_assert_int_eq(sender_window_check_timeout(w, 5999), 0);
+    ck_assert_int_eq(sender_window_check_timeout(w, 6000), 1);
+    ck_assert_uint_eq(sender_window_in_flight(w), 0);
+    ck_assert_int_eq(sender_window_timeout(w), 10000);
+    /* go back to the oldest unacknowledged and resend all, in order */
+    ck_assert_uint_eq(s_send_all(w, 6000, sent, 16), 3);
+    ck_assert_uint_eq(sent[0], 1);
+    int64_t now = 6000;
+    int64_t expect[] = {20000, 40000, 60000, 60000};
+    for (int i = 0; i < 4; i++) {
+        int64_t t = sender_window_timeout(w);
+        ck_assert_int_eq(sender_window_check_timeout(w, now + t - 1), 0);
+        ck_assert_int_eq(sender_window_check_timeout(w, now + t), 1);
+        now += t;
+        ck_assert_int_eq(sender_window_timeout(w), expect[i]);
+        s_send_all(w, now, sent, 16);
+    }
+    /* progress: base timeout, and the timer restarts from the ack */
+    sender_settled out[16];
+    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, now + 100, out, 16),
+                      1);
+    ck_assert_int_eq(sender_window_timeout(w), 5000);
+    ck_assert_int_eq(sender_window_deadline(w, now + 100), now + 5100);
+    /* nothing in flight: no deadline */
+    sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 3, now + 200, out, 16);
+    ck_assert_int_eq(sender_window_deadline(w, now + 200), INT64_MAX);
+    ck_assert_int_eq(sender_window_check_timeout(w, now + 999999), 0);
+    sender_window_destroy(&w);
+}
+END_TEST
+
+START_TEST(test_envelope_bound_covers_real_envelopes)
+{
+    s_report r;
+    s_report_init(&r, "01", "2026-Q4", "b", 1000);
+    size_t bound = sender_envelope_bound(&r.report);
+    Tiendo__Envelope env = TIENDO__ENVELOPE__INIT;
+    env.has_version = env.has_epoch = env.has_seq = env.has_sent_at_ms = 1;
+    env.version = 1;
+    env.epoch = 0x0123456789abcdefULL;
+    env.seq = 123456789;
+    env.sent_at_ms = 1764400000000;
+    env.body_case = TIENDO__ENVELOPE__BODY_REPORT;
+    env.report = &r.report;
+    size_t real = tiendo__envelope__get_packed_size(&env);
+    size_t report = tiendo__report__get_packed_size(&r.report);
+    ck_assert_uint_ge(bound, real);
+    ck_assert_uint_le(bound, report + 48);
+    s_report_free(&r);
+}
+END_TEST
+
+static Suite *s_suite(void)
+{
+    Suite *s = suite_create("outbox");
+    TCase *tc = tcase_create("outbox");
+    tcase_add_checked_fixture(tc, s_make_dir, s_teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_epoch_persists_and_differs);
+    tcase_add_test(tc, test_seqs_in_order_and_persist);
+    tcase_add_test(tc, test_remove_set);
+    tcase_add_test(tc, test_dead_letters);
+    tcase_add_test(tc, test_counts_and_oldest);
+    tcase_add_test(tc, test_refuses_bad_reports);
+    tcase_add_test(tc, test_tiny_map_grows);
+    tcase_add_test(tc, test_killed_writer_loses_nothing_committed);
+    tcase_add_test(tc, test_two_processes_share_the_outbox);
+    tcase_add_test(tc, test_map_grown_by_another_process);
+    suite_add_tcase(s, tc);
+
+    TCase *tw = tcase_create("window");
+    tcase_add_test(tw, test_window_acks_remove_in_order);
+    tcase_add_test(tw, test_window_rejected_and_heartbeat_high_water);
+    tcase_add_test(tw, test_window_gap_rewinds_after_backoff);
+    tcase_add_test(tw, test_window_timeouts_back_off);
+    tcase_add_test(tw, test_envelope_bound_covers_real_envelopes);
+    suite_add_tcase(s, tw);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(s_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failures = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failures ? 1 : 0;
+}
