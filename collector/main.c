@@ -95,9 +95,7 @@ static void s_usage(FILE *out)
                  "                 PREFIX.pub (give it to agents and CLI users).\n"
                  "\n"
                  "Options (also as `name = value` lines in --config FILE, or TIENDO_NAME\n"
-                 "environment variables; flags win over both):\n"
-                 "  --config FILE            read options from FILE\n"
-                 "  --check-config           check the options, print them, exit\n");
+                 "environment variables; flags win over both):\n");
     td_config_print_help(out, s_options);
     fprintf(out, "\nExit status: 0 stopped cleanly, 1 could not start, 2 bad usage or options.\n"
                  "Docs: docs/operations.md, docs/protocol.md.\n");

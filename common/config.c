@@ -523,7 +523,7 @@ static void s_flag_text(const td_config_option *opt, char *buf, size_t len)
         metavar = " N";
     } else if (opt->type == TD_OPT_STRING) {
         if (strstr(opt->name, "dir") != NULL || strstr(opt->name, "file") != NULL ||
-            strstr(opt->name, "path") != NULL)
+            strstr(opt->name, "path") != NULL || strstr(opt->name, "key") != NULL)
             metavar = " PATH";
         else
             metavar = " TEXT";

@@ -3,7 +3,7 @@
 # (normal, and with address+undefined sanitizers) and runs every ctest (unit and
 # integration) in both builds.
 #   TIENDO_SKIP_SANITIZE=1  only the normal build
-set -euo pipefail
+set -euo pipefail # pipefail: a failing ctest fails the tee pipeline
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/deploy/ensure-deps.sh"
 tiendo_ensure_deps
@@ -18,7 +18,14 @@ run_suite() { # build-dir extra-cmake-args...
     { cat "$dir/configure.log"; exit 1; }
   cmake --build "$dir" -j"$jobs" >"$dir/build.log" 2>&1 || { tail -n 60 "$dir/build.log"; exit 1; }
   echo "== ctest in $dir"
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+  local rc=0
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" 2>&1 | tee "$dir/ctest.out" || rc=$?
+  # Check's own closing line for each unit test, then ctest's summary.
+  echo "-- Check results:"
+  awk '/^[0-9]+\/[0-9]+ Testing: unit\./ {name=$3} /^[0-9]+%: Checks: / {print "   " name ": " $0}' \
+    "$dir/Testing/Temporary/LastTest.log"
+  grep -E '^[0-9]+% tests passed' "$dir/ctest.out" || true
+  return $rc
 }
 
 run_suite "$here/build"

@@ -64,10 +64,11 @@ td_start_collector() {
   QUERY_EP=$(sed -n 's/^query=//p' "$T/endpoints")
 }
 
-td_kill_collector() { # signal (default TERM); waits for exit
+td_kill_collector() { # signal (default TERM); waits for exit, sets COLLECTOR_STATUS
   local sig="${1:-TERM}"
+  COLLECTOR_STATUS=0
   kill -"$sig" "$COLLECTOR_PID" 2>/dev/null || true
-  wait "$COLLECTOR_PID" 2>/dev/null || true
+  wait "$COLLECTOR_PID" 2>/dev/null || COLLECTOR_STATUS=$?
   COLLECTOR_PID=""
 }
 

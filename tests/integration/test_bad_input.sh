@@ -47,4 +47,6 @@ td_wait_pid "$AGENT_PID" 30 || td_fail "good report not delivered next to the ho
 td_cli status --period 2026-Q3 --json >"$T/status.json"
 td_assert_eq "$(jq .units_reported "$T/status.json")" 1 "good report stored"
 td_assert_eq "$(jq -r '.reported[0].unit' "$T/status.json")" 01 "unit stored"
+td_kill_collector TERM
+td_assert_eq "$COLLECTOR_STATUS" 0 "collector exit status after SIGTERM"
 echo "bad input: refused with the field named, nothing queued, collector kept serving"

@@ -49,5 +49,6 @@ td_assert_eq "$(jq .units_expected "$T/status.json")" 34 "expected provinces"
 td_assert_eq "$(jq '.missing | length' "$T/status.json")" 2 "missing in 2026-Q3"
 
 td_kill_collector TERM
+td_assert_eq "$COLLECTOR_STATUS" 0 "collector exit status after SIGTERM"
 grep -q "stopping" "$T/collector.log" || td_fail "collector did not stop cleanly"
 echo "end to end: 100 reports stored exactly once"
