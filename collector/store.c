@@ -493,3 +493,40 @@ td_err store_scan_agents(store_txn *txn, store_agent_fn fn, void *ctx)
     mdb_cursor_close(cur);
     return result;
 }
+
+td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->store->revisions, &cur);
+    if (rc != 0)
+        return s_mdb_err(rc);
+    MDB_val key, val;
+    td_err result = TD_OK;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if (key.mv_size < 5 || val.mv_size < 1 + ORIGIN_BYTES ||
+            ((const uint8_t *) val.mv_data)[0] != 1) {
+            result = TD_ERR_STORE;
+            break;
+        }
+        store_origin origin;
+        s_get_origin((const uint8_t *) val.mv_data + 1, &origin);
+        const uint8_t *k = key.mv_data;
+        if (fn(ctx, k, key.mv_size - 4, s_get32(k + key.mv_size - 4), &origin,
+               (const uint8_t *) val.mv_data + 1 + ORIGIN_BYTES,
+               val.mv_size - 1 - ORIGIN_BYTES) != 0)
+            break;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
+        result = s_mdb_err(rc);
+    mdb_cursor_close(cur);
+    return result;
+}
+
+td_err store_count_latest(store_txn *txn, size_t *count)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn->txn, txn->store->latest, &st);
+    *count = rc == 0 ? st.ms_entries : 0;
+    return s_mdb_err(rc);
+}

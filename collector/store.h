@@ -83,6 +83,17 @@ typedef int (*store_latest_fn)(void *ctx, const char *unit, uint32_t revision,
 td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *period,
                          store_latest_fn fn, void *ctx);
 
+/* Every revision of every report, in key order (natural key, then revision). The
+ * natural key identifies (dataset, period, unit); pointers are valid only during the
+ * callback. Return non-zero to stop. */
+typedef int (*store_revision_fn)(void *ctx, const uint8_t *natural_key, size_t natural_len,
+                                 uint32_t revision, const store_origin *origin,
+                                 const uint8_t *report, size_t len);
+td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx);
+
+/* Number of entries of the latest table (one per (dataset, period, unit)). */
+td_err store_count_latest(store_txn *txn, size_t *count);
+
 /* One stored agent record (heartbeat bytes valid only during the callback). */
 typedef struct {
     uint8_t agent[STORE_KEY_BYTES];

@@ -51,4 +51,11 @@ td_assert_eq "$(jq '.missing | length' "$T/status.json")" 2 "missing in 2026-Q3"
 td_kill_collector TERM
 td_assert_eq "$COLLECTOR_STATUS" 0 "collector exit status after SIGTERM"
 grep -q "stopping" "$T/collector.log" || td_fail "collector did not stop cleanly"
+# The store itself: 100 revisions, all from one (agent, epoch), seqs 1..100 once each.
+"$TIENDO_COLLECTOR" check --state-dir "$T/collector" >"$T/check.json" ||
+  td_fail "store check failed: $(cat "$T/check.json")"
+td_assert_eq "$(jq '[.revisions, .duplicate_origins, (.origins | length)] | @csv' -r "$T/check.json")" \
+  "100,0,1" "revisions, duplicates, origins in the store"
+td_assert_eq "$(jq -r '.origins[0] | [.stored, .first_seq, .last_seq, .high_water] | @csv' "$T/check.json")" \
+  "100,1,100,100" "seqs stored for the agent"
 echo "end to end: 100 reports stored exactly once"

@@ -7,6 +7,7 @@
 
 #include "store.h"
 #include "summary.h"
+#include "verify.h"
 
 static char s_dir[64];
 
@@ -222,6 +223,48 @@ START_TEST(grow_stops_at_the_maximum)
 }
 END_TEST
 
+/* verify must see a report stored twice and a revision out of its agent's order. */
+START_TEST(verify_finds_duplicates_and_disorder)
+{
+    store_t *store = NULL;
+    char err[256];
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    s_report a;
+    s_make(&a, "01", "2026-Q3", 10);
+    store_txn txn;
+    store_origin o1 = s_origin(1), o2 = s_origin(2);
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, NULL), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o2, &a.report, NULL), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.revisions, 2);
+    ck_assert_uint_eq(r.latest, 1);
+    ck_assert_uint_eq(r.duplicate_origins, 0);
+    ck_assert_uint_eq(r.order_violations, 0);
+    ck_assert_uint_eq(r.norigins, 1);
+    ck_assert_uint_eq(r.origins[0].stored, 2);
+    ck_assert_uint_eq(r.origins[0].first_seq, 1);
+    ck_assert_uint_eq(r.origins[0].last_seq, 2);
+    verify_free(&r);
+
+    /* seq 2 stored again as revision 3, then seq 1 as revision 4 */
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o2, &a.report, NULL), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, NULL), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.revisions, 4);
+    ck_assert_uint_eq(r.duplicate_origins, 2);
+    ck_assert_uint_eq(r.origins[0].duplicates, 2);
+    ck_assert_uint_ge(r.order_violations, 2);
+    verify_free(&r);
+    store_close(&store);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("store");
@@ -232,6 +275,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, delivery_and_rejections_persist);
     tcase_add_test(tc, map_full_grows_and_retries);
     tcase_add_test(tc, grow_stops_at_the_maximum);
+    tcase_add_test(tc, verify_finds_duplicates_and_disorder);
     suite_add_tcase(s, tc);
     return s;
 }

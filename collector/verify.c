@@ -1,0 +1,158 @@
+/* verify.c: counts revisions by origin to prove "each report stored once, in order". */
+#include "verify.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "codec.h"
+#include "keys.h"
+
+typedef struct {
+    uint8_t agent[STORE_KEY_BYTES];
+    uint64_t epoch;
+    uint64_t seq;
+} s_origin_seq;
+
+typedef struct {
+    verify_result *result;
+    s_origin_seq *seqs;
+    size_t nseqs, cap;
+    /* the previous revision, to check order within one natural key */
+    uint8_t prev_key[64];
+    size_t prev_len;
+    store_origin prev_origin;
+    td_err rc;
+} s_ctx;
+
+static int s_cmp_origin(const void *a, const void *b)
+{
+    const s_origin_seq *x = a, *y = b;
+    int c = memcmp(x->agent, y->agent, STORE_KEY_BYTES);
+    if (c != 0)
+        return c;
+    if (x->epoch != y->epoch)
+        return x->epoch < y->epoch ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, uint32_t revision,
+                         const store_origin *origin, const uint8_t *report, size_t len)
+{
+    s_ctx *ctx = arg;
+    ctx->result->revisions++;
+    ProtobufCMessage *msg = NULL;
+    if (td_message_decode(&tiendo__report__descriptor, report, len, TD_MAX_FRAME, &msg) != TD_OK)
+        ctx->result->undecodable++;
+    td_message_free(&msg);
+    if (ctx->nseqs == ctx->cap) {
+        size_t cap = ctx->cap ? ctx->cap * 2 : 1024;
+        s_origin_seq *grown = realloc(ctx->seqs, cap * sizeof *grown);
+        if (grown == NULL) {
+            ctx->rc = TD_ERR_NOMEM;
+            return 1;
+        }
+        ctx->seqs = grown;
+        ctx->cap = cap;
+    }
+    s_origin_seq *s = &ctx->seqs[ctx->nseqs++];
+    memcpy(s->agent, origin->agent, STORE_KEY_BYTES);
+    s->epoch = origin->epoch;
+    s->seq = origin->seq;
+    /* Revisions of one natural key come in revision order: from one (agent, epoch),
+     * a later revision must carry a higher seq (the agent sends in submission order). */
+    if (revision > 1 && natural_len == ctx->prev_len &&
+        memcmp(natural, ctx->prev_key, natural_len) == 0 &&
+        memcmp(origin->agent, ctx->prev_origin.agent, STORE_KEY_BYTES) == 0 &&
+        origin->epoch == ctx->prev_origin.epoch && origin->seq <= ctx->prev_origin.seq)
+        ctx->result->order_violations++;
+    if (natural_len <= sizeof ctx->prev_key) {
+        memcpy(ctx->prev_key, natural, natural_len);
+        ctx->prev_len = natural_len;
+    }
+    ctx->prev_origin = *origin;
+    return 0;
+}
+
+td_err verify_store(store_t *store, verify_result *out)
+{
+    memset(out, 0, sizeof *out);
+    s_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.result = out;
+    store_txn txn;
+    td_err rc = store_begin(store, 1, &txn);
+    if (rc != TD_OK)
+        return rc;
+    size_t latest = 0;
+    rc = store_count_latest(&txn, &latest);
+    out->latest = latest;
+    if (rc == TD_OK)
+        rc = store_scan_revisions(&txn, s_on_revision, &ctx);
+    if (rc == TD_OK)
+        rc = ctx.rc;
+    if (rc != TD_OK) {
+        store_abort(&txn);
+        free(ctx.seqs);
+        return rc;
+    }
+    qsort(ctx.seqs, ctx.nseqs, sizeof *ctx.seqs, s_cmp_origin);
+    for (size_t i = 0; i < ctx.nseqs; i++) {
+        const s_origin_seq *s = &ctx.seqs[i];
+        verify_origin *o = out->norigins ? &out->origins[out->norigins - 1] : NULL;
+        if (o == NULL || o->epoch != s->epoch || memcmp(o->agent, s->agent, STORE_KEY_BYTES)) {
+            verify_origin *grown = realloc(out->origins, (out->norigins + 1) * sizeof *grown);
+            if (grown == NULL) {
+                rc = TD_ERR_NOMEM;
+                break;
+            }
+            out->origins = grown;
+            o = &out->origins[out->norigins++];
+            memset(o, 0, sizeof *o);
+            memcpy(o->agent, s->agent, STORE_KEY_BYTES);
+            o->epoch = s->epoch;
+            o->first_seq = s->seq;
+            rc = store_delivery_get(&txn, s->agent, s->epoch, &o->high_water);
+            if (rc != TD_OK)
+                break;
+        } else if (s->seq == ctx.seqs[i - 1].seq) {
+            o->duplicates++;
+            out->duplicate_origins++;
+        }
+        o->stored++;
+        o->last_seq = s->seq;
+    }
+    store_abort(&txn);
+    free(ctx.seqs);
+    if (rc != TD_OK)
+        verify_free(out);
+    return rc;
+}
+
+void verify_free(verify_result *result)
+{
+    free(result->origins);
+    memset(result, 0, sizeof *result);
+}
+
+void verify_print_json(FILE *out, const verify_result *r)
+{
+    fprintf(out,
+            "{\n  \"revisions\": %" PRIu64 ",\n  \"latest\": %" PRIu64
+            ",\n  \"undecodable\": %" PRIu64 ",\n  \"duplicate_origins\": %" PRIu64
+            ",\n  \"order_violations\": %" PRIu64 ",\n  \"origins\": [",
+            r->revisions, r->latest, r->undecodable, r->duplicate_origins, r->order_violations);
+    for (size_t i = 0; i < r->norigins; i++) {
+        const verify_origin *o = &r->origins[i];
+        char key[TD_Z85_KEY_LEN + 1];
+        zmq_z85_encode(key, o->agent, STORE_KEY_BYTES);
+        fprintf(out,
+                "%s\n    {\"public_key\": \"%s\", \"epoch\": \"%016" PRIx64
+                "\", \"stored\": %" PRIu64 ", \"first_seq\": %" PRIu64 ", \"last_seq\": %" PRIu64
+                ", \"duplicates\": %" PRIu64 ", \"high_water\": %" PRIu64 "}",
+                i ? "," : "", key, o->epoch, o->stored, o->first_seq, o->last_seq, o->duplicates,
+                o->high_water);
+    }
+    fprintf(out, "%s]\n}\n", r->norigins ? "\n  " : "");
+}
