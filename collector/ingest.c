@@ -14,12 +14,17 @@
 #include "report.h"
 
 #define ROUTING_ID_MAX 256
+/* A batch stops growing once its decoded envelopes hold this much memory: a peer
+ * sending messages that decode to the per-message cap cannot balloon the collector. */
+#define BATCH_ARENA_MAX ((size_t) 64 << 20)
 
 typedef struct {
     uint8_t routing_id[ROUTING_ID_MAX];
     size_t routing_id_len;
     uint8_t agent[STORE_KEY_BYTES];
-    Tiendo__Envelope *envelope;
+    Tiendo__Envelope *envelope;  /* in the batch arena */
+    const uint8_t *report_bytes; /* the Report as received, in the batch arena */
+    size_t report_len;
     /* The answer, decided while the batch is applied. */
     Tiendo__AckStatus status;
     uint64_t high_water;
@@ -41,6 +46,7 @@ struct ingest {
     ingest_config config;
     s_item *items;
     int nitems;
+    td_arena_t *arena; /* every decoded envelope of the batch; reset per batch */
     s_peer *peers;
     int npeers;
     ingest_stats stats;
@@ -59,7 +65,8 @@ td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry
     ing->config = *config;
     ing->items = calloc((size_t) config->batch_max, sizeof *ing->items);
     ing->peers = calloc((size_t) config->batch_max, sizeof *ing->peers);
-    if (ing->items == NULL || ing->peers == NULL) {
+    if (ing->items == NULL || ing->peers == NULL ||
+        td_arena_open(&ing->arena, (size_t) 4 << 20) != TD_OK) {
         ingest_close(&ing);
         return TD_ERR_NOMEM;
     }
@@ -73,6 +80,7 @@ void ingest_close(ingest_t **ingest)
         return;
     free((*ingest)->items);
     free((*ingest)->peers);
+    td_arena_close(&(*ingest)->arena);
     free(*ingest);
     *ingest = NULL;
 }
@@ -127,12 +135,27 @@ static int s_receive(ingest_t *ing, void *router, s_item *item)
             ok = 0;
             continue;
         }
-        if (td_envelope_decode(zmq_msg_data(&part), zmq_msg_size(&part), &item->envelope) == TD_OK)
-            decoded = 1;
+        const uint8_t *data = zmq_msg_data(&part);
+        size_t size = zmq_msg_size(&part);
+        if (td_message_decode_in(ing->arena, &tiendo__envelope__descriptor, data, size,
+                                 TD_MAX_FRAME, (ProtobufCMessage **) &item->envelope) != TD_OK)
+            continue;
+        decoded = 1;
+        item->report_bytes = NULL;
+        item->report_len = 0;
+        if (item->envelope->body_case == TIENDO__ENVELOPE__BODY_REPORT) {
+            /* Keep the report's bytes as received: they are what gets stored. */
+            const uint8_t *raw;
+            size_t raw_len;
+            if (td_envelope_report_bytes(data, size, &raw, &raw_len) != TD_OK ||
+                (item->report_bytes = td_arena_copy(ing->arena, raw, raw_len)) == NULL)
+                decoded = 0;
+            item->report_len = raw_len;
+        }
     }
     zmq_msg_close(&part);
     if (!ok || frames != 1 || !decoded) {
-        td_envelope_free(&item->envelope);
+        item->envelope = NULL;
         s_malformed(ing,
                     !ok           ? "no authenticated key"
                     : frames != 1 ? "not exactly one frame"
@@ -166,7 +189,9 @@ static s_peer *s_peer_find(ingest_t *ing, store_txn *txn, const uint8_t *agent, 
 static void s_answer(s_item *item, Tiendo__AckStatus status, const char *reason)
 {
     item->status = status;
-    snprintf(item->reason, sizeof item->reason, "%s", reason != NULL ? reason : "");
+    item->reason[0] = '\0';
+    if (reason != NULL)
+        snprintf(item->reason, sizeof item->reason, "%s", reason);
 }
 
 /* Decide one envelope inside the batch transaction. Only store errors are returned;
@@ -228,7 +253,8 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
             origin.epoch = env->epoch;
             origin.seq = seq;
             origin.received_at_ms = now_ms;
-            rc = store_report_put(txn, &origin, env->report, NULL);
+            rc = store_report_put(txn, &origin, env->report, item->report_bytes, item->report_len,
+                                  NULL);
             s_answer(item, TIENDO__ACK_STATUS__ACK_OK, NULL);
         }
         if (rc != TD_OK)
@@ -334,11 +360,14 @@ int ingest_drain(ingest_t *ing, void *router)
         taken++;
         if (got > 0)
             ing->nitems++;
-        if (td_mono_ms() - start >= ing->config.batch_ms)
+        if (td_mono_ms() - start >= ing->config.batch_ms ||
+            td_arena_bytes(ing->arena) >= BATCH_ARENA_MAX)
             break;
     }
-    if (ing->nitems == 0)
+    if (ing->nitems == 0) {
+        td_arena_reset(ing->arena);
         return taken;
+    }
 
     int64_t now_ms = td_now_ms();
     td_err rc;
@@ -364,7 +393,6 @@ int ingest_drain(ingest_t *ing, void *router)
     ing->stats.batches++;
     s_count(ing);
     s_send_acks(ing, router, now_ms);
-    for (int i = 0; i < ing->nitems; i++)
-        td_envelope_free(&ing->items[i].envelope);
+    td_arena_reset(ing->arena);
     return taken;
 }

@@ -334,7 +334,7 @@ td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES],
 }
 
 td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo__Report *report,
-                        uint32_t *revision_out)
+                        const uint8_t *raw, size_t raw_len, uint32_t *revision_out)
 {
     td_period period;
     const char *dataset = report->dataset != NULL ? report->dataset : "nq06";
@@ -353,7 +353,7 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
 
     /* The revision record: format byte, origin, then the report as packed protobuf,
      * written straight into the reserved page space. */
-    size_t packed = protobuf_c_message_get_packed_size(&report->base);
+    size_t packed = raw != NULL ? raw_len : protobuf_c_message_get_packed_size(&report->base);
     s_put32(nk + nlen, revision);
     MDB_val rkey = {nlen + 4, nk};
     MDB_val rval = {1 + ORIGIN_BYTES + packed, NULL};
@@ -363,7 +363,10 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     uint8_t *p = rval.mv_data;
     p[0] = 1;
     s_put_origin(p + 1, origin);
-    protobuf_c_message_pack(&report->base, p + 1 + ORIGIN_BYTES);
+    if (raw != NULL)
+        memcpy(p + 1 + ORIGIN_BYTES, raw, raw_len);
+    else
+        protobuf_c_message_pack(&report->base, p + 1 + ORIGIN_BYTES);
 
     uint8_t lv[4 + ORIGIN_BYTES];
     s_put32(lv, revision);

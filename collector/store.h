@@ -67,9 +67,10 @@ td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES],
                            uint64_t seq, char *reason, size_t reasonlen);
 
 /* Store a report as the next revision of (dataset, period, unit) and make it the
- * latest. The report must have passed td_report_validate. */
+ * latest. The report must have passed td_report_validate. raw/raw_len are the report's
+ * bytes as received (stored verbatim); NULL packs `report` instead. */
 td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo__Report *report,
-                        uint32_t *revision_out);
+                        const uint8_t *raw, size_t raw_len, uint32_t *revision_out);
 
 /* Record contact from an agent: last seen, epoch, high water, and (when hb is not
  * NULL) its latest heartbeat. */

@@ -22,6 +22,30 @@ td_err td_message_decode(const ProtobufCMessageDescriptor *desc, const void *dat
 /* Frees a message from td_message_decode and NULLs *msg; accepts NULL. */
 void td_message_free(ProtobufCMessage **msg);
 
+/* A bump allocator for decoding many messages whose lifetime ends together (one
+ * ingest batch): no per-field malloc/free, one reset per batch. Not thread-safe. */
+typedef struct td_arena td_arena_t;
+td_err td_arena_open(td_arena_t **out, size_t chunk_bytes);
+/* Forget every allocation (keeps the first chunk for reuse). */
+void td_arena_reset(td_arena_t *arena);
+void td_arena_close(td_arena_t **arena);
+/* Bytes held by the arena's chunks. */
+size_t td_arena_bytes(const td_arena_t *arena);
+/* Copy len bytes into the arena; NULL when out of memory. */
+void *td_arena_copy(td_arena_t *arena, const void *data, size_t len);
+
+/* Like td_message_decode, but every allocation comes from arena (same per-message
+ * cap); the message lives until td_arena_reset and must not be passed to
+ * td_message_free. */
+td_err td_message_decode_in(td_arena_t *arena, const ProtobufCMessageDescriptor *desc,
+                            const void *data, size_t len, size_t max_len, ProtobufCMessage **out);
+
+/* Find the bytes of the Report inside a packed Envelope without decoding it (the
+ * collector stores them as received). TD_ERR_NOTFOUND when there is none,
+ * TD_ERR_DECODE when the wire format is broken or the report field repeats. */
+td_err td_envelope_report_bytes(const uint8_t *data, size_t len, const uint8_t **report,
+                                size_t *report_len);
+
 /* Check required fields (protobuf_c_message_check) and pack into buf. Fails with
  * TD_ERR_TOOBIG, sending nothing, when the packed size is over cap. */
 td_err td_message_encode(const ProtobufCMessage *msg, uint8_t *buf, size_t cap, size_t *len_out);

@@ -102,13 +102,13 @@ START_TEST(revisions_supersede_and_are_counted)
     uint32_t rev = 0;
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
     store_origin o1 = s_origin(1), o2 = s_origin(2), o3 = s_origin(3);
-    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, &rev), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, NULL, 0, &rev), TD_OK);
     ck_assert_uint_eq(rev, 1);
-    ck_assert_int_eq(store_report_put(&txn, &o2, &b.report, &rev), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o2, &b.report, NULL, 0, &rev), TD_OK);
     ck_assert_uint_eq(rev, 1);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_report_put(&txn, &o3, &c.report, &rev), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o3, &c.report, NULL, 0, &rev), TD_OK);
     ck_assert_uint_eq(rev, 2);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
 
@@ -117,7 +117,7 @@ START_TEST(revisions_supersede_and_are_counted)
     s_make(&d, "01", "2026-Q2", 5);
     store_origin o4 = s_origin(4);
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_report_put(&txn, &o4, &d.report, &rev), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o4, &d.report, NULL, 0, &rev), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
 
     s_seen seen = {0};
@@ -189,7 +189,7 @@ START_TEST(map_full_grows_and_retries)
                 snprintf(unit, sizeof unit, "%02d", i);
                 s_make(&r, unit, period, 30);
                 store_origin o = s_origin((uint64_t) (batch * 50 + i + 1));
-                rc = store_report_put(&txn, &o, &r.report, NULL);
+                rc = store_report_put(&txn, &o, &r.report, NULL, 0, NULL);
             }
             if (rc == TD_OK)
                 rc = store_commit(&txn);
@@ -234,8 +234,8 @@ START_TEST(verify_finds_duplicates_and_disorder)
     store_txn txn;
     store_origin o1 = s_origin(1), o2 = s_origin(2);
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, NULL), TD_OK);
-    ck_assert_int_eq(store_report_put(&txn, &o2, &a.report, NULL), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, NULL, 0, NULL), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o2, &a.report, NULL, 0, NULL), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
 
     verify_result r;
@@ -252,8 +252,8 @@ START_TEST(verify_finds_duplicates_and_disorder)
 
     /* seq 2 stored again as revision 3, then seq 1 as revision 4 */
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_report_put(&txn, &o2, &a.report, NULL), TD_OK);
-    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, NULL), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o2, &a.report, NULL, 0, NULL), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, NULL, 0, NULL), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
     ck_assert_int_eq(verify_store(store, &r), TD_OK);
     ck_assert_uint_eq(r.revisions, 4);
