@@ -98,6 +98,12 @@ static const td_config_option s_options[] = {
     {NULL, TD_OPT_STRING, 0, NULL, 0, 0, NULL},
 };
 
+/* What follows the command besides options: files, numbers, a key prefix. */
+typedef struct {
+    char **v; /* borrowed from argv */
+    int n;
+} s_operands;
+
 static volatile sig_atomic_t s_stop = 0;
 
 static void s_on_signal(int sig)
@@ -128,17 +134,22 @@ static const s_command_help s_commands[] = {
      "action plan. Fill it in and give it to `submit`. Without --period the current\n"
      "quarter is used. The format is described in docs/report-format.md.\n"
      "Example: tiendo-agent template --period 2026-Q4 --unit 01 > report.json\n"},
-    {"submit", "submit FILE", "check a report and queue it",
-     "Reads a report (JSON, at most 262144 bytes; FILE - reads standard input), checks it with the "
-     "same rules as the\n"
-     "collector (units, period, task groups, data elements), and stores it in the outbox\n"
-     "with the next number. When it prints \"queued\", the report is safely on disk and\n"
-     "`run` will deliver it, even if the line to the centre is down or the machine\n"
-     "restarts. A report with a mistake is refused with the place of the mistake, e.g.\n"
+    {"submit", "submit FILE [FILE...]", "check reports and queue them",
+     "Reads reports (JSON, at most 262144 bytes each; - reads standard input, once),\n"
+     "checks them with the same rules as the collector (units, period, task groups, data\n"
+     "elements), and stores them in the outbox with the next numbers, in the order given.\n"
+     "When it prints \"queued\", the reports are safely on disk and `run` will deliver\n"
+     "them, even if the line to the centre is down or the machine restarts.\n"
+     "Every file is checked before anything is queued. A report with a mistake is refused\n"
+     "with the place of the mistake, e.g.\n"
      "  tiendo-agent: report.json: task_groups[2].progress: must be a number 0..100\n"
-     "and nothing is queued: fix the file and submit again. Submitting a newer version\n"
-     "of the same unit and period later is fine: the centre keeps the latest.\n"
-     "Example: tiendo-agent submit report.json\n"},
+     "and then NOTHING is queued (at most 20 such lines, then \"... and N more\"): fix the\n"
+     "files and submit again. Otherwise all are queued in one step: one \"queued\" line per\n"
+     "file, or one line for all when more than 10. At most 100000 files at once.\n"
+     "Submitting a newer version of the same unit and period later is fine: the centre\n"
+     "keeps the latest.\n"
+     "Example: tiendo-agent submit report.json\n"
+     "         tiendo-agent submit reports/*.json\n"},
     {"run", "run [--exit-when-empty]", "send queued reports to the collector (service)",
      "Sends the queued reports to the collector in order, waits for each answer, resends\n"
      "when no answer comes, and keeps trying for as long as the collector is unreachable:\n"
@@ -362,14 +373,14 @@ static int s_parse_seq(const char *text, uint64_t *seq)
 
 /* ---- keygen ---- */
 
-static int s_cmd_keygen(const s_config *cfg, const td_config_args *args)
+static int s_cmd_keygen(const s_config *cfg, const s_operands *ops)
 {
     (void) cfg;
-    if (args->npositional != 1) {
+    if (ops->n != 1) {
         s_fail(NULL, "keygen needs one PREFIX, e.g. `tiendo-agent keygen /etc/tiendo/agent`");
         return S_EXIT_USAGE;
     }
-    const char *prefix = args->positional[0];
+    const char *prefix = ops->v[0];
     char err[512];
     if (td_keys_generate(prefix, err, sizeof err) != TD_OK) {
         s_fail(NULL, "%s", err);
@@ -400,11 +411,11 @@ static int s_open_registry(const s_config *cfg, td_registry_t **reg)
     return 0;
 }
 
-static int s_cmd_template(const s_config *cfg, const td_config_args *args)
+static int s_cmd_template(const s_config *cfg, const s_operands *ops)
 {
-    if (args->npositional != 0) {
-        s_fail(NULL, "template takes no argument '%s' (did you mean --period %s?)",
-               args->positional[0], args->positional[0]);
+    if (ops->n != 0) {
+        s_fail(NULL, "template takes no argument '%s' (did you mean --period %s?)", ops->v[0],
+               ops->v[0]);
         return S_EXIT_USAGE;
     }
     td_registry_t *reg = NULL;
@@ -432,43 +443,38 @@ cleanup:
 
 /* ---- submit ---- */
 
-/* Read at most TD_MAX_REPORT_JSON bytes; a bigger input is refused without reading on. */
-static int s_read_report(const char *path, char **text, size_t *len)
+#define S_SUBMIT_MAX          OUTBOX_MAX_BATCH /* files per submit */
+#define S_SUBMIT_ERRORS_SHOWN 20               /* failing files named; the rest are counted */
+#define S_SUBMIT_LINES_MAX    10               /* up to this many files: one "queued" line each */
+
+/* Read at most TD_MAX_REPORT_JSON bytes into buf (TD_MAX_REPORT_JSON + 1 bytes); a bigger
+ * input is refused without reading on. On error returns -1 with a message in err. */
+static int s_read_report(const char *path, char *buf, size_t *len, char *err, size_t errlen)
 {
-    *text = NULL;
     *len = 0;
     int from_stdin = strcmp(path, "-") == 0;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (f == NULL) {
-        s_fail(path, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    char *buf = malloc(TD_MAX_REPORT_JSON + 1);
-    if (buf == NULL) {
-        if (!from_stdin)
-            fclose(f);
-        s_fail(path, "out of memory");
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
         return -1;
     }
     size_t n = fread(buf, 1, TD_MAX_REPORT_JSON + 1, f);
     int failed = ferror(f);
+    int saved = errno;
     if (!from_stdin)
         fclose(f);
     if (failed) {
-        s_fail(path, "cannot read: %s", strerror(errno));
-        free(buf);
+        snprintf(err, errlen, "cannot read: %s", strerror(saved));
         return -1;
     }
     if (n > TD_MAX_REPORT_JSON) {
-        s_fail(path,
-               "larger than %d bytes; a report must be smaller (shorten notes or "
-               "comments)",
-               TD_MAX_REPORT_JSON);
-        free(buf);
+        snprintf(err, errlen,
+                 "larger than %d bytes; a report must be smaller (shorten notes or "
+                 "comments)",
+                 TD_MAX_REPORT_JSON);
         return -1;
     }
     buf[n] = '\0';
-    *text = buf;
     *len = n;
     return 0;
 }
@@ -487,73 +493,146 @@ static int s_within_unit(const td_registry_t *reg, const char *code, const char 
     return 0;
 }
 
-static int s_cmd_submit(const s_config *cfg, const td_config_args *args)
+/* One file of a submit, checked and packed, waiting for the batch to be queued. */
+typedef struct {
+    outbox_prepared prepared;
+    char unit[TD_CODE_MAX];
+    char period[TD_PERIOD_TEXT_MAX];
+} s_submit_item;
+
+/* Read, parse and check one report and pack it into item. On error returns -1 with the
+ * message (without the file name) in err. */
+static int s_submit_check(const s_config *cfg, const td_registry_t *reg, const char *path,
+                          char *buf, s_submit_item *item, char *err, size_t errlen)
 {
-    if (args->npositional != 1) {
-        s_fail(NULL, "submit needs one FILE (or - for standard input), e.g. "
-                     "`tiendo-agent submit report.json`");
-        return S_EXIT_USAGE;
-    }
-    const char *path = args->positional[0];
-    const char *shown = strcmp(path, "-") == 0 ? "stdin" : path;
-    char *text = NULL;
     size_t len = 0;
     Tiendo__Report *report = NULL;
-    td_registry_t *reg = NULL;
-    outbox_t *ob = NULL;
-    int rc = S_EXIT_ERROR;
-    char err[1024];
-
-    if (s_read_report(path, &text, &len) != 0)
+    int rc = -1;
+    if (s_read_report(path, buf, &len, err, errlen) != 0)
         goto cleanup;
-    if (td_report_from_json(text, len, &report, err, sizeof err) != TD_OK) {
-        s_fail(shown, "%s", err);
+    if (td_report_from_json(buf, len, &report, err, errlen) != TD_OK)
         goto cleanup;
-    }
-    if (s_open_registry(cfg, &reg) != 0)
+    if (td_report_validate(report, reg, err, errlen) != TD_OK)
         goto cleanup;
-    if (td_report_validate(report, reg, err, sizeof err) != TD_OK) {
-        s_fail(shown, "%s", err);
-        goto cleanup;
-    }
     if (cfg->unit != NULL && !s_within_unit(reg, report->unit, cfg->unit)) {
-        s_fail(shown,
-               "unit: the report is for unit %s, but this office (--unit %s) reports for %s "
-               "and the units below it",
-               report->unit, cfg->unit, cfg->unit);
+        snprintf(err, errlen,
+                 "unit: the report is for unit %s, but this office (--unit %s) reports for %s "
+                 "and the units below it",
+                 report->unit, cfg->unit, cfg->unit);
         goto cleanup;
     }
     /* nothing over the frame limit is ever sent: refuse it now, while a person is here */
     size_t bound = sender_envelope_bound(report);
     if (bound > TD_MAX_FRAME) {
-        s_fail(shown,
-               "too big to send: as a message it would be %zu bytes, the limit is %u; "
-               "shorten notes and comments or the action plan",
-               bound, TD_MAX_FRAME);
+        snprintf(err, errlen,
+                 "too big to send: as a message it would be %zu bytes, the limit is %u; "
+                 "shorten notes and comments or the action plan",
+                 bound, TD_MAX_FRAME);
         goto cleanup;
     }
+    char why[512];
+    td_err e = outbox_prepare(report, &item->prepared, why, sizeof why);
+    if (e != TD_OK) {
+        snprintf(err, errlen, "not queued: %s", why[0] != '\0' ? why : td_strerror(e));
+        goto cleanup;
+    }
+    snprintf(item->unit, sizeof item->unit, "%s", report->unit);
+    snprintf(item->period, sizeof item->period, "%s", report->period);
+    rc = 0;
+cleanup:
+    td_report_free(&report);
+    return rc;
+}
+
+/* submit FILE [FILE...]: check every file first; queue all of them in one outbox
+ * transaction, or none when any file has a mistake. */
+static int s_cmd_submit(const s_config *cfg, const s_operands *ops)
+{
+    if (ops->n < 1) {
+        s_fail(NULL, "submit needs a FILE (or - for standard input), e.g. "
+                     "`tiendo-agent submit report.json`");
+        return S_EXIT_USAGE;
+    }
+    if ((size_t) ops->n > S_SUBMIT_MAX) {
+        s_fail(NULL, "submit takes at most %u files at once (%d given); submit them in parts",
+               S_SUBMIT_MAX, ops->n);
+        return S_EXIT_USAGE;
+    }
+    int stdin_uses = 0;
+    for (int i = 0; i < ops->n; i++)
+        stdin_uses += strcmp(ops->v[i], "-") == 0;
+    if (stdin_uses > 1) {
+        s_fail(NULL, "submit: - (standard input) may be given only once");
+        return S_EXIT_USAGE;
+    }
+    size_t n = (size_t) ops->n;
+    char *buf = malloc(TD_MAX_REPORT_JSON + 1);
+    s_submit_item *items = calloc(n, sizeof *items);
+    outbox_prepared *batch = calloc(n, sizeof *batch);
+    td_registry_t *reg = NULL;
+    outbox_t *ob = NULL;
+    int rc = S_EXIT_ERROR;
+    char err[1024];
+    if (buf == NULL || items == NULL || batch == NULL) {
+        s_fail(NULL, "out of memory");
+        goto cleanup;
+    }
+    if (s_open_registry(cfg, &reg) != 0)
+        goto cleanup;
+
+    /* check them all first: nothing is queued while one file is wrong */
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = ops->v[i];
+        if (s_submit_check(cfg, reg, path, buf, &items[i], err, sizeof err) == 0)
+            continue;
+        if (++failed <= S_SUBMIT_ERRORS_SHOWN)
+            s_fail(strcmp(path, "-") == 0 ? "stdin" : path, "%s", err);
+    }
+    if (failed > S_SUBMIT_ERRORS_SHOWN)
+        s_fail(NULL, "... and %zu more (%zu of %zu files have mistakes; nothing was queued)",
+               failed - S_SUBMIT_ERRORS_SHOWN, failed, n);
+    if (failed > 0)
+        goto cleanup;
+
     if (s_open_outbox(cfg, &ob) != TD_OK)
         goto cleanup;
-    uint64_t seq = 0, queued = 0;
-    td_err e = outbox_enqueue(ob, report, td_now_ms(), &seq, &queued, err, sizeof err);
+    for (size_t i = 0; i < n; i++)
+        batch[i] = items[i].prepared;
+    uint64_t first = 0, queued = 0;
+    td_err e = outbox_enqueue_many(ob, batch, n, td_now_ms(), &first, &queued, err, sizeof err);
     if (e != TD_OK) {
-        s_fail(shown, "not queued: %s", err[0] != '\0' ? err : td_strerror(e));
+        s_fail(n == 1 ? (strcmp(ops->v[0], "-") == 0 ? "stdin" : ops->v[0]) : cfg->state_dir,
+               "not queued: %s", err[0] != '\0' ? err : td_strerror(e));
         goto cleanup;
     }
     /* committed: only now say so */
-    printf("queued: report for unit %s period %s as #%" PRIu64 " (outbox: %" PRIu64 " waiting)\n",
-           report->unit, report->period, seq, queued);
+    if (n > S_SUBMIT_LINES_MAX) {
+        printf("queued: %zu reports as #%" PRIu64 "..#%" PRIu64 " (outbox: %" PRIu64 " waiting)\n",
+               n, first, first + n - 1, queued);
+    } else {
+        /* as if queued one after the other: the last line shows the outbox as it is now */
+        for (size_t i = 0; i < n; i++)
+            printf("queued: report for unit %s period %s as #%" PRIu64 " (outbox: %" PRIu64
+                   " waiting)\n",
+                   items[i].unit, items[i].period, first + i, queued - (n - 1 - i));
+    }
     if (isatty(STDERR_FILENO) && !s_sender_running(cfg->state_dir))
         fprintf(stderr,
-                "%s: note: the sender (`tiendo-agent run`) is not running; the report "
+                "%s: note: the sender (`tiendo-agent run`) is not running; %s "
                 "will wait until it starts\n",
-                S_PROGRAM);
+                S_PROGRAM, n == 1 ? "the report" : "the reports");
     rc = S_EXIT_OK;
 cleanup:
+    if (items != NULL) {
+        for (size_t i = 0; i < n; i++)
+            outbox_prepared_clear(&items[i].prepared);
+    }
     outbox_close(&ob);
     td_registry_close(&reg);
-    td_report_free(&report);
-    free(text);
+    free(batch);
+    free(items);
+    free(buf);
     return rc;
 }
 
@@ -577,10 +656,10 @@ static int s_take_run_lock(const char *dir, int *fd_out)
     return 0;
 }
 
-static int s_cmd_run(const s_config *cfg, const td_config_args *args)
+static int s_cmd_run(const s_config *cfg, const s_operands *ops)
 {
-    if (args->npositional != 0) {
-        s_fail(NULL, "run takes no argument '%s'", args->positional[0]);
+    if (ops->n != 0) {
+        s_fail(NULL, "run takes no argument '%s'", ops->v[0]);
         return S_EXIT_USAGE;
     }
     char collector_public[TD_Z85_KEY_LEN + 1], public_key[TD_Z85_KEY_LEN + 1];
@@ -683,10 +762,10 @@ static int s_status_visit(void *vctx, const outbox_record *rec)
     return 0;
 }
 
-static int s_cmd_status(const s_config *cfg, const td_config_args *args)
+static int s_cmd_status(const s_config *cfg, const s_operands *ops)
 {
-    if (args->npositional != 0) {
-        s_fail(NULL, "status takes no argument '%s'", args->positional[0]);
+    if (ops->n != 0) {
+        s_fail(NULL, "status takes no argument '%s'", ops->v[0]);
         return S_EXIT_USAGE;
     }
     int running = s_sender_running(cfg->state_dir);
@@ -696,7 +775,11 @@ static int s_cmd_status(const s_config *cfg, const td_config_args *args)
             s_set(o, "state_dir", json_string(cfg->state_dir));
             s_set(o, "exists", json_false());
             s_set(o, "sender_running", json_boolean(running));
+            s_set(o, "epoch", json_null());
+            s_set(o, "next_seq", json_integer(1));
             s_set(o, "queued", json_integer(0));
+            s_set(o, "oldest_queued_at", json_null());
+            s_set(o, "oldest_unsent_age_ms", json_null());
             s_set(o, "dead_letters", json_integer(0));
             s_set(o, "reports", json_array());
             return s_print_json(o);
@@ -734,7 +817,7 @@ static int s_cmd_status(const s_config *cfg, const td_config_args *args)
         s_set(root, "next_seq", json_integer((json_int_t) st.next_seq));
         s_set(root, "queued", json_integer((json_int_t) st.queued));
         s_set(root, "oldest_queued_at", s_json_time(st.oldest_queued_at_ms));
-        s_set(root, "oldest_unsent_age_ms", json_integer(age));
+        s_set(root, "oldest_unsent_age_ms", st.queued > 0 ? json_integer(age) : json_null());
         s_set(root, "dead_letters", json_integer((json_int_t) st.dead));
     } else {
         /* unit names are a help, not a need: no registry, no names */
@@ -840,9 +923,9 @@ static int s_dead_list(const s_config *cfg, outbox_t *ob)
     return S_EXIT_OK;
 }
 
-static int s_cmd_dead_letters(const s_config *cfg, const td_config_args *args)
+static int s_cmd_dead_letters(const s_config *cfg, const s_operands *ops)
 {
-    const char *action = args->npositional > 0 ? args->positional[0] : "list";
+    const char *action = ops->n > 0 ? ops->v[0] : "list";
     int is_list = strcmp(action, "list") == 0;
     int is_resubmit = strcmp(action, "resubmit") == 0;
     int is_discard = strcmp(action, "discard") == 0;
@@ -852,11 +935,11 @@ static int s_cmd_dead_letters(const s_config *cfg, const td_config_args *args)
         return S_EXIT_USAGE;
     }
     uint64_t seq = 0;
-    if (is_list && args->npositional > 1) {
+    if (is_list && ops->n > 1) {
         s_fail(NULL, "dead-letters list takes no further argument");
         return S_EXIT_USAGE;
     }
-    if (!is_list && (args->npositional != 2 || s_parse_seq(args->positional[1], &seq) != 0)) {
+    if (!is_list && (ops->n != 2 || s_parse_seq(ops->v[1], &seq) != 0)) {
         s_fail(NULL,
                "dead-letters %s needs the number of a dead letter, e.g. "
                "`tiendo-agent dead-letters %s 17`",
@@ -935,7 +1018,7 @@ cleanup:
 
 /* ---- dispatch ---- */
 
-typedef int (*s_command_fn)(const s_config *cfg, const td_config_args *args);
+typedef int (*s_command_fn)(const s_config *cfg, const s_operands *ops);
 
 static const struct {
     const char *name;
@@ -944,6 +1027,50 @@ static const struct {
     {"keygen", s_cmd_keygen}, {"template", s_cmd_template}, {"submit", s_cmd_submit},
     {"run", s_cmd_run},       {"status", s_cmd_status},     {"dead-letters", s_cmd_dead_letters},
 };
+
+/* Does option `arg` ("--name", no "=value") take the next argument as its value? Reads
+ * the option table as td_config_parse does: flags (booleans, their --no- forms, --help,
+ * --check-config) take none; unknown options are left for td_config_parse to refuse. */
+static int s_takes_value(const char *arg)
+{
+    const char *name = arg + 2;
+    if (strcmp(name, "config") == 0)
+        return 1;
+    for (const td_config_option *o = s_options; o->name != NULL; o++) {
+        if (strcmp(name, o->name) == 0)
+            return o->type != TD_OPT_BOOL;
+    }
+    return 0;
+}
+
+/* Split what follows the command into options (for td_config_parse) and operands.
+ * td_config_parse keeps at most TD_CONFIG_MAX_POSITIONAL positionals, and submit takes up
+ * to S_SUBMIT_MAX files, so the operands are taken out here, the way td_config_parse
+ * reads a command line: "--" ends the options; "-" alone is an operand; "--name value"
+ * takes the next argument as its value unless the option is a flag, the value is given
+ * as "--name=value", or the next argument starts with "--". opts and operands must hold
+ * argc entries. */
+static void s_split_args(int argc, char **argv, char **opts, int *nopts, s_operands *operands)
+{
+    *nopts = 0;
+    operands->n = 0;
+    int options_done = 0;
+    for (int i = 0; i < argc; i++) {
+        char *arg = argv[i];
+        if (options_done || arg[0] != '-' || arg[1] == '\0') {
+            operands->v[operands->n++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            options_done = 1;
+            continue;
+        }
+        opts[(*nopts)++] = arg;
+        if (arg[1] == '-' && strchr(arg, '=') == NULL && s_takes_value(arg) && i + 1 < argc &&
+            strncmp(argv[i + 1], "--", 2) != 0)
+            opts[(*nopts)++] = argv[++i];
+    }
+}
 
 int main(int argc, char **argv)
 {
@@ -976,7 +1103,16 @@ int main(int argc, char **argv)
         }
     }
     int first = has_command ? 2 : 1;
-    td_err e = td_config_parse(s_options, &cfg, argc - first, argv + first, &args, err, sizeof err);
+    int nargs = argc - first, nopts = 0;
+    char **opts = calloc((size_t) nargs + 1, sizeof *opts);
+    s_operands ops = {calloc((size_t) nargs + 1, sizeof *ops.v), 0};
+    if (opts == NULL || ops.v == NULL) {
+        s_fail(NULL, "out of memory");
+        rc = S_EXIT_ERROR;
+        goto cleanup;
+    }
+    s_split_args(nargs, argv + first, opts, &nopts, &ops);
+    td_err e = td_config_parse(s_options, &cfg, nopts, opts, &args, err, sizeof err);
     if (e == TD_OK && args.help) {
         if (help != NULL)
             s_command_usage(stdout, help);
@@ -1001,8 +1137,10 @@ int main(int argc, char **argv)
     td_log_level level = TD_LOG_INFO;
     td_log_level_parse(cfg.log_level, &level);
     td_log_init(S_PROGRAM, level);
-    rc = fn(&cfg, &args);
+    rc = fn(&cfg, &ops);
 cleanup:
     td_config_free(s_options, &cfg);
+    free(opts);
+    free(ops.v);
     return rc;
 }

@@ -186,7 +186,8 @@ static void s_record_write(uint8_t *p, const s_record_view *v)
     p += v->period_len;
     s_put_u32(p, (uint32_t) v->report_len);
     p += 4;
-    memcpy(p, v->report, v->report_len);
+    if (v->report_len > 0) /* outbox_prepare writes the header alone (report NULL) */
+        memcpy(p, v->report, v->report_len);
 }
 
 /* Parse a queued record; returns 0, or -1 when it is malformed. */
@@ -531,49 +532,22 @@ int outbox_reader_check(outbox_t *ob)
 
 /* ---- enqueue ---- */
 
-typedef struct {
-    const uint8_t *value;
-    size_t value_len;
-    uint64_t seq_out;
-    uint64_t queued_out;
-} s_append_ctx;
-
-/* Take next_seq, store the value under it, bump next_seq. */
-static int s_append_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
-{
-    s_append_ctx *ctx = vctx;
-    uint64_t seq = 0;
-    int rc = s_meta_get_u64(ob, txn, "next_seq", &seq);
-    if (rc != 0)
-        return rc;
-    uint8_t keybuf[8];
-    s_put_u64(keybuf, seq);
-    MDB_val key = {8, keybuf};
-    MDB_val val = {ctx->value_len, (void *) ctx->value};
-    /* seqs only grow, so every new key is the largest: append is cheaper */
-    rc = mdb_put(txn, ob->queue, &key, &val, MDB_APPEND);
-    if (rc != 0)
-        return rc;
-    rc = s_meta_put_u64(ob, txn, "next_seq", seq + 1);
-    if (rc != 0)
-        return rc;
-    MDB_stat st;
-    rc = mdb_stat(txn, ob->queue, &st);
-    if (rc != 0)
-        return rc;
-    ctx->seq_out = seq;
-    ctx->queued_out = st.ms_entries;
-    return 0;
-}
-
 static size_t s_strlen_or0(const char *s)
 {
     return s == NULL ? 0 : strlen(s);
 }
 
-td_err outbox_enqueue(outbox_t *ob, const Tiendo__Report *report, int64_t queued_at_ms,
-                      uint64_t *seq_out, uint64_t *queued_out, char *err, size_t errlen)
+void outbox_prepared_clear(outbox_prepared *p)
 {
+    if (p == NULL)
+        return;
+    free(p->record);
+    memset(p, 0, sizeof *p);
+}
+
+td_err outbox_prepare(const Tiendo__Report *report, outbox_prepared *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     size_t unit_len = s_strlen_or0(report->unit);
@@ -589,41 +563,121 @@ td_err outbox_enqueue(outbox_t *ob, const Tiendo__Report *report, int64_t queued
     }
     size_t packed_len = protobuf_c_message_get_packed_size(&report->base);
     if (packed_len > OUTBOX_MAX_REPORT) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "the report is %zu bytes packed; the limit is %u", packed_len,
-                     OUTBOX_MAX_REPORT);
+        s_set_err(err, errlen, "the report is %zu bytes packed; the limit is %u", packed_len,
+                  OUTBOX_MAX_REPORT);
         return TD_ERR_TOOBIG;
     }
-    uint8_t *packed = malloc(packed_len > 0 ? packed_len : 1);
-    if (packed == NULL)
-        return TD_ERR_NOMEM;
-    protobuf_c_message_pack(&report->base, packed);
-    s_record_view v = {queued_at_ms,
+    /* the header with an empty report, then the report packed in place behind it */
+    s_record_view v = {0,
                        (const uint8_t *) report->unit,
                        (const uint8_t *) (report->dataset != NULL ? report->dataset : ""),
                        (const uint8_t *) report->period,
                        unit_len,
                        dataset_len,
                        period_len,
-                       packed,
-                       packed_len};
-    size_t value_len = s_record_size(&v);
-    uint8_t *value = malloc(value_len);
-    td_err result = TD_ERR_NOMEM;
-    if (value == NULL)
-        goto cleanup;
-    s_record_write(value, &v);
-    s_append_ctx ctx = {value, value_len, 0, 0};
-    result = s_run_txn(ob, 0, s_append_txn, &ctx, err, errlen);
+                       NULL,
+                       0};
+    size_t header_len = s_record_size(&v);
+    uint8_t *record = malloc(header_len + packed_len);
+    if (record == NULL) {
+        s_set_err(err, errlen, "out of memory");
+        return TD_ERR_NOMEM;
+    }
+    s_record_write(record, &v);
+    s_put_u32(record + header_len - 4, (uint32_t) packed_len);
+    protobuf_c_message_pack(&report->base, record + header_len);
+    out->record = record;
+    out->record_len = header_len + packed_len;
+    out->report_len = packed_len;
+    return TD_OK;
+}
+
+typedef struct {
+    const outbox_prepared *items;
+    size_t n;
+    int64_t queued_at_ms;
+    uint64_t first_seq;
+    uint64_t queued_out;
+} s_append_ctx;
+
+/* Take next_seq, store every record under consecutive seqs, bump next_seq. Called again
+ * from the start after a map resize, so it only sets its outputs at the end. */
+static int s_append_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
+{
+    s_append_ctx *ctx = vctx;
+    uint64_t first = 0;
+    int rc = s_meta_get_u64(ob, txn, "next_seq", &first);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < ctx->n; i++) {
+        const outbox_prepared *item = &ctx->items[i];
+        uint8_t keybuf[8];
+        s_put_u64(keybuf, first + i);
+        MDB_val key = {8, keybuf};
+        MDB_val val = {item->record_len, NULL};
+        /* seqs only grow, so every new key is the largest: append is cheaper; reserve
+         * the space and write the record with this batch's queue time straight into it */
+        rc = mdb_put(txn, ob->queue, &key, &val, MDB_APPEND | MDB_RESERVE);
+        if (rc != 0)
+            return rc;
+        memcpy(val.mv_data, item->record, item->record_len);
+        s_put_u64((uint8_t *) val.mv_data + 1, (uint64_t) ctx->queued_at_ms);
+    }
+    rc = s_meta_put_u64(ob, txn, "next_seq", first + ctx->n);
+    if (rc != 0)
+        return rc;
+    MDB_stat st;
+    rc = mdb_stat(txn, ob->queue, &st);
+    if (rc != 0)
+        return rc;
+    ctx->first_seq = first;
+    ctx->queued_out = st.ms_entries;
+    return 0;
+}
+
+td_err outbox_enqueue_many(outbox_t *ob, const outbox_prepared *items, size_t n,
+                           int64_t queued_at_ms, uint64_t *first_seq_out, uint64_t *queued_out,
+                           char *err, size_t errlen)
+{
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (n > OUTBOX_MAX_BATCH) {
+        s_set_err(err, errlen, "%zu reports at once; the limit is %u", n, OUTBOX_MAX_BATCH);
+        return TD_ERR_TOOBIG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].record == NULL || items[i].record_len < S_RECORD_FIXED) {
+            s_set_err(err, errlen, "report %zu of the batch was not prepared", i + 1);
+            return TD_ERR_INVALID;
+        }
+    }
+    if (n == 0) {
+        if (first_seq_out != NULL)
+            *first_seq_out = 0;
+        if (queued_out != NULL)
+            *queued_out = 0;
+        return TD_OK;
+    }
+    s_append_ctx ctx = {items, n, queued_at_ms, 0, 0};
+    td_err result = s_run_txn(ob, 0, s_append_txn, &ctx, err, errlen);
     if (result == TD_OK) {
-        if (seq_out != NULL)
-            *seq_out = ctx.seq_out;
+        if (first_seq_out != NULL)
+            *first_seq_out = ctx.first_seq;
         if (queued_out != NULL)
             *queued_out = ctx.queued_out;
     }
-cleanup:
-    free(value);
-    free(packed);
+    return result;
+}
+
+td_err outbox_enqueue(outbox_t *ob, const Tiendo__Report *report, int64_t queued_at_ms,
+                      uint64_t *seq_out, uint64_t *queued_out, char *err, size_t errlen)
+{
+    outbox_prepared item;
+    td_err result = outbox_prepare(report, &item, err, errlen);
+    if (result != TD_OK)
+        return result;
+    result = outbox_enqueue_many(ob, &item, 1, queued_at_ms, seq_out, queued_out, err, errlen);
+    outbox_prepared_clear(&item);
     return result;
 }
 
@@ -996,6 +1050,7 @@ static int s_stats_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     MDB_envinfo info;
     mdb_env_info(ob->env, &info);
     st->map_bytes = info.me_mapsize;
+    st->last_txn_id = (uint64_t) mdb_txn_id(txn);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

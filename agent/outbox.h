@@ -30,6 +30,7 @@
 #define OUTBOX_MAX_REPORT    65536u /* bytes of a packed report the outbox accepts */
 #define OUTBOX_MAX_MAP_BYTES ((size_t) 8 << 30) /* the map never grows beyond 8 GiB */
 #define OUTBOX_MIN_MAP_BYTES ((size_t) 1 << 20)
+#define OUTBOX_MAX_BATCH     100000u /* reports outbox_enqueue_many queues at once */
 
 typedef struct outbox outbox_t;
 
@@ -68,6 +69,8 @@ typedef struct {
     uint64_t oldest_seq;         /* 0 when nothing is queued */
     int64_t oldest_queued_at_ms; /* 0 when nothing is queued */
     size_t map_bytes;            /* current size of the LMDB map */
+    uint64_t last_txn_id;        /* id of the last committed write transaction: it grows by
+                                    one per write, so tests can count transactions */
 } outbox_stats;
 
 /* Open (creating when missing) the outbox in dir. The folder is created with mode 0700
@@ -92,6 +95,33 @@ const char *outbox_dir(const outbox_t *ob);
  * when unit or period is missing. Nothing is queued on error. */
 td_err outbox_enqueue(outbox_t *ob, const Tiendo__Report *report, int64_t queued_at_ms,
                       uint64_t *seq_out, uint64_t *queued_out, char *err, size_t errlen);
+
+/* A report packed into its queued record by outbox_prepare, ready for
+ * outbox_enqueue_many. Owned: free with outbox_prepared_clear. */
+typedef struct {
+    uint8_t *record; /* the record (queue time filled in when it is queued) */
+    size_t record_len;
+    size_t report_len; /* packed size of the report inside */
+} outbox_prepared;
+
+/* Pack report into a record. The same checks as outbox_enqueue (TD_ERR_TOOBIG over
+ * OUTBOX_MAX_REPORT bytes packed, TD_ERR_INVALID without unit or period), no outbox
+ * access. On error *out is zeroed. */
+td_err outbox_prepare(const Tiendo__Report *report, outbox_prepared *out, char *err, size_t errlen);
+
+/* Frees the record and zeroes *p; accepts NULL and a zeroed item. */
+void outbox_prepared_clear(outbox_prepared *p);
+
+/* Queue n prepared reports (at most OUTBOX_MAX_BATCH, else TD_ERR_TOOBIG) in ONE write
+ * transaction, in the order given, under consecutive seqs: items[i] gets
+ * *first_seq_out + i. All get queued_at_ms as their queue time. When the map fills up
+ * the transaction is aborted, the map doubled and the whole batch written again.
+ * *queued_out is the number of reports waiting after the commit. All or nothing: on
+ * error nothing is queued and no number is used up. n == 0 writes nothing (*first_seq_out
+ * = 0). */
+td_err outbox_enqueue_many(outbox_t *ob, const outbox_prepared *items, size_t n,
+                           int64_t queued_at_ms, uint64_t *first_seq_out, uint64_t *queued_out,
+                           char *err, size_t errlen);
 
 /* Calls fn for each queued report with seq >= from_seq, in seq order, at most max
  * (0 = no limit) times, inside one read transaction. fn returns 0 to go on, non-zero to

@@ -15,21 +15,26 @@
 
 /* ======================= the window (pure bookkeeping) ======================= */
 
+enum { S_UNSETTLED = 0, S_DELIVERED = 1, S_REJECTED = 2 };
+
 typedef struct {
     uint64_t seq;
+    int settled; /* S_UNSETTLED, S_DELIVERED or S_REJECTED */
     char unit[SENDER_LABEL_MAX];
     char period[SENDER_LABEL_MAX];
 } s_slot;
 
 struct sender_window {
     sender_window_params params;
-    s_slot *slots; /* ring of capacity entries */
-    size_t head;   /* index of the oldest unsettled report */
-    size_t count;  /* loaded, unsettled */
-    size_t nsent;  /* the first nsent of them are in flight in this pass */
+    s_slot *slots;        /* ring of capacity entries, in seq order from head */
+    size_t head;          /* index of the oldest slot; it is always unsettled */
+    size_t count;         /* slots in the ring */
+    size_t nsettled;      /* settled slots waiting behind the unsettled head */
+    size_t nsent;         /* send cursor: slots [0, nsent) were passed in this pass */
+    size_t nsent_settled; /* settled slots among [0, nsent) */
     uint64_t last_loaded;
     int64_t timeout;     /* current resend timeout */
-    int64_t timer_start; /* when the oldest in-flight report's timer started */
+    int64_t timer_start; /* when the head's timer started */
     int64_t retry_wait;  /* next hold length after a RETRY_LATER */
     int64_t hold_until;  /* no sending before this (RETRY_LATER backoff) */
 };
@@ -82,14 +87,44 @@ static s_slot *s_at(const sender_window_t *w, size_t i)
     return &w->slots[(w->head + i) % w->params.capacity];
 }
 
+/* Position of seq in the window, or -1 (slots are in seq order, possibly with gaps). */
+static long s_find(const sender_window_t *w, uint64_t seq)
+{
+    size_t lo = 0, hi = w->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t at = s_at(w, mid)->seq;
+        if (at == seq)
+            return (long) mid;
+        if (at < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* The first unsettled slot at or after position i (count when none). */
+static size_t s_skip_settled(const sender_window_t *w, size_t i)
+{
+    while (i < w->count && s_at(w, i)->settled != S_UNSETTLED)
+        i++;
+    return i;
+}
+
 size_t sender_window_count(const sender_window_t *w)
 {
     return w->count;
 }
 
+size_t sender_window_unsettled(const sender_window_t *w)
+{
+    return w->count - w->nsettled;
+}
+
 size_t sender_window_in_flight(const sender_window_t *w)
 {
-    return w->nsent;
+    return w->nsent - w->nsent_settled;
 }
 
 size_t sender_window_room(const sender_window_t *w)
@@ -120,6 +155,7 @@ td_err sender_window_push(sender_window_t *w, uint64_t seq, const char *unit, co
         return TD_ERR_TOOBIG;
     s_slot *slot = &w->slots[(w->head + w->count) % w->params.capacity];
     slot->seq = seq;
+    slot->settled = S_UNSETTLED;
     s_copy_text(slot->unit, sizeof slot->unit, unit);
     s_copy_text(slot->period, sizeof slot->period, period);
     w->count++;
@@ -129,36 +165,25 @@ td_err sender_window_push(sender_window_t *w, uint64_t seq, const char *unit, co
 
 int sender_window_next(const sender_window_t *w, int64_t now, uint64_t *seq)
 {
-    if (now < w->hold_until || w->nsent >= w->count)
+    if (now < w->hold_until)
         return 0;
-    *seq = s_at(w, w->nsent)->seq;
+    size_t i = s_skip_settled(w, w->nsent);
+    if (i >= w->count)
+        return 0;
+    *seq = s_at(w, i)->seq;
     return 1;
 }
 
 void sender_window_sent(sender_window_t *w, int64_t now)
 {
-    if (w->nsent >= w->count)
+    size_t i = s_skip_settled(w, w->nsent);
+    if (i >= w->count)
         return;
+    /* the head is unsettled, so a pass that has sent nothing yet starts with the head */
     if (w->nsent == 0)
         w->timer_start = now;
-    w->nsent++;
-}
-
-/* Pop the head as settled into out[*n]. */
-static void s_pop(sender_window_t *w, int rejected, sender_settled *out, size_t cap, size_t *n)
-{
-    s_slot *slot = s_at(w, 0);
-    if (*n < cap) {
-        sender_settled *s = &out[(*n)++];
-        s->seq = slot->seq;
-        s->rejected = rejected;
-        memcpy(s->unit, slot->unit, sizeof s->unit);
-        memcpy(s->period, slot->period, sizeof s->period);
-    }
-    w->head = (w->head + 1) % w->params.capacity;
-    w->count--;
-    if (w->nsent > 0)
-        w->nsent--;
+    w->nsent_settled += i - w->nsent; /* the settled slots skipped */
+    w->nsent = i + 1;
 }
 
 size_t sender_window_ack(sender_window_t *w, uint64_t seq, Tiendo__AckStatus status,
@@ -169,48 +194,63 @@ size_t sender_window_ack(sender_window_t *w, uint64_t seq, Tiendo__AckStatus sta
      * and resending it is the way to learn the reason (the collector answers REJECTED
      * again with the original reason, or DUPLICATE). */
     (void) high_water;
-    uint64_t done = 0;
-    if (status == TIENDO__ACK_STATUS__ACK_OK || status == TIENDO__ACK_STATUS__ACK_DUPLICATE)
-        done = seq;
-    if (status == TIENDO__ACK_STATUS__ACK_REJECTED && seq > 0) {
-        while (w->count > 0 && s_at(w, 0)->seq < seq)
-            s_pop(w, 0, out, cap, &n);
-        if (w->count > 0 && s_at(w, 0)->seq == seq)
-            s_pop(w, 1, out, cap, &n);
-    }
-    while (w->count > 0 && s_at(w, 0)->seq <= done)
-        s_pop(w, 0, out, cap, &n);
-    if (n > 0) {
-        /* progress: back to the base timeout, restart the timer */
+    long at = seq > 0 ? s_find(w, seq) : -1;
+    s_slot *slot = at >= 0 ? s_at(w, (size_t) at) : NULL;
+    int verdict =
+        status == TIENDO__ACK_STATUS__ACK_OK || status == TIENDO__ACK_STATUS__ACK_DUPLICATE
+            ? S_DELIVERED
+        : status == TIENDO__ACK_STATUS__ACK_REJECTED ? S_REJECTED
+                                                     : S_UNSETTLED;
+    if (slot != NULL && slot->settled == S_UNSETTLED && verdict != S_UNSETTLED) {
+        /* this ack's own seq, and nothing else */
+        slot->settled = verdict;
+        w->nsettled++;
+        if ((size_t) at < w->nsent)
+            w->nsent_settled++;
+        if (n < cap) {
+            sender_settled *s = &out[n++];
+            s->seq = slot->seq;
+            s->rejected = verdict == S_REJECTED;
+            memcpy(s->unit, slot->unit, sizeof s->unit);
+            memcpy(s->period, slot->period, sizeof s->period);
+        }
+        /* progress: back to the base timeout and retry wait */
         w->timeout = w->params.resend_timeout_ms;
         w->retry_wait = w->params.retry_base_ms;
-        w->timer_start = now;
-    }
-    if (status == TIENDO__ACK_STATUS__ACK_RETRY_LATER && seq > 0) {
-        /* only an envelope of the current pass triggers a go-back */
-        int in_flight = 0;
-        for (size_t i = 0; i < w->nsent; i++) {
-            if (s_at(w, i)->seq == seq) {
-                in_flight = 1;
-                break;
+        size_t popped = 0;
+        while (w->count > 0 && s_at(w, 0)->settled != S_UNSETTLED) {
+            w->head = (w->head + 1) % w->params.capacity;
+            w->count--;
+            w->nsettled--;
+            if (w->nsent > 0) {
+                w->nsent--;
+                w->nsent_settled--;
             }
+            popped++;
         }
-        if (in_flight) {
-            w->nsent = 0;
-            w->hold_until = now + w->retry_wait;
-            w->retry_wait *= 2;
-            if (w->retry_wait > w->params.backoff_max_ms)
-                w->retry_wait = w->params.backoff_max_ms;
-        }
+        if (popped > 0)
+            w->timer_start = now; /* a new head: its timer runs from this progress */
+    }
+    if (status == TIENDO__ACK_STATUS__ACK_RETRY_LATER && slot != NULL &&
+        slot->settled == S_UNSETTLED && (size_t) at < w->nsent) {
+        /* only an envelope of the current pass triggers a go-back */
+        w->nsent = 0;
+        w->nsent_settled = 0;
+        w->hold_until = now + w->retry_wait;
+        w->retry_wait *= 2;
+        if (w->retry_wait > w->params.backoff_max_ms)
+            w->retry_wait = w->params.backoff_max_ms;
     }
     return n;
 }
 
 int sender_window_check_timeout(sender_window_t *w, int64_t now)
 {
+    /* nsent > 0 means the head (always unsettled) is in flight */
     if (w->nsent == 0 || now - w->timer_start < w->timeout)
         return 0;
     w->nsent = 0;
+    w->nsent_settled = 0;
     w->timeout *= 2;
     if (w->timeout > w->params.backoff_max_ms)
         w->timeout = w->params.backoff_max_ms;
@@ -229,7 +269,119 @@ int64_t sender_window_deadline(const sender_window_t *w, int64_t now)
 void sender_window_rewind(sender_window_t *w)
 {
     w->nsent = 0;
+    w->nsent_settled = 0;
     w->hold_until = 0;
+}
+
+/* ======================= the settlement batch ======================= */
+
+struct sender_batch {
+    size_t capacity;
+    sender_settled *items; /* in the order added */
+    char **reasons;        /* per item: malloc'd reason of a rejection, else NULL */
+    size_t n;
+    /* for outbox_settle */
+    uint64_t *delivered;
+    outbox_rejection *rejected;
+};
+
+td_err sender_batch_create(sender_batch_t **out, size_t capacity)
+{
+    *out = NULL;
+    if (capacity == 0)
+        return TD_ERR_INVALID;
+    sender_batch_t *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return TD_ERR_NOMEM;
+    b->capacity = capacity;
+    b->items = calloc(capacity, sizeof *b->items);
+    b->reasons = calloc(capacity, sizeof *b->reasons);
+    b->delivered = calloc(capacity, sizeof *b->delivered);
+    b->rejected = calloc(capacity, sizeof *b->rejected);
+    if (b->items == NULL || b->reasons == NULL || b->delivered == NULL || b->rejected == NULL) {
+        sender_batch_destroy(&b);
+        return TD_ERR_NOMEM;
+    }
+    *out = b;
+    return TD_OK;
+}
+
+static void s_batch_clear(sender_batch_t *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free(b->reasons[i]);
+        b->reasons[i] = NULL;
+    }
+    b->n = 0;
+}
+
+void sender_batch_destroy(sender_batch_t **b)
+{
+    if (b == NULL || *b == NULL)
+        return;
+    sender_batch_t *batch = *b;
+    if (batch->reasons != NULL)
+        s_batch_clear(batch);
+    free(batch->items);
+    free(batch->reasons);
+    free(batch->delivered);
+    free(batch->rejected);
+    free(batch);
+    *b = NULL;
+}
+
+size_t sender_batch_count(const sender_batch_t *b)
+{
+    return b->n;
+}
+
+td_err sender_batch_add(sender_batch_t *b, const sender_settled *s, const char *reason)
+{
+    if (b->n >= b->capacity)
+        return TD_ERR_TOOBIG;
+    char *copy = NULL;
+    if (s->rejected) {
+        copy = strdup(reason != NULL && reason[0] != '\0' ? reason : "rejected without a reason");
+        if (copy == NULL)
+            return TD_ERR_NOMEM;
+    }
+    b->items[b->n] = *s;
+    b->reasons[b->n] = copy;
+    b->n++;
+    return TD_OK;
+}
+
+td_err sender_batch_commit(sender_batch_t *b, outbox_t *ob, int64_t rejected_at_ms,
+                           sender_settled_fn fn, void *ctx, char *err, size_t errlen)
+{
+    if (b->n == 0)
+        return TD_OK;
+    size_t ndelivered = 0, nrejected = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->items[i].rejected) {
+            b->rejected[nrejected].seq = b->items[i].seq;
+            b->rejected[nrejected].reason = b->reasons[i];
+            nrejected++;
+        } else {
+            b->delivered[ndelivered++] = b->items[i].seq;
+        }
+    }
+    td_err e = outbox_settle(ob, b->delivered, ndelivered, b->rejected, nrejected, rejected_at_ms,
+                             NULL, err, errlen);
+    if (e != TD_OK)
+        return e;
+    if (fn != NULL) {
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->items[i].rejected)
+                fn(ctx, &b->items[i], b->reasons[i]);
+        }
+        for (size_t i = 0; i < b->n; i++) {
+            if (!b->items[i].rejected)
+                fn(ctx, &b->items[i], NULL);
+        }
+    }
+    s_batch_clear(b);
+    return TD_OK;
 }
 
 /* ======================= envelopes ======================= */
@@ -271,12 +423,7 @@ typedef struct {
     sender_window_t *win;
     uint8_t *frame;
     /* settlements waiting for one outbox transaction */
-    sender_settled *scratch;
-    uint64_t *delivered;
-    size_t ndelivered;
-    outbox_rejection *rejected;
-    sender_settled *rejected_info;
-    size_t nrejected;
+    sender_batch_t *batch;
     int64_t settle_retry_at;
     /* progress aggregated into one INFO line */
     uint64_t log_delivered, log_rejected, log_first, log_last;
@@ -571,25 +718,17 @@ static void s_handle_ack(s_run *r, const void *data, size_t len, int64_t now)
                  ")",
                  seq, high_water);
 
-    size_t cap = r->opts->window;
-    size_t n = sender_window_ack(r->win, seq, status, high_water, now, r->scratch, cap);
-    for (size_t i = 0; i < n; i++) {
-        const sender_settled *s = &r->scratch[i];
-        if (!s->rejected) {
-            r->delivered[r->ndelivered++] = s->seq;
-            continue;
+    sender_settled settled;
+    if (sender_window_ack(r->win, seq, status, high_water, now, &settled, 1) == 1) {
+        td_err e = sender_batch_add(r->batch, &settled, ack->reason);
+        if (e == TD_ERR_NOMEM && settled.rejected)
+            e = sender_batch_add(r->batch, &settled, "rejected (reason lost: no memory)");
+        if (e != TD_OK) {
+            /* cannot happen (the batch holds a window); stop rather than lose an answer */
+            td_error("cannot record the answer for report #%" PRIu64 ": %s", settled.seq,
+                     td_strerror(e));
+            r->fatal = e;
         }
-        const char *reason = ack->reason != NULL && ack->reason[0] != '\0'
-                                 ? ack->reason
-                                 : "rejected without a reason";
-        char *copy = strdup(reason);
-        r->rejected[r->nrejected].seq = s->seq;
-        r->rejected[r->nrejected].reason =
-            copy != NULL ? copy : "rejected (reason lost: no memory)";
-        r->rejected_info[r->nrejected] = *s;
-        if (copy == NULL)
-            r->rejected_info[r->nrejected].rejected = 2; /* reason not owned */
-        r->nrejected++;
     }
     if (sender_window_in_flight(r->win) > 0)
         s_expect(r, now);
@@ -627,7 +766,7 @@ static void s_receive(s_run *r, int64_t now)
         s_handle_ack(r, zmq_msg_data(&msg), zmq_msg_size(&msg), now);
         zmq_msg_close(&msg);
         /* every slot settles once, so the buffers hold a round; stop early if full */
-        if (r->ndelivered + r->nrejected >= r->opts->window)
+        if (sender_batch_count(r->batch) >= r->opts->window || r->fatal != TD_OK)
             return;
     }
 }
@@ -663,42 +802,31 @@ static void s_note_progress(s_run *r, uint64_t seq)
         r->log_last = seq;
 }
 
-static void s_free_rejections(s_run *r)
+static void s_on_settled(void *ctx, const sender_settled *s, const char *reason)
 {
-    for (size_t i = 0; i < r->nrejected; i++) {
-        if (r->rejected_info[i].rejected == 1)
-            free((char *) r->rejected[i].reason);
+    s_run *r = ctx;
+    if (s->rejected) {
+        td_warn("report #%" PRIu64 " (unit %s, period %s) was REJECTED by the collector: %s. "
+                "It is kept as a dead letter: see `tiendo-agent dead-letters`",
+                s->seq, s->unit, s->period, reason);
+        r->log_rejected++;
+    } else {
+        r->log_delivered++;
     }
-    r->nrejected = 0;
+    s_note_progress(r, s->seq);
 }
 
 /* One outbox transaction for every ack of this round. */
 static void s_commit(s_run *r, int64_t now)
 {
-    if (r->ndelivered == 0 && r->nrejected == 0)
+    if (sender_batch_count(r->batch) == 0 || now < r->settle_retry_at)
         return;
-    if (now < r->settle_retry_at)
-        return;
-    td_err e = outbox_settle(r->ob, r->delivered, r->ndelivered, r->rejected, r->nrejected,
-                             td_now_ms(), NULL, r->err, sizeof r->err);
+    td_err e =
+        sender_batch_commit(r->batch, r->ob, td_now_ms(), s_on_settled, r, r->err, sizeof r->err);
     if (e != TD_OK) {
         td_error("cannot update the outbox (%s); will retry", r->err);
         r->settle_retry_at = now + S_SETTLE_RETRY_MS;
-        return;
     }
-    for (size_t i = 0; i < r->nrejected; i++) {
-        const sender_settled *s = &r->rejected_info[i];
-        td_warn("report #%" PRIu64 " (unit %s, period %s) was REJECTED by the collector: %s. "
-                "It is kept as a dead letter: see `tiendo-agent dead-letters`",
-                s->seq, s->unit, s->period, r->rejected[i].reason);
-        s_note_progress(r, s->seq);
-    }
-    for (size_t i = 0; i < r->ndelivered; i++)
-        s_note_progress(r, r->delivered[i]);
-    r->log_delivered += r->ndelivered;
-    r->log_rejected += r->nrejected;
-    r->ndelivered = 0;
-    s_free_rejections(r);
 }
 
 static void s_check_silence(s_run *r, int64_t now)
@@ -709,7 +837,7 @@ static void s_check_silence(s_run *r, int64_t now)
     if (r->silent_warned && now - r->silent_warned_at < S_SILENCE_REPEAT_MS)
         return;
     td_warn("collector not answering for %" PRId64 " s (endpoint %s); reports stay queued",
-            (now - r->last_answer + 500) / 1000, r->opts->endpoint);
+            (now - r->last_answer + 999) / 1000, r->opts->endpoint);
     r->silent_warned = 1;
     r->silent_warned_at = now;
 }
@@ -726,7 +854,7 @@ static int s_poll_timeout(const s_run *r, int64_t now, int want_send)
     deadline = s_min(deadline, sender_window_deadline(r->win, now));
     if (sender_window_room(r->win) > 0)
         deadline = s_min(deadline, now + S_LOAD_POLL_MS);
-    if (r->ndelivered + r->nrejected > 0)
+    if (sender_batch_count(r->batch) > 0)
         deadline = s_min(deadline, r->settle_retry_at);
     if (!want_send && r->blocked_until > now)
         deadline = s_min(deadline, r->blocked_until);
@@ -888,12 +1016,10 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
         goto cleanup;
     result = TD_ERR_NOMEM;
     r->frame = malloc(TD_MAX_FRAME);
-    r->scratch = calloc(window, sizeof *r->scratch);
-    r->delivered = calloc(window, sizeof *r->delivered);
-    r->rejected = calloc(window, sizeof *r->rejected);
-    r->rejected_info = calloc(window, sizeof *r->rejected_info);
-    if (r->frame == NULL || r->scratch == NULL || r->delivered == NULL || r->rejected == NULL ||
-        r->rejected_info == NULL)
+    if (r->frame == NULL)
+        goto cleanup;
+    result = sender_batch_create(&r->batch, window);
+    if (result != TD_OK)
         goto cleanup;
     result = s_socket_setup(r);
     if (result != TD_OK) {
@@ -914,7 +1040,7 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
     while (!*stop) {
         now = td_mono_ms();
         uint64_t next_seq = 0;
-        int pending = r->ndelivered + r->nrejected > 0;
+        int pending = sender_batch_count(r->batch) > 0;
         int want_send =
             !pending && now >= r->blocked_until && sender_window_next(r->win, now, &next_seq);
         zmq_pollitem_t items[2] = {
@@ -936,7 +1062,7 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
             s_receive(r, now);
         if (r->fatal == TD_OK)
             s_commit(r, now);
-        pending = r->ndelivered + r->nrejected > 0;
+        pending = sender_batch_count(r->batch) > 0;
         if (!pending && r->fatal == TD_OK) {
             if (sender_window_check_timeout(r->win, now))
                 td_info("no ack for report #%" PRIu64 "; resending from it (next wait %" PRId64
@@ -979,7 +1105,7 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
     s_log_progress(r, td_mono_ms(), 1);
 
 cleanup:
-    s_free_rejections(r);
+    sender_batch_destroy(&r->batch);
     if (r->monitor != NULL) {
         zmq_socket_monitor(r->sock, NULL, 0);
         zmq_close(r->monitor);
@@ -990,9 +1116,5 @@ cleanup:
         zmq_ctx_term(r->ctx);
     sender_window_destroy(&r->win);
     free(r->frame);
-    free(r->scratch);
-    free(r->delivered);
-    free(r->rejected);
-    free(r->rejected_info);
     return result;
 }

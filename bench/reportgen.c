@@ -1,11 +1,13 @@
 /* reportgen.c: tiendo-reportgen prints a plausible, seeded progress report for a unit and period.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "period.h"
@@ -360,6 +362,16 @@ static int s_model_data(Tiendo__Report *r, const td_registry_t *reg, const doubl
     return 0;
 }
 
+/* How much later than revision 1 a revision is prepared: a day for each of the first 100
+ * revisions, then ten minutes for each further one (--count makes thousands), so later
+ * revisions are always prepared later and stay within the years reports may use. */
+static int64_t s_revision_delay(unsigned revision)
+{
+    int64_t r = revision > 0 ? (int64_t) revision - 1 : 0;
+
+    return r < 100 ? r * 86400 : 99 * 86400 + (r - 99) * 600;
+}
+
 /* Build the report of `unit` for `period_text` (a malloc-built message: free with
  * td_report_free). Returns TD_OK, TD_ERR_INVALID / TD_ERR_NOTFOUND with err filled,
  * or TD_ERR_NOMEM. */
@@ -417,8 +429,8 @@ static td_err s_model_report(const td_registry_t *reg, const char *unit_code,
     r->has_prepared_at = 1;
     snprintf(noise_key, sizeof noise_key, "%s/%s", unit_code, period_text);
     day_draw = s_hash(noise_key, seed);
-    r->prepared_at = td_date_to_unix(&cutoff_to) +
-                     (int64_t) (1 + day_draw % 8 + (revision - 1)) * 86400 +
+    r->prepared_at = td_date_to_unix(&cutoff_to) + (int64_t) (1 + day_draw % 8) * 86400 +
+                     s_revision_delay(revision) +
                      (int64_t) (8 * 3600 + s_rng_next(&noise_rng) % (9 * 3600));
 
     s_model_values(&unit_rng, &noise_rng, years, values);
@@ -438,27 +450,179 @@ cleanup:
 
 #ifndef TIENDO_REPORTGEN_NO_MAIN /* tests/unit/test_report.c includes this file for the model */
 
+#define S_COUNT_MAX     999999 /* file names have six digits */
+#define S_PERIOD_CYCLE  100    /* --count: months before a (unit, period) comes round again */
+#define S_SMALL_MIN     440    /* --count: packed size aimed at, drawn per report */
+#define S_SMALL_SPREAD  161
+#define S_SMALL_MIN_VAL 2 /* data values kept at least */
+
 typedef struct {
     char *unit;
     char *period;
     long long seed;
     long long revision;
     char *data_dir;
+    long long count;
+    char *out_dir;
+    char *first_period;
 } s_options;
 
 static const td_config_option s_table[] = {
     {"unit", TD_OPT_STRING, offsetof(s_options, unit), NULL, 0, TD_CODE_MAX - 1,
      "Unit code from the registry, e.g. 01 (required)"},
     {"period", TD_OPT_STRING, offsetof(s_options, period), NULL, 0, TD_PERIOD_TEXT_MAX - 1,
-     "Period, e.g. 2026-Q4, 2026-M07, 2026-H2, 2026-9M, 2026 (required)"},
+     "Period, e.g. 2026-Q4, 2026-M07, 2026-H2, 2026-9M, 2026 (required without --count)"},
     {"seed", TD_OPT_INT, offsetof(s_options, seed), "1", 0, LLONG_MAX,
      "Seed of the unit's model: same seed, same report"},
     {"revision", TD_OPT_INT, offsetof(s_options, revision), "1", 1, 100,
      "Revision number: later revisions shift the figures slightly and are prepared later"},
     {"data-dir", TD_OPT_STRING, offsetof(s_options, data_dir), TIENDO_DEFAULT_DATA_DIR, 0, 0,
      "Folder with units.csv, task-groups.csv and indicators.csv"},
+    {"count", TD_OPT_INT, offsetof(s_options, count), "0", 0, S_COUNT_MAX,
+     "Write this many small reports into --out-dir instead of printing one (0: off)"},
+    {"out-dir", TD_OPT_STRING, offsetof(s_options, out_dir), NULL, 0, 0,
+     "With --count: folder for 000001.json, 000002.json ... (created 0755)"},
+    {"first-period", TD_OPT_STRING, offsetof(s_options, first_period), "2018-M01", 0,
+     TD_PERIOD_TEXT_MAX - 1, "With --count: month period of report 1 (e.g. 2018-M01)"},
     {NULL, TD_OPT_STRING, 0, NULL, 0, 0, NULL},
 };
+
+/* mkdir -p with mode 0755 for the folders it creates. */
+static int s_make_dirs(const char *dir)
+{
+    char path[4096];
+    size_t len = strlen(dir);
+    struct stat st;
+
+    if (len == 0 || len >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        path[i] = i < len ? '/' : '\0';
+    }
+    if (stat(dir, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Shrink a model report to about 400-600 bytes packed, the size of a real monthly
+ * return: no action plan, and as many data values (in catalogue order, so a part comes
+ * with its whole) as fit a size drawn from (unit, seed, i). */
+static void s_make_small(Tiendo__Report *r, const char *unit, uint64_t seed, size_t i)
+{
+    char key[64];
+    size_t target;
+
+    snprintf(key, sizeof key, "%s/small/%zu", unit, i);
+    target = S_SMALL_MIN + (size_t) (s_hash(key, seed) % S_SMALL_SPREAD);
+    for (size_t k = 0; k < r->n_action_plan; k++)
+        tiendo__action_task__free_unpacked(r->action_plan[k], NULL);
+    free(r->action_plan);
+    r->action_plan = NULL;
+    r->n_action_plan = 0;
+    while (r->n_values > S_SMALL_MIN_VAL && tiendo__report__get_packed_size(r) > target) {
+        r->n_values--;
+        tiendo__data_value__free_unpacked(r->values[r->n_values], NULL);
+        r->values[r->n_values] = NULL;
+    }
+}
+
+/* The month `months` after p (a month period), as text. -1 past TD_YEAR_MAX. */
+static int s_month_after(const td_period *p, long months, char *buf, size_t len)
+{
+    long index = (long) p->year * 12 + (p->index - 1) + months;
+    td_period q = {(int) (index / 12), TD_PERIOD_MONTH, (int) (index % 12) + 1};
+
+    if (q.year > TD_YEAR_MAX)
+        return -1;
+    td_period_format(&q, buf, len);
+    return 0;
+}
+
+/* --count: DIR/000001.json ... Returns the exit status. */
+static int s_write_many(const td_registry_t *reg, const s_options *opt)
+{
+    td_period first;
+    char check[TD_PERIOD_TEXT_MAX];
+    size_t count = (size_t) opt->count;
+    size_t cycle = count < S_PERIOD_CYCLE ? count : S_PERIOD_CYCLE;
+
+    if (td_period_parse(opt->first_period, &first) != TD_OK || first.kind != TD_PERIOD_MONTH) {
+        fprintf(stderr,
+                "tiendo-reportgen: --first-period: \"%s\" is not a month period; write e.g. "
+                "2018-M01\n",
+                opt->first_period);
+        return 2;
+    }
+    if (s_month_after(&first, (long) cycle - 1, check, sizeof check) != 0) {
+        fprintf(stderr,
+                "tiendo-reportgen: --first-period: %zu months from %s pass the year %d; "
+                "start earlier\n",
+                cycle, opt->first_period, TD_YEAR_MAX);
+        return 2;
+    }
+    if (td_registry_find(reg, opt->unit, NULL) == NULL) {
+        fprintf(stderr, "tiendo-reportgen: --unit: unit '%s' is not in the registry\n", opt->unit);
+        return 2;
+    }
+    if (s_make_dirs(opt->out_dir) != 0) {
+        fprintf(stderr, "tiendo-reportgen: %s: cannot create the folder: %s\n", opt->out_dir,
+                strerror(errno));
+        return 1;
+    }
+    for (size_t i = 1; i <= count; i++) {
+        char period[TD_PERIOD_TEXT_MAX], path[4200], err[512];
+        Tiendo__Report *report = NULL;
+        char *json = NULL;
+        unsigned revision = (unsigned) (1 + (i - 1) / S_PERIOD_CYCLE);
+        FILE *f;
+        int ok;
+
+        s_month_after(&first, (long) ((i - 1) % S_PERIOD_CYCLE), period, sizeof period);
+        if (s_model_report(reg, opt->unit, period, (uint64_t) opt->seed, revision, &report, err,
+                           sizeof err) != TD_OK) {
+            fprintf(stderr, "tiendo-reportgen: report %zu: %s\n", i, err);
+            return 1;
+        }
+        s_make_small(report, opt->unit, (uint64_t) opt->seed, i);
+        if (td_report_validate(report, reg, err, sizeof err) != TD_OK) {
+            /* e.g. a unit that does not exist during that period */
+            fprintf(stderr,
+                    "tiendo-reportgen: report %zu (unit %s, period %s) would be rejected: %s\n", i,
+                    opt->unit, period, err);
+            td_report_free(&report);
+            return 2;
+        }
+        json = td_report_to_json(report);
+        td_report_free(&report);
+        if (json == NULL) {
+            fprintf(stderr, "tiendo-reportgen: out of memory\n");
+            return 1;
+        }
+        snprintf(path, sizeof path, "%s/%06zu.json", opt->out_dir, i);
+        f = fopen(path, "w");
+        ok = f != NULL && fputs(json, f) != EOF;
+        if (f != NULL && fclose(f) != 0)
+            ok = 0;
+        free(json);
+        if (!ok) {
+            fprintf(stderr, "tiendo-reportgen: %s: cannot write: %s\n", path, strerror(errno));
+            return 1;
+        }
+    }
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -476,15 +640,36 @@ int main(int argc, char **argv)
     }
     if (args.help) {
         printf("Usage: tiendo-reportgen --unit CODE --period PERIOD [options]\n"
+               "       tiendo-reportgen --unit CODE --count N --out-dir DIR "
+               "[--first-period P] [--seed S]\n"
                "Prints one plausible JSON report (docs/report-format.md) from a seeded model of\n"
-               "the unit, for load tests and demos.\n\n");
+               "the unit, for load tests and demos.\n"
+               "With --count N it writes N smaller reports (about 400-600 bytes each as\n"
+               "protobuf, no action plan) to DIR/000001.json .. DIR/NNNNNN.json instead, for\n"
+               "`tiendo-agent submit DIR/*.json`. Report i is for the month --first-period\n"
+               "(default 2018-M01) plus (i-1) months, modulo 100 months: with N over 100 the\n"
+               "same unit and period come round again, as later revisions (revision\n"
+               "1 + (i-1)/100). Each is valid and depends only on unit, seed, first period and\n"
+               "i.\n\n");
         td_config_print_help(stdout, s_table);
         status = 0;
         goto cleanup;
     }
-    if (args.npositional > 0 || opt.unit == NULL || opt.period == NULL) {
+    if (args.npositional > 0 || opt.unit == NULL || (opt.period == NULL && opt.count == 0)) {
         fprintf(stderr, "tiendo-reportgen: %s (see --help)\n",
-                args.npositional > 0 ? "unexpected argument" : "--unit and --period are required");
+                args.npositional > 0 ? "unexpected argument"
+                                     : "--unit and --period (or --count) are required");
+        goto cleanup;
+    }
+    if (opt.count > 0 && (opt.out_dir == NULL || opt.period != NULL || opt.revision != 1)) {
+        fprintf(stderr, "tiendo-reportgen: %s (see --help)\n",
+                opt.out_dir == NULL ? "--count needs --out-dir"
+                                    : "--count sets period and revision itself: leave out "
+                                      "--period and --revision");
+        goto cleanup;
+    }
+    if (opt.count == 0 && opt.out_dir != NULL) {
+        fprintf(stderr, "tiendo-reportgen: --out-dir goes with --count (see --help)\n");
         goto cleanup;
     }
     if (td_registry_open(&reg, opt.data_dir, err, sizeof err) != TD_OK) {
@@ -494,6 +679,10 @@ int main(int argc, char **argv)
     }
     if (args.check_config) {
         status = 0;
+        goto cleanup;
+    }
+    if (opt.count > 0) {
+        status = s_write_many(reg, &opt);
         goto cleanup;
     }
     if (s_model_report(reg, opt.unit, opt.period, (uint64_t) opt.seed, (unsigned) opt.revision,

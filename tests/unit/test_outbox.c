@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "outbox.h"
@@ -136,6 +137,14 @@ static outbox_t *s_open(size_t map)
     td_err e = outbox_open(&ob, s_dir, map, err, sizeof err);
     ck_assert_msg(e == TD_OK, "open: %s", err);
     return ob;
+}
+
+static uint64_t s_txn_id(outbox_t *ob)
+{
+    outbox_stats st;
+    char err[256];
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    return st.last_txn_id;
 }
 
 /* ---- outbox ---- */
@@ -570,6 +579,234 @@ START_TEST(test_map_grown_by_another_process)
 }
 END_TEST
 
+/* ---- batches (submit FILE...) ---- */
+
+static void s_prepare(outbox_prepared *p, const char *unit, const char *period, const char *tag,
+                      size_t pad)
+{
+    s_report r;
+    s_report_init(&r, unit, period, tag, pad);
+    char err[256];
+    td_err e = outbox_prepare(&r.report, p, err, sizeof err);
+    ck_assert_msg(e == TD_OK, "prepare: %s", err);
+    ck_assert_uint_eq(p->report_len, tiendo__report__get_packed_size(&r.report));
+    s_report_free(&r);
+}
+
+static void s_prepared_free(outbox_prepared *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        outbox_prepared_clear(&items[i]);
+    free(items);
+}
+
+START_TEST(test_enqueue_many_in_order)
+{
+    outbox_t *ob = s_open(1 << 20);
+    char err[256];
+    ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "single", 0, 100), 1);
+    outbox_prepared *items = calloc(5, sizeof *items);
+    for (size_t i = 0; i < 5; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "m%zu", i);
+        s_prepare(&items[i], i % 2 ? "79" : "01", "2026-M07", tag, 50);
+    }
+    uint64_t before = s_txn_id(ob);
+    uint64_t first = 0, queued = 0;
+    ck_assert_int_eq(outbox_enqueue_many(ob, items, 5, 4242, &first, &queued, err, sizeof err),
+                     TD_OK);
+    ck_assert_uint_eq(s_txn_id(ob), before + 1); /* one transaction for the batch */
+    ck_assert_uint_eq(first, 2);
+    ck_assert_uint_eq(queued, 6);
+    s_collect *c = s_scan_all(ob, 0);
+    ck_assert_uint_eq(c->n, 6);
+    ck_assert_str_eq(c->tags[0], "single");
+    ck_assert_int_eq(c->queued_at[0], 100);
+    for (size_t i = 0; i < 5; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "m%zu", i);
+        ck_assert_uint_eq(c->seqs[i + 1], 2 + i);
+        ck_assert_str_eq(c->tags[i + 1], tag);
+        ck_assert_int_eq(c->queued_at[i + 1], 4242);
+    }
+    free(c);
+    outbox_record rec;
+    ck_assert_int_eq(outbox_get(ob, 3, &rec, err, sizeof err), TD_OK);
+    ck_assert_str_eq(rec.unit, "79");
+    ck_assert_str_eq(rec.period, "2026-M07");
+    ck_assert_str_eq(rec.dataset, "nq06");
+    ck_assert_uint_eq(rec.report_len, items[1].report_len);
+    outbox_record_clear(&rec);
+
+    /* the prepared items are not used up: the same batch again gets the next numbers */
+    ck_assert_int_eq(outbox_enqueue_many(ob, items, 5, 5000, &first, &queued, err, sizeof err),
+                     TD_OK);
+    ck_assert_uint_eq(first, 7);
+    ck_assert_uint_eq(queued, 11);
+    ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "after", 0, 1), 12);
+
+    /* nothing to do: nothing written */
+    before = s_txn_id(ob);
+    ck_assert_int_eq(outbox_enqueue_many(ob, items, 0, 1, &first, &queued, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(first, 0);
+    ck_assert_uint_eq(s_txn_id(ob), before);
+
+    /* one item not prepared: nothing of the batch is queued, no number used up */
+    outbox_prepared_clear(&items[3]);
+    ck_assert_int_eq(outbox_enqueue_many(ob, items, 5, 1, &first, &queued, err, sizeof err),
+                     TD_ERR_INVALID);
+    ck_assert_uint_eq(s_txn_id(ob), before);
+    /* too many at once */
+    ck_assert_int_eq(
+        outbox_enqueue_many(ob, items, OUTBOX_MAX_BATCH + 1, 1, &first, &queued, err, sizeof err),
+        TD_ERR_TOOBIG);
+    outbox_stats st;
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 12);
+    ck_assert_uint_eq(st.next_seq, 13);
+    s_prepared_free(items, 5);
+
+    /* outbox_prepare refuses what outbox_enqueue refuses, and leaves nothing to free */
+    s_report r;
+    outbox_prepared p;
+    s_report_init(&r, "01", "2026-Q4", "huge", OUTBOX_MAX_REPORT + 10);
+    ck_assert_int_eq(outbox_prepare(&r.report, &p, err, sizeof err), TD_ERR_TOOBIG);
+    ck_assert_ptr_null(p.record);
+    s_report_free(&r);
+    s_report_init(&r, "01", "", "noperiod", 0);
+    ck_assert_int_eq(outbox_prepare(&r.report, &p, err, sizeof err), TD_ERR_INVALID);
+    s_report_free(&r);
+    outbox_prepared_clear(&p);
+    outbox_prepared_clear(NULL);
+    outbox_close(&ob);
+}
+END_TEST
+
+/* A batch bigger than the map: the transaction is aborted, the map grows and the WHOLE
+ * batch is written again, once, in order. */
+START_TEST(test_enqueue_many_grows_the_map)
+{
+    outbox_t *ob = s_open(1 << 20);
+    char err[256];
+    ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "before", 0, 1), 1);
+    const size_t n = 6000;
+    outbox_prepared *items = calloc(n, sizeof *items);
+    for (size_t i = 0; i < n; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "g%zu", i + 1);
+        s_prepare(&items[i], "01", "2026-Q4", tag, 500);
+    }
+    uint64_t first = 0, queued = 0;
+    ck_assert_int_eq(outbox_enqueue_many(ob, items, n, 99, &first, &queued, err, sizeof err),
+                     TD_OK);
+    s_prepared_free(items, n);
+    ck_assert_uint_eq(first, 2);
+    ck_assert_uint_eq(queued, n + 1);
+    outbox_stats st;
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_ge(st.map_bytes, (size_t) 4 << 20); /* 6000 x 550 bytes did not fit 1 MiB */
+    ck_assert_uint_eq(st.next_seq, n + 2);
+    outbox_close(&ob);
+
+    ob = s_open(1 << 20);
+    s_collect *c = s_scan_all(ob, 0);
+    ck_assert_uint_eq(c->n, n + 1);
+    ck_assert_str_eq(c->tags[0], "before");
+    for (size_t i = 0; i < n; i++) {
+        char tag[16];
+        snprintf(tag, sizeof tag, "g%zu", i + 1);
+        ck_assert_uint_eq(c->seqs[i + 1], i + 2);
+        ck_assert_str_eq(c->tags[i + 1], tag);
+        ck_assert_int_eq(c->queued_at[i + 1], 99);
+    }
+    free(c);
+    ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "after", 0, 1), n + 2);
+    outbox_close(&ob);
+}
+END_TEST
+
+/* A process killed while it queues a batch leaves all of it or none of it. Round 0 lets
+ * the child finish and times its enqueue; later rounds kill it at fractions of that. */
+static int64_t s_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+START_TEST(test_enqueue_many_all_or_nothing)
+{
+    const size_t n = 10000;
+    const double fractions[] = {-1, 0.1, 0.3, 0.6, 0.9};
+    int64_t duration_us = 0;
+    int saw_none = 0;
+    for (size_t round = 0; round < sizeof fractions / sizeof fractions[0]; round++) {
+        s_remove_tree(s_dir);
+        ck_assert_int_eq(mkdir(s_dir, 0700), 0);
+        int fds[2];
+        ck_assert_int_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            close(fds[0]);
+            outbox_t *ob = NULL;
+            char err[256];
+            if (outbox_open(&ob, s_dir, 1 << 20, err, sizeof err) != TD_OK)
+                _exit(3);
+            outbox_prepared *items = calloc(n, sizeof *items);
+            for (size_t i = 0; i < n; i++) {
+                s_report r;
+                s_report_init(&r, "01", "2026-Q4", "k", 400);
+                if (outbox_prepare(&r.report, &items[i], err, sizeof err) != TD_OK)
+                    _exit(4);
+                s_report_free(&r);
+            }
+            char go = 'g';
+            if (write(fds[1], &go, 1) != 1)
+                _exit(5);
+            if (outbox_enqueue_many(ob, items, n, 1, NULL, NULL, err, sizeof err) != TD_OK)
+                _exit(6);
+            go = 'd';
+            if (write(fds[1], &go, 1) != 1)
+                _exit(7);
+            _exit(0);
+        }
+        close(fds[1]);
+        char go = 0;
+        ck_assert_int_eq(read(fds[0], &go, 1), 1);
+        int64_t start = s_mono_us();
+        if (fractions[round] < 0) {
+            ck_assert_int_eq(read(fds[0], &go, 1), 1);
+            ck_assert_int_eq(go, 'd');
+            duration_us = s_mono_us() - start;
+        } else {
+            usleep((useconds_t) ((double) duration_us * fractions[round]));
+            kill(pid, SIGKILL);
+        }
+        close(fds[0]);
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+                      "child failed with status %d", status);
+
+        outbox_t *ob = s_open(1 << 20);
+        outbox_stats st;
+        char err[256];
+        ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+        ck_assert_msg(st.queued == 0 || st.queued == n, "round %zu: %llu of %zu queued", round,
+                      (unsigned long long) st.queued, n);
+        if (fractions[round] < 0)
+            ck_assert_uint_eq(st.queued, n);
+        ck_assert_uint_eq(st.next_seq, st.queued + 1);
+        saw_none |= st.queued == 0;
+        outbox_close(&ob);
+    }
+    /* at least one kill landed inside the transaction */
+    ck_assert_msg(saw_none, "no kill landed before the commit (enqueue took %lld us)",
+                  (long long) duration_us);
+}
+END_TEST
+
 /* ---- the sender's window ---- */
 
 static sender_window_t *s_window(size_t cap)
@@ -620,13 +857,18 @@ START_TEST(test_window_acks_remove_in_order)
     ck_assert_uint_eq(sender_window_room(w), 1);
     ck_assert_uint_eq(sender_window_next_load(w), 5);
 
-    /* a DUPLICATE is as good as OK; an OK for 4 covers 3 (in-order collector) */
+    /* a DUPLICATE is as good as OK; an OK for 4 settles 4 only, never 3 */
     n = sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_DUPLICATE, 2, 11, out, 4);
     ck_assert_uint_eq(n, 1);
     n = sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 12, out, 4);
-    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(out[0].seq, 4);
+    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    ck_assert_uint_eq(sender_window_count(w), 2);
+    ck_assert_uint_eq(sender_window_unsettled(w), 1);
+    n = sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 12, out, 4);
+    ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 3);
-    ck_assert_uint_eq(out[1].seq, 4);
     ck_assert_uint_eq(sender_window_count(w), 0);
     ck_assert_uint_eq(sender_window_in_flight(w), 0);
     /* a late ack of something settled changes nothing */
@@ -648,24 +890,29 @@ START_TEST(test_window_rejected_and_heartbeat_high_water)
     uint64_t sent[8];
     s_send_all(w, 0, sent, 8);
     sender_settled out[8];
+    /* a REJECTED for 2 settles 2 as rejected and nothing else: 1 may have been
+     * rejected too */
     size_t n = sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 5, out, 8);
-    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(out[0].seq, 2);
+    ck_assert_int_eq(out[0].rejected, 1);
+    ck_assert_uint_eq(sender_window_first_seq(w), 1);
+    n = sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 5, out, 8);
+    ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 1);
     ck_assert_int_eq(out[0].rejected, 0);
-    ck_assert_uint_eq(out[1].seq, 2);
-    ck_assert_int_eq(out[1].rejected, 1);
     /* a heartbeat ack (seq 0) settles nothing, whatever its high water: 3 and 4 may have
      * been rejected, and only a resend brings back the reason */
     ck_assert_uint_eq(sender_window_ack(w, 0, TIENDO__ACK_STATUS__ACK_OK, 4, 6, out, 8), 0);
     ck_assert_uint_eq(sender_window_first_seq(w), 3);
-    /* a REJECTED for 4 (after a lost ack for 3) settles 3 as delivered, 4 as rejected */
+    /* a REJECTED for 4 (after a lost ack for 3) settles 4 alone; 3 waits for its own */
     n = sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_REJECTED, 4, 7, out, 8);
-    ck_assert_uint_eq(n, 2);
-    ck_assert_int_eq(out[0].rejected, 0);
-    ck_assert_uint_eq(out[1].seq, 4);
-    ck_assert_int_eq(out[1].rejected, 1);
-    ck_assert_uint_eq(sender_window_first_seq(w), 5);
-    ck_assert_uint_eq(sender_window_in_flight(w), 1);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(out[0].seq, 4);
+    ck_assert_int_eq(out[0].rejected, 1);
+    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    ck_assert_uint_eq(sender_window_in_flight(w), 2); /* 3 and 5 */
+    ck_assert_uint_eq(sender_window_unsettled(w), 2);
     sender_window_destroy(&w);
 }
 END_TEST
@@ -741,8 +988,379 @@ START_TEST(test_window_timeouts_back_off)
     ck_assert_int_eq(sender_window_deadline(w, now + 100), now + 5100);
     /* nothing in flight: no deadline */
     sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 3, now + 200, out, 16);
+    ck_assert_int_eq(sender_window_deadline(w, now + 200), now + 5100); /* 2 still waits */
+    sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 3, now + 200, out, 16);
     ck_assert_int_eq(sender_window_deadline(w, now + 200), INT64_MAX);
     ck_assert_int_eq(sender_window_check_timeout(w, now + 999999), 0);
+    sender_window_destroy(&w);
+}
+END_TEST
+
+/* (a) An OK for 5 while 3 has no answer settles 5 alone: 3 stays, and the timeout goes
+ * back to 3 and resends only what is still unanswered. */
+START_TEST(test_window_later_ok_leaves_earlier_unsettled)
+{
+    sender_window_t *w = s_window(16);
+    s_push_range(w, 1, 6);
+    uint64_t sent[16];
+    ck_assert_uint_eq(s_send_all(w, 0, sent, 16), 6);
+    sender_settled out[16];
+    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 10, out, 16), 1);
+    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 20, out, 16), 1);
+    /* 3's answer is lost; 5's arrives */
+    ck_assert_uint_eq(sender_window_ack(w, 5, TIENDO__ACK_STATUS__ACK_OK, 5, 30, out, 16), 1);
+    ck_assert_uint_eq(out[0].seq, 5);
+    ck_assert_int_eq(out[0].rejected, 0);
+    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    ck_assert_uint_eq(sender_window_count(w), 4);     /* 3 4 5 6 */
+    ck_assert_uint_eq(sender_window_unsettled(w), 3); /* 3 4 6 */
+    ck_assert_uint_eq(sender_window_in_flight(w), 3);
+    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_DUPLICATE, 5, 40, out, 16),
+                      1);
+    ck_assert_uint_eq(out[0].seq, 4);
+    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    /* later acks do not restart 3's timer: it runs from the last time the head moved (20) */
+    ck_assert_int_eq(sender_window_deadline(w, 40), 5020);
+    ck_assert_int_eq(sender_window_check_timeout(w, 5019), 0);
+    ck_assert_int_eq(sender_window_check_timeout(w, 5020), 1);
+    /* go back to 3: resend 3 and 6, skip 4 and 5 (already answered) */
+    ck_assert_uint_eq(s_send_all(w, 5020, sent, 16), 2);
+    ck_assert_uint_eq(sent[0], 3);
+    ck_assert_uint_eq(sent[1], 6);
+    ck_assert_uint_eq(sender_window_in_flight(w), 2);
+    /* the resend of 3 is answered DUPLICATE: 3, 4 and 5 leave; 6 is the head */
+    ck_assert_uint_eq(sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_DUPLICATE, 6, 5030, out, 16),
+                      1);
+    ck_assert_uint_eq(out[0].seq, 3);
+    ck_assert_uint_eq(sender_window_first_seq(w), 6);
+    ck_assert_uint_eq(sender_window_count(w), 1);
+    ck_assert_uint_eq(sender_window_room(w), 15);
+    ck_assert_int_eq(sender_window_deadline(w, 5030), 5030 + 5000);
+    ck_assert_uint_eq(sender_window_ack(w, 6, TIENDO__ACK_STATUS__ACK_OK, 6, 5040, out, 16), 1);
+    ck_assert_uint_eq(sender_window_count(w), 0);
+    ck_assert_int_eq(sender_window_deadline(w, 5040), INT64_MAX);
+    sender_window_destroy(&w);
+}
+END_TEST
+
+/* (b) The collector rejected 3 and accepted 4 and 5, and 3's REJECTED was lost: the OK
+ * for 5 must not pass 3 off as delivered. The REJECTED that comes back (late, or for
+ * the resend) still makes 3 a rejection. */
+START_TEST(test_window_rejection_after_later_ok)
+{
+    sender_window_t *w = s_window(8);
+    s_push_range(w, 1, 5);
+    uint64_t sent[8];
+    s_send_all(w, 0, sent, 8);
+    sender_settled out[8];
+    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 1, out, 8), 1);
+    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 1, out, 8), 1);
+    ck_assert_uint_eq(sender_window_ack(w, 5, TIENDO__ACK_STATUS__ACK_OK, 5, 2, out, 8), 1);
+    ck_assert_uint_eq(out[0].seq, 5);
+    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 5, 2, out, 8), 1);
+    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    ck_assert_uint_eq(sender_window_unsettled(w), 1);
+    /* timeout, resend 3 only */
+    ck_assert_int_eq(sender_window_check_timeout(w, 6000), 1);
+    ck_assert_uint_eq(s_send_all(w, 6000, sent, 8), 1);
+    ck_assert_uint_eq(sent[0], 3);
+    /* the collector kept its reason and answers REJECTED again */
+    size_t n = sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_REJECTED, 5, 6010, out, 8);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(out[0].seq, 3);
+    ck_assert_int_eq(out[0].rejected, 1);
+    ck_assert_str_eq(out[0].unit, "01");
+    ck_assert_str_eq(out[0].period, "2026-Q4");
+    ck_assert_uint_eq(sender_window_count(w), 0);
+
+    /* the same without a resend: the late REJECTED overtakes nothing */
+    s_push_range(w, 6, 8);
+    s_send_all(w, 7000, sent, 8);
+    ck_assert_uint_eq(sender_window_ack(w, 8, TIENDO__ACK_STATUS__ACK_OK, 8, 7001, out, 8), 1);
+    ck_assert_uint_eq(sender_window_ack(w, 7, TIENDO__ACK_STATUS__ACK_OK, 8, 7002, out, 8), 1);
+    n = sender_window_ack(w, 6, TIENDO__ACK_STATUS__ACK_REJECTED, 8, 7003, out, 8);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(out[0].seq, 6);
+    ck_assert_int_eq(out[0].rejected, 1);
+    ck_assert_uint_eq(sender_window_count(w), 0);
+    sender_window_destroy(&w);
+}
+END_TEST
+
+/* (c) Acks that come twice, conflict with an earlier answer, or name something not in
+ * the window change nothing. */
+START_TEST(test_window_duplicate_acks_are_harmless)
+{
+    sender_window_t *w = s_window(8);
+    s_push_range(w, 1, 4);
+    uint64_t sent[8];
+    s_send_all(w, 0, sent, 8);
+    sender_settled out[8];
+    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 10, out, 8), 1);
+    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 11, out, 8), 0);
+    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_DUPLICATE, 2, 11, out, 8), 0);
+    /* the first answer stands */
+    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 12, out, 8), 0);
+    ck_assert_uint_eq(sender_window_count(w), 4);
+    ck_assert_uint_eq(sender_window_unsettled(w), 3);
+    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 20, out, 8), 1);
+    ck_assert_uint_eq(out[0].seq, 1);
+    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    int64_t deadline = sender_window_deadline(w, 20);
+    ck_assert_int_eq(deadline, 5020);
+    /* answers for slots that left, for seqs never loaded, and heartbeat acks */
+    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 30, out, 8), 0);
+    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 30, out, 8), 0);
+    ck_assert_uint_eq(sender_window_ack(w, 99, TIENDO__ACK_STATUS__ACK_OK, 99, 30, out, 8), 0);
+    ck_assert_uint_eq(sender_window_ack(w, 0, TIENDO__ACK_STATUS__ACK_OK, 4, 30, out, 8), 0);
+    /* a RETRY_LATER for an answered or unknown seq goes back nowhere */
+    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 2, 31, out, 8),
+                      0);
+    ck_assert_uint_eq(sender_window_ack(w, 99, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 2, 31, out, 8),
+                      0);
+    ck_assert_uint_eq(sender_window_in_flight(w), 2);
+    uint64_t seq = 0;
+    ck_assert_int_eq(sender_window_next(w, 31, &seq), 0);
+    /* none of it moved the head's timer */
+    ck_assert_int_eq(sender_window_deadline(w, 31), deadline);
+    ck_assert_uint_eq(sender_window_count(w), 2);
+    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 40, out, 8), 1);
+    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 41, out, 8), 0);
+    ck_assert_uint_eq(sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 42, out, 8), 1);
+    ck_assert_uint_eq(sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 43, out, 8), 0);
+    ck_assert_uint_eq(sender_window_count(w), 0);
+    ck_assert_uint_eq(sender_window_in_flight(w), 0);
+    sender_window_destroy(&w);
+}
+END_TEST
+
+typedef struct {
+    size_t delivered, rejected, calls;
+    int rejections_first;
+    uint64_t rejected_seqs[8];
+    char reasons[8][64];
+} s_settled_log;
+
+static void s_log_settled(void *ctx, const sender_settled *s, const char *reason)
+{
+    s_settled_log *log = ctx;
+    if (s->rejected) {
+        if (log->delivered > 0)
+            log->rejections_first = 0;
+        if (log->rejected < 8) {
+            log->rejected_seqs[log->rejected] = s->seq;
+            snprintf(log->reasons[log->rejected], sizeof log->reasons[0], "%s", reason);
+        }
+        log->rejected++;
+    } else {
+        ck_assert_ptr_null(reason);
+        log->delivered++;
+    }
+    log->calls++;
+}
+
+/* (d) The answers of a round, in order or not, reach the outbox in ONE transaction:
+ * deliveries removed, rejections moved to the dead letters with their reasons. */
+START_TEST(test_batch_one_transaction_per_round)
+{
+    outbox_t *ob = s_open(1 << 20);
+    for (int i = 1; i <= 50; i++)
+        s_enqueue(ob, "01", "2026-Q4", "b", 100, i);
+    sender_window_t *w = s_window(64);
+    s_push_range(w, 1, 50);
+    uint64_t sent[64];
+    ck_assert_uint_eq(s_send_all(w, 0, sent, 64), 50);
+    sender_batch_t *b = NULL;
+    ck_assert_int_eq(sender_batch_create(&b, 64), TD_OK);
+
+    /* one round: 7 rejected, 13's answer lost, the rest OK, out of order at the end */
+    sender_settled out[1];
+    for (uint64_t seq = 1; seq <= 50; seq++) {
+        uint64_t s = seq <= 40 ? seq : 91 - seq; /* 41..50 answered 50..41 */
+        if (s == 13)
+            continue;
+        Tiendo__AckStatus st =
+            s == 7 ? TIENDO__ACK_STATUS__ACK_REJECTED : TIENDO__ACK_STATUS__ACK_OK;
+        if (sender_window_ack(w, s, st, s, 10, out, 1) == 1)
+            ck_assert_int_eq(sender_batch_add(b, out, s == 7 ? "unit 01: not enrolled" : NULL),
+                             TD_OK);
+    }
+    ck_assert_uint_eq(sender_batch_count(b), 49);
+    ck_assert_uint_eq(sender_window_first_seq(w), 13);
+    ck_assert_uint_eq(sender_window_count(w), 38); /* 13..50, only 13 unanswered */
+    ck_assert_uint_eq(sender_window_unsettled(w), 1);
+
+    uint64_t before = s_txn_id(ob);
+    s_settled_log log = {0, 0, 0, 1, {0}, {{0}}};
+    char err[256];
+    ck_assert_int_eq(sender_batch_commit(b, ob, 777, s_log_settled, &log, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(s_txn_id(ob), before + 1);
+    ck_assert_uint_eq(sender_batch_count(b), 0);
+    ck_assert_uint_eq(log.calls, 49);
+    ck_assert_uint_eq(log.delivered, 48);
+    ck_assert_uint_eq(log.rejected, 1);
+    ck_assert_int_eq(log.rejections_first, 1);
+    ck_assert_uint_eq(log.rejected_seqs[0], 7);
+    ck_assert_str_eq(log.reasons[0], "unit 01: not enrolled");
+    s_collect *c = s_scan_all(ob, 0);
+    ck_assert_uint_eq(c->n, 1);
+    ck_assert_uint_eq(c->seqs[0], 13);
+    free(c);
+    outbox_record dead;
+    ck_assert_int_eq(outbox_dead_get(ob, 7, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(dead.reason, "unit 01: not enrolled");
+    ck_assert_int_eq(dead.rejected_at_ms, 777);
+    outbox_record_clear(&dead);
+
+    /* an empty round writes nothing */
+    ck_assert_int_eq(sender_batch_commit(b, ob, 778, s_log_settled, &log, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(s_txn_id(ob), before + 1);
+
+    /* next round: 13 times out, is resent, and its REJECTED (without a reason) comes
+     * back: one more transaction, and 13 is a dead letter */
+    ck_assert_int_eq(sender_window_check_timeout(w, 5010), 1);
+    ck_assert_uint_eq(s_send_all(w, 5010, sent, 64), 1);
+    ck_assert_uint_eq(sent[0], 13);
+    ck_assert_uint_eq(sender_window_ack(w, 13, TIENDO__ACK_STATUS__ACK_REJECTED, 50, 5020, out, 1),
+                      1);
+    ck_assert_int_eq(sender_batch_add(b, out, NULL), TD_OK);
+    /* a repeated answer adds nothing */
+    ck_assert_uint_eq(sender_window_ack(w, 13, TIENDO__ACK_STATUS__ACK_REJECTED, 50, 5021, out, 1),
+                      0);
+    ck_assert_uint_eq(sender_batch_count(b), 1);
+    ck_assert_int_eq(sender_batch_commit(b, ob, 779, NULL, NULL, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(s_txn_id(ob), before + 2);
+    ck_assert_uint_eq(sender_window_count(w), 0);
+    ck_assert_int_eq(outbox_dead_get(ob, 13, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(dead.reason, "rejected without a reason");
+    outbox_record_clear(&dead);
+    outbox_stats st;
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 0);
+    ck_assert_uint_eq(st.dead, 2);
+
+    /* a full batch refuses more instead of losing an answer */
+    sender_batch_t *tiny = NULL;
+    ck_assert_int_eq(sender_batch_create(&tiny, 1), TD_OK);
+    sender_settled one = {1, 0, "01", "2026-Q4"};
+    ck_assert_int_eq(sender_batch_add(tiny, &one, NULL), TD_OK);
+    ck_assert_int_eq(sender_batch_add(tiny, &one, NULL), TD_ERR_TOOBIG);
+    sender_batch_destroy(&tiny);
+    ck_assert_ptr_null(tiny);
+    sender_batch_destroy(&b);
+    sender_batch_destroy(&b);
+    sender_window_destroy(&w);
+    outbox_close(&ob);
+}
+END_TEST
+
+/* The window against a plain model, over random pushes, sends, acks (any status, any
+ * seq, repeated), timeouts and reconnects: every seq is settled once, by its own ack,
+ * with that ack's verdict; the head is the oldest unanswered seq; only unanswered seqs
+ * are sent, in order; the in-flight count matches. */
+enum { S_M_NONE, S_M_WAITING, S_M_DELIVERED, S_M_REJECTED };
+
+static uint64_t s_rand(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+START_TEST(test_window_matches_a_model)
+{
+    enum { CAP = 32, MAX_SEQ = 6000 };
+    static unsigned char state[MAX_SEQ + 2];
+    memset(state, 0, sizeof state);
+    sender_window_t *w = s_window(CAP);
+    uint64_t rng = 0x9e3779b97f4a7c15ULL, last = 0, cursor = 0;
+    int64_t now = 0;
+    size_t settled_total = 0;
+    for (int step = 0; step < 20000; step++) {
+        now += 100000; /* past every hold and timeout of earlier steps */
+        uint64_t head = 0;
+        for (uint64_t q = 1; q <= last && head == 0; q++)
+            if (state[q] == S_M_WAITING)
+                head = q;
+        /* a timeout fires exactly when the head was sent in this pass */
+        int fired = sender_window_check_timeout(w, now);
+        ck_assert_int_eq(fired, head != 0 && head <= cursor);
+        if (fired)
+            cursor = 0;
+        if (s_rand(&rng) % 16 == 0) {
+            sender_window_rewind(w);
+            cursor = 0;
+        }
+        /* load */
+        size_t loads = (size_t) (s_rand(&rng) % 4);
+        for (size_t k = 0; k < loads && last < MAX_SEQ; k++) {
+            td_err e = sender_window_push(w, last + 1, "01", "2026-Q4");
+            if (e == TD_ERR_TOOBIG) {
+                ck_assert_uint_eq(sender_window_room(w), 0);
+                break;
+            }
+            ck_assert_int_eq(e, TD_OK);
+            state[++last] = S_M_WAITING;
+        }
+        /* send some of what may go: the next unanswered seq after the cursor */
+        size_t sends = (size_t) (s_rand(&rng) % 6);
+        for (size_t k = 0; k < sends; k++) {
+            uint64_t expect = 0, seq = 0;
+            for (uint64_t q = cursor + 1; q <= last && expect == 0; q++)
+                if (state[q] == S_M_WAITING)
+                    expect = q;
+            int may = sender_window_next(w, now, &seq);
+            ck_assert_int_eq(may, expect != 0);
+            if (!may)
+                break;
+            ck_assert_uint_eq(seq, expect);
+            sender_window_sent(w, now);
+            cursor = seq;
+        }
+        /* answers: any status, for any seq near the window, often again */
+        size_t acks = (size_t) (s_rand(&rng) % 5);
+        for (size_t k = 0; k < acks; k++) {
+            uint64_t near = head > 2 ? head - 2 : 1; /* around the window */
+            uint64_t seq = near + s_rand(&rng) % (CAP + 4);
+            static const Tiendo__AckStatus statuses[] = {
+                TIENDO__ACK_STATUS__ACK_OK, TIENDO__ACK_STATUS__ACK_DUPLICATE,
+                TIENDO__ACK_STATUS__ACK_REJECTED, TIENDO__ACK_STATUS__ACK_RETRY_LATER};
+            Tiendo__AckStatus st = statuses[s_rand(&rng) % 4];
+            sender_settled out[2];
+            size_t n = sender_window_ack(w, seq, st, seq, now, out, 2);
+            int waiting = seq <= last && state[seq] == S_M_WAITING;
+            if (st == TIENDO__ACK_STATUS__ACK_RETRY_LATER) {
+                ck_assert_uint_eq(n, 0);
+                if (waiting && seq <= cursor)
+                    cursor = 0; /* go back to the head, after a hold */
+                continue;
+            }
+            ck_assert_uint_eq(n, (size_t) waiting);
+            if (!waiting)
+                continue;
+            ck_assert_uint_eq(out[0].seq, seq);
+            ck_assert_int_eq(out[0].rejected, st == TIENDO__ACK_STATUS__ACK_REJECTED);
+            state[seq] = st == TIENDO__ACK_STATUS__ACK_REJECTED ? S_M_REJECTED : S_M_DELIVERED;
+            settled_total++;
+        }
+        /* the counts */
+        head = 0;
+        size_t unsettled = 0, in_flight = 0;
+        for (uint64_t q = 1; q <= last; q++) {
+            if (state[q] != S_M_WAITING)
+                continue;
+            if (head == 0)
+                head = q;
+            unsettled++;
+            in_flight += q <= cursor;
+        }
+        ck_assert_uint_eq(sender_window_first_seq(w), head);
+        ck_assert_uint_eq(sender_window_count(w), head != 0 ? last - head + 1 : 0);
+        ck_assert_uint_eq(sender_window_unsettled(w), unsettled);
+        ck_assert_uint_eq(sender_window_in_flight(w), in_flight);
+    }
+    ck_assert_uint_gt(settled_total, 1000);
     sender_window_destroy(&w);
 }
 END_TEST
@@ -784,13 +1402,22 @@ static Suite *s_suite(void)
     tcase_add_test(tc, test_killed_writer_loses_nothing_committed);
     tcase_add_test(tc, test_two_processes_share_the_outbox);
     tcase_add_test(tc, test_map_grown_by_another_process);
+    tcase_add_test(tc, test_enqueue_many_in_order);
+    tcase_add_test(tc, test_enqueue_many_grows_the_map);
+    tcase_add_test(tc, test_enqueue_many_all_or_nothing);
     suite_add_tcase(s, tc);
 
     TCase *tw = tcase_create("window");
+    tcase_add_checked_fixture(tw, s_make_dir, s_teardown);
+    tcase_add_test(tw, test_batch_one_transaction_per_round);
     tcase_add_test(tw, test_window_acks_remove_in_order);
     tcase_add_test(tw, test_window_rejected_and_heartbeat_high_water);
     tcase_add_test(tw, test_window_gap_rewinds_after_backoff);
     tcase_add_test(tw, test_window_timeouts_back_off);
+    tcase_add_test(tw, test_window_later_ok_leaves_earlier_unsettled);
+    tcase_add_test(tw, test_window_rejection_after_later_ok);
+    tcase_add_test(tw, test_window_duplicate_acks_are_harmless);
+    tcase_add_test(tw, test_window_matches_a_model);
     tcase_add_test(tw, test_envelope_bound_covers_real_envelopes);
     suite_add_tcase(s, tw);
     return s;

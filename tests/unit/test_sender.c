@@ -1,0 +1,500 @@
+/* test_sender.c: tiendo-agent's sender loop against a scripted collector over real sockets
+ * (lost acks, rejections, one outbox transaction per round, silence, heartbeats). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "keys.h"
+#include "log.h"
+#include "outbox.h"
+#include "sender.h"
+
+/* ---- a scripted collector, run in a child process ----
+ *
+ * It follows the real collector's rules (accept only high_water + 1; DUPLICATE at or
+ * below high water unless that seq was rejected, then REJECTED again with the kept
+ * reason; RETRY_LATER past a gap) and adds faults on request. */
+
+#define S_MAX_SEQ 4096
+
+typedef struct {
+    char endpoint[300];
+    char secret[TD_Z85_KEY_LEN + 1];
+    int bind_after_ms;     /* down for this long at start */
+    int ignore_reports_ms; /* after binding: reports get no answer (heartbeats do) */
+    uint64_t reject_seq;   /* decided REJECTED "bad report N" (0: none) */
+    uint64_t drop_ack_of;  /* the first ack for this seq is dropped (0: none) */
+    size_t burst;          /* hold report acks until this many (0: answer at once) */
+} s_plan;
+
+typedef struct {
+    uint64_t high_water;
+    uint64_t stored[S_MAX_SEQ]; /* seqs stored, in the order stored */
+    size_t nstored;
+    uint64_t reports_received;
+    uint64_t acks_dropped;
+    uint64_t rejected_answers; /* REJECTED acks sent */
+    uint64_t heartbeats;
+    uint64_t heartbeats_complete; /* with every field set */
+    uint64_t max_depth;
+    int64_t max_age_ms;
+    uint64_t max_dead;
+    int64_t max_clock_skew_ms;
+    char version[32];
+} s_result;
+
+typedef struct {
+    uint8_t id[256];
+    size_t id_len;
+    uint8_t ack[256];
+    size_t ack_len;
+} s_held;
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t s_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void s_send_ack(void *router, const uint8_t *id, size_t id_len, const uint8_t *ack,
+                       size_t ack_len)
+{
+    zmq_send(router, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(router, ack, ack_len, ZMQ_DONTWAIT);
+}
+
+static size_t s_pack_ack(uint8_t *buf, uint64_t epoch, uint64_t seq, Tiendo__AckStatus status,
+                         const char *reason, uint64_t high_water)
+{
+    Tiendo__Ack ack = TIENDO__ACK__INIT;
+    ack.has_epoch = 1;
+    ack.epoch = epoch;
+    ack.has_seq = 1;
+    ack.seq = seq;
+    ack.has_status = 1;
+    ack.status = status;
+    ack.reason = (char *) reason;
+    ack.has_high_water = 1;
+    ack.high_water = high_water;
+    ack.has_server_time_ms = 1;
+    ack.server_time_ms = s_wall_ms();
+    return tiendo__ack__pack(&ack, buf);
+}
+
+static void s_note_heartbeat(s_result *res, const Tiendo__Heartbeat *hb)
+{
+    res->heartbeats++;
+    if (hb->agent_version == NULL || !hb->has_outbox_depth || !hb->has_oldest_unsent_age_ms ||
+        !hb->has_dead_letters || !hb->has_clock_ms)
+        return;
+    res->heartbeats_complete++;
+    snprintf(res->version, sizeof res->version, "%s", hb->agent_version);
+    if (hb->outbox_depth > res->max_depth)
+        res->max_depth = hb->outbox_depth;
+    if (hb->oldest_unsent_age_ms > res->max_age_ms)
+        res->max_age_ms = hb->oldest_unsent_age_ms;
+    if (hb->dead_letters > res->max_dead)
+        res->max_dead = hb->dead_letters;
+    int64_t skew = hb->clock_ms - s_wall_ms();
+    if (skew < 0)
+        skew = -skew;
+    if (skew > res->max_clock_skew_ms)
+        res->max_clock_skew_ms = skew;
+}
+
+/* The child: serve until stop_fd reaches end of file, then write the result. */
+static void s_collector_main(const s_plan *plan, int stop_fd, int result_fd)
+{
+    static s_result res;
+    static s_held held[S_MAX_SEQ];
+    static char rejected[S_MAX_SEQ];
+    size_t nheld = 0;
+    int dropped = 0;
+    memset(&res, 0, sizeof res);
+    usleep((useconds_t) plan->bind_after_ms * 1000);
+    void *ctx = zmq_ctx_new();
+    void *router = zmq_socket(ctx, ZMQ_ROUTER);
+    int one = 1, zero = 0;
+    if (zmq_setsockopt(router, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+        zmq_setsockopt(router, ZMQ_CURVE_SECRETKEY, plan->secret, strlen(plan->secret) + 1) != 0 ||
+        zmq_bind(router, plan->endpoint) != 0)
+        _exit(10);
+    int64_t bound_at = s_now_ms();
+    for (;;) {
+        zmq_pollitem_t items[2] = {{router, 0, ZMQ_POLLIN, 0}, {NULL, stop_fd, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 2, 50) < 0 && errno != EINTR)
+            _exit(11);
+        if (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) { /* a closed pipe: POLLHUP */
+            char c;
+            if (read(stop_fd, &c, 1) <= 0)
+                break;
+        }
+        while (1) {
+            uint8_t id[256], frame[70000];
+            int id_len = zmq_recv(router, id, sizeof id, ZMQ_DONTWAIT);
+            if (id_len < 0)
+                break;
+            int len = zmq_recv(router, frame, sizeof frame, 0);
+            if (len < 0 || id_len > (int) sizeof id || len > (int) sizeof frame)
+                _exit(12);
+            Tiendo__Envelope *env = tiendo__envelope__unpack(NULL, (size_t) len, frame);
+            if (env == NULL)
+                _exit(13);
+            uint8_t ack[256];
+            size_t ack_len = 0;
+            if (env->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT) {
+                s_note_heartbeat(&res, env->heartbeat);
+                ack_len = s_pack_ack(ack, env->epoch, 0, TIENDO__ACK_STATUS__ACK_OK, NULL,
+                                     res.high_water);
+                s_send_ack(router, id, (size_t) id_len, ack, ack_len);
+                tiendo__envelope__free_unpacked(env, NULL);
+                continue;
+            }
+            res.reports_received++;
+            uint64_t seq = env->seq, epoch = env->epoch;
+            tiendo__envelope__free_unpacked(env, NULL);
+            if (s_now_ms() - bound_at < plan->ignore_reports_ms || seq == 0 || seq >= S_MAX_SEQ)
+                continue;
+            char reason[64] = "";
+            Tiendo__AckStatus status;
+            if (seq <= res.high_water) {
+                status = rejected[seq] ? TIENDO__ACK_STATUS__ACK_REJECTED
+                                       : TIENDO__ACK_STATUS__ACK_DUPLICATE;
+                if (rejected[seq])
+                    snprintf(reason, sizeof reason, "bad report %llu", (unsigned long long) seq);
+            } else if (seq > res.high_water + 1) {
+                status = TIENDO__ACK_STATUS__ACK_RETRY_LATER;
+                snprintf(reason, sizeof reason, "out of order");
+            } else if (seq == plan->reject_seq) {
+                status = TIENDO__ACK_STATUS__ACK_REJECTED;
+                snprintf(reason, sizeof reason, "bad report %llu", (unsigned long long) seq);
+                rejected[seq] = 1;
+                res.high_water = seq;
+            } else {
+                status = TIENDO__ACK_STATUS__ACK_OK;
+                res.stored[res.nstored++] = seq;
+                res.high_water = seq;
+            }
+            ack_len = s_pack_ack(ack, epoch, seq, status, reason[0] != '\0' ? reason : NULL,
+                                 res.high_water);
+            if (seq == plan->drop_ack_of && !dropped) {
+                dropped = 1; /* as the collector does at its send high-water mark */
+                res.acks_dropped++;
+                continue;
+            }
+            if (status == TIENDO__ACK_STATUS__ACK_REJECTED)
+                res.rejected_answers++;
+            if (plan->burst == 0) {
+                s_send_ack(router, id, (size_t) id_len, ack, ack_len);
+                continue;
+            }
+            s_held *h = &held[nheld++];
+            memcpy(h->id, id, (size_t) id_len);
+            h->id_len = (size_t) id_len;
+            memcpy(h->ack, ack, ack_len);
+            h->ack_len = ack_len;
+            if (nheld >= plan->burst || nheld == S_MAX_SEQ) {
+                for (size_t i = 0; i < nheld; i++)
+                    s_send_ack(router, held[i].id, held[i].id_len, held[i].ack, held[i].ack_len);
+                nheld = 0;
+            }
+        }
+    }
+    zmq_close(router);
+    zmq_ctx_term(ctx);
+    const uint8_t *p = (const uint8_t *) &res;
+    size_t left = sizeof res;
+    while (left > 0) {
+        ssize_t n = write(result_fd, p, left);
+        if (n <= 0)
+            _exit(14);
+        p += n;
+        left -= (size_t) n;
+    }
+    _exit(0);
+}
+
+/* ---- the test side ---- */
+
+static char s_dir[64];
+
+typedef struct {
+    pid_t pid;
+    int stop_fd;   /* close to stop the collector */
+    int result_fd; /* read its s_result */
+    char server_public[TD_Z85_KEY_LEN + 1];
+    char endpoint[300];
+} s_collector;
+
+static void s_setup(void)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/tiendo-sender-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(s_dir));
+    /* the loop logs to stderr: keep it in a file the tests read */
+    char log[128];
+    snprintf(log, sizeof log, "%s/agent.log", s_dir);
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+    close(fd);
+    td_log_init("tiendo-agent", TD_LOG_DEBUG);
+}
+
+static void s_teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    int rc = system(cmd);
+    (void) rc;
+}
+
+/* Start the collector (before any ZeroMQ context or outbox exists in this process). */
+static void s_collector_start(s_collector *c, s_plan *plan)
+{
+    char public_key[TD_Z85_KEY_LEN + 1];
+    ck_assert_int_eq(zmq_curve_keypair(public_key, plan->secret), 0);
+    memcpy(c->server_public, public_key, sizeof public_key);
+    snprintf(plan->endpoint, sizeof plan->endpoint, "ipc://%s/collector.sock", s_dir);
+    memcpy(c->endpoint, plan->endpoint, sizeof c->endpoint);
+    int stop[2], result[2];
+    ck_assert_int_eq(pipe(stop), 0);
+    ck_assert_int_eq(pipe(result), 0);
+    c->pid = fork();
+    ck_assert_int_ge(c->pid, 0);
+    if (c->pid == 0) {
+        close(stop[1]);
+        close(result[0]);
+        s_collector_main(plan, stop[0], result[1]);
+    }
+    close(stop[0]);
+    close(result[1]);
+    c->stop_fd = stop[1];
+    c->result_fd = result[0];
+}
+
+static void s_collector_stop(s_collector *c, s_result *res)
+{
+    close(c->stop_fd);
+    uint8_t *p = (uint8_t *) res;
+    size_t left = sizeof *res;
+    while (left > 0) {
+        ssize_t n = read(c->result_fd, p, left);
+        ck_assert_int_gt(n, 0);
+        p += n;
+        left -= (size_t) n;
+    }
+    close(c->result_fd);
+    int status = 0;
+    ck_assert_int_eq(waitpid(c->pid, &status, 0), c->pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+
+static outbox_t *s_outbox_with(size_t n)
+{
+    char path[128], err[256];
+    snprintf(path, sizeof path, "%s/outbox", s_dir);
+    outbox_t *ob = NULL;
+    ck_assert_int_eq(outbox_open(&ob, path, 1 << 20, err, sizeof err), TD_OK);
+    for (size_t i = 0; i < n; i++) {
+        Tiendo__Report r = TIENDO__REPORT__INIT;
+        r.unit = "01";
+        r.dataset = "nq06";
+        r.period = "2026-Q4";
+        r.prepared_by = "test";
+        ck_assert_int_eq(outbox_enqueue(ob, &r, s_wall_ms() - 2000, NULL, NULL, err, sizeof err),
+                         TD_OK);
+    }
+    return ob;
+}
+
+/* Run the sender with test timings until the outbox is empty; returns how long it ran. */
+static int64_t s_run(outbox_t *ob, const s_collector *c, size_t window)
+{
+    char public_key[TD_Z85_KEY_LEN + 1], secret[TD_Z85_KEY_LEN + 1];
+    ck_assert_int_eq(zmq_curve_keypair(public_key, secret), 0);
+    sender_options opts = {
+        .endpoint = c->endpoint,
+        .collector_public = c->server_public,
+        .public_key = public_key,
+        .secret_key = secret,
+        .window = window,
+        .resend_timeout_ms = 200,
+        .backoff_max_ms = 400,
+        .heartbeat_ms = 100,
+        .zmq_heartbeat_ms = 200,
+        .reconnect_max_ms = 200,
+        .exit_when_empty = 1,
+    };
+    volatile sig_atomic_t stop = 0;
+    int64_t start = s_now_ms();
+    ck_assert_int_eq(sender_run(ob, &opts, &stop), TD_OK);
+    return s_now_ms() - start;
+}
+
+static uint64_t s_txn_id(outbox_t *ob)
+{
+    outbox_stats st;
+    char err[256];
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    return st.last_txn_id;
+}
+
+/* The agent's log so far (malloc'd). */
+static char *s_log_text(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/agent.log", s_dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+/* The collector rejects 3 and its REJECTED ack is dropped; 4, 5, 6 are stored and
+ * acknowledged. The agent must not count 3 as delivered: it resends it, gets the kept
+ * REJECTED, and 3 becomes a dead letter with the collector's reason. */
+START_TEST(test_lost_rejection_becomes_a_dead_letter)
+{
+    s_plan plan = {.reject_seq = 3, .drop_ack_of = 3};
+    s_collector c;
+    s_collector_start(&c, &plan);
+    outbox_t *ob = s_outbox_with(6);
+    s_run(ob, &c, 16);
+    s_result res;
+    s_collector_stop(&c, &res);
+
+    ck_assert_uint_eq(res.acks_dropped, 1);
+    ck_assert_uint_eq(res.rejected_answers, 1); /* the answer to the resend */
+    ck_assert_uint_eq(res.nstored, 5);
+    uint64_t expect[] = {1, 2, 4, 5, 6};
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_uint_eq(res.stored[i], expect[i]);
+    outbox_stats st;
+    char err[256];
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 0);
+    ck_assert_uint_eq(st.dead, 1);
+    outbox_record dead;
+    ck_assert_int_eq(outbox_dead_get(ob, 3, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(dead.reason, "bad report 3");
+    outbox_record_clear(&dead);
+    outbox_close(&ob);
+    char *log = s_log_text();
+    ck_assert_msg(strstr(log, "no ack for report #3; resending from it") != NULL, "%s", log);
+    ck_assert_msg(strstr(log, "report #3 (unit 01, period 2026-Q4) was REJECTED by the "
+                              "collector: bad report 3") != NULL,
+                  "%s", log);
+    free(log);
+}
+END_TEST
+
+/* The collector answers a whole window at once: the loop writes the answers of a round
+ * in one outbox transaction, not one per ack. */
+START_TEST(test_round_of_acks_is_one_transaction)
+{
+    const size_t n = 300;
+    s_plan plan = {.burst = n};
+    s_collector c;
+    s_collector_start(&c, &plan);
+    outbox_t *ob = s_outbox_with(n);
+    uint64_t before = s_txn_id(ob);
+    s_run(ob, &c, n);
+    uint64_t writes = s_txn_id(ob) - before;
+    s_result res;
+    s_collector_stop(&c, &res);
+    ck_assert_uint_eq(res.nstored, n);
+    ck_assert_uint_eq(res.reports_received, n); /* no resends */
+    outbox_stats st;
+    char err[256];
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 0);
+    /* 300 acks arrive together; the socket may hand them over in a few pieces */
+    ck_assert_msg(writes >= 1 && writes <= 10, "%llu outbox writes for %zu acks",
+                  (unsigned long long) writes, n);
+    outbox_close(&ob);
+}
+END_TEST
+
+/* The collector is down when the agent starts and then silent to reports: the agent
+ * warns that it is not answering, keeps everything queued (it does not exit, even with
+ * exit-when-empty), says when it answers again, and delivers. Heartbeats carry the
+ * outbox's state. */
+START_TEST(test_silent_collector_then_recovery)
+{
+    s_plan plan = {.bind_after_ms = 1200, .ignore_reports_ms = 600};
+    s_collector c;
+    s_collector_start(&c, &plan);
+    outbox_t *ob = s_outbox_with(5);
+    int64_t ran = s_run(ob, &c, 16);
+    s_result res;
+    s_collector_stop(&c, &res);
+    ck_assert_int_ge(ran, 1800);
+    outbox_stats st;
+    char err[256];
+    ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(st.queued, 0);
+    ck_assert_uint_eq(res.nstored, 5);
+    outbox_close(&ob);
+
+    char *log = s_log_text();
+    char *warn = strstr(log, "WARN: collector not answering for ");
+    ck_assert_msg(warn != NULL, "%s", log);
+    ck_assert_msg(strstr(warn, "s (endpoint ipc://") != NULL, "%s", log);
+    ck_assert_msg(strstr(warn, "); reports stay queued") != NULL, "%s", log);
+    char *again = strstr(warn, "INFO: collector answering again");
+    ck_assert_msg(again != NULL, "%s", log);
+    free(log);
+
+    ck_assert_uint_ge(res.heartbeats, 3);
+    ck_assert_uint_eq(res.heartbeats_complete, res.heartbeats);
+    ck_assert_str_eq(res.version, TIENDO_VERSION);
+    ck_assert_uint_eq(res.max_depth, 5);    /* while the collector ignored the reports */
+    ck_assert_int_ge(res.max_age_ms, 3000); /* queued 2 s before the start, 1.2 s down */
+    ck_assert_uint_eq(res.max_dead, 0);
+    ck_assert_int_le(res.max_clock_skew_ms, 5000);
+}
+END_TEST
+
+static Suite *s_suite(void)
+{
+    Suite *s = suite_create("sender");
+    TCase *tc = tcase_create("loop");
+    tcase_add_checked_fixture(tc, s_setup, s_teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_lost_rejection_becomes_a_dead_letter);
+    tcase_add_test(tc, test_round_of_acks_is_one_transaction);
+    tcase_add_test(tc, test_silent_collector_then_recovery);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(s_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failures = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failures ? 1 : 0;
+}
