@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
+
 /* Byte layout of a queued record (format 1), all integers big-endian:
  *   u8 format(=1) | i64 queued_at_ms | u8 len + unit | u8 len + dataset | u8 len + period
  *   | u32 len + packed Tiendo__Report
@@ -36,35 +38,6 @@ struct outbox {
 };
 
 /* ---- small helpers ---- */
-
-static void s_put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t) (v & 0xffu);
-        v >>= 8;
-    }
-}
-
-static uint64_t s_get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void s_put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
-
-static uint32_t s_get_u32(const uint8_t *p)
-{
-    return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
-}
 
 static void s_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -173,7 +146,7 @@ static size_t s_record_size(const s_record_view *v)
 static void s_record_write(uint8_t *p, const s_record_view *v)
 {
     *p++ = S_FORMAT;
-    s_put_u64(p, (uint64_t) v->queued_at_ms);
+    td_put_be64(p, (uint64_t) v->queued_at_ms);
     p += 8;
     *p++ = (uint8_t) v->unit_len;
     memcpy(p, v->unit, v->unit_len);
@@ -184,7 +157,7 @@ static void s_record_write(uint8_t *p, const s_record_view *v)
     *p++ = (uint8_t) v->period_len;
     memcpy(p, v->period, v->period_len);
     p += v->period_len;
-    s_put_u32(p, (uint32_t) v->report_len);
+    td_put_be32(p, (uint32_t) v->report_len);
     p += 4;
     if (v->report_len > 0) /* outbox_prepare writes the header alone (report NULL) */
         memcpy(p, v->report, v->report_len);
@@ -197,7 +170,7 @@ static int s_record_parse(const uint8_t *p, size_t len, s_record_view *v)
     if (len < S_RECORD_FIXED || p[0] != S_FORMAT)
         return -1;
     p++;
-    v->queued_at_ms = (int64_t) s_get_u64(p);
+    v->queued_at_ms = (int64_t) td_get_be64(p);
     p += 8;
     const uint8_t **fields[3] = {&v->unit, &v->dataset, &v->period};
     size_t *lens[3] = {&v->unit_len, &v->dataset_len, &v->period_len};
@@ -213,7 +186,7 @@ static int s_record_parse(const uint8_t *p, size_t len, s_record_view *v)
     }
     if (end - p < 4)
         return -1;
-    size_t n = s_get_u32(p);
+    size_t n = td_get_be32(p);
     p += 4;
     if ((size_t) (end - p) != n)
         return -1;
@@ -246,7 +219,7 @@ static int s_dead_parse(const MDB_val *val, int64_t *rejected_at, const uint8_t 
     const uint8_t *p = val->mv_data;
     if (val->mv_size < S_DEAD_FIXED || p[0] != S_FORMAT)
         return -1;
-    *rejected_at = (int64_t) s_get_u64(p + 1);
+    *rejected_at = (int64_t) td_get_be64(p + 1);
     *reason_len = ((size_t) p[9] << 8) | p[10];
     if (val->mv_size - S_DEAD_FIXED < *reason_len)
         return -1;
@@ -391,14 +364,14 @@ static int s_meta_get_u64(outbox_t *ob, MDB_txn *txn, const char *name, uint64_t
         s_app_error(ob, TD_ERR_STORE, "outbox metadata is corrupt");
         return S_APP_ERROR;
     }
-    *value = s_get_u64(val.mv_data);
+    *value = td_get_be64(val.mv_data);
     return 0;
 }
 
 static int s_meta_put_u64(outbox_t *ob, MDB_txn *txn, const char *name, uint64_t value)
 {
     uint8_t buf[8];
-    s_put_u64(buf, value);
+    td_put_be64(buf, value);
     MDB_val key = {strlen(name), (void *) name};
     MDB_val val = {8, buf};
     return mdb_put(txn, ob->meta, &key, &val, 0);
@@ -442,7 +415,7 @@ static int s_init_txn(outbox_t *ob, MDB_txn *txn, void *ctx)
             rc = s_meta_put_u64(ob, txn, "next_seq", 1);
         if (rc == 0) {
             uint8_t fmt[4];
-            s_put_u32(fmt, S_FORMAT);
+            td_put_be32(fmt, S_FORMAT);
             MDB_val key = {6, "format"};
             MDB_val val = {4, fmt};
             rc = mdb_put(txn, ob->meta, &key, &val, 0);
@@ -584,7 +557,7 @@ td_err outbox_prepare(const Tiendo__Report *report, outbox_prepared *out, char *
         return TD_ERR_NOMEM;
     }
     s_record_write(record, &v);
-    s_put_u32(record + header_len - 4, (uint32_t) packed_len);
+    td_put_be32(record + header_len - 4, (uint32_t) packed_len);
     protobuf_c_message_pack(&report->base, record + header_len);
     out->record = record;
     out->record_len = header_len + packed_len;
@@ -612,7 +585,7 @@ static int s_append_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     for (size_t i = 0; i < ctx->n; i++) {
         const outbox_prepared *item = &ctx->items[i];
         uint8_t keybuf[8];
-        s_put_u64(keybuf, first + i);
+        td_put_be64(keybuf, first + i);
         MDB_val key = {8, keybuf};
         MDB_val val = {item->record_len, NULL};
         /* seqs only grow, so every new key is the largest: append is cheaper; reserve
@@ -621,7 +594,7 @@ static int s_append_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
         if (rc != 0)
             return rc;
         memcpy(val.mv_data, item->record, item->record_len);
-        s_put_u64((uint8_t *) val.mv_data + 1, (uint64_t) ctx->queued_at_ms);
+        td_put_be64((uint8_t *) val.mv_data + 1, (uint64_t) ctx->queued_at_ms);
     }
     rc = s_meta_put_u64(ob, txn, "next_seq", first + ctx->n);
     if (rc != 0)
@@ -702,7 +675,7 @@ static int s_scan_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     if (rc != 0)
         return rc;
     uint8_t keybuf[8];
-    s_put_u64(keybuf, ctx->from_seq);
+    td_put_be64(keybuf, ctx->from_seq);
     MDB_val key = {8, keybuf};
     MDB_val val;
     rc = mdb_cursor_get(cursor, &key, &val, MDB_SET_RANGE);
@@ -712,7 +685,7 @@ static int s_scan_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
             rc = S_APP_ERROR;
             break;
         }
-        uint64_t seq = s_get_u64(key.mv_data);
+        uint64_t seq = td_get_be64(key.mv_data);
         outbox_record rec;
         int bad = ctx->dead ? s_dead_record_from_val(seq, &val, &rec)
                             : s_record_from_val(seq, &val, &rec);
@@ -820,7 +793,7 @@ static int s_move_to_dead(outbox_t *ob, MDB_txn *txn, const outbox_rejection *re
 {
     *moved = 0;
     uint8_t keybuf[8];
-    s_put_u64(keybuf, rej->seq);
+    td_put_be64(keybuf, rej->seq);
     MDB_val key = {8, keybuf};
     MDB_val val;
     int rc = mdb_get(txn, ob->queue, &key, &val);
@@ -837,7 +810,7 @@ static int s_move_to_dead(outbox_t *ob, MDB_txn *txn, const outbox_rejection *re
     if (p == NULL)
         return ENOMEM;
     p[0] = S_FORMAT;
-    s_put_u64(p + 1, (uint64_t) rejected_at_ms);
+    td_put_be64(p + 1, (uint64_t) rejected_at_ms);
     p[9] = (uint8_t) (reason_len >> 8);
     p[10] = (uint8_t) reason_len;
     memcpy(p + S_DEAD_FIXED, reason, reason_len);
@@ -867,7 +840,7 @@ static int s_settle_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     }
     for (size_t i = 0; i < ctx->ndelivered; i++) {
         uint8_t keybuf[8];
-        s_put_u64(keybuf, ctx->delivered[i]);
+        td_put_be64(keybuf, ctx->delivered[i]);
         MDB_val key = {8, keybuf};
         int rc = mdb_del(txn, ob->queue, &key, NULL);
         if (rc == MDB_NOTFOUND)
@@ -927,7 +900,7 @@ static int s_resubmit_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
 {
     s_resubmit_ctx *ctx = vctx;
     uint8_t keybuf[8];
-    s_put_u64(keybuf, ctx->seq);
+    td_put_be64(keybuf, ctx->seq);
     MDB_val key = {8, keybuf};
     MDB_val val;
     int rc = mdb_get(txn, ob->dead, &key, &val);
@@ -954,12 +927,12 @@ static int s_resubmit_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
         return ENOMEM;
     memcpy(copy, inner.mv_data, inner.mv_size);
     /* same content, new queue time (bytes 1..8 of the record) */
-    s_put_u64(copy + 1, (uint64_t) ctx->queued_at_ms);
+    td_put_be64(copy + 1, (uint64_t) ctx->queued_at_ms);
     MDB_val nval = {inner.mv_size, copy};
     uint64_t seq = 0;
     rc = s_meta_get_u64(ob, txn, "next_seq", &seq);
     uint8_t newkey[8];
-    s_put_u64(newkey, seq);
+    td_put_be64(newkey, seq);
     MDB_val nkey = {8, newkey};
     if (rc == 0)
         rc = mdb_put(txn, ob->queue, &nkey, &nval, MDB_APPEND);
@@ -999,7 +972,7 @@ static int s_discard_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
 {
     uint64_t seq = *(const uint64_t *) vctx;
     uint8_t keybuf[8];
-    s_put_u64(keybuf, seq);
+    td_put_be64(keybuf, seq);
     MDB_val key = {8, keybuf};
     int rc = mdb_del(txn, ob->dead, &key, NULL);
     if (rc == MDB_NOTFOUND) {
@@ -1041,7 +1014,7 @@ static int s_stats_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     rc = mdb_cursor_get(cursor, &key, &val, MDB_FIRST);
     if (rc == 0) {
         outbox_record rec;
-        if (key.mv_size == 8 && s_record_from_val(s_get_u64(key.mv_data), &val, &rec) == 0) {
+        if (key.mv_size == 8 && s_record_from_val(td_get_be64(key.mv_data), &val, &rec) == 0) {
             st->oldest_seq = rec.seq;
             st->oldest_queued_at_ms = rec.queued_at_ms;
         }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bytes.h"
 #include "log.h"
 
 /* Named databases. Keys are big-endian composites so cursors walk them in order. */
@@ -25,49 +26,20 @@ struct store {
 #define ORIGIN_BYTES (STORE_KEY_BYTES + 8 + 8 + 8)
 #define NATURAL_MAX  (16 + 1 + 4 + 16 + 1)
 
-static void s_put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t) v;
-        v >>= 8;
-    }
-}
-
-static uint64_t s_get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void s_put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t) (v >> 24);
-    p[1] = (uint8_t) (v >> 16);
-    p[2] = (uint8_t) (v >> 8);
-    p[3] = (uint8_t) v;
-}
-
-static uint32_t s_get32(const uint8_t *p)
-{
-    return ((uint32_t) p[0] << 24) | ((uint32_t) p[1] << 16) | ((uint32_t) p[2] << 8) | p[3];
-}
-
 static void s_put_origin(uint8_t *p, const store_origin *o)
 {
     memcpy(p, o->agent, STORE_KEY_BYTES);
-    s_put64(p + 32, o->epoch);
-    s_put64(p + 40, o->seq);
-    s_put64(p + 48, (uint64_t) o->received_at_ms);
+    td_put_be64(p + 32, o->epoch);
+    td_put_be64(p + 40, o->seq);
+    td_put_be64(p + 48, (uint64_t) o->received_at_ms);
 }
 
 static void s_get_origin(const uint8_t *p, store_origin *o)
 {
     memcpy(o->agent, p, STORE_KEY_BYTES);
-    o->epoch = s_get64(p + 32);
-    o->seq = s_get64(p + 40);
-    o->received_at_ms = (int64_t) s_get64(p + 48);
+    o->epoch = td_get_be64(p + 32);
+    o->seq = td_get_be64(p + 40);
+    o->received_at_ms = (int64_t) td_get_be64(p + 48);
 }
 
 static td_err s_mdb_err(int rc)
@@ -162,16 +134,16 @@ td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_m
     rc = mdb_get(txn, s->meta, &key, &val);
     if (rc == MDB_NOTFOUND) {
         uint8_t v[4];
-        s_put32(v, STORE_SCHEMA);
+        td_put_be32(v, STORE_SCHEMA);
         val.mv_size = 4;
         val.mv_data = v;
         if ((rc = mdb_put(txn, s->meta, &key, &val, 0)) != 0)
             goto fail;
     } else if (rc != 0) {
         goto fail;
-    } else if (val.mv_size != 4 || s_get32(val.mv_data) != STORE_SCHEMA) {
+    } else if (val.mv_size != 4 || td_get_be32(val.mv_data) != STORE_SCHEMA) {
         snprintf(err, errlen, "%s: store schema %u is not the one this collector knows (%d)", dir,
-                 val.mv_size == 4 ? s_get32(val.mv_data) : 0, STORE_SCHEMA);
+                 val.mv_size == 4 ? td_get_be32(val.mv_data) : 0, STORE_SCHEMA);
         mdb_txn_abort(txn);
         mdb_env_close(s->env);
         free(s);
@@ -275,7 +247,7 @@ td_err store_delivery_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], 
 {
     uint8_t k[40];
     memcpy(k, agent, 32);
-    s_put64(k + 32, epoch);
+    td_put_be64(k + 32, epoch);
     MDB_val key = {sizeof k, k}, val;
     int rc = mdb_get(txn->txn, txn->store->delivery, &key, &val);
     if (rc == MDB_NOTFOUND) {
@@ -286,7 +258,7 @@ td_err store_delivery_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], 
         return s_mdb_err(rc);
     if (val.mv_size != 8)
         return TD_ERR_STORE;
-    *high_water = s_get64(val.mv_data);
+    *high_water = td_get_be64(val.mv_data);
     return TD_OK;
 }
 
@@ -295,8 +267,8 @@ td_err store_delivery_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], 
 {
     uint8_t k[40], v[8];
     memcpy(k, agent, 32);
-    s_put64(k + 32, epoch);
-    s_put64(v, high_water);
+    td_put_be64(k + 32, epoch);
+    td_put_be64(v, high_water);
     MDB_val key = {sizeof k, k}, val = {sizeof v, v};
     return s_mdb_err(mdb_put(txn->txn, txn->store->delivery, &key, &val, 0));
 }
@@ -305,8 +277,8 @@ static void s_rejection_key(uint8_t k[48], const uint8_t agent[STORE_KEY_BYTES],
                             uint64_t seq)
 {
     memcpy(k, agent, 32);
-    s_put64(k + 32, epoch);
-    s_put64(k + 40, seq);
+    td_put_be64(k + 32, epoch);
+    td_put_be64(k + 40, seq);
 }
 
 td_err store_rejection_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
@@ -347,14 +319,14 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     uint32_t revision = 1;
     int rc = mdb_get(txn->txn, txn->store->latest, &key, &val);
     if (rc == 0 && val.mv_size >= 4)
-        revision = s_get32(val.mv_data) + 1;
+        revision = td_get_be32(val.mv_data) + 1;
     else if (rc != 0 && rc != MDB_NOTFOUND)
         return s_mdb_err(rc);
 
     /* The revision record: format byte, origin, then the report as packed protobuf,
      * written straight into the reserved page space. */
     size_t packed = raw != NULL ? raw_len : protobuf_c_message_get_packed_size(&report->base);
-    s_put32(nk + nlen, revision);
+    td_put_be32(nk + nlen, revision);
     MDB_val rkey = {nlen + 4, nk};
     MDB_val rval = {1 + ORIGIN_BYTES + packed, NULL};
     rc = mdb_put(txn->txn, txn->store->revisions, &rkey, &rval, MDB_RESERVE);
@@ -369,7 +341,7 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
         protobuf_c_message_pack(&report->base, p + 1 + ORIGIN_BYTES);
 
     uint8_t lv[4 + ORIGIN_BYTES];
-    s_put32(lv, revision);
+    td_put_be32(lv, revision);
     s_put_origin(lv + 4, origin);
     MDB_val lkey = {nlen, nk}, lval = {sizeof lv, lv};
     rc = mdb_put(txn->txn, txn->store->latest, &lkey, &lval, 0);
@@ -397,7 +369,7 @@ td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], in
             hb_len = protobuf_c_message_pack(&hb->base, hb_buf);
         hb_at = seen_ms;
     } else if (rc == 0 && old.mv_size >= 32) {
-        hb_at = (int64_t) s_get64((const uint8_t *) old.mv_data + 24);
+        hb_at = (int64_t) td_get_be64((const uint8_t *) old.mv_data + 24);
         hb_len = old.mv_size - 32;
         if (hb_len > sizeof hb_buf)
             hb_len = 0;
@@ -408,10 +380,10 @@ td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], in
     if (rc != 0)
         return s_mdb_err(rc);
     uint8_t *p = val.mv_data;
-    s_put64(p, (uint64_t) seen_ms);
-    s_put64(p + 8, epoch);
-    s_put64(p + 16, high_water);
-    s_put64(p + 24, (uint64_t) hb_at);
+    td_put_be64(p, (uint64_t) seen_ms);
+    td_put_be64(p + 8, epoch);
+    td_put_be64(p + 16, high_water);
+    td_put_be64(p + 24, (uint64_t) hb_at);
     memcpy(p + 32, hb_bytes, hb_len);
     return TD_OK;
 }
@@ -443,12 +415,12 @@ td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *p
         }
         memcpy(unit, (const uint8_t *) key.mv_data + plen, ulen);
         unit[ulen] = '\0';
-        uint32_t revision = s_get32(val.mv_data);
+        uint32_t revision = td_get_be32(val.mv_data);
         store_origin origin;
         s_get_origin((const uint8_t *) val.mv_data + 4, &origin);
         uint8_t rk[NATURAL_MAX + 4];
         memcpy(rk, key.mv_data, key.mv_size);
-        s_put32(rk + key.mv_size, revision);
+        td_put_be32(rk + key.mv_size, revision);
         MDB_val rkey = {key.mv_size + 4, rk}, rval;
         int grc = mdb_get(txn->txn, txn->store->revisions, &rkey, &rval);
         if (grc != 0 || rval.mv_size < 1 + ORIGIN_BYTES) {
@@ -482,10 +454,10 @@ td_err store_scan_agents(store_txn *txn, store_agent_fn fn, void *ctx)
         store_agent a;
         const uint8_t *p = val.mv_data;
         memcpy(a.agent, key.mv_data, STORE_KEY_BYTES);
-        a.last_seen_ms = (int64_t) s_get64(p);
-        a.epoch = s_get64(p + 8);
-        a.high_water = s_get64(p + 16);
-        a.heartbeat_at_ms = (int64_t) s_get64(p + 24);
+        a.last_seen_ms = (int64_t) td_get_be64(p);
+        a.epoch = td_get_be64(p + 8);
+        a.high_water = td_get_be64(p + 16);
+        a.heartbeat_at_ms = (int64_t) td_get_be64(p + 24);
         a.heartbeat = p + 32;
         a.heartbeat_len = val.mv_size - 32;
         if (fn(ctx, &a) != 0)
@@ -515,7 +487,7 @@ td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx)
         store_origin origin;
         s_get_origin((const uint8_t *) val.mv_data + 1, &origin);
         const uint8_t *k = key.mv_data;
-        if (fn(ctx, k, key.mv_size - 4, s_get32(k + key.mv_size - 4), &origin,
+        if (fn(ctx, k, key.mv_size - 4, td_get_be32(k + key.mv_size - 4), &origin,
                (const uint8_t *) val.mv_data + 1 + ORIGIN_BYTES,
                val.mv_size - 1 - ORIGIN_BYTES) != 0)
             break;
