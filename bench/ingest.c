@@ -43,8 +43,9 @@ typedef struct {
  * on sending, not on protobuf: the figures measure the collector. */
 #define S_FRAME_SLOT 1024
 
-static const char *const s_units[] = {"01", "04", "08", "11", "12", "14", "15", "19", "20",
-                                      "22", "24", "25", "31", "33", "37", "38", "40"};
+/* Provinces whose code and borders did not change in 2025: they exist in every
+ * period the bench uses (2000-2025), so every report passes the collector's rules. */
+static const char *const s_units[] = {"01", "04", "11", "12", "14", "20", "22", "38", "40", "42"};
 
 /* A report of realistic size (about 450-550 bytes packed). */
 static size_t s_envelope(uint8_t *buf, size_t cap, uint64_t epoch, uint64_t seq, int agent)
