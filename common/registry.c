@@ -768,3 +768,57 @@ int td_registry_has_element(const td_registry_t *reg, const char *element)
     }
     return 0;
 }
+
+/* ---- Units during periods, roll-up, and the shared CSV splitter ---- */
+
+const td_unit *td_registry_find_during(const td_registry_t *reg, const char *code,
+                                       const td_period *p)
+{
+    if (reg == NULL || code == NULL || p == NULL)
+        return NULL;
+    td_date first, last;
+    td_period_span(p, &first, &last);
+    const td_unit *found = NULL;
+    for (size_t i = s_first_of(reg, code);
+         i < reg->nunits && strcmp(reg->by_code[i]->code, code) == 0; i++) {
+        const td_unit *u = reg->by_code[i];
+        if (td_date_is_set(&u->valid_from) && td_date_compare(&u->valid_from, &last) > 0)
+            break; /* ordered by valid_from: every later record starts after the period too */
+        if (!td_date_is_set(&u->valid_to) || td_date_compare(&u->valid_to, &first) >= 0)
+            found = u;
+    }
+    return found;
+}
+
+const td_unit *td_registry_current(const td_registry_t *reg, const char *code, const td_date *on)
+{
+    if (reg == NULL || code == NULL || on == NULL)
+        return NULL;
+    /* Each hop leaves a distinct record that ended before `on`, so a well-formed chain
+     * takes fewer than nunits hops; more means successors form a cycle in the data. */
+    for (size_t hops = 0; hops <= reg->nunits; hops++) {
+        const td_unit *ended = NULL;
+        for (size_t i = s_first_of(reg, code);
+             i < reg->nunits && strcmp(reg->by_code[i]->code, code) == 0; i++) {
+            const td_unit *u = reg->by_code[i];
+            if (s_valid_on(u, on))
+                return u;
+            if (td_date_is_set(&u->valid_to) && td_date_compare(&u->valid_to, on) < 0)
+                ended = u; /* ordered: the last one found is the latest to end */
+        }
+        if (ended == NULL || ended->successor[0] == '\0')
+            return NULL;
+        code = ended->successor;
+    }
+    return NULL;
+}
+
+int td_registry_csv_split(char *line, char **fields, size_t max, size_t *count, const char **why)
+{
+    return s_csv_split(line, fields, max, count, why);
+}
+
+int td_registry_utf8_valid(const char *text)
+{
+    return text != NULL && s_utf8_valid(text);
+}

@@ -72,4 +72,30 @@ size_t td_registry_indicators(const td_registry_t *reg, const td_indicator **ind
 size_t td_registry_elements(const td_registry_t *reg, const char *const **elements);
 int td_registry_has_element(const td_registry_t *reg, const char *element);
 
+/* ---- Units during periods, roll-up, and the shared CSV splitter ---- */
+
+/* The record of `code` whose validity overlaps the period's calendar span (first to
+ * last day), or NULL if none does: 06 (Bắc Kạn, valid to 2025-06-30) exists during
+ * 2025-Q2 and 2025 but not 2025-Q3. When two records of the code overlap the period
+ * (19 during 2025: Thái Nguyên before and after the merger), the later one. */
+const td_unit *td_registry_find_during(const td_registry_t *reg, const char *code,
+                                       const td_period *p);
+
+/* The unit that `code` counts under on date `on` (the current map when `on` is today or
+ * the end of the period being viewed). The record of code valid on `on` if there is one;
+ * otherwise, if code's latest record ending before `on` has a successor, the successor's
+ * unit on `on`, followed as many times as needed. NULL when the chain ends without a unit
+ * valid on `on` (no successor, code unknown, a unit that starts after `on`, or a cycle).
+ * Examples for on = 2026-11-29: 06 -> 19 (Thái Nguyên), 46 -> 46 (Huế), 01 -> 01. */
+const td_unit *td_registry_current(const td_registry_t *reg, const char *code, const td_date *on);
+
+/* Split one CSV line in place into fields (RFC 4180 quoting, "" for a quote; a record
+ * never spans lines). Fields point into line. Returns 0 with *count set, or -1 with a
+ * static reason in *why (too many fields, unterminated quote, ...). The splitter every
+ * file of data/ is read with. */
+int td_registry_csv_split(char *line, char **fields, size_t max, size_t *count, const char **why);
+
+/* Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF), NUL-terminated. */
+int td_registry_utf8_valid(const char *text);
+
 #endif

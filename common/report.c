@@ -1380,3 +1380,68 @@ td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg
         return TD_ERR_INVALID;
     return TD_OK;
 }
+
+/* ---- validation against the calendar ---------------------------------------------- */
+
+/* Why `code` has no record during p: the record that ended last before the period
+ * began, else the first one that starts after it ends. Rejections only: a scan of the
+ * registry is fine here. */
+static void s_not_during(const td_registry_t *reg, const char *code, const td_period *p,
+                         char *reason, size_t reasonlen)
+{
+    const td_unit *units = NULL;
+    const td_unit *before = NULL, *after = NULL;
+    size_t n = td_registry_units(reg, &units);
+    char period[TD_PERIOD_TEXT_MAX], date[16];
+    td_date first, last;
+
+    td_period_span(p, &first, &last);
+    td_period_format(p, period, sizeof period);
+    for (size_t i = 0; i < n; i++) {
+        const td_unit *u = &units[i];
+
+        if (strcmp(u->code, code) != 0)
+            continue;
+        if (td_date_is_set(&u->valid_to) && td_date_compare(&u->valid_to, &first) < 0) {
+            if (before == NULL || td_date_compare(&u->valid_to, &before->valid_to) > 0)
+                before = u;
+        } else if (td_date_is_set(&u->valid_from) && td_date_compare(&u->valid_from, &last) > 0) {
+            if (after == NULL || td_date_compare(&u->valid_from, &after->valid_from) < 0)
+                after = u;
+        }
+    }
+    if (before != NULL) {
+        char successor[TD_CODE_MAX + 16] = "";
+
+        if (before->successor[0] != '\0')
+            snprintf(successor, sizeof successor, "; successor %s", before->successor);
+        s_setf(reason, reasonlen, "unit '%s' (%s) does not exist during %s (valid until %s%s)",
+               code, before->name, period, td_date_format(&before->valid_to, date, sizeof date),
+               successor);
+    } else if (after != NULL) {
+        s_setf(reason, reasonlen, "unit '%s' (%s) does not exist during %s (valid from %s)", code,
+               after->name, period, td_date_format(&after->valid_from, date, sizeof date));
+    } else {
+        s_setf(reason, reasonlen, "unit '%s' does not exist during %s", code, period);
+    }
+}
+
+td_err td_report_validate_at(const Tiendo__Report *report, const td_registry_t *reg,
+                             const td_calendar_t *cal, int64_t now, char *reason, size_t reasonlen)
+{
+    td_period p;
+    td_err rc = td_report_validate(report, reg, reason, reasonlen);
+
+    if (rc != TD_OK)
+        return rc;
+    if (td_period_parse(report->period, &p) != TD_OK) { /* td_report_validate parsed it */
+        s_setf(reason, reasonlen, "period: not a period " S_PERIOD_HELP);
+        return TD_ERR_INVALID;
+    }
+    if (td_registry_find_during(reg, report->unit, &p) == NULL) {
+        s_not_during(reg, report->unit, &p, reason, reasonlen);
+        return TD_ERR_INVALID;
+    }
+    return td_calendar_check(cal, report->dataset != NULL ? report->dataset : TD_DEFAULT_DATASET,
+                             &p, now, reason, reasonlen);
+}

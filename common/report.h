@@ -42,4 +42,20 @@ td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg
 /* Free a message from td_report_from_json (malloc-built) and NULL *report. */
 void td_report_free(Tiendo__Report **report);
 
+/* ---- Validation against the calendar ---- */
+
+#include <stdint.h>
+
+#include "calendar.h"
+
+/* td_report_validate, then the rules that need the calendar and the time of arrival
+ * (now, Unix seconds); the collector applies these on ingest:
+ *  - the unit exists during the report's period ("unit '06' (Bắc Kạn) does not exist
+ *    during 2025-Q3 (valid until 2025-06-30; successor 19)");
+ *  - td_calendar_check for the report's dataset (default nq06): known dataset, a
+ *    period type it takes, not in the future, not locked.
+ * Returns TD_OK or TD_ERR_INVALID with a human-readable reason. */
+td_err td_report_validate_at(const Tiendo__Report *report, const td_registry_t *reg,
+                             const td_calendar_t *cal, int64_t now, char *reason, size_t reasonlen);
+
 #endif
