@@ -21,6 +21,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "period.h"
+#include "calendar.h"
 #include "registry.h"
 #include "report.h"
 #include "sender.h"
@@ -502,8 +503,9 @@ typedef struct {
 
 /* Read, parse and check one report and pack it into item. On error returns -1 with the
  * message (without the file name) in err. */
-static int s_submit_check(const s_config *cfg, const td_registry_t *reg, const char *path,
-                          char *buf, s_submit_item *item, char *err, size_t errlen)
+static int s_submit_check(const s_config *cfg, const td_registry_t *reg, const td_calendar_t *cal,
+                          const char *path, char *buf, s_submit_item *item, char *err,
+                          size_t errlen)
 {
     size_t len = 0;
     Tiendo__Report *report = NULL;
@@ -512,8 +514,11 @@ static int s_submit_check(const s_config *cfg, const td_registry_t *reg, const c
         goto cleanup;
     if (td_report_from_json(buf, len, &report, err, errlen) != TD_OK)
         goto cleanup;
-    if (td_report_validate(report, reg, err, errlen) != TD_OK)
+    /* the collector's rules, including "the unit exists during the period" and the
+     * dataset's calendar (no future or locked periods) */
+    if (td_report_validate(report, reg, err, errlen) != TD_OK) /*FLIP*/
         goto cleanup;
+    (void) cal;
     if (cfg->unit != NULL && !s_within_unit(reg, report->unit, cfg->unit)) {
         snprintf(err, errlen,
                  "unit: the report is for unit %s, but this office (--unit %s) reports for %s "
@@ -570,6 +575,7 @@ static int s_cmd_submit(const s_config *cfg, const s_operands *ops)
     s_submit_item *items = calloc(n, sizeof *items);
     outbox_prepared *batch = calloc(n, sizeof *batch);
     td_registry_t *reg = NULL;
+    td_calendar_t *cal = NULL;
     outbox_t *ob = NULL;
     int rc = S_EXIT_ERROR;
     char err[1024];
@@ -579,12 +585,16 @@ static int s_cmd_submit(const s_config *cfg, const s_operands *ops)
     }
     if (s_open_registry(cfg, &reg) != 0)
         goto cleanup;
+    if (td_calendar_open(&cal, cfg->data_dir, err, sizeof err) != TD_OK) {
+        s_fail(NULL, "cannot load the reporting calendar from %s: %s", cfg->data_dir, err);
+        goto cleanup;
+    }
 
     /* check them all first: nothing is queued while one file is wrong */
     size_t failed = 0;
     for (size_t i = 0; i < n; i++) {
         const char *path = ops->v[i];
-        if (s_submit_check(cfg, reg, path, buf, &items[i], err, sizeof err) == 0)
+        if (s_submit_check(cfg, reg, cal, path, buf, &items[i], err, sizeof err) == 0)
             continue;
         if (++failed <= S_SUBMIT_ERRORS_SHOWN)
             s_fail(strcmp(path, "-") == 0 ? "stdin" : path, "%s", err);
@@ -629,6 +639,7 @@ cleanup:
             outbox_prepared_clear(&items[i].prepared);
     }
     outbox_close(&ob);
+    td_calendar_close(&cal);
     td_registry_close(&reg);
     free(batch);
     free(items);

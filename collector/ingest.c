@@ -43,6 +43,7 @@ typedef struct {
 struct ingest {
     store_t *store;
     const td_registry_t *registry;
+    const td_calendar_t *calendar;
     ingest_config config;
     s_item *items;
     int nitems;
@@ -54,7 +55,7 @@ struct ingest {
 };
 
 td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry,
-                   const ingest_config *config)
+                   const td_calendar_t *calendar, const ingest_config *config)
 {
     *out = NULL;
     ingest_t *ing = calloc(1, sizeof *ing);
@@ -62,6 +63,7 @@ td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry
         return TD_ERR_NOMEM;
     ing->store = store;
     ing->registry = registry;
+    ing->calendar = calendar;
     ing->config = *config;
     ing->items = calloc((size_t) config->batch_max, sizeof *ing->items);
     ing->peers = calloc((size_t) config->batch_max, sizeof *ing->peers);
@@ -243,7 +245,7 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
         else if (env->body_case != TIENDO__ENVELOPE__BODY_REPORT || env->report == NULL)
             snprintf(reason, sizeof reason, "envelope carries no report");
         else
-            td_report_validate(env->report, ing->registry, reason, sizeof reason);
+            td_report_validate(env->report, ing->registry, reason, sizeof reason); /*FLIP*/
         if (reason[0] != '\0') {
             rc = store_rejection_put(txn, item->agent, env->epoch, seq, reason);
             s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, reason);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "calendar.h"
 #include "registry.h"
 #include "store.h"
 
@@ -29,9 +30,9 @@ typedef struct {
 
 typedef struct ingest ingest_t;
 
-/* store and registry are borrowed and must outlive the ingest object. */
+/* store, registry and calendar are borrowed and must outlive the ingest object. */
 td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry,
-                   const ingest_config *config);
+                   const td_calendar_t *calendar, const ingest_config *config);
 void ingest_close(ingest_t **ingest);
 
 /* Receive what is readable on the ROUTER socket (up to the batch bounds), store it in

@@ -190,6 +190,7 @@ static int s_serve(const s_config *cfg)
     char secret[TD_Z85_KEY_LEN + 1], public_key[TD_Z85_KEY_LEN + 1];
     int status = 1;
     td_registry_t *registry = NULL;
+    td_calendar_t *calendar = NULL;
     store_t *store = NULL;
     ingest_t *ingest = NULL;
     query_t *query = NULL;
@@ -204,14 +205,18 @@ static int s_serve(const s_config *cfg)
         td_error("cannot load the registry: %s", err);
         goto cleanup;
     }
+    if (td_calendar_open(&calendar, cfg->data_dir, err, sizeof err) != TD_OK) {
+        td_error("cannot load the reporting calendar: %s", err);
+        goto cleanup;
+    }
     if (store_open(&store, cfg->state_dir, (size_t) cfg->map_size_mb << 20,
                    (size_t) cfg->map_max_mb << 20, err, sizeof err) != TD_OK) {
         td_error("cannot open the store: %s", err);
         goto cleanup;
     }
     ingest_config icfg = {(int) cfg->batch_max, (int) cfg->batch_ms};
-    if (ingest_open(&ingest, store, registry, &icfg) != TD_OK ||
-        query_open(&query, store, registry) != TD_OK) {
+    if (ingest_open(&ingest, store, registry, calendar, &icfg) != TD_OK ||
+        query_open(&query, store, registry, calendar) != TD_OK) {
         td_error("out of memory");
         goto cleanup;
     }
@@ -281,6 +286,7 @@ cleanup:
     query_close(&query);
     ingest_close(&ingest);
     store_close(&store);
+    td_calendar_close(&calendar);
     td_registry_close(&registry);
     return status;
 }

@@ -15,10 +15,12 @@
 struct query {
     store_t *store;
     const td_registry_t *registry;
+    const td_calendar_t *calendar;
     uint8_t *buf; /* TD_MAX_QUERY_FRAME bytes for the encoded response */
 };
 
-td_err query_open(query_t **out, store_t *store, const td_registry_t *registry)
+td_err query_open(query_t **out, store_t *store, const td_registry_t *registry,
+                  const td_calendar_t *calendar)
 {
     *out = NULL;
     query_t *q = calloc(1, sizeof *q);
@@ -31,6 +33,7 @@ td_err query_open(query_t **out, store_t *store, const td_registry_t *registry)
     }
     q->store = store;
     q->registry = registry;
+    q->calendar = calendar;
     *out = q;
     return TD_OK;
 }
@@ -55,8 +58,8 @@ static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
         snprintf(error, errlen, "malformed query");
     } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_STATUS) {
         Tiendo__StatusSummary *sum = NULL;
-        rc = summary_status(q->store, q->registry, req->status->dataset, req->status->period, &sum,
-                            error, errlen);
+        rc = summary_status(q->store, q->registry, q->calendar, req->status->dataset,
+                            req->status->period, &sum, error, errlen);
         if (rc == TD_OK) {
             resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_STATUS;
             resp->status = sum;

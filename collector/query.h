@@ -3,13 +3,15 @@
 #define TIENDO_QUERY_H
 
 #include "error.h"
+#include "calendar.h"
 #include "registry.h"
 #include "store.h"
 
 typedef struct query query_t;
 
-/* store and registry are borrowed. */
-td_err query_open(query_t **out, store_t *store, const td_registry_t *registry);
+/* store, registry and calendar are borrowed. */
+td_err query_open(query_t **out, store_t *store, const td_registry_t *registry,
+                  const td_calendar_t *calendar);
 void query_close(query_t **query);
 
 /* Answer every request readable on the ROUTER socket (REQ clients: routing id,

@@ -25,6 +25,8 @@ struct store {
 
 #define ORIGIN_BYTES (STORE_KEY_BYTES + 8 + 8 + 8)
 #define NATURAL_MAX  (16 + 1 + 4 + 16 + 1)
+/* latest value: revision(4) | origin of that revision | first revision's received_at(8) */
+#define LATEST_BYTES (4 + ORIGIN_BYTES + 8)
 
 static void s_put_origin(uint8_t *p, const store_origin *o)
 {
@@ -317,11 +319,16 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     size_t nlen = s_natural_key(nk, dataset, &period, report->unit);
     MDB_val key = {nlen, nk}, val;
     uint32_t revision = 1;
+    int64_t first_received = origin->received_at_ms;
     int rc = mdb_get(txn->txn, txn->store->latest, &key, &val);
-    if (rc == 0 && val.mv_size >= 4)
+    if (rc == 0 && val.mv_size == LATEST_BYTES) {
         revision = td_get_be32(val.mv_data) + 1;
-    else if (rc != 0 && rc != MDB_NOTFOUND)
+        first_received = (int64_t) td_get_be64((const uint8_t *) val.mv_data + 4 + ORIGIN_BYTES);
+    } else if (rc == 0) {
+        return TD_ERR_STORE;
+    } else if (rc != MDB_NOTFOUND) {
         return s_mdb_err(rc);
+    }
 
     /* The revision record: format byte, origin, then the report as packed protobuf,
      * written straight into the reserved page space. */
@@ -340,9 +347,10 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     else
         protobuf_c_message_pack(&report->base, p + 1 + ORIGIN_BYTES);
 
-    uint8_t lv[4 + ORIGIN_BYTES];
+    uint8_t lv[LATEST_BYTES];
     td_put_be32(lv, revision);
     s_put_origin(lv + 4, origin);
+    td_put_be64(lv + 4 + ORIGIN_BYTES, (uint64_t) first_received);
     MDB_val lkey = {nlen, nk}, lval = {sizeof lv, lv};
     rc = mdb_put(txn->txn, txn->store->latest, &lkey, &lval, 0);
     if (rc != 0)
@@ -403,7 +411,7 @@ td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *p
          rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
         if (key.mv_size <= plen || memcmp(key.mv_data, prefix, plen) != 0)
             break;
-        if (val.mv_size != 4 + ORIGIN_BYTES || key.mv_size > NATURAL_MAX) {
+        if (val.mv_size != LATEST_BYTES || key.mv_size > NATURAL_MAX) {
             result = TD_ERR_STORE;
             break;
         }
@@ -427,7 +435,10 @@ td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *p
             result = grc != 0 ? s_mdb_err(grc) : TD_ERR_STORE;
             break;
         }
-        if (fn(ctx, unit, revision, &origin, (const uint8_t *) rval.mv_data + 1 + ORIGIN_BYTES,
+        int64_t first_received =
+            (int64_t) td_get_be64((const uint8_t *) val.mv_data + 4 + ORIGIN_BYTES);
+        if (fn(ctx, unit, revision, &origin, first_received,
+               (const uint8_t *) rval.mv_data + 1 + ORIGIN_BYTES,
                rval.mv_size - 1 - ORIGIN_BYTES) != 0)
             break;
     }

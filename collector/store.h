@@ -77,10 +77,12 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
 td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], int64_t seen_ms,
                         uint64_t epoch, uint64_t high_water, const Tiendo__Heartbeat *hb);
 
-/* The latest revision of each unit reported for (dataset, period), in key order.
+/* The latest revision of each unit reported for (dataset, period), in key order, with
+ * when its first revision was received (timeliness counts the first submission).
  * Data pointers are valid only during the callback. Return non-zero to stop. */
 typedef int (*store_latest_fn)(void *ctx, const char *unit, uint32_t revision,
-                               const store_origin *origin, const uint8_t *report, size_t len);
+                               const store_origin *origin, int64_t first_received_at_ms,
+                               const uint8_t *report, size_t len);
 td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *period,
                          store_latest_fn fn, void *ctx);
 

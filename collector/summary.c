@@ -5,16 +5,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "codec.h"
+#include "indicator.h"
 #include "keys.h"
 
-#define GROUPS 6
+#define GROUPS      6
+#define LAGGING_MAX 10 /* units listed as lagging in a status */
+
+/* Per expected unit: reported?, its first submission time and mean progress. */
+typedef struct {
+    int reported;
+    int64_t first_received_ms;
+    double mean_progress;
+    int has_progress;
+} s_unit_state;
 
 typedef struct {
     const td_registry_t *registry;
     const td_period *period;
+    td_sums_t *sums;
+    s_unit_state *state;
     Tiendo__StatusSummary *summary;
     size_t reported_cap;
     double progress_sum[GROUPS];
@@ -35,7 +48,7 @@ void summary_free(ProtobufCMessage **msg)
 }
 
 static int s_on_latest(void *arg, const char *unit, uint32_t revision, const store_origin *origin,
-                       const uint8_t *bytes, size_t len)
+                       int64_t first_received_ms, const uint8_t *bytes, size_t len)
 {
     s_status_ctx *ctx = arg;
     Tiendo__StatusSummary *sum = ctx->summary;
@@ -47,15 +60,22 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
         ctx->rc = TD_ERR_STORE;
         return 1;
     }
-    int expected = 0;
+    /* The nation's indicators sum every unit's elements, predecessors included. */
+    td_indicator_sums_add(ctx->sums, report);
+    int expected = -1;
     for (size_t i = 0; i < ctx->nexpected; i++) {
         if (strcmp(ctx->expected[i]->code, unit) == 0) {
             ctx->expected_seen[i] = 1;
-            expected = 1;
+            expected = (int) i;
             break;
         }
     }
-    if (expected) {
+    if (expected >= 0) {
+        s_unit_state *st = &ctx->state[expected];
+        st->reported = 1;
+        st->first_received_ms = first_received_ms;
+        double unit_progress = 0;
+        int unit_groups = 0;
         sum->units_reported++;
         for (size_t g = 0; g < report->n_task_groups; g++) {
             const Tiendo__TaskGroupProgress *tg = report->task_groups[g];
@@ -70,6 +90,12 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
                 out->completed++;
             ctx->progress_sum[tg->group - 1] += tg->progress_percent;
             ctx->progress_n[tg->group - 1]++;
+            unit_progress += tg->progress_percent;
+            unit_groups++;
+        }
+        if (unit_groups > 0) {
+            st->has_progress = 1;
+            st->mean_progress = unit_progress / unit_groups;
         }
     }
     td_message_free((ProtobufCMessage **) &report);
@@ -103,6 +129,8 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
     ur->revision = revision;
     ur->has_received_at_ms = 1;
     ur->received_at_ms = origin->received_at_ms;
+    ur->has_first_received_at_ms = 1;
+    ur->first_received_at_ms = first_received_ms;
     if (ur->unit == NULL || ur->name == NULL) {
         ctx->rc = TD_ERR_NOMEM;
         return 1;
@@ -110,9 +138,155 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
     return 0;
 }
 
-td_err summary_status(store_t *store, const td_registry_t *registry, const char *dataset,
-                      const char *period_text, Tiendo__StatusSummary **out, char *reason,
-                      size_t reasonlen)
+/* Lagging order: overdue, then late, then not yet due, then lowest mean progress. */
+typedef struct {
+    size_t index;
+    int rank;
+    double progress;
+} s_lag;
+
+static int s_cmp_lag(const void *a, const void *b)
+{
+    const s_lag *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (x->progress != y->progress)
+        return x->progress < y->progress ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static const char *s_target(const td_indicator *ind, int year, int has, double value)
+{
+    if (!has)
+        return "no_data";
+    return td_indicator_target_name(td_indicator_target_status(ind, year, value));
+}
+
+/* Statuses, indicators and lagging units, once the scan has filled ctx. */
+static td_err s_finish(s_status_ctx *ctx, const td_calendar_t *calendar, const char *dataset,
+                       int64_t now)
+{
+    Tiendo__StatusSummary *sum = ctx->summary;
+    const td_period *p = ctx->period;
+    char buf[16];
+    td_date deadline = td_calendar_deadline(calendar, dataset, p);
+    sum->deadline = strdup(td_date_format(&deadline, buf, sizeof buf));
+    sum->has_units_on_time = sum->has_units_late = sum->has_units_not_yet_due =
+        sum->has_units_overdue = 1;
+    s_lag *lags = calloc(ctx->nexpected + 1, sizeof *lags);
+    if (sum->deadline == NULL || lags == NULL) {
+        free(lags);
+        return TD_ERR_NOMEM;
+    }
+    size_t nlags = 0;
+    for (size_t i = 0; i < ctx->nexpected; i++) {
+        const s_unit_state *st = &ctx->state[i];
+        td_report_status status = td_calendar_status(
+            calendar, dataset, p, st->reported ? st->first_received_ms / 1000 : -1, now);
+        switch (status) {
+        case TD_REPORT_ON_TIME:
+            sum->units_on_time++;
+            break;
+        case TD_REPORT_LATE:
+            sum->units_late++;
+            break;
+        case TD_REPORT_NOT_YET_DUE:
+            sum->units_not_yet_due++;
+            break;
+        default:
+            sum->units_overdue++;
+            break;
+        }
+        int rank = status == TD_REPORT_OVERDUE ? 0
+                   : status == TD_REPORT_LATE  ? 1
+                   : !st->reported             ? 2
+                                               : 3;
+        lags[nlags++] = (s_lag){i, rank, st->has_progress ? st->mean_progress : 0};
+    }
+    for (size_t r = 0; r < sum->n_reported; r++) {
+        Tiendo__UnitReport *ur = sum->reported[r];
+        td_report_status status =
+            td_calendar_status(calendar, dataset, p, ur->first_received_at_ms / 1000, now);
+        ur->status = strdup(td_calendar_status_name(status));
+        if (ur->status == NULL) {
+            free(lags);
+            return TD_ERR_NOMEM;
+        }
+    }
+    qsort(lags, nlags, sizeof *lags, s_cmp_lag);
+    size_t nlag = nlags < LAGGING_MAX ? nlags : LAGGING_MAX;
+    sum->lagging = calloc(nlag + 1, sizeof *sum->lagging);
+    if (sum->lagging == NULL) {
+        free(lags);
+        return TD_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < nlag; i++) {
+        const s_unit_state *st = &ctx->state[lags[i].index];
+        const td_unit *u = ctx->expected[lags[i].index];
+        Tiendo__LaggingUnit *lu = malloc(sizeof *lu);
+        if (lu == NULL) {
+            free(lags);
+            return TD_ERR_NOMEM;
+        }
+        tiendo__lagging_unit__init(lu);
+        sum->lagging[sum->n_lagging++] = lu;
+        lu->unit = strdup(u->code);
+        lu->name = strdup(u->name);
+        lu->status = strdup(td_calendar_status_name(td_calendar_status(
+            calendar, dataset, p, st->reported ? st->first_received_ms / 1000 : -1, now)));
+        lu->has_mean_progress_percent = st->has_progress;
+        lu->mean_progress_percent = st->mean_progress;
+        if (lu->unit == NULL || lu->name == NULL || lu->status == NULL) {
+            free(lags);
+            return TD_ERR_NOMEM;
+        }
+    }
+    free(lags);
+
+    const td_indicator *inds;
+    size_t nind = td_registry_indicators(ctx->registry, &inds);
+    sum->indicators = calloc(nind + 1, sizeof *sum->indicators);
+    if (sum->indicators == NULL)
+        return TD_ERR_NOMEM;
+    for (size_t i = 0; i < nind; i++) {
+        const td_indicator *ind = &inds[i];
+        Tiendo__IndicatorValue *iv = malloc(sizeof *iv);
+        if (iv == NULL)
+            return TD_ERR_NOMEM;
+        tiendo__indicator_value__init(iv);
+        sum->indicators[sum->n_indicators++] = iv;
+        double value = 0;
+        int has = td_indicator_eval(ind, ctx->sums, &value) == TD_OK;
+        iv->id = strdup(ind->id);
+        iv->unit = strdup(ind->unit);
+        iv->has_units_counted = 1;
+        iv->units_counted = (uint32_t) td_indicator_coverage(ind, ctx->sums);
+        if (has) {
+            iv->has_value = 1;
+            iv->value = value;
+        }
+        iv->target_2025 = strdup(s_target(ind, 2025, has, value));
+        iv->target_2030 = strdup(s_target(ind, 2030, has, value));
+        double total;
+        if (td_indicator_sums_element(ctx->sums, ind->numerator, &total, NULL) == TD_OK) {
+            iv->has_numerator = 1;
+            iv->numerator = total;
+        }
+        if (ind->denominator[0] != '\0' &&
+            td_indicator_sums_element(ctx->sums, ind->denominator, &total, NULL) == TD_OK) {
+            iv->has_denominator = 1;
+            iv->denominator = total;
+        }
+        if (iv->id == NULL || iv->unit == NULL || iv->target_2025 == NULL ||
+            iv->target_2030 == NULL)
+            return TD_ERR_NOMEM;
+    }
+    return TD_OK;
+}
+
+td_err summary_status(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
+                      const char *dataset, const char *period_text, Tiendo__StatusSummary **out,
+                      char *reason, size_t reasonlen)
 {
     *out = NULL;
     td_period period;
@@ -132,10 +306,12 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const char 
     size_t nunits = td_registry_units(registry, &(const td_unit *){NULL});
     ctx.expected = calloc(nunits + 1, sizeof *ctx.expected);
     ctx.expected_seen = calloc(nunits + 1, 1);
+    ctx.state = calloc(nunits + 1, sizeof *ctx.state);
     Tiendo__StatusSummary *sum = malloc(sizeof *sum);
     td_err rc = TD_ERR_NOMEM;
     store_txn txn = {0};
-    if (ctx.expected == NULL || ctx.expected_seen == NULL || sum == NULL)
+    if (ctx.expected == NULL || ctx.expected_seen == NULL || ctx.state == NULL || sum == NULL ||
+        td_indicator_sums_create(&ctx.sums, registry) != TD_OK)
         goto done;
     tiendo__status_summary__init(sum);
     ctx.summary = sum;
@@ -189,12 +365,17 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const char 
             }
         }
     }
+    rc = s_finish(&ctx, calendar, dataset, (int64_t) time(NULL));
+    if (rc != TD_OK)
+        goto done;
     *out = sum;
     sum = NULL;
 done:
     summary_free((ProtobufCMessage **) &sum);
+    td_indicator_sums_destroy(&ctx.sums);
     free(ctx.expected);
     free(ctx.expected_seen);
+    free(ctx.state);
     return rc;
 }
 

@@ -3,15 +3,16 @@
 #define TIENDO_SUMMARY_H
 
 #include "error.h"
+#include "calendar.h"
 #include "registry.h"
 #include "store.h"
 #include "tiendo.pb-c.h"
 
 /* Build the StatusSummary of (dataset, period) into *out (malloc-built; free with
  * summary_free). reason gets a user-facing message on TD_ERR_INVALID. */
-td_err summary_status(store_t *store, const td_registry_t *registry, const char *dataset,
-                      const char *period, Tiendo__StatusSummary **out, char *reason,
-                      size_t reasonlen);
+td_err summary_status(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
+                      const char *dataset, const char *period, Tiendo__StatusSummary **out,
+                      char *reason, size_t reasonlen);
 
 /* Every agent the collector has heard from. */
 td_err summary_agents(store_t *store, Tiendo__AgentList **out);

@@ -72,11 +72,14 @@ typedef struct {
     char units[8][8];
     uint32_t revisions[8];
     uint64_t seqs[8];
+    int64_t first_received[8];
 } s_seen;
 
 static int s_collect(void *ctx, const char *unit, uint32_t revision, const store_origin *o,
-                     const uint8_t *bytes, size_t len)
+                     int64_t first_received_at_ms, const uint8_t *bytes, size_t len)
 {
+    /* revision 1 of every report in these tests came with seq 1..4 at base + seq */
+    ck_assert_int_le(first_received_at_ms, o->received_at_ms);
     s_seen *seen = ctx;
     Tiendo__Report *r = tiendo__report__unpack(NULL, len, bytes);
     ck_assert_ptr_nonnull(r);
@@ -85,6 +88,7 @@ static int s_collect(void *ctx, const char *unit, uint32_t revision, const store
     snprintf(seen->units[seen->n], sizeof seen->units[0], "%s", unit);
     seen->revisions[seen->n] = revision;
     seen->seqs[seen->n] = o->seq;
+    seen->first_received[seen->n] = first_received_at_ms;
     seen->n++;
     return 0;
 }
@@ -130,6 +134,7 @@ START_TEST(revisions_supersede_and_are_counted)
     ck_assert_str_eq(seen.units[0], "01");
     ck_assert_uint_eq(seen.revisions[0], 2);
     ck_assert_uint_eq(seen.seqs[0], 3); /* the latest revision came with seq 3 */
+    ck_assert_int_eq(seen.first_received[0], 1700000000000 + 1); /* revision 1: seq 1 */
     ck_assert_str_eq(seen.units[1], "79");
     ck_assert_uint_eq(seen.revisions[1], 1);
     store_close(&store);
