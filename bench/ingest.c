@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "keys.h"
+#include "sample.h"
 
 typedef struct {
     int agents;
@@ -47,55 +48,15 @@ typedef struct {
  * period the bench uses (2000-2025), so every report passes the collector's rules. */
 static const char *const s_units[] = {"01", "04", "11", "12", "14", "20", "22", "38", "40", "42"};
 
-/* A report of realistic size (about 450-550 bytes packed). */
+/* The seq-th report of an agent: one of s_units, a month of 2000-2025. */
 static size_t s_envelope(uint8_t *buf, size_t cap, uint64_t epoch, uint64_t seq, int agent)
 {
-    static const char *const elements[] = {
-        "urban_population", "total_population",       "urban_areas", "urban_housing_floor_m2",
-        "urban_households", "urban_households_fibre", "grdp_bn_vnd", "urban_grdp_bn_vnd"};
-    Tiendo__Report report = TIENDO__REPORT__INIT;
-    Tiendo__TaskGroupProgress groups[6], *gp[6];
-    Tiendo__DataValue values[8], *vp[8];
+    sample_report r;
     char period[16];
-    snprintf(period, sizeof period, "%d-M%02d", 2000 + (int) (seq / 12) % 26, 1 + (int) (seq % 12));
-    report.unit = (char *) s_units[agent % (int) (sizeof s_units / sizeof s_units[0])];
-    report.dataset = (char *) "nq06";
-    report.period = period;
-    report.prepared_by = (char *) "Sở Xây dựng";
-    report.has_prepared_at = 1;
-    report.prepared_at = 1764400000;
-    for (int g = 0; g < 6; g++) {
-        tiendo__task_group_progress__init(&groups[g]);
-        groups[g].has_group = groups[g].has_status = groups[g].has_progress_percent = 1;
-        groups[g].group = (uint32_t) g + 1;
-        groups[g].status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
-        groups[g].progress_percent = 10.0 * g + (double) (seq % 10);
-        groups[g].note = (char *) "Đang thực hiện";
-        gp[g] = &groups[g];
-    }
-    for (int v = 0; v < 8; v++) {
-        tiendo__data_value__init(&values[v]);
-        values[v].element = (char *) elements[v];
-        values[v].has_value = 1;
-        values[v].value = 1000.0 * (v + 1) + (double) seq;
-        vp[v] = &values[v];
-    }
-    report.n_task_groups = 6;
-    report.task_groups = gp;
-    report.n_values = 8;
-    report.values = vp;
-    Tiendo__Envelope env = TIENDO__ENVELOPE__INIT;
-    env.has_version = env.has_epoch = env.has_seq = env.has_sent_at_ms = 1;
-    env.version = TD_PROTOCOL_VERSION;
-    env.epoch = epoch;
-    env.seq = seq;
-    env.sent_at_ms = td_now_ms();
-    env.body_case = TIENDO__ENVELOPE__BODY_REPORT;
-    env.report = &report;
-    size_t len = 0;
-    if (td_message_encode(&env.base, buf, cap, &len) != TD_OK)
-        return 0;
-    return len;
+    sample_month(seq % (26 * 12), period, sizeof period);
+    sample_report_fill(&r, s_units[agent % (int) (sizeof s_units / sizeof s_units[0])], period,
+                       seq);
+    return sample_envelope(buf, cap, epoch, seq, &r.report);
 }
 
 static int s_cmp_u64(const void *a, const void *b)
