@@ -27,6 +27,7 @@ typedef struct {
     const td_registry_t *registry;
     const td_period *period;
     td_sums_t *sums;
+    td_arena_t *arena;
     s_unit_state *state;
     Tiendo__StatusSummary *summary;
     size_t reported_cap;
@@ -55,8 +56,10 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
     sum->revisions_stored += revision;
 
     Tiendo__Report *report = NULL;
-    if (td_message_decode(&tiendo__report__descriptor, bytes, len, TD_MAX_FRAME,
-                          (ProtobufCMessage **) &report) != TD_OK) {
+    /* One arena for the whole scan, reset per report: no malloc/free per field. */
+    td_arena_reset(ctx->arena);
+    if (td_message_decode_in(ctx->arena, &tiendo__report__descriptor, bytes, len, TD_MAX_FRAME,
+                             (ProtobufCMessage **) &report) != TD_OK) {
         ctx->rc = TD_ERR_STORE;
         return 1;
     }
@@ -98,7 +101,7 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
             st->mean_progress = unit_progress / unit_groups;
         }
     }
-    td_message_free((ProtobufCMessage **) &report);
+    report = NULL; /* lives in the arena */
 
     if (sum->n_reported == ctx->reported_cap) {
         size_t cap = ctx->reported_cap ? ctx->reported_cap * 2 : 64;
@@ -311,7 +314,8 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
     td_err rc = TD_ERR_NOMEM;
     store_txn txn = {0};
     if (ctx.expected == NULL || ctx.expected_seen == NULL || ctx.state == NULL || sum == NULL ||
-        td_indicator_sums_create(&ctx.sums, registry) != TD_OK)
+        td_indicator_sums_create(&ctx.sums, registry) != TD_OK ||
+        td_arena_open(&ctx.arena, 256 << 10) != TD_OK)
         goto done;
     tiendo__status_summary__init(sum);
     ctx.summary = sum;
@@ -373,6 +377,7 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
 done:
     summary_free((ProtobufCMessage **) &sum);
     td_indicator_sums_destroy(&ctx.sums);
+    td_arena_close(&ctx.arena);
     free(ctx.expected);
     free(ctx.expected_seen);
     free(ctx.state);
