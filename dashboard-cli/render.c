@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "indicator.h"
 #include "period.h"
 
 typedef struct {
@@ -348,6 +349,13 @@ double render_completeness_percent(const Tiendo__StatusSummary *s)
     return s_round1(100.0 * (double) s->units_reported / (double) s->units_expected);
 }
 
+double render_timeliness_percent(const Tiendo__StatusSummary *s)
+{
+    if (s->units_expected == 0 || !s->has_units_on_time)
+        return -1.0;
+    return s_round1(100.0 * (double) s->units_on_time / (double) s->units_expected);
+}
+
 /* One row of the task-group table: the registry's group, the collector's counts, or both. */
 typedef struct {
     uint32_t group;
@@ -459,6 +467,352 @@ static void s_print_styled(FILE *out, const render_style *style, const char *sgr
     render_cell_sgr(out, text, render_width(text), RENDER_LEFT, s_sgr(style, sgr));
 }
 
+/* Copy text into buf cut to `width` columns, with "…" where it was cut; no padding. */
+static char *s_fit(const char *text, size_t width, char *buf, size_t len)
+{
+    size_t used, n;
+
+    if (text == NULL)
+        text = "";
+    if (render_width(text) <= width) {
+        snprintf(buf, len, "%s", text);
+    } else if (width == 0) {
+        buf[0] = '\0';
+    } else {
+        n = s_prefix_fitting(text, strlen(text), width - 1, &used);
+        snprintf(buf, len, "%.*s%s", (int) n, text, s_ellipsis);
+    }
+    return buf;
+}
+
+/* Print items separated by " · ", starting a new line indented by two spaces where the
+ * next item would pass line_width. sgrs[i] may be NULL (no colour). */
+static void s_print_items(FILE *out, const render_style *style, const char *const *items,
+                          const char *const *sgrs, size_t n, size_t line_width)
+{
+    size_t col = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t w = render_width(items[i]);
+        if (i > 0 && col + 3 + w > line_width) {
+            fputs("\n  ", out);
+            col = 2;
+        } else if (i > 0) {
+            fputs(" \xC2\xB7 ", out); /* U+00B7 middle dot */
+            col += 3;
+        }
+        s_print_styled(out, style, sgrs[i], items[i]);
+        col += w;
+    }
+    fputc('\n', out);
+}
+
+/* The deadline and how many expected units are on time, late, not yet due or overdue.
+ * Prints nothing for a collector that sends none of it (older than these fields). */
+static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const render_style *style,
+                            size_t line_width)
+{
+    enum { N = 6, LEN = 64 };
+    char text[N][LEN];
+    const char *items[N], *sgrs[N];
+    size_t n = 0;
+    double timeliness = render_timeliness_percent(s);
+
+    if ((s->deadline == NULL || s->deadline[0] == '\0') && !s->has_units_on_time &&
+        !s->has_units_late && !s->has_units_not_yet_due && !s->has_units_overdue)
+        return;
+    snprintf(text[n], LEN, "Deadline %.16s",
+             s->deadline && s->deadline[0] ? s->deadline : "unknown");
+    sgrs[n++] = NULL;
+    if (s->has_units_on_time) {
+        snprintf(text[n], LEN, "on time %" PRIu32, s->units_on_time);
+        sgrs[n++] = NULL;
+    }
+    if (s->has_units_late) {
+        snprintf(text[n], LEN, "late %" PRIu32, s->units_late);
+        sgrs[n++] = s->units_late > 0 ? "33" : NULL;
+    }
+    if (s->has_units_not_yet_due) {
+        snprintf(text[n], LEN, "not yet due %" PRIu32, s->units_not_yet_due);
+        sgrs[n++] = NULL;
+    }
+    if (s->has_units_overdue) {
+        snprintf(text[n], LEN, "overdue %" PRIu32, s->units_overdue);
+        sgrs[n++] = s->units_overdue > 0 ? "31" : NULL;
+    }
+    if (s->has_units_on_time) {
+        if (timeliness < 0)
+            snprintf(text[n], LEN, "timeliness \xE2\x80\x94 (on time / expected)");
+        else
+            snprintf(text[n], LEN, "timeliness %.1f%% (on time / expected)", timeliness);
+        sgrs[n++] = NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = text[i];
+    /* The deadline date is peer text: s_print_styled writes it through render_cell. */
+    s_print_items(out, style, items, sgrs, n, line_width);
+}
+
+/* A bound as people write it: 45, 1.5, 1000. */
+static char *s_number(double v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.10g", v);
+    return buf;
+}
+
+/* An indicator's target for a year: "≥ 45", "1.5–1.9", "≤ 10", "—" when none is set, "?"
+ * when the indicator is not in the local catalogue. */
+static char *s_target_text(const td_indicator *ind, int year, char *buf, size_t len)
+{
+    char lo_text[32], hi_text[32];
+    double lo, hi;
+
+    if (ind == NULL) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    lo = year == 2025 ? ind->target_2025_min : ind->target_2030_min;
+    hi = year == 2025 ? ind->target_2025_max : ind->target_2030_max;
+    if (isfinite(lo) && isfinite(hi))
+        snprintf(buf, len, "%s\xE2\x80\x93%s", s_number(lo, lo_text, sizeof lo_text),
+                 s_number(hi, hi_text, sizeof hi_text));
+    else if (isfinite(lo))
+        snprintf(buf, len, "\xE2\x89\xA5 %s", s_number(lo, lo_text, sizeof lo_text));
+    else if (isfinite(hi))
+        snprintf(buf, len, "\xE2\x89\xA4 %s", s_number(hi, hi_text, sizeof hi_text));
+    else
+        snprintf(buf, len, "\xE2\x80\x94");
+    return buf;
+}
+
+/* How a target status reads in the table: the JSON word, but "no data" and "—" for
+ * no_data and no_target; "?" when the collector sent none. */
+static const char *s_target_status_text(const char *status)
+{
+    if (status == NULL || status[0] == '\0')
+        return "?";
+    if (strcmp(status, "no_target") == 0)
+        return "\xE2\x80\x94";
+    if (strcmp(status, "no_data") == 0)
+        return "no data";
+    return status;
+}
+
+/* "42.7 %", "31.5 m2/person", "912" (counts carry no unit), "no data" when absent. Values
+ * under 10 get two decimals so they can be read against targets like 1.5–1.9. */
+static char *s_value_text(const Tiendo__IndicatorValue *iv, const char *unit, char *buf, size_t len)
+{
+    char number[64];
+    int is_count = unit == NULL || unit[0] == '\0' || strcmp(unit, "count") == 0;
+
+    if (!iv->has_value || !isfinite(iv->value)) {
+        snprintf(buf, len, "no data");
+        return buf;
+    }
+    if (is_count && iv->value == floor(iv->value) && fabs(iv->value) < 1e15)
+        snprintf(number, sizeof number, "%.0f", iv->value);
+    else if (fabs(iv->value) < 10.0)
+        snprintf(number, sizeof number, "%.2f", iv->value);
+    else
+        snprintf(number, sizeof number, "%.1f", iv->value);
+    if (is_count)
+        snprintf(buf, len, "%s", number);
+    else
+        snprintf(buf, len, "%s %.15s", number, unit);
+    return buf;
+}
+
+static const td_indicator *s_indicator(const td_registry_t *reg, const char *id)
+{
+    return reg != NULL && id != NULL ? td_indicator_find(reg, id) : NULL;
+}
+
+/* The indicator's unit: the collector's, else the catalogue's, else NULL. */
+static const char *s_indicator_unit(const Tiendo__IndicatorValue *iv, const td_indicator *ind)
+{
+    if (iv->unit != NULL && iv->unit[0] != '\0')
+        return iv->unit;
+    return ind != NULL ? ind->unit : NULL;
+}
+
+static int s_unconfirmed(const td_indicator *ind)
+{
+    return ind != NULL && strcmp(ind->verified, "yes") != 0;
+}
+
+enum { IND_COLS = 7, IND_CELL = 320, LAG_COLS = 4 };
+
+static const char *s_indicator_color(void *ctx, size_t row, size_t col)
+{
+    const Tiendo__StatusSummary *s = ctx;
+    const Tiendo__IndicatorValue *iv = s->indicators[row];
+    const char *status = col == 4 ? iv->target_2025 : col == 6 ? iv->target_2030 : NULL;
+
+    if (status == NULL)
+        return NULL;
+    if (strcmp(status, "within") == 0)
+        return "32";
+    if (strcmp(status, "below") == 0 || strcmp(status, "above") == 0)
+        return "33";
+    return NULL;
+}
+
+/* "Indicators (nation)": one row per indicator the collector computed. */
+static td_err s_text_indicators(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                                const render_style *style, size_t line_width)
+{
+    static const render_column cols[IND_COLS] = {
+        {"ID", RENDER_LEFT, 0},     {"Indicator", RENDER_LEFT, 0},
+        {"Value", RENDER_RIGHT, 0}, {"2025 target", RENDER_RIGHT, 0},
+        {"Status", RENDER_LEFT, 0}, {"2030 target", RENDER_RIGHT, 0},
+        {"Status", RENDER_LEFT, 0},
+    };
+    size_t n = s->n_indicators, other = 0, name_width;
+    char(*text)[IND_CELL] = NULL;
+    const char **cells = NULL;
+    render_column columns[IND_COLS];
+    int any_unconfirmed = 0;
+    td_err rc = TD_OK;
+
+    if (n == 0)
+        return TD_OK;
+    text = calloc(n * IND_COLS, sizeof *text);
+    cells = calloc(n * IND_COLS, sizeof *cells);
+    if (text == NULL || cells == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t r = 0; r < n; r++) {
+        const Tiendo__IndicatorValue *iv = s->indicators[r];
+        const td_indicator *ind = s_indicator(reg, iv->id);
+        char(*row)[IND_CELL] = text + r * IND_COLS;
+
+        snprintf(row[0], IND_CELL, "%.16s", iv->id ? iv->id : "?");
+        s_value_text(iv, s_indicator_unit(iv, ind), row[2], IND_CELL);
+        s_target_text(ind, 2025, row[3], IND_CELL);
+        snprintf(row[4], IND_CELL, "%s", s_target_status_text(iv->target_2025));
+        s_target_text(ind, 2030, row[5], IND_CELL);
+        snprintf(row[6], IND_CELL, "%s", s_target_status_text(iv->target_2030));
+        for (size_t k = 0; k < IND_COLS; k++)
+            cells[r * IND_COLS + k] = row[k];
+    }
+    /* The name takes what the other columns leave of the line, 12..60 columns (12 keeps
+     * the table inside 80 columns with the catalogue's widest values). */
+    for (size_t c = 0; c < IND_COLS; c++) {
+        size_t w = render_width(cols[c].title);
+        if (c == 1)
+            continue;
+        for (size_t r = 0; r < n; r++)
+            if (render_width(cells[r * IND_COLS + c]) > w)
+                w = render_width(cells[r * IND_COLS + c]);
+        other += w + 2;
+    }
+    name_width = line_width > other + 60 ? 60 : line_width > other + 12 ? line_width - other : 12;
+    for (size_t r = 0; r < n; r++) {
+        const td_indicator *ind = s_indicator(reg, s->indicators[r]->id);
+        char *cell = text[r * IND_COLS + 1];
+        const char *name = ind != NULL ? ind->name_en : "(not in the local catalogue)";
+        if (s_unconfirmed(ind)) {
+            /* The mark survives the cut: "Urban households with fibre br…*". */
+            s_fit(name, name_width - 1, cell, IND_CELL - 1);
+            strcat(cell, "*");
+            any_unconfirmed = 1;
+        } else {
+            s_fit(name, name_width, cell, IND_CELL);
+        }
+    }
+    memcpy(columns, cols, sizeof cols);
+    columns[1].max_width = name_width;
+
+    s_print_styled(out, style, "1", "Indicators (nation)");
+    fputc('\n', out);
+    rc = render_table(out, columns, IND_COLS, cells, n, NULL,
+                      style && style->color ? s_indicator_color : NULL, (void *) s);
+    if (rc != TD_OK)
+        goto cleanup;
+    if (any_unconfirmed)
+        fprintf(out, "* target not confirmed (verified: partly/no)\n");
+    fputc('\n', out);
+
+cleanup:
+    free(cells);
+    free(text);
+    return rc;
+}
+
+static const char *s_lagging_color(void *ctx, size_t row, size_t col)
+{
+    const Tiendo__StatusSummary *s = ctx;
+    const char *status = s->lagging[row]->status;
+
+    if (col != 2 || status == NULL)
+        return NULL;
+    if (strcmp(status, "overdue") == 0)
+        return "31";
+    if (strcmp(status, "late") == 0)
+        return "33";
+    return NULL;
+}
+
+/* "Lagging units": overdue, then late, then the lowest mean progress, as the collector
+ * ordered them. */
+static td_err s_text_lagging(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                             const td_date *last_day, const render_style *style)
+{
+    static const render_column cols[LAG_COLS] = {
+        {"Code", RENDER_LEFT, 0},
+        {"Name", RENDER_LEFT, 32},
+        {"Status", RENDER_LEFT, 0},
+        {"Mean progress", RENDER_RIGHT, 0},
+    };
+    enum { CELL = 48 };
+    size_t n = s->n_lagging < RENDER_LAGGING_MAX ? s->n_lagging : RENDER_LAGGING_MAX;
+    char(*text)[CELL] = NULL;
+    const char **cells = NULL;
+    td_err rc = TD_OK;
+
+    if (n == 0)
+        return TD_OK;
+    text = calloc(n * LAG_COLS, sizeof *text);
+    cells = calloc(n * LAG_COLS, sizeof *cells);
+    if (text == NULL || cells == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t r = 0; r < n; r++) {
+        const Tiendo__LaggingUnit *lu = s->lagging[r];
+        const char *name =
+            lu->name && lu->name[0] ? lu->name : s_unit_name(reg, lu->unit, last_day);
+        const char *status = lu->status && lu->status[0] ? lu->status : "?";
+        char(*row)[CELL] = text + r * LAG_COLS;
+
+        snprintf(row[0], CELL, "%.16s", lu->unit ? lu->unit : "?");
+        /* "not_yet_due" reads "not yet due"; other words pass as they are. */
+        snprintf(row[2], CELL, "%.40s", status);
+        for (char *p = row[2]; *p; p++)
+            if (*p == '_')
+                *p = ' ';
+        if (lu->has_mean_progress_percent && isfinite(lu->mean_progress_percent))
+            snprintf(row[3], CELL, "%.1f%%", s_round1(lu->mean_progress_percent));
+        else
+            snprintf(row[3], CELL, "\xE2\x80\x94");
+        for (size_t k = 0; k < LAG_COLS; k++)
+            cells[r * LAG_COLS + k] = row[k];
+        cells[r * LAG_COLS + 1] = name ? name : ""; /* names can be longer than a cell */
+    }
+    s_print_styled(out, style, "1", "Lagging units (overdue, late, then lowest mean progress)");
+    fputc('\n', out);
+    rc = render_table(out, cols, LAG_COLS, cells, n, NULL,
+                      style && style->color ? s_lagging_color : NULL, (void *) s);
+    if (rc == TD_OK)
+        fputc('\n', out);
+
+cleanup:
+    free(cells);
+    free(text);
+    return rc;
+}
+
 td_err render_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
                           const render_style *style)
 {
@@ -513,7 +867,9 @@ td_err render_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
     s_print_styled(out, style,
                    s->units_expected > 0 && s->units_reported >= s->units_expected ? "32" : "33",
                    line);
-    fprintf(out, "    revisions stored: %" PRIu64 "\n\n", s->revisions_stored);
+    fprintf(out, "    revisions stored: %" PRIu64 "\n", s->revisions_stored);
+    s_text_deadline(out, s, style, line_width);
+    fputc('\n', out);
 
     rc = s_group_rows(s, reg, &rows, &nrows);
     if (rc != TD_OK)
@@ -544,6 +900,12 @@ td_err render_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
     if (rc != TD_OK)
         goto cleanup;
     fputc('\n', out);
+    rc = s_text_indicators(out, s, reg, style, line_width);
+    if (rc != TD_OK)
+        goto cleanup;
+    rc = s_text_lagging(out, s, reg, last_day, style);
+    if (rc != TD_OK)
+        goto cleanup;
 
     if (s->n_missing == 0 && s->units_expected == 0) {
         fprintf(out, "No province is expected to report for this period.\n");
@@ -649,33 +1011,139 @@ static td_err s_dump(FILE *out, json_t *root)
     return TD_OK;
 }
 
+/* A number the collector may leave out: null when absent or not finite. */
+static json_t *s_json_real_or_null(int has, double v)
+{
+    return has && isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *s_json_count_or_null(int has, uint32_t v)
+{
+    return has ? json_integer(v) : json_null();
+}
+
+/* Peer text, with "" (left out) as null. */
+static json_t *s_json_text_nonempty(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s_json_text(s) : json_null();
+}
+
+/* {"min", "max", "status"}: bounds from the local catalogue, status from the collector. */
+static json_t *s_json_target(const td_indicator *ind, int year, const char *status)
+{
+    json_t *t = json_object();
+    double lo = NAN, hi = NAN;
+    int failed = 0;
+
+    if (t == NULL)
+        return NULL;
+    if (ind != NULL) {
+        lo = year == 2025 ? ind->target_2025_min : ind->target_2030_min;
+        hi = year == 2025 ? ind->target_2025_max : ind->target_2030_max;
+    }
+    s_set(t, "min", s_json_real_or_null(1, lo), &failed);
+    s_set(t, "max", s_json_real_or_null(1, hi), &failed);
+    s_set(t, "status", s_json_text_nonempty(status), &failed);
+    if (failed) {
+        json_decref(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void s_json_indicators(json_t *array, const Tiendo__StatusSummary *s,
+                              const td_registry_t *reg, int *failed)
+{
+    for (size_t i = 0; i < s->n_indicators && !*failed; i++) {
+        const Tiendo__IndicatorValue *iv = s->indicators[i];
+        const td_indicator *ind = s_indicator(reg, iv->id);
+        const char *unit = s_indicator_unit(iv, ind);
+        json_t *o = json_object();
+        if (o == NULL || json_array_append_new(array, o) != 0) {
+            *failed = 1;
+            break;
+        }
+        s_set(o, "id", s_json_text(iv->id), failed);
+        s_set(o, "name_en", s_json_string_or_null(ind ? ind->name_en : NULL), failed);
+        s_set(o, "name_vi", s_json_string_or_null(ind ? ind->name_vi : NULL), failed);
+        s_set(o, "unit", s_json_text_nonempty(unit), failed);
+        s_set(o, "value", s_json_real_or_null(iv->has_value, iv->value), failed);
+        s_set(o, "target_2025", s_json_target(ind, 2025, iv->target_2025), failed);
+        s_set(o, "target_2030", s_json_target(ind, 2030, iv->target_2030), failed);
+        s_set(o, "verified", s_json_string_or_null(ind ? ind->verified : NULL), failed);
+        s_set(o, "units_counted", s_json_count_or_null(iv->has_units_counted, iv->units_counted),
+              failed);
+        s_set(o, "numerator", s_json_real_or_null(iv->has_numerator, iv->numerator), failed);
+        s_set(o, "denominator", s_json_real_or_null(iv->has_denominator, iv->denominator), failed);
+    }
+}
+
+static void s_json_lagging(json_t *array, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                           const td_date *last_day, int *failed)
+{
+    for (size_t i = 0; i < s->n_lagging && !*failed; i++) {
+        const Tiendo__LaggingUnit *lu = s->lagging[i];
+        const char *name =
+            lu->name && lu->name[0] ? lu->name : s_unit_name(reg, lu->unit, last_day);
+        json_t *o = json_object();
+        if (o == NULL || json_array_append_new(array, o) != 0) {
+            *failed = 1;
+            break;
+        }
+        s_set(o, "unit", s_json_text(lu->unit), failed);
+        s_set(o, "name", s_json_text(name), failed);
+        s_set(o, "status", s_json_text_nonempty(lu->status), failed);
+        s_set(o, "mean_progress_percent",
+              lu->has_mean_progress_percent && isfinite(lu->mean_progress_percent)
+                  ? json_real(s_round1(lu->mean_progress_percent))
+                  : json_null(),
+              failed);
+    }
+}
+
 td_err render_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg)
 {
     json_t *root = json_object(), *groups = json_array(), *reported = json_array(),
-           *missing = json_array();
+           *missing = json_array(), *indicators = json_array(), *lagging = json_array();
     s_group_row *rows = NULL;
     size_t nrows = 0;
     int failed = 0;
     double completeness = render_completeness_percent(s);
+    double timeliness = render_timeliness_percent(s);
     td_date last_day_buf;
     const td_date *last_day = s_period_last_day(s, &last_day_buf);
     td_err rc;
 
-    if (root == NULL || groups == NULL || reported == NULL || missing == NULL) {
+    if (root == NULL || groups == NULL || reported == NULL || missing == NULL ||
+        indicators == NULL || lagging == NULL) {
         json_decref(groups);
         json_decref(reported);
         json_decref(missing);
+        json_decref(indicators);
+        json_decref(lagging);
         rc = TD_ERR_NOMEM;
         goto cleanup;
     }
     s_set(root, "dataset", s_json_text(s->dataset), &failed);
     s_set(root, "period", s_json_text(s->period), &failed);
+    s_set(root, "deadline", s_json_text_nonempty(s->deadline), &failed);
     s_set(root, "units_expected", json_integer(s->units_expected), &failed);
     s_set(root, "units_reported", json_integer(s->units_reported), &failed);
     s_set(root, "completeness_percent", completeness < 0 ? json_null() : json_real(completeness),
           &failed);
+    s_set(root, "units_on_time", s_json_count_or_null(s->has_units_on_time, s->units_on_time),
+          &failed);
+    s_set(root, "units_late", s_json_count_or_null(s->has_units_late, s->units_late), &failed);
+    s_set(root, "units_not_yet_due",
+          s_json_count_or_null(s->has_units_not_yet_due, s->units_not_yet_due), &failed);
+    s_set(root, "units_overdue", s_json_count_or_null(s->has_units_overdue, s->units_overdue),
+          &failed);
+    s_set(root, "timeliness_percent", timeliness < 0 ? json_null() : json_real(timeliness),
+          &failed);
     s_set(root, "revisions_stored", s_json_u64(s->revisions_stored), &failed);
     s_set(root, "task_groups", groups, &failed);
+    s_set(root, "indicators", indicators, &failed);
+    s_set(root, "lagging", lagging, &failed);
     s_set(root, "reported", reported, &failed);
     s_set(root, "missing", missing, &failed);
     if (failed) { /* the arrays may be gone: do not fill them */
@@ -721,7 +1189,15 @@ td_err render_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_re
                   ? json_string(render_rfc3339(u->received_at_ms, when, sizeof when))
                   : json_null(),
               &failed);
+        s_set(o, "first_received_at",
+              u->has_first_received_at_ms && u->first_received_at_ms > 0
+                  ? json_string(render_rfc3339(u->first_received_at_ms, when, sizeof when))
+                  : json_null(),
+              &failed);
+        s_set(o, "status", s_json_text_nonempty(u->status), &failed);
     }
+    s_json_indicators(indicators, s, reg, &failed);
+    s_json_lagging(lagging, s, reg, last_day, &failed);
     for (size_t i = 0; i < s->n_missing; i++) {
         json_t *o = json_object();
         if (o == NULL || json_array_append_new(missing, o) != 0) {

@@ -84,13 +84,23 @@ typedef struct {
  * nothing is expected. */
 double render_completeness_percent(const Tiendo__StatusSummary *s);
 
-/* The national summary for people: headline, task-group table, who has not reported.
- * reg supplies task-group titles and unit names; NULL shows numbers and codes only. */
+/* Timeliness in percent rounded to one decimal (units_on_time / units_expected * 100); -1
+ * when nothing is expected or the collector sent no on-time count. */
+double render_timeliness_percent(const Tiendo__StatusSummary *s);
+
+/* How many lagging units the text form lists at most. */
+#define RENDER_LAGGING_MAX 10
+
+/* The national summary for people: headline, deadline and report statuses, task-group
+ * table, nation-level indicators against their 2025 and 2030 targets, lagging units, who
+ * has not reported. reg supplies task-group titles, indicator names and targets, and unit
+ * names; NULL shows numbers and codes only. Lines fit style->line_width where they can. */
 td_err render_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
                           const render_style *style);
 
 /* The same summary as JSON (docs/cli-json.md), indented by 2, fields in documented order,
- * followed by a newline. reg may be NULL (titles and names of missing units become null). */
+ * followed by a newline. reg may be NULL (titles, indicator names and targets, and names
+ * of missing units become null). */
 td_err render_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg);
 
 /* One row per agent: key, last seen, epoch, high water, and its last heartbeat. now_ms is

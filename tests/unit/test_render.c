@@ -271,7 +271,10 @@ END_TEST
 
 /* ---- status ---- */
 
-/* A summary as the collector would send it: 34 expected, 33 reported (all but 04). */
+/* A summary as the collector would send it: 34 expected, 33 reported (all but 04); by
+ * the deadline 2026-12-25, 30 on time, 2 late, 2 overdue; five indicators; three lagging. */
+enum { S_INDICATORS = 5, S_LAGGING = 3 };
+
 typedef struct {
     Tiendo__StatusSummary s;
     Tiendo__TaskGroupSummary groups[6];
@@ -279,7 +282,38 @@ typedef struct {
     Tiendo__UnitReport units[2];
     Tiendo__UnitReport *unit_ptrs[2];
     char *missing[1];
+    Tiendo__IndicatorValue indicators[S_INDICATORS];
+    Tiendo__IndicatorValue *indicator_ptrs[S_INDICATORS];
+    Tiendo__LaggingUnit lagging[S_LAGGING];
+    Tiendo__LaggingUnit *lagging_ptrs[S_LAGGING];
 } s_summary;
+
+static void s_indicator_init(Tiendo__IndicatorValue *iv, char *id, char *unit, int has_value,
+                             double value, char *t2025, char *t2030, uint32_t counted)
+{
+    static const Tiendo__IndicatorValue i_init = TIENDO__INDICATOR_VALUE__INIT;
+    *iv = i_init;
+    iv->id = id;
+    iv->unit = unit;
+    iv->has_value = has_value;
+    iv->value = value;
+    iv->target_2025 = t2025;
+    iv->target_2030 = t2030;
+    iv->has_units_counted = 1;
+    iv->units_counted = counted;
+}
+
+static void s_lagging_init(Tiendo__LaggingUnit *lu, char *unit, char *name, char *status,
+                           int has_progress, double progress)
+{
+    static const Tiendo__LaggingUnit l_init = TIENDO__LAGGING_UNIT__INIT;
+    *lu = l_init;
+    lu->unit = unit;
+    lu->name = name;
+    lu->status = status;
+    lu->has_mean_progress_percent = has_progress;
+    lu->mean_progress_percent = progress;
+}
 
 static void s_summary_init(s_summary *x)
 {
@@ -328,6 +362,41 @@ static void s_summary_init(s_summary *x)
     x->missing[0] = "04";
     x->s.n_missing = 1;
     x->s.missing = x->missing;
+
+    x->units[0].has_first_received_at_ms = 1;
+    x->units[0].first_received_at_ms = 1795167000123LL - 86400000LL; /* a day earlier */
+    x->units[0].status = "on_time";
+    x->units[1].status = "late"; /* no first_received_at_ms: shown as null */
+    x->s.deadline = "2026-12-25";
+    x->s.has_units_on_time = x->s.has_units_late = 1;
+    x->s.has_units_not_yet_due = x->s.has_units_overdue = 1;
+    x->s.units_on_time = 30;
+    x->s.units_late = 2;
+    x->s.units_not_yet_due = 0;
+    x->s.units_overdue = 2;
+
+    s_indicator_init(&x->indicators[0], "T01", "%", 1, 42.7, "below", "below", 33);
+    x->indicators[0].has_numerator = x->indicators[0].has_denominator = 1;
+    x->indicators[0].numerator = 42700000.0;
+    x->indicators[0].denominator = 100000000.0;
+    s_indicator_init(&x->indicators[1], "T02", "%", 0, 0.0, "no_data", "no_data", 0);
+    s_indicator_init(&x->indicators[2], "T03", "count", 1, 912.0, "below", "below", 33);
+    x->indicators[2].has_numerator = 1;
+    x->indicators[2].numerator = 912.0;
+    s_indicator_init(&x->indicators[3], "T09", "m2/person", 1, 31.5, "within", "below", 30);
+    s_indicator_init(&x->indicators[4], "T10", "%", 1, 85.0, "within", "below", 31);
+    for (int i = 0; i < S_INDICATORS; i++)
+        x->indicator_ptrs[i] = &x->indicators[i];
+    x->s.n_indicators = S_INDICATORS;
+    x->s.indicators = x->indicator_ptrs;
+
+    s_lagging_init(&x->lagging[0], "04", "Cao Bằng", "overdue", 0, 0.0);
+    s_lagging_init(&x->lagging[1], "86", "", "late", 1, 12.34); /* the registry names it */
+    s_lagging_init(&x->lagging[2], "01", "Hà Nội", "on_time", 1, 40.0);
+    for (int i = 0; i < S_LAGGING; i++)
+        x->lagging_ptrs[i] = &x->lagging[i];
+    x->s.n_lagging = S_LAGGING;
+    x->s.lagging = x->lagging_ptrs;
 }
 
 static json_t *s_status_json(const Tiendo__StatusSummary *s, const td_registry_t *reg)
@@ -364,24 +433,33 @@ START_TEST(status_json_fields_and_values)
 {
     static const char *const top[] = {"dataset",
                                       "period",
+                                      "deadline",
                                       "units_expected",
                                       "units_reported",
                                       "completeness_percent",
+                                      "units_on_time",
+                                      "units_late",
+                                      "units_not_yet_due",
+                                      "units_overdue",
+                                      "timeliness_percent",
                                       "revisions_stored",
                                       "task_groups",
+                                      "indicators",
+                                      "lagging",
                                       "reported",
                                       "missing"};
     static const char *const group_keys[] = {
         "group",       "title_en",  "title_vi",     "not_started",
         "in_progress", "completed", "not_reported", "mean_progress_percent"};
-    static const char *const unit_keys[] = {"unit", "name", "revision", "received_at"};
+    static const char *const unit_keys[] = {
+        "unit", "name", "revision", "received_at", "first_received_at", "status"};
     s_summary x;
     td_registry_t *reg = s_registry();
     json_t *root, *g, *u;
 
     s_summary_init(&x);
     root = s_status_json(&x.s, reg);
-    s_assert_keys(root, top, 9);
+    s_assert_keys(root, top, 17);
     ck_assert_str_eq(json_string_value(json_object_get(root, "dataset")), "nq06");
     ck_assert_str_eq(json_string_value(json_object_get(root, "period")), "2026-Q4");
     ck_assert_int_eq(json_integer_value(json_object_get(root, "units_expected")), 34);
@@ -407,15 +485,20 @@ START_TEST(status_json_fields_and_values)
 
     ck_assert_uint_eq(json_array_size(json_object_get(root, "reported")), 2);
     u = json_array_get(json_object_get(root, "reported"), 0);
-    s_assert_keys(u, unit_keys, 4);
+    s_assert_keys(u, unit_keys, 6);
     ck_assert_str_eq(json_string_value(json_object_get(u, "unit")), "01");
     ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Hà Nội");
     ck_assert_int_eq(json_integer_value(json_object_get(u, "revision")), 3);
     ck_assert_str_eq(json_string_value(json_object_get(u, "received_at")),
                      "2026-11-20T09:30:00.123Z");
+    ck_assert_str_eq(json_string_value(json_object_get(u, "first_received_at")),
+                     "2026-11-19T09:30:00.123Z");
+    ck_assert_str_eq(json_string_value(json_object_get(u, "status")), "on_time");
     u = json_array_get(json_object_get(root, "reported"), 1);
     ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Huế");
     ck_assert(json_is_null(json_object_get(u, "received_at")));
+    ck_assert(json_is_null(json_object_get(u, "first_received_at")));
+    ck_assert_str_eq(json_string_value(json_object_get(u, "status")), "late");
 
     ck_assert_uint_eq(json_array_size(json_object_get(root, "missing")), 1);
     u = json_array_get(json_object_get(root, "missing"), 0);
@@ -488,7 +571,7 @@ START_TEST(status_text_for_people)
     td_registry_t *reg = s_registry();
     render_style style = {0, 80, 0};
     s_mem m;
-    char *lines[32];
+    char *lines[64];
     size_t n, table = 0;
 
     s_summary_init(&x);
@@ -496,7 +579,7 @@ START_TEST(status_text_for_people)
     ck_assert_int_eq(render_status_text(m.f, &x.s, reg, &style), TD_OK);
     s_mem_text(&m);
     ck_assert_ptr_null(strchr(m.buf, 0x1b)); /* no colour unless asked */
-    n = s_lines(m.buf, lines, 32);
+    n = s_lines(m.buf, lines, 64);
     ck_assert_str_eq(lines[0],
                      "National summary - Resolution 06-NQ/TW (dataset nq06), period 2026-Q4");
     ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
@@ -520,7 +603,7 @@ START_TEST(status_text_for_people)
     render_status_text(m.f, &x.s, reg, &style);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "34 of 34 (100.0%)"));
-    n = s_lines(m.buf, lines, 32);
+    n = s_lines(m.buf, lines, 64);
     ck_assert_str_eq(lines[n - 1], "All expected provinces have reported.");
     free(m.buf);
     td_registry_close(&reg);
@@ -557,6 +640,374 @@ START_TEST(status_text_wraps_long_missing_list)
         if (i > first)
             ck_assert_uint_eq(strncmp(lines[i], "  ", 2), 0);
     }
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_json_deadline_and_timeliness)
+{
+    s_summary x;
+    json_t *root;
+
+    s_summary_init(&x);
+    root = s_status_json(&x.s, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "deadline")), "2026-12-25");
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_on_time")), 30);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_late")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_not_yet_due")), 0);
+    ck_assert(json_is_integer(json_object_get(root, "units_not_yet_due")));
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_overdue")), 2);
+    /* On time over expected, not over reported: 30 / 34 = 88.235...% to one decimal. */
+    ck_assert(json_is_real(json_object_get(root, "timeliness_percent")));
+    ck_assert_double_eq_tol(json_real_value(json_object_get(root, "timeliness_percent")), 88.2,
+                            1e-9);
+    ck_assert_double_eq_tol(render_timeliness_percent(&x.s), 88.2, 1e-9);
+    json_decref(root);
+
+    x.s.units_on_time = 34;
+    x.s.units_late = x.s.units_overdue = 0;
+    root = s_status_json(&x.s, NULL);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(root, "timeliness_percent")), 100.0,
+                            1e-9);
+    json_decref(root);
+
+    /* Nothing expected: timeliness is unknown, not 0 or 100. */
+    x.s.units_expected = 0;
+    x.s.units_on_time = 0;
+    root = s_status_json(&x.s, NULL);
+    ck_assert(json_is_null(json_object_get(root, "timeliness_percent")));
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_on_time")), 0);
+    json_decref(root);
+}
+END_TEST
+
+START_TEST(status_json_from_a_collector_without_the_new_fields)
+{
+    static const Tiendo__StatusSummary s_init = TIENDO__STATUS_SUMMARY__INIT;
+    Tiendo__StatusSummary s = s_init;
+    json_t *root;
+
+    s.dataset = "nq06";
+    s.period = "2026-Q4";
+    s.has_units_expected = 1;
+    s.units_expected = 34;
+    root = s_status_json(&s, NULL);
+    /* Unknown is null, never a made-up 0. */
+    ck_assert(json_is_null(json_object_get(root, "deadline")));
+    ck_assert(json_is_null(json_object_get(root, "units_on_time")));
+    ck_assert(json_is_null(json_object_get(root, "units_overdue")));
+    ck_assert(json_is_null(json_object_get(root, "timeliness_percent")));
+    ck_assert(json_is_array(json_object_get(root, "indicators")));
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "indicators")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "lagging")), 0);
+    json_decref(root);
+}
+END_TEST
+
+static json_t *s_indicator_by_id(json_t *root, const char *id)
+{
+    json_t *list = json_object_get(root, "indicators"), *o;
+    size_t i;
+    json_array_foreach(list, i, o)
+    {
+        if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
+            return o;
+    }
+    ck_abort_msg("indicator %s not in the JSON", id);
+    return NULL;
+}
+
+START_TEST(status_json_indicators_against_targets)
+{
+    static const char *const keys[] = {
+        "id",          "name_en",  "name_vi",       "unit",      "value",      "target_2025",
+        "target_2030", "verified", "units_counted", "numerator", "denominator"};
+    static const char *const target_keys[] = {"min", "max", "status"};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    json_t *root, *o, *t;
+
+    s_summary_init(&x);
+    root = s_status_json(&x.s, reg);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "indicators")), S_INDICATORS);
+
+    o = s_indicator_by_id(root, "T01");
+    s_assert_keys(o, keys, 11);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "name_en")), "Urbanisation rate");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "name_vi")), "Tỷ lệ đô thị hóa");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "%");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "value")), 42.7, 1e-9);
+    t = json_object_get(o, "target_2025");
+    s_assert_keys(t, target_keys, 3);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 45.0, 1e-9);
+    ck_assert(json_is_null(json_object_get(t, "max"))); /* "at least 45" */
+    ck_assert_str_eq(json_string_value(json_object_get(t, "status")), "below");
+    t = json_object_get(o, "target_2030");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 50.0, 1e-9);
+    ck_assert(json_is_null(json_object_get(t, "max")));
+    ck_assert_str_eq(json_string_value(json_object_get(o, "verified")), "yes");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "units_counted")), 33);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "numerator")), 42700000.0, 1e-3);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "denominator")), 1e8, 1e-3);
+
+    /* No data: value null (not 0), targets still shown, no sums. */
+    o = s_indicator_by_id(root, "T02");
+    ck_assert(json_is_null(json_object_get(o, "value")));
+    t = json_object_get(o, "target_2025");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 1.5, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "max")), 1.9, 1e-9);
+    ck_assert_str_eq(json_string_value(json_object_get(t, "status")), "no_data");
+    t = json_object_get(o, "target_2030");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 1.9, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "max")), 2.3, 1e-9);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "units_counted")), 0);
+    ck_assert(json_is_null(json_object_get(o, "numerator")));
+    ck_assert(json_is_null(json_object_get(o, "denominator")));
+
+    /* A sum(): a count with a numerator total and no denominator. */
+    o = s_indicator_by_id(root, "T03");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "count");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "value")), 912.0, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "numerator")), 912.0, 1e-9);
+    ck_assert(json_is_null(json_object_get(o, "denominator")));
+    t = json_object_get(o, "target_2025");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 950.0, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "max")), 1000.0, 1e-9);
+
+    /* T10's targets are only partly confirmed; T04 has no 2030 target at all. */
+    o = s_indicator_by_id(root, "T10");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "verified")), "partly");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(o, "target_2030"), "status")), "below");
+    json_decref(root);
+
+    x.indicators[0].id = "T04";
+    x.indicators[0].target_2030 = "no_target";
+    root = s_status_json(&x.s, reg);
+    t = json_object_get(s_indicator_by_id(root, "T04"), "target_2030");
+    ck_assert(json_is_null(json_object_get(t, "min")));
+    ck_assert(json_is_null(json_object_get(t, "max")));
+    ck_assert_str_eq(json_string_value(json_object_get(t, "status")), "no_target");
+    json_decref(root);
+
+    /* Without the local catalogue: the collector's numbers, null names and bounds. */
+    root = s_status_json(&x.s, NULL);
+    o = s_indicator_by_id(root, "T03");
+    ck_assert(json_is_null(json_object_get(o, "name_en")));
+    ck_assert(json_is_null(json_object_get(o, "verified")));
+    ck_assert(json_is_null(json_object_get(json_object_get(o, "target_2025"), "min")));
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(o, "target_2025"), "status")), "below");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "value")), 912.0, 1e-9);
+    json_decref(root);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_json_lagging_units)
+{
+    static const char *const keys[] = {"unit", "name", "status", "mean_progress_percent"};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    json_t *root, *list, *o;
+
+    s_summary_init(&x);
+    root = s_status_json(&x.s, reg);
+    list = json_object_get(root, "lagging");
+    ck_assert_uint_eq(json_array_size(list), S_LAGGING);
+    o = json_array_get(list, 0);
+    s_assert_keys(o, keys, 4);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "04");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "Cao Bằng");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "status")), "overdue");
+    ck_assert(json_is_null(json_object_get(o, "mean_progress_percent"))); /* not reported */
+    o = json_array_get(list, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "Vĩnh Long"); /* registry */
+    ck_assert_str_eq(json_string_value(json_object_get(o, "status")), "late");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(o, "mean_progress_percent")), 12.3,
+                            1e-9);
+    o = json_array_get(list, 2);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "status")), "on_time");
+    json_decref(root);
+    td_registry_close(&reg);
+}
+END_TEST
+
+/* The table that follows the line `heading` (blank lines are gone): header, dashes and
+ * rows up to a footnote or the next section. Returns the header's index; *rows gets the
+ * row count. */
+static size_t s_table_after(char **lines, size_t n, const char *heading, size_t *rows)
+{
+    size_t at = n;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(lines[i], heading) == 0)
+            at = i + 1;
+    ck_assert_msg(at < n, "no '%s'", heading);
+    ck_assert_uint_eq(strspn(lines[at + 1], "- "), strlen(lines[at + 1])); /* the dashes */
+    *rows = 0;
+    while (at + 2 + *rows < n && lines[at + 2 + *rows][0] != '*' &&
+           strncmp(lines[at + 2 + *rows], "Lagging units", 13) != 0 &&
+           strncmp(lines[at + 2 + *rows], "Not reported", 12) != 0)
+        (*rows)++;
+    return at;
+}
+
+static const char *s_row_of(char **lines, size_t first, size_t count, const char *start)
+{
+    for (size_t i = first; i < first + count; i++)
+        if (strncmp(lines[i], start, strlen(start)) == 0)
+            return lines[i];
+    ck_abort_msg("no row starting with '%s'", start);
+    return NULL;
+}
+
+/* The column after the end of needle in line: where a right-aligned cell ends. */
+static size_t s_end_of(const char *line, const char *needle)
+{
+    return s_column_of(line, needle) + render_width(needle);
+}
+
+START_TEST(status_text_deadline_indicators_lagging)
+{
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    render_style style = {0, 120, 0};
+    s_mem m;
+    char *lines[64];
+    const char *row;
+    size_t n, head, rows;
+
+    s_summary_init(&x);
+    s_mem_open(&m);
+    ck_assert_int_eq(render_status_text(m.f, &x.s, reg, &style), TD_OK);
+    s_mem_text(&m);
+    n = s_lines(m.buf, lines, 64);
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
+    ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
+                               "overdue 2 · timeliness 88.2% (on time / expected)");
+
+    head = s_table_after(lines, n, "Indicators (nation)", &rows);
+    ck_assert_uint_eq(rows, S_INDICATORS);
+    for (size_t i = head; i < head + 2 + rows; i++)
+        ck_assert_uint_eq(render_width(lines[i]), render_width(lines[head]));
+    row = s_row_of(lines, head + 2, rows, "T01 ");
+    ck_assert_ptr_nonnull(strstr(row, "Urbanisation rate "));
+    ck_assert_ptr_nonnull(strstr(row, "42.7 %"));
+    ck_assert_ptr_nonnull(strstr(row, "≥ 45"));
+    ck_assert_ptr_nonnull(strstr(row, "≥ 50"));
+    ck_assert_ptr_nonnull(strstr(row, "below"));
+    ck_assert_ptr_null(strchr(row, '*')); /* confirmed targets carry no mark */
+    /* Values are right-aligned under "Value". */
+    ck_assert_uint_eq(s_end_of(row, "42.7 %"), s_end_of(lines[head], "Value"));
+    row = s_row_of(lines, head + 2, rows, "T02 ");
+    ck_assert_ptr_nonnull(strstr(row, "no data"));
+    ck_assert_ptr_nonnull(strstr(row, "1.5–1.9"));
+    ck_assert_ptr_nonnull(strstr(row, "1.9–2.3"));
+    ck_assert_uint_eq(s_end_of(row, "no data"), s_end_of(lines[head], "Value"));
+    row = s_row_of(lines, head + 2, rows, "T03 ");
+    ck_assert_ptr_nonnull(strstr(row, " 912 "));
+    ck_assert_ptr_nonnull(strstr(row, "950–1000"));
+    ck_assert_uint_eq(s_end_of(row, "912"), s_end_of(lines[head], "Value"));
+    row = s_row_of(lines, head + 2, rows, "T09 ");
+    ck_assert_ptr_nonnull(strstr(row, "31.5 m2/person"));
+    ck_assert_ptr_nonnull(strstr(row, "within"));
+    row = s_row_of(lines, head + 2, rows, "T10 ");
+    ck_assert_ptr_nonnull(strstr(row, "Urban households with fibre broadband* "));
+    ck_assert_ptr_nonnull(strstr(row, "≥ 100"));
+    ck_assert_str_eq(lines[head + 2 + rows], "* target not confirmed (verified: partly/no)");
+
+    head =
+        s_table_after(lines, n, "Lagging units (overdue, late, then lowest mean progress)", &rows);
+    ck_assert_uint_eq(rows, S_LAGGING);
+    for (size_t i = head; i < head + 2 + rows; i++)
+        ck_assert_uint_eq(render_width(lines[i]), render_width(lines[head]));
+    ck_assert_ptr_nonnull(strstr(lines[head + 2], "04    Cao Bằng"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 2], "overdue"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 2], "—"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 3], "Vĩnh Long"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 3], "12.3%"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 4], "on time"));
+    ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04 Cao Bằng");
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_text_fits_100_and_80_columns)
+{
+    static const size_t widths[] = {100, 80};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    s_mem m;
+    char *lines[64];
+    size_t n, head, rows;
+
+    s_summary_init(&x);
+    for (size_t w = 0; w < 2; w++) {
+        render_style style = {0, widths[w], 0};
+        s_mem_open(&m);
+        ck_assert_int_eq(render_status_text(m.f, &x.s, reg, &style), TD_OK);
+        s_mem_text(&m);
+        n = s_lines(m.buf, lines, 64);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(render_width(lines[i]) <= widths[w], "%zu columns: '%s'", widths[w],
+                          lines[i]);
+        /* The deadline line wraps before the timeliness item, which is kept whole. */
+        ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
+                                   "overdue 2");
+        ck_assert_str_eq(lines[3], "  timeliness 88.2% (on time / expected)");
+        head = s_table_after(lines, n, "Indicators (nation)", &rows);
+        for (size_t i = head; i < head + 2 + rows; i++)
+            ck_assert_uint_eq(render_width(lines[i]), render_width(lines[head]));
+        /* A name cut to fit keeps its mark: "…*". */
+        if (widths[w] == 80)
+            ck_assert_ptr_nonnull(strstr(s_row_of(lines, head + 2, rows, "T10 "), "…*"));
+        free(m.buf);
+    }
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_text_footnote_only_for_unconfirmed_targets)
+{
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    render_style style = {0, 100, 0};
+    s_mem m;
+
+    s_summary_init(&x);
+    x.s.n_indicators = 4; /* T01, T02, T03, T09: all verified "yes" */
+    s_mem_open(&m);
+    render_status_text(m.f, &x.s, reg, &style);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Indicators (nation)"));
+    ck_assert_ptr_null(strstr(m.buf, "target not confirmed"));
+    ck_assert_ptr_null(strstr(m.buf, "*"));
+    free(m.buf);
+
+    /* An older collector: no deadline line, no indicators, no lagging units. */
+    x.s.deadline = NULL;
+    x.s.has_units_on_time = x.s.has_units_late = 0;
+    x.s.has_units_not_yet_due = x.s.has_units_overdue = 0;
+    x.s.n_indicators = 0;
+    x.s.n_lagging = 0;
+    s_mem_open(&m);
+    render_status_text(m.f, &x.s, reg, &style);
+    s_mem_text(&m);
+    ck_assert_ptr_null(strstr(m.buf, "Deadline"));
+    ck_assert_ptr_null(strstr(m.buf, "Indicators"));
+    ck_assert_ptr_null(strstr(m.buf, "Lagging"));
+    free(m.buf);
+
+    /* No registry: codes and the collector's statuses, "?" for unknown targets. */
+    s_summary_init(&x);
+    s_mem_open(&m);
+    ck_assert_int_eq(render_status_text(m.f, &x.s, NULL, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "T10 "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "42.7 %"));
+    ck_assert_ptr_null(strstr(m.buf, "target not confirmed"));
     free(m.buf);
     td_registry_close(&reg);
 }
@@ -985,6 +1436,13 @@ static Suite *s_suite(void)
     tcase_add_test(answers, status_json_mean_null_for_group_without_reports);
     tcase_add_test(answers, status_text_for_people);
     tcase_add_test(answers, status_text_wraps_long_missing_list);
+    tcase_add_test(answers, status_json_deadline_and_timeliness);
+    tcase_add_test(answers, status_json_from_a_collector_without_the_new_fields);
+    tcase_add_test(answers, status_json_indicators_against_targets);
+    tcase_add_test(answers, status_json_lagging_units);
+    tcase_add_test(answers, status_text_deadline_indicators_lagging);
+    tcase_add_test(answers, status_text_fits_100_and_80_columns);
+    tcase_add_test(answers, status_text_footnote_only_for_unconfirmed_targets);
     tcase_add_test(answers, agents_json_and_text);
     tcase_add_test(options, period_default_is_current_quarter);
     tcase_add_test(options, bad_period_names_accepted_forms);
