@@ -516,9 +516,8 @@ static int s_submit_check(const s_config *cfg, const td_registry_t *reg, const t
         goto cleanup;
     /* the collector's rules, including "the unit exists during the period" and the
      * dataset's calendar (no future or locked periods) */
-    if (td_report_validate(report, reg, err, errlen) != TD_OK) /*FLIP*/
+    if (td_report_validate_at(report, reg, cal, (int64_t) time(NULL), err, errlen) != TD_OK)
         goto cleanup;
-    (void) cal;
     if (cfg->unit != NULL && !s_within_unit(reg, report->unit, cfg->unit)) {
         snprintf(err, errlen,
                  "unit: the report is for unit %s, but this office (--unit %s) reports for %s "

@@ -245,7 +245,8 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
         else if (env->body_case != TIENDO__ENVELOPE__BODY_REPORT || env->report == NULL)
             snprintf(reason, sizeof reason, "envelope carries no report");
         else
-            td_report_validate(env->report, ing->registry, reason, sizeof reason); /*FLIP*/
+            td_report_validate_at(env->report, ing->registry, ing->calendar, now_ms / 1000, reason,
+                                  sizeof reason);
         if (reason[0] != '\0') {
             rc = store_rejection_put(txn, item->agent, env->epoch, seq, reason);
             s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, reason);
