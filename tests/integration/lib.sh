@@ -122,3 +122,67 @@ td_wait_pid() { # pid seconds: wait for a background process; fails on timeout o
   done
   wait "$pid"
 }
+
+# ---- fault-injection helpers (fault_*.sh) ----
+
+td_wait_until() { # seconds command [args...]: poll the command every 0.1 s until it succeeds
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || return 124
+    sleep 0.1
+  done
+}
+
+td_gen_reports() { # unit count dir [first-period] [seed]: reportgen --count into dir
+  mkdir -p "$3"
+  "$TIENDO_REPORTGEN" --unit "$1" --count "$2" --out-dir "$3" --first-period "${4:-2017-M01}" \
+    --seed "${5:-1}" --data-dir "$TIENDO_SOURCE_DIR/data" >/dev/null
+}
+
+td_status_field() { # name jq-filter: one field of `tiendo-agent status --json`
+  td_agent "$1" status --json | jq -r "$2"
+}
+
+td_queued() { # name: reports waiting in that agent's outbox
+  td_status_field "$1" .queued
+}
+
+td_check() { # run `tiendo-collector check` into $T/check.json; fails the test when unclean
+  "$TIENDO_COLLECTOR" check --state-dir "$T/collector" >"$T/check.json" ||
+    td_fail "store check failed: $(cat "$T/check.json")"
+}
+
+td_origin() { # name: this agent's origin object in $T/check.json ({} when absent)
+  local key
+  key=$(head -n 1 "$T/keys/$1.pub")
+  jq -c --arg k "$key" '[.origins[] | select(.public_key == $k)] | if length == 1 then .[0]
+    elif length == 0 then {} else {error: "several epochs"} end' "$T/check.json"
+}
+
+td_assert_origin() { # name stored: the agent's reports are stored once each, seqs 1..stored
+  td_assert_eq "$(td_origin "$1" | jq -r '[.stored, .first_seq, .last_seq, .duplicates] | @csv')" \
+    "$2,1,$2,0" "stored, first_seq, last_seq, duplicates for agent $1"
+}
+
+td_stats_acks_dropped() { # acks dropped in the collector's latest stats line (0 if none)
+  local n
+  n=$(grep -o '[0-9]* acks dropped' "$T/collector.log" 2>/dev/null | tail -n 1 | cut -d' ' -f1)
+  echo "${n:-0}"
+}
+
+td_log_count() { # file pattern: number of lines matching (0 when none)
+  local n
+  n=$(grep -c -- "$2" "$1" 2>/dev/null) || true
+  echo "${n:-0}"
+}
+
+td_agent_exec() { # name command [args...]: replace this (sub)shell by tiendo-agent, with the
+  # same options as td_agent_bg; e.g. `( td_agent_exec a1 run >>log 2>&1 ) &` gives the
+  # agent's own pid in $!
+  local name=$1
+  shift
+  exec "$TIENDO_AGENT" "$@" --state-dir "$T/agents/$name" --collector "$AGENTS_EP" \
+    --collector-public-key "$T/keys/collector.pub" --secret-key "$T/keys/$name.key" \
+    --data-dir "$TIENDO_SOURCE_DIR/data" --resend-timeout-ms 1000 --heartbeat-ms 500
+}

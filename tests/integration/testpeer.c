@@ -1,13 +1,17 @@
 /* testpeer.c: a misbehaving (or hand-driven) agent for integration tests: sends raw
  * frames to the collector over CURVE and prints the acks it gets back. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "keys.h"
+#include "report.h"
 
 static int s_usage(void)
 {
@@ -18,7 +22,17 @@ static int s_usage(void)
             "       empty N       N empty frames\n"
             "       heartbeat     one heartbeat envelope (epoch 1); prints the ack\n"
             "       seq EPOCH SEQ a report envelope with no report body; prints the ack\n"
-            "Prints one line per ack received within 2 s: 'ack seq=S status=X hw=H reason=R'.\n");
+            "       report FILE EPOCH SEQ MUTATION  a JSON report changed by MUTATION\n"
+            "                     (unit=99, period=P, group=7, progress=140, value=nan|inf|-5,\n"
+            "                     element=NAME, note=long|badutf8, none); prints the ack\n"
+            "       noread N [SECONDS [TRICKLE_MS]]\n"
+            "                     N valid reports (unit 01, months from 2018-M01, random\n"
+            "                     epoch, seq 1..N), never reading an ack; prints 'sent N'\n"
+            "                     and 'epoch E', then until SECONDS (default 600) have passed\n"
+            "                     since the start, sleeps or (TRICKLE_MS > 0) sends one more\n"
+            "                     report every TRICKLE_MS ms; prints 'sent M' at the end\n"
+            "Other modes print one line per ack received within 2 s:\n"
+            "'ack seq=S status=X hw=H reason=R'.\n");
     return 2;
 }
 
@@ -35,15 +49,204 @@ static void s_print_acks(void *sock, int wait_ms)
             printf("undecodable answer of %d bytes\n", n);
             continue;
         }
-        printf("ack seq=%llu status=%s hw=%llu reason=%s\n", (unsigned long long) ack->seq,
-               protobuf_c_enum_descriptor_get_value(&tiendo__ack_status__descriptor,
-                                                     (int) ack->status)
-                   ->name,
-               (unsigned long long) ack->high_water, ack->reason ? ack->reason : "");
+        printf(
+            "ack seq=%llu status=%s hw=%llu reason=%s\n", (unsigned long long) ack->seq,
+            protobuf_c_enum_descriptor_get_value(&tiendo__ack_status__descriptor, (int) ack->status)
+                ->name,
+            (unsigned long long) ack->high_water, ack->reason ? ack->reason : "");
         td_ack_free(&ack);
         fflush(stdout);
         wait_ms = 500;
     }
+}
+
+/* A valid report envelope of realistic size (as bench/ingest.c builds): unit 01, the
+ * months from 2018-M01 cycling over 100 months. Returns its length, 0 on failure. */
+static size_t s_report_envelope(uint8_t *buf, size_t cap, uint64_t epoch, uint64_t seq)
+{
+    static const char *const elements[] = {"urban_population", "total_population", "urban_areas",
+                                           "urban_households"};
+    Tiendo__Report report = TIENDO__REPORT__INIT;
+    Tiendo__TaskGroupProgress groups[6], *gp[6];
+    Tiendo__DataValue values[4], *vp[4];
+    char period[16];
+    int month = (int) ((seq - 1) % 100);
+    snprintf(period, sizeof period, "%d-M%02d", 2018 + month / 12, 1 + month % 12);
+    report.unit = (char *) "01";
+    report.dataset = (char *) "nq06";
+    report.period = period;
+    report.prepared_by = (char *) "Sở Xây dựng";
+    report.has_prepared_at = 1;
+    report.prepared_at = 1764400000;
+    for (int g = 0; g < 6; g++) {
+        tiendo__task_group_progress__init(&groups[g]);
+        groups[g].has_group = groups[g].has_status = groups[g].has_progress_percent = 1;
+        groups[g].group = (uint32_t) g + 1;
+        groups[g].status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
+        groups[g].progress_percent = 10.0 * g + (double) (seq % 10);
+        groups[g].note = (char *) "Đang triển khai theo kế hoạch";
+        gp[g] = &groups[g];
+    }
+    for (int v = 0; v < 4; v++) {
+        tiendo__data_value__init(&values[v]);
+        values[v].element = (char *) elements[v];
+        values[v].has_value = 1;
+        values[v].value = 1000.0 * (v + 1) + (double) seq;
+        vp[v] = &values[v];
+    }
+    report.n_task_groups = 6;
+    report.task_groups = gp;
+    report.n_values = 4;
+    report.values = vp;
+    Tiendo__Envelope env = TIENDO__ENVELOPE__INIT;
+    env.has_version = env.has_epoch = env.has_seq = env.has_sent_at_ms = 1;
+    env.version = TD_PROTOCOL_VERSION;
+    env.epoch = epoch;
+    env.seq = seq;
+    env.sent_at_ms = td_now_ms();
+    env.body_case = TIENDO__ENVELOPE__BODY_REPORT;
+    env.report = &report;
+    size_t len = 0;
+    if (td_message_encode(&env.base, buf, cap, &len) != TD_OK)
+        return 0;
+    return len;
+}
+
+/* Send one envelope, retrying on the send timeout until the deadline. 0 on success. */
+static int s_send_until(void *sock, const uint8_t *buf, size_t len, int64_t deadline_ms)
+{
+    while (zmq_send(sock, buf, len, 0) < 0) {
+        if ((zmq_errno() != EAGAIN && zmq_errno() != EINTR) || td_mono_ms() >= deadline_ms)
+            return -1;
+    }
+    return 0;
+}
+
+/* noread: a peer that sends and never reads, so the collector's queue of acks to it
+ * fills up. Its receive buffers are made as small as possible. */
+static int s_noread(void *ctx, const char *endpoint, const char *server, const char *pub,
+                    const char *secret, long n, long seconds, long trickle_ms)
+{
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int one = 1, small = 4096, timeout = 1000;
+    td_socket_basics(sock, 0, 0, 0);
+    td_socket_curve_client(sock, server, pub, secret);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &one, sizeof one);
+    zmq_setsockopt(sock, ZMQ_RCVBUF, &small, sizeof small);
+    zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
+    if (zmq_connect(sock, endpoint) != 0) {
+        fprintf(stderr, "tiendo-testpeer: connect %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
+        zmq_close(sock);
+        return 1;
+    }
+    uint64_t epoch = 0;
+    if (getrandom(&epoch, sizeof epoch, 0) != (ssize_t) sizeof epoch)
+        epoch = (uint64_t) td_now_ms();
+    epoch |= 1;
+    printf("epoch %016llx\n", (unsigned long long) epoch);
+    fflush(stdout);
+    int64_t deadline = td_mono_ms() + seconds * 1000;
+    uint8_t buf[TD_MAX_FRAME];
+    uint64_t seq = 0;
+    int status = 0;
+    while (seq < (uint64_t) n) {
+        size_t len = s_report_envelope(buf, sizeof buf, epoch, seq + 1);
+        if (len == 0 || s_send_until(sock, buf, len, deadline) != 0) {
+            fprintf(stderr, "tiendo-testpeer: could not send report %llu: %s\n",
+                    (unsigned long long) seq + 1, zmq_strerror(zmq_errno()));
+            status = 1;
+            break;
+        }
+        seq++;
+    }
+    printf("sent %llu\n", (unsigned long long) seq);
+    fflush(stdout);
+    while (status == 0 && td_mono_ms() < deadline) {
+        if (trickle_ms <= 0) {
+            zmq_poll(NULL, 0, 200);
+            continue;
+        }
+        zmq_poll(NULL, 0, trickle_ms);
+        size_t len = s_report_envelope(buf, sizeof buf, epoch, seq + 1);
+        if (len != 0 && s_send_until(sock, buf, len, deadline) == 0)
+            seq++;
+    }
+    if (trickle_ms > 0) {
+        printf("sent %llu\n", (unsigned long long) seq);
+        fflush(stdout);
+    }
+    zmq_close(sock);
+    return status;
+}
+
+/* Apply a MUTATION ("unit=99", "period=2026-Q5", "dataset=x", "group=7", "progress=140",
+ * "value=-5", "value=nan", "value=inf", "element=bogus", "note=long", "note=badutf8",
+ * "none") to a parsed report and send it. */
+static int s_send_mutated(void *sock, const char *path, uint64_t epoch, uint64_t seq,
+                          const char *mutation)
+{
+    static char text[TD_MAX_REPORT_JSON + 1];
+    static char long_note[3001];
+    static char bad_utf8[] = "bad \xc3\x28 text";
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 1;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    Tiendo__Report *r = NULL;
+    char err[512];
+    if (td_report_from_json(text, n, &r, err, sizeof err) != TD_OK) {
+        fprintf(stderr, "tiendo-testpeer: %s: %s\n", path, err);
+        return 1;
+    }
+    const char *eq = strchr(mutation, '=');
+    const char *value = eq != NULL ? eq + 1 : "";
+    size_t key_len = eq != NULL ? (size_t) (eq - mutation) : strlen(mutation);
+    char *dup = NULL;
+#define KEY(k) (key_len == strlen(k) && strncmp(mutation, k, key_len) == 0)
+    if (KEY("unit") || KEY("period") || KEY("dataset")) {
+        dup = strdup(value);
+        char **field = KEY("unit") ? &r->unit : KEY("period") ? &r->period : &r->dataset;
+        free(*field);
+        *field = dup;
+    } else if (KEY("group") && r->n_task_groups > 0) {
+        r->task_groups[0]->group = (uint32_t) strtoul(value, NULL, 10);
+    } else if (KEY("progress") && r->n_task_groups > 0) {
+        r->task_groups[0]->progress_percent = strtod(value, NULL);
+    } else if (KEY("value") && r->n_values > 0) {
+        r->values[0]->has_value = 1;
+        r->values[0]->value = strtod(value, NULL); /* strtod reads "nan" and "inf" */
+    } else if (KEY("element") && r->n_values > 0) {
+        free(r->values[0]->element);
+        r->values[0]->element = strdup(value);
+    } else if (KEY("note") && r->n_task_groups > 0) {
+        free(r->task_groups[0]->note);
+        if (strcmp(value, "long") == 0) {
+            memset(long_note, 'x', sizeof long_note - 1);
+            r->task_groups[0]->note = strdup(long_note);
+        } else {
+            r->task_groups[0]->note = strdup(bad_utf8);
+        }
+    } else if (!KEY("none")) {
+        fprintf(stderr, "tiendo-testpeer: unknown mutation %s\n", mutation);
+        td_report_free(&r);
+        return 2;
+    }
+#undef KEY
+    Tiendo__Envelope env = TIENDO__ENVELOPE__INIT;
+    env.has_version = env.has_epoch = env.has_seq = 1;
+    env.version = TD_PROTOCOL_VERSION;
+    env.epoch = epoch;
+    env.seq = seq;
+    env.body_case = TIENDO__ENVELOPE__BODY_REPORT;
+    env.report = r;
+    static uint8_t buf[TD_MAX_FRAME];
+    size_t len = 0;
+    int rc = td_message_encode(&env.base, buf, sizeof buf, &len) == TD_OK ? 0 : 1;
+    if (rc == 0)
+        zmq_send(sock, buf, len, 0);
+    td_report_free(&r);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -60,6 +263,13 @@ int main(int argc, char **argv)
     const char *mode = argv[4];
     long n = argc > 5 ? strtol(argv[5], NULL, 10) : 1;
     void *ctx = zmq_ctx_new();
+    if (strcmp(mode, "noread") == 0) {
+        long seconds = argc > 6 ? strtol(argv[6], NULL, 10) : 600;
+        long trickle = argc > 7 ? strtol(argv[7], NULL, 10) : 0;
+        int rc = s_noread(ctx, argv[1], server, pub, secret, n, seconds, trickle);
+        zmq_ctx_term(ctx);
+        return rc;
+    }
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
     td_socket_basics(sock, 0, 0, 0);
     td_socket_curve_client(sock, server, pub, secret);
@@ -103,6 +313,11 @@ int main(int argc, char **argv)
         if (td_message_encode(&env.base, buf, sizeof buf, &len) != TD_OK)
             return 1;
         zmq_send(sock, buf, len, 0);
+    } else if (strcmp(mode, "report") == 0 && argc > 8) {
+        /* report FILE EPOCH SEQ MUTATION: a JSON report (shape-checked only), changed
+         * in a way the agent's own checks would refuse, sent as one envelope. */
+        status = s_send_mutated(sock, argv[5], strtoull(argv[6], NULL, 10),
+                                strtoull(argv[7], NULL, 10), argv[8]);
     } else {
         status = s_usage();
     }

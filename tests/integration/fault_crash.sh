@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Crashes lose nothing and store nothing twice: 20 agents deliver 1,000 reports each while
+# the collector is SIGKILLed and restarted three times and every agent's sender is
+# SIGKILLed and restarted once, all at random moments during delivery. In the end every
+# outbox is empty and the store holds exactly 20,000 revisions, seqs 1..1000 of each agent
+# once each, in order.
+source "$(dirname "$0")/lib.sh"
+
+seed=${TIENDO_FAULT_SEED:-$$}
+RANDOM=$seed
+echo "random seed $seed (set TIENDO_FAULT_SEED to repeat)"
+agents=20
+per_agent=1000
+total=$((agents * per_agent))
+# Reports in flight per agent: 20 x 32 = 640 may be lost with each collector crash, and
+# while the senders are frozen to measure progress (below) the collector can only store
+# that many more, which keeps the measured kill points close to the chosen ones.
+window=32
+
+td_start_collector
+mapfile -t units < <(td_provinces | head -n $agents)
+td_assert_eq "${#units[@]}" $agents "units for the agents"
+
+for i in $(seq 1 $agents); do
+  td_gen_reports "${units[i - 1]}" $per_agent "$T/reports/a$i" 2017-M01 "$i"
+  n=$(find "$T/reports/a$i" -name '*.json' | wc -l)
+  td_assert_eq "$n" $per_agent "report files generated for a$i"
+done
+
+# Each agent submits its reports in one call; then all senders start.
+for i in $(seq 1 $agents); do
+  td_agent "a$i" submit "$T"/reports/a"$i"/*.json >"$T/submit$i.out" ||
+    td_fail "submit for a$i failed: $(cat "$T/submit$i.out")"
+  td_assert_eq "$(td_queued "a$i")" $per_agent "queued by a$i"
+done
+# Each agent's sender runs under a small supervisor subshell: when the test SIGKILLs the
+# first run, the subshell becomes the final run (--exit-when-empty) at once, so killing
+# costs the polling loop nothing. sup_pid[i] ends up being the final run's pid. The first
+# runs start frozen.
+declare -a sup_pid first_pid killed kill_at
+for i in $(seq 1 $agents); do
+  (
+    (td_agent_exec "a$i" run --window $window >>"$T/a$i.log" 2>&1) &
+    kill -STOP $! # held until the loop below lets every sender go at once
+    echo $! >"$T/first.a$i.pid"
+    wait $! || true
+    td_agent_exec "a$i" run --window $window --exit-when-empty >>"$T/a$i.log" 2>&1
+  ) 2>>"$T/a$i.log" &
+  sup_pid[i]=$!
+  TD_PIDS+=("$!")
+  killed[i]=0
+  kill_at[i]=$((total * (5 + RANDOM % 81) / 100)) # 5%..85% of the deliveries
+done
+for i in $(seq 1 $agents); do
+  td_wait_until 10 test -s "$T/first.a$i.pid" || td_fail "first run of a$i did not start"
+  first_pid[i]=$(cat "$T/first.a$i.pid")
+  TD_PIDS+=("${first_pid[i]}")
+done
+
+# Collector kills at random points of 10-25 %, 35-50 % and 60-75 % of the deliveries.
+collector_kill_at=()
+for k in 1 2 3; do
+  collector_kill_at+=($((total * (k * 25 - 15 + RANDOM % 16) / 100)))
+done
+
+stored_now() { # revisions in the store right now (check reads it beside the collector)
+  local r
+  r=$("$TIENDO_COLLECTOR" check --state-dir "$T/collector" 2>/dev/null | jq -r '.revisions // empty') || true
+  echo "${r:-0}"
+}
+
+stored_settled() { # with the senders frozen: revisions once the collector has stored
+  # what was already on its way (two equal readings in a row)
+  local r r2 n
+  r=$(stored_now)
+  for n in 1 2 3 4 5 6 7 8 9 10; do
+    sleep 0.05
+    r2=$(stored_now)
+    [ "$r2" != "$r" ] || break
+    r=$r2
+  done
+  echo "$r"
+}
+
+senders() { # signal: send it to every agent's current sender (first run or final run)
+  local i
+  for i in $(seq 1 $agents); do
+    if [ "${killed[i]}" = 0 ]; then
+      kill -"$1" "${first_pid[i]}" 2>/dev/null || true
+    else
+      kill -"$1" "${sup_pid[i]}" 2>/dev/null || true
+    fi
+  done
+}
+
+# Progress is measured with the senders frozen (SIGSTOP), so that a slow measurement on
+# 2 busy cores cannot let delivery run far past the chosen points; then the senders go
+# on for another 0.1-0.3 s. The collector is killed while they are frozen.
+collector_kills=0
+agent_kills=0
+deadline=$((SECONDS + 180))
+while [ $collector_kills -lt 3 ] || [ $agent_kills -lt $agents ]; do
+  senders STOP
+  r=$(stored_settled)
+  [ $SECONDS -lt $deadline ] ||
+    td_fail "delivery stalled: $r of $total stored, $collector_kills collector kills, $agent_kills agent kills after 180 s"
+  if [ $collector_kills -lt 3 ] && [ "$r" -ge "${collector_kill_at[collector_kills]}" ]; then
+    [ "$r" -lt $total ] || td_fail "delivery finished before collector kill $((collector_kills + 1))"
+    td_kill_collector KILL
+    td_assert_eq "$COLLECTOR_STATUS" 137 "collector status after SIGKILL"
+    collector_kills=$((collector_kills + 1))
+    echo "collector SIGKILLed at $r of $total stored"
+    senders CONT
+    sleep "0.$((RANDOM % 5))"
+    td_start_collector
+  fi
+  for i in $(seq 1 $agents); do
+    if [ "${killed[i]}" = 0 ] && [ "$r" -ge "${kill_at[i]}" ]; then
+      kill -KILL "${first_pid[i]}" || td_fail "first run of a$i exited by itself"
+      killed[i]=1
+      agent_kills=$((agent_kills + 1))
+    fi
+  done
+  senders CONT
+  sleep "0.$((1 + RANDOM % 3))"
+done
+echo "all kills done at $(stored_now) of $total stored"
+
+# Every sender exits by itself once its outbox is empty.
+for i in $(seq 1 $agents); do
+  left=$((deadline + 60 - SECONDS))
+  [ $left -gt 0 ] || left=1
+  td_wait_pid "${sup_pid[i]}" $left ||
+    td_fail "agent a$i did not empty its outbox (queued $(td_queued "a$i")); log: $(tail -n 5 "$T/a$i.log")"
+done
+for i in $(seq 1 $agents); do
+  td_assert_eq "$(td_status_field "a$i" '[.queued, .dead_letters] | @csv')" "0,0" \
+    "a$i queued, dead letters after delivery"
+done
+
+td_assert_eq "$(td_log_count "$T/collector.log" "collector .* ready")" 4 "collector starts"
+td_kill_collector TERM
+td_assert_eq "$COLLECTOR_STATUS" 0 "collector exit status after SIGTERM"
+
+td_check
+td_assert_eq "$(jq -r '[.revisions, .undecodable, .duplicate_origins, .order_violations,
+  (.origins | length)] | @csv' "$T/check.json")" "$total,0,0,0,$agents" \
+  "revisions, undecodable, duplicate origins, order violations, origins in the store"
+for i in $(seq 1 $agents); do
+  td_assert_origin "a$i" $per_agent
+  td_assert_eq "$(td_origin "a$i" | jq .high_water)" $per_agent "high water of a$i"
+done
+echo "crash: $total reports stored exactly once through 3 collector and $agents agent kills"
