@@ -12,6 +12,7 @@
 #include "codec.h"
 #include "keys.h"
 #include "report.h"
+#include "sample.h"
 
 static int s_usage(void)
 {
@@ -60,56 +61,15 @@ static void s_print_acks(void *sock, int wait_ms)
     }
 }
 
-/* A valid report envelope of realistic size (as bench/ingest.c builds): unit 01, the
- * months from 2018-M01 cycling over 100 months. Returns its length, 0 on failure. */
+/* A valid report envelope of realistic size (bench/sample.c): unit 01, the months from
+ * 2018-M01 cycling over 100 months. Returns its length, 0 on failure. */
 static size_t s_report_envelope(uint8_t *buf, size_t cap, uint64_t epoch, uint64_t seq)
 {
-    static const char *const elements[] = {"urban_population", "total_population", "urban_areas",
-                                           "urban_households"};
-    Tiendo__Report report = TIENDO__REPORT__INIT;
-    Tiendo__TaskGroupProgress groups[6], *gp[6];
-    Tiendo__DataValue values[4], *vp[4];
+    sample_report r;
     char period[16];
-    int month = (int) ((seq - 1) % 100);
-    snprintf(period, sizeof period, "%d-M%02d", 2018 + month / 12, 1 + month % 12);
-    report.unit = (char *) "01";
-    report.dataset = (char *) "nq06";
-    report.period = period;
-    report.prepared_by = (char *) "Sở Xây dựng";
-    report.has_prepared_at = 1;
-    report.prepared_at = 1764400000;
-    for (int g = 0; g < 6; g++) {
-        tiendo__task_group_progress__init(&groups[g]);
-        groups[g].has_group = groups[g].has_status = groups[g].has_progress_percent = 1;
-        groups[g].group = (uint32_t) g + 1;
-        groups[g].status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
-        groups[g].progress_percent = 10.0 * g + (double) (seq % 10);
-        groups[g].note = (char *) "Đang triển khai theo kế hoạch";
-        gp[g] = &groups[g];
-    }
-    for (int v = 0; v < 4; v++) {
-        tiendo__data_value__init(&values[v]);
-        values[v].element = (char *) elements[v];
-        values[v].has_value = 1;
-        values[v].value = 1000.0 * (v + 1) + (double) seq;
-        vp[v] = &values[v];
-    }
-    report.n_task_groups = 6;
-    report.task_groups = gp;
-    report.n_values = 4;
-    report.values = vp;
-    Tiendo__Envelope env = TIENDO__ENVELOPE__INIT;
-    env.has_version = env.has_epoch = env.has_seq = env.has_sent_at_ms = 1;
-    env.version = TD_PROTOCOL_VERSION;
-    env.epoch = epoch;
-    env.seq = seq;
-    env.sent_at_ms = td_now_ms();
-    env.body_case = TIENDO__ENVELOPE__BODY_REPORT;
-    env.report = &report;
-    size_t len = 0;
-    if (td_message_encode(&env.base, buf, cap, &len) != TD_OK)
-        return 0;
-    return len;
+    sample_month(18 * 12 + (seq - 1) % 100, period, sizeof period);
+    sample_report_fill(&r, "01", period, seq);
+    return sample_envelope(buf, cap, epoch, seq, &r.report);
 }
 
 /* Send one envelope, retrying on the send timeout until the deadline. 0 on success. */
