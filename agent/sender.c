@@ -408,6 +408,7 @@ size_t sender_envelope_bound(const Tiendo__Report *report)
 #define S_BLOCKED_WAIT_MS    100 /* after EAGAIN (no connection), before polling for POLLOUT */
 #define S_LOAD_POLL_MS       500 /* how often to look for reports submitted meanwhile */
 #define S_MAX_POLL_MS        1000
+#define S_FINAL_HEARTBEAT_MS 2000   /* exit-when-empty waits this long for its last heartbeat ack */
 #define S_HEARTBEAT_RETRY_MS 250    /* a heartbeat that could not be sent is retried this soon */
 #define S_SETTLE_RETRY_MS    1000   /* after a failed outbox update */
 #define S_PROGRESS_LOG_MS    1000   /* at most one progress line per second */
@@ -435,6 +436,9 @@ typedef struct {
     int64_t silent_warned_at;
     /* heartbeats */
     int64_t next_heartbeat;
+    int64_t heartbeat_sent_at;  /* monotonic ms of the last heartbeat sent, 0 = none */
+    int64_t heartbeat_acked_at; /* monotonic ms of the last heartbeat ack, 0 = none */
+    int64_t final_deadline;     /* exit-when-empty: when to stop waiting for the last one */
     uint64_t next_seq_known;
     int behind_warned;
     int gap_warned;
@@ -640,6 +644,7 @@ static void s_heartbeat(s_run *r, int64_t now)
     if (rc == 0) {
         td_debug("heartbeat sent (outbox %" PRIu64 ", dead letters %" PRIu64 ")", st.queued,
                  st.dead);
+        r->heartbeat_sent_at = now;
         r->next_heartbeat = now + r->opts->heartbeat_ms;
     } else {
         /* not connected yet: try again soon so the collector learns of us early */
@@ -688,6 +693,8 @@ static void s_handle_ack(s_run *r, const void *data, size_t len, int64_t now)
              high_water, ack->reason != NULL ? ": " : "", ack->reason != NULL ? ack->reason : "");
 
     r->last_answer = now;
+    if (seq == 0)
+        r->heartbeat_acked_at = now;
     if (r->silent_warned) {
         td_info("collector answering again (%s)", r->opts->endpoint);
         r->silent_warned = 0;
@@ -866,6 +873,8 @@ static int s_poll_timeout(const s_run *r, int64_t now, int want_send)
     }
     if (r->log_delivered + r->log_rejected > 0)
         deadline = s_min(deadline, r->log_last_at + S_PROGRESS_LOG_MS);
+    if (r->final_deadline > now)
+        deadline = s_min(deadline, r->final_deadline);
     int64_t wait = deadline - now;
     if (wait < 0)
         wait = 0;
@@ -1081,8 +1090,21 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
         int empty = !pending && r->loaded_nothing && sender_window_count(r->win) == 0;
         s_log_progress(r, now, empty);
         if (opts->exit_when_empty && empty) {
-            td_info("outbox is empty; exiting");
-            break;
+            /* Before leaving, tell the collector the outbox is empty (operators watch
+             * the backlog in `tiendo agents`): one last heartbeat, acknowledged or given
+             * up after S_FINAL_HEARTBEAT_MS. */
+            if (r->final_deadline == 0) {
+                r->final_deadline = now + S_FINAL_HEARTBEAT_MS;
+                r->heartbeat_sent_at = 0;
+                s_heartbeat(r, now);
+            } else if (r->heartbeat_sent_at == 0 && now >= r->next_heartbeat) {
+                s_heartbeat(r, now);
+            }
+            int acked = r->heartbeat_sent_at != 0 && r->heartbeat_acked_at >= r->heartbeat_sent_at;
+            if (acked || now >= r->final_deadline) {
+                td_info("outbox is empty; exiting");
+                break;
+            }
         }
         if (now >= next_reader_check) {
             int cleared = outbox_reader_check(ob);
