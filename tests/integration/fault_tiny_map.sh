@@ -33,9 +33,9 @@ grown=$(td_log_count "$T/collector.log" "LMDB map grown")
 td_assert_eq "$(grep -o 'LMDB map grown from [0-9]* to [0-9]* MiB' "$T/collector.log" | head -n 3 |
   awk '{print $5 "-" $7}' | paste -sd' ')" "1-2 2-4 4-8" "first three growths of the map"
 # Growing is not refusing: no report was answered RETRY_LATER.
-td_wait_until 5 grep -q "ingest: $total reports received" "$T/collector.log" ||
-  td_fail "no stats line counting $total reports: $(grep ingest: "$T/collector.log" | tail -n 1)"
-grep "ingest: $total reports received" "$T/collector.log" | tail -n 1 | grep -q " 0 retry-later" ||
+td_wait_until 5 grep -q "reports received, $total stored" "$T/collector.log" ||
+  td_fail "no stats line counting $total stored: $(grep ingest: "$T/collector.log" | tail -n 1)"
+grep "reports received, $total stored" "$T/collector.log" | tail -n 1 | grep -q " 0 retry-later" ||
   td_fail "reports were refused while the map grew: $(grep ingest: "$T/collector.log" | tail -n 1)"
 td_kill_collector TERM
 td_assert_eq "$COLLECTOR_STATUS" 0 "collector exit status after SIGTERM"
