@@ -165,8 +165,7 @@ static int s_check(const s_config *cfg)
 {
     char err[512] = "";
     store_t *store = NULL;
-    if (store_open(&store, cfg->state_dir, (size_t) cfg->map_size_mb << 20,
-                   (size_t) cfg->map_max_mb << 20, err, sizeof err) != TD_OK) {
+    if (store_open_read_only(&store, cfg->state_dir, err, sizeof err) != TD_OK) {
         fprintf(stderr, "tiendo-collector: cannot open the store: %s\n", err);
         return 1;
     }

@@ -89,16 +89,27 @@ static size_t s_natural_key(uint8_t *key, const char *dataset, const td_period *
     return n;
 }
 
-td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes, char *err,
-                  size_t errlen)
+static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes,
+                     int read_only, char *err, size_t errlen)
 {
     *out = NULL;
+    if (read_only) {
+        /* Never create a store just to look at it: a mistyped path is an error. */
+        char path[4200];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/data.mdb", dir);
+        if (stat(path, &st) != 0) {
+            snprintf(err, errlen, "%s: no store here (no data.mdb)", dir);
+            return TD_ERR_NOTFOUND;
+        }
+    }
     store_t *s = calloc(1, sizeof *s);
     MDB_txn *txn = NULL;
     int rc;
+    unsigned create = read_only ? 0 : MDB_CREATE;
     if (s == NULL)
         return TD_ERR_NOMEM;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (!read_only && mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
         free(s);
         return td_err_from_errno(errno);
@@ -111,7 +122,7 @@ td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_m
         (rc = mdb_env_set_mapsize(s->env, map_bytes)) != 0 ||
         (rc = mdb_env_set_maxreaders(s->env, 126)) != 0)
         goto fail;
-    if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+    if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0600)) != 0)
         goto fail;
     int cleared = 0;
     mdb_reader_check(s->env, &cleared);
@@ -123,18 +134,19 @@ td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_m
     if (info.me_mapsize > s->map_bytes)
         s->map_bytes = info.me_mapsize;
 
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+    /* A read-only open takes no write lock, so it never waits behind a collector. */
+    if ((rc = mdb_txn_begin(s->env, NULL, read_only ? MDB_RDONLY : 0, &txn)) != 0)
         goto fail;
-    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
-        (rc = mdb_dbi_open(txn, "delivery", MDB_CREATE, &s->delivery)) != 0 ||
-        (rc = mdb_dbi_open(txn, "rejections", MDB_CREATE, &s->rejections)) != 0 ||
-        (rc = mdb_dbi_open(txn, "revisions", MDB_CREATE, &s->revisions)) != 0 ||
-        (rc = mdb_dbi_open(txn, "latest", MDB_CREATE, &s->latest)) != 0 ||
-        (rc = mdb_dbi_open(txn, "agents", MDB_CREATE, &s->agents)) != 0)
+    if ((rc = mdb_dbi_open(txn, "meta", create, &s->meta)) != 0 ||
+        (rc = mdb_dbi_open(txn, "delivery", create, &s->delivery)) != 0 ||
+        (rc = mdb_dbi_open(txn, "rejections", create, &s->rejections)) != 0 ||
+        (rc = mdb_dbi_open(txn, "revisions", create, &s->revisions)) != 0 ||
+        (rc = mdb_dbi_open(txn, "latest", create, &s->latest)) != 0 ||
+        (rc = mdb_dbi_open(txn, "agents", create, &s->agents)) != 0)
         goto fail;
     MDB_val key = {6, (void *) "schema"}, val;
     rc = mdb_get(txn, s->meta, &key, &val);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == MDB_NOTFOUND && !read_only) {
         uint8_t v[4];
         td_put_be32(v, STORE_SCHEMA);
         val.mv_size = 4;
@@ -165,6 +177,17 @@ fail:
         mdb_env_close(s->env);
     free(s);
     return s_mdb_err(rc) == TD_OK ? TD_ERR_STORE : s_mdb_err(rc);
+}
+
+td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes, char *err,
+                  size_t errlen)
+{
+    return s_open(out, dir, map_bytes, max_map_bytes, 0, err, errlen);
+}
+
+td_err store_open_read_only(store_t **out, const char *dir, char *err, size_t errlen)
+{
+    return s_open(out, dir, 1 << 20, 1 << 20, 1, err, errlen);
 }
 
 void store_close(store_t **store)

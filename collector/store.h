@@ -35,6 +35,10 @@ typedef struct {
  * schema version. */
 td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes, char *err,
                   size_t errlen);
+/* Open an existing store for reading only (for `check`): creates nothing, takes no
+ * write lock (so it never waits behind a running or stopped collector), and fails with
+ * TD_ERR_NOTFOUND when dir holds no store. Write transactions on it fail. */
+td_err store_open_read_only(store_t **out, const char *dir, char *err, size_t errlen);
 /* Close and NULL *store; accepts NULL. No transaction may be open. */
 void store_close(store_t **store);
 

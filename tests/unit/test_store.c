@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -270,6 +271,42 @@ START_TEST(verify_finds_duplicates_and_disorder)
 }
 END_TEST
 
+/* check opens read-only: it creates nothing and never waits behind a writer. */
+START_TEST(read_only_open_never_blocks_and_never_creates)
+{
+    store_t *store = NULL, *ro = NULL;
+    char err[256], missing[128];
+    snprintf(missing, sizeof missing, "%s/not-a-store", s_dir);
+    ck_assert_int_eq(store_open_read_only(&ro, missing, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(access(missing, F_OK), -1); /* nothing was created */
+
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    s_report a;
+    s_make(&a, "01", "2026-Q3", 10);
+    store_origin o1 = s_origin(1);
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o1, &a.report, NULL, 0, NULL), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+    /* Hold the write lock, as a collector stopped mid-batch would. */
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(5); /* blocking on the writer would end the child by SIGALRM */
+        verify_result r;
+        int ok = store_open_read_only(&ro, s_dir, err, sizeof err) == TD_OK &&
+                 verify_store(ro, &r) == TD_OK && r.revisions == 1;
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    store_abort(&txn);
+    store_close(&store);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("store");
@@ -281,6 +318,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, map_full_grows_and_retries);
     tcase_add_test(tc, grow_stops_at_the_maximum);
     tcase_add_test(tc, verify_finds_duplicates_and_disorder);
+    tcase_add_test(tc, read_only_open_never_blocks_and_never_creates);
     suite_add_tcase(s, tc);
     return s;
 }
