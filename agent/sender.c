@@ -408,6 +408,7 @@ size_t sender_envelope_bound(const Tiendo__Report *report)
 #define S_BLOCKED_WAIT_MS    100 /* after EAGAIN (no connection), before polling for POLLOUT */
 #define S_LOAD_POLL_MS       500 /* how often to look for reports submitted meanwhile */
 #define S_MAX_POLL_MS        1000
+#define S_STOP_GRACE_MS      500    /* on SIGTERM, wait this long for the last heartbeat's ack */
 #define S_FINAL_HEARTBEAT_MS 2000   /* exit-when-empty waits this long for its last heartbeat ack */
 #define S_HEARTBEAT_RETRY_MS 250    /* a heartbeat that could not be sent is retried this soon */
 #define S_SETTLE_RETRY_MS    1000   /* after a failed outbox update */
@@ -1121,6 +1122,20 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
                     unanswered, unanswered == 1 ? "" : "s", unanswered == 1 ? "s" : "");
         else
             td_info("stopping");
+    }
+    if (*stop && r->fatal == TD_OK && result == TD_OK) {
+        /* Tell the collector where the outbox stands as we go (operators read the backlog
+         * in `tiendo agents`), and take what answers arrive within a short grace time. */
+        int64_t now_ms = td_mono_ms(), until = now_ms + S_STOP_GRACE_MS;
+        r->heartbeat_sent_at = 0;
+        s_heartbeat(r, now_ms);
+        while (r->heartbeat_sent_at != 0 && r->heartbeat_acked_at < r->heartbeat_sent_at &&
+               (now_ms = td_mono_ms()) < until) {
+            zmq_pollitem_t item = {r->sock, 0, ZMQ_POLLIN, 0};
+            if (zmq_poll(&item, 1, (long) (until - now_ms)) <= 0)
+                break;
+            s_receive(r, td_mono_ms());
+        }
     }
     /* acks received but not yet written: one last try, so fewer duplicates next time */
     s_commit(r, INT64_MAX);
