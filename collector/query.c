@@ -8,6 +8,7 @@
 #include "codec.h"
 #include "log.h"
 #include "summary.h"
+#include "views.h"
 
 #define ROUTING_ID_MAX   256
 #define QUERIES_PER_CALL 64 /* then go back to the poll loop so ingest is not starved */
@@ -72,6 +73,42 @@ static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
             resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_AGENTS;
             resp->agents = list;
             result = &list->base;
+        }
+    } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_INDICATORS) {
+        Tiendo__IndicatorTable *table = NULL;
+        rc = views_indicators(q->store, q->registry, req->indicators->dataset,
+                              req->indicators->period, req->indicators->level, &table, error,
+                              errlen);
+        if (rc == TD_OK) {
+            resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_INDICATORS;
+            resp->indicators = table;
+            result = &table->base;
+        }
+    } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_UNITS ||
+               req->query_case == TIENDO__QUERY_REQUEST__QUERY_OVERDUE) {
+        int overdue = req->query_case == TIENDO__QUERY_REQUEST__QUERY_OVERDUE;
+        Tiendo__UnitList *list = NULL;
+        rc = views_units(q->store, q->registry, q->calendar,
+                         overdue ? req->overdue->dataset : req->units->dataset,
+                         overdue ? req->overdue->period : req->units->period,
+                         overdue ? NULL : req->units->province, overdue, &list, error, errlen);
+        if (rc == TD_OK) {
+            resp->result_case = overdue ? TIENDO__QUERY_RESPONSE__RESULT_OVERDUE
+                                        : TIENDO__QUERY_RESPONSE__RESULT_UNITS;
+            if (overdue)
+                resp->overdue = list;
+            else
+                resp->units = list;
+            result = &list->base;
+        }
+    } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_UNIT) {
+        Tiendo__UnitDetail *detail = NULL;
+        rc = views_unit(q->store, q->registry, q->calendar, req->unit->dataset, req->unit->period,
+                        req->unit->unit, &detail, error, errlen);
+        if (rc == TD_OK) {
+            resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_UNIT;
+            resp->unit = detail;
+            result = &detail->base;
         }
     } else {
         rc = TD_ERR_INVALID;

@@ -98,6 +98,10 @@ typedef int (*store_revision_fn)(void *ctx, const uint8_t *natural_key, size_t n
                                  const uint8_t *report, size_t len);
 td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx);
 
+/* Every revision of one (dataset, period, unit), oldest first. */
+td_err store_scan_unit_revisions(store_txn *txn, const char *dataset, const td_period *period,
+                                 const char *unit, store_revision_fn fn, void *ctx);
+
 /* Number of entries of the latest table (one per (dataset, period, unit)). */
 td_err store_count_latest(store_txn *txn, size_t *count);
 

@@ -246,10 +246,17 @@ static td_err s_finish(s_status_ctx *ctx, const td_calendar_t *calendar, const c
     }
     free(lags);
 
+    return summary_indicator_values(ctx->registry, ctx->sums, &sum->indicators, &sum->n_indicators);
+}
+
+td_err summary_indicator_values(const td_registry_t *registry, const td_sums_t *sums,
+                                Tiendo__IndicatorValue ***out, size_t *n)
+{
     const td_indicator *inds;
-    size_t nind = td_registry_indicators(ctx->registry, &inds);
-    sum->indicators = calloc(nind + 1, sizeof *sum->indicators);
-    if (sum->indicators == NULL)
+    size_t nind = td_registry_indicators(registry, &inds);
+    *out = calloc(nind + 1, sizeof **out);
+    *n = 0;
+    if (*out == NULL)
         return TD_ERR_NOMEM;
     for (size_t i = 0; i < nind; i++) {
         const td_indicator *ind = &inds[i];
@@ -257,13 +264,13 @@ static td_err s_finish(s_status_ctx *ctx, const td_calendar_t *calendar, const c
         if (iv == NULL)
             return TD_ERR_NOMEM;
         tiendo__indicator_value__init(iv);
-        sum->indicators[sum->n_indicators++] = iv;
+        (*out)[(*n)++] = iv;
         double value = 0;
-        int has = td_indicator_eval(ind, ctx->sums, &value) == TD_OK;
+        int has = td_indicator_eval(ind, sums, &value) == TD_OK;
         iv->id = strdup(ind->id);
         iv->unit = strdup(ind->unit);
         iv->has_units_counted = 1;
-        iv->units_counted = (uint32_t) td_indicator_coverage(ind, ctx->sums);
+        iv->units_counted = (uint32_t) td_indicator_coverage(ind, sums);
         if (has) {
             iv->has_value = 1;
             iv->value = value;
@@ -271,12 +278,12 @@ static td_err s_finish(s_status_ctx *ctx, const td_calendar_t *calendar, const c
         iv->target_2025 = strdup(s_target(ind, 2025, has, value));
         iv->target_2030 = strdup(s_target(ind, 2030, has, value));
         double total;
-        if (td_indicator_sums_element(ctx->sums, ind->numerator, &total, NULL) == TD_OK) {
+        if (td_indicator_sums_element(sums, ind->numerator, &total, NULL) == TD_OK) {
             iv->has_numerator = 1;
             iv->numerator = total;
         }
         if (ind->denominator[0] != '\0' &&
-            td_indicator_sums_element(ctx->sums, ind->denominator, &total, NULL) == TD_OK) {
+            td_indicator_sums_element(sums, ind->denominator, &total, NULL) == TD_OK) {
             iv->has_denominator = 1;
             iv->denominator = total;
         }

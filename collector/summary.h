@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "calendar.h"
+#include "indicator.h"
 #include "registry.h"
 #include "store.h"
 #include "tiendo.pb-c.h"
@@ -13,6 +14,11 @@
 td_err summary_status(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
                       const char *dataset, const char *period, Tiendo__StatusSummary **out,
                       char *reason, size_t reasonlen);
+
+/* Every catalogue indicator evaluated over sums, with its target status (malloc-built
+ * array of malloc-built messages in *out, *n entries; freed with the message holding it). */
+td_err summary_indicator_values(const td_registry_t *registry, const td_sums_t *sums,
+                                Tiendo__IndicatorValue ***out, size_t *n);
 
 /* Every agent the collector has heard from. */
 td_err summary_agents(store_t *store, Tiendo__AgentList **out);

@@ -1,0 +1,463 @@
+/* views.c: indicators by province, unit lists and unit detail from one read transaction. */
+#include "views.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "codec.h"
+#include "indicator.h"
+#include "keys.h"
+#include "summary.h"
+
+/* The latest revision of one unit of the period, copied out of the transaction. */
+typedef struct {
+    char unit[TD_CODE_MAX];
+    uint32_t revision;
+    int64_t first_received_ms, received_ms;
+    uint8_t *bytes;
+    size_t len;
+} s_latest;
+
+typedef struct {
+    s_latest *items;
+    size_t n, cap;
+    td_err rc;
+} s_latest_set;
+
+static int s_collect(void *arg, const char *unit, uint32_t revision, const store_origin *origin,
+                     int64_t first_received_ms, const uint8_t *bytes, size_t len)
+{
+    s_latest_set *set = arg;
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        s_latest *grown = realloc(set->items, cap * sizeof *grown);
+        if (grown == NULL) {
+            set->rc = TD_ERR_NOMEM;
+            return 1;
+        }
+        set->items = grown;
+        set->cap = cap;
+    }
+    s_latest *l = &set->items[set->n];
+    snprintf(l->unit, sizeof l->unit, "%s", unit);
+    l->revision = revision;
+    l->first_received_ms = first_received_ms;
+    l->received_ms = origin->received_at_ms;
+    l->len = len;
+    l->bytes = malloc(len ? len : 1);
+    if (l->bytes == NULL) {
+        set->rc = TD_ERR_NOMEM;
+        return 1;
+    }
+    memcpy(l->bytes, bytes, len);
+    set->n++;
+    return 0;
+}
+
+static void s_latest_free(s_latest_set *set)
+{
+    for (size_t i = 0; i < set->n; i++)
+        free(set->items[i].bytes);
+    free(set->items);
+    memset(set, 0, sizeof *set);
+}
+
+/* Read every latest report of (dataset, period): in unit-code order (the key order). */
+static td_err s_load(store_t *store, const char *dataset, const td_period *p, s_latest_set *set)
+{
+    memset(set, 0, sizeof *set);
+    store_txn txn;
+    td_err rc = store_begin(store, 1, &txn);
+    if (rc != TD_OK)
+        return rc;
+    rc = store_scan_latest(&txn, dataset, p, s_collect, set);
+    store_abort(&txn);
+    if (rc == TD_OK)
+        rc = set->rc;
+    if (rc != TD_OK)
+        s_latest_free(set);
+    return rc;
+}
+
+static const s_latest *s_find(const s_latest_set *set, const char *code)
+{
+    size_t lo = 0, hi = set->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(set->items[mid].unit, code);
+        if (c == 0)
+            return &set->items[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static td_err s_args(const char *dataset, const char *period, td_period *p, const char **ds,
+                     char *reason, size_t reasonlen)
+{
+    if (period == NULL || td_period_parse(period, p) != TD_OK) {
+        snprintf(reason, reasonlen,
+                 "'%s' is not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, 2026-9M, 2026)",
+                 period != NULL ? period : "");
+        return TD_ERR_INVALID;
+    }
+    *ds = dataset != NULL && dataset[0] != '\0' ? dataset : "nq06";
+    return TD_OK;
+}
+
+static const char *s_level_name(td_unit_level level)
+{
+    switch (level) {
+    case TD_LEVEL_NATION:
+        return "nation";
+    case TD_LEVEL_PROVINCE:
+        return "province";
+    case TD_LEVEL_COMMUNE:
+        return "commune";
+    default:
+        return "ministry";
+    }
+}
+
+/* ---- indicators ---- */
+
+td_err views_indicators(store_t *store, const td_registry_t *registry, const char *dataset,
+                        const char *period, const char *level, Tiendo__IndicatorTable **out,
+                        char *reason, size_t reasonlen)
+{
+    *out = NULL;
+    td_period p;
+    const char *ds;
+    td_err rc = s_args(dataset, period, &p, &ds, reason, reasonlen);
+    if (rc != TD_OK)
+        return rc;
+    int by_province = level != NULL && strcmp(level, "province") == 0;
+    if (level != NULL && level[0] != '\0' && !by_province && strcmp(level, "nation") != 0) {
+        snprintf(reason, reasonlen, "level must be nation or province, not '%s'", level);
+        return TD_ERR_INVALID;
+    }
+    /* The current map: provinces that exist today. */
+    time_t now = time(NULL);
+    td_date today = td_date_from_time(now);
+    td_period this_quarter = td_period_containing(TD_PERIOD_QUARTER, now);
+    const td_unit *provinces[256];
+    size_t nprov = by_province ? td_registry_expected(registry, &this_quarter, provinces, 256) : 0;
+    if (nprov > 256)
+        nprov = 256;
+
+    s_latest_set set;
+    Tiendo__IndicatorTable *table = calloc(1, sizeof *table);
+    td_sums_t **sums = calloc(nprov + 1, sizeof *sums);
+    uint32_t *reports = calloc(nprov + 1, sizeof *reports);
+    td_arena_t *arena = NULL;
+    if (table == NULL || sums == NULL || reports == NULL ||
+        td_arena_open(&arena, 256 << 10) != TD_OK) {
+        rc = TD_ERR_NOMEM;
+        goto done;
+    }
+    tiendo__indicator_table__init(table);
+    for (size_t i = 0; i <= nprov; i++)
+        if ((rc = td_indicator_sums_create(&sums[i], registry)) != TD_OK)
+            goto done;
+    if ((rc = s_load(store, ds, &p, &set)) != TD_OK)
+        goto done;
+    for (size_t i = 0; i < set.n; i++) {
+        Tiendo__Report *r = NULL;
+        td_arena_reset(arena);
+        if (td_message_decode_in(arena, &tiendo__report__descriptor, set.items[i].bytes,
+                                 set.items[i].len, TD_MAX_FRAME, (ProtobufCMessage **) &r) != TD_OK)
+            continue;
+        td_indicator_sums_add(sums[nprov], r); /* the nation */
+        reports[nprov]++;
+        if (!by_province)
+            continue;
+        /* the province this unit belongs to today: itself or its parent, then successors */
+        const td_unit *u = td_registry_find_during(registry, set.items[i].unit, &p);
+        if (u == NULL)
+            u = td_registry_find(registry, set.items[i].unit, NULL);
+        const char *code = u == NULL ? NULL : u->level == TD_LEVEL_PROVINCE ? u->code : u->parent;
+        const td_unit *now_unit = code != NULL ? td_registry_current(registry, code, &today) : NULL;
+        for (size_t k = 0; now_unit != NULL && k < nprov; k++) {
+            if (strcmp(provinces[k]->code, now_unit->code) == 0) {
+                td_indicator_sums_add(sums[k], r);
+                reports[k]++;
+                break;
+            }
+        }
+    }
+    s_latest_free(&set);
+    table->dataset = strdup(ds);
+    char buf[TD_PERIOD_TEXT_MAX];
+    table->period = strdup(td_period_format(&p, buf, sizeof buf));
+    table->level = strdup(by_province ? "province" : "nation");
+    table->scopes = calloc(nprov + 2, sizeof *table->scopes);
+    if (table->dataset == NULL || table->period == NULL || table->level == NULL ||
+        table->scopes == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t k = 0; k <= nprov; k++) {
+        size_t idx = k == 0 ? nprov : k - 1; /* the nation first */
+        Tiendo__IndicatorScope *scope = malloc(sizeof *scope);
+        if (scope == NULL) {
+            rc = TD_ERR_NOMEM;
+            goto done;
+        }
+        tiendo__indicator_scope__init(scope);
+        table->scopes[table->n_scopes++] = scope;
+        scope->scope = strdup(idx == nprov ? "VN" : provinces[idx]->code);
+        scope->name = strdup(idx == nprov ? "Việt Nam" : provinces[idx]->name);
+        scope->has_reports = 1;
+        scope->reports = reports[idx];
+        if (scope->scope == NULL || scope->name == NULL ||
+            (rc = summary_indicator_values(registry, sums[idx], &scope->values,
+                                           &scope->n_values)) != TD_OK) {
+            rc = rc != TD_OK ? rc : TD_ERR_NOMEM;
+            goto done;
+        }
+    }
+    *out = table;
+    table = NULL;
+done:
+    summary_free((ProtobufCMessage **) &table);
+    for (size_t i = 0; sums != NULL && i <= nprov; i++)
+        td_indicator_sums_destroy(&sums[i]);
+    free(sums);
+    free(reports);
+    td_arena_close(&arena);
+    return rc;
+}
+
+/* ---- units ---- */
+
+/* Fill a row for unit u from its latest report (NULL when not reported). */
+static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l,
+                    const td_calendar_t *calendar, const char *ds, const td_period *p, int64_t now)
+{
+    tiendo__unit_row__init(row);
+    row->unit = strdup(u->code);
+    row->name = strdup(u->name);
+    row->level = strdup(s_level_name(u->level));
+    row->parent = strdup(u->parent);
+    td_report_status status =
+        td_calendar_status(calendar, ds, p, l != NULL ? l->first_received_ms / 1000 : -1, now);
+    row->status = strdup(td_calendar_status_name(status));
+    if (row->unit == NULL || row->name == NULL || row->level == NULL || row->parent == NULL ||
+        row->status == NULL)
+        return TD_ERR_NOMEM;
+    if (l == NULL)
+        return TD_OK;
+    row->has_revision = row->has_first_received_at_ms = row->has_received_at_ms = 1;
+    row->revision = l->revision;
+    row->first_received_at_ms = l->first_received_ms;
+    row->received_at_ms = l->received_ms;
+    Tiendo__Report *r = tiendo__report__unpack(NULL, l->len, l->bytes);
+    if (r == NULL)
+        return TD_OK;
+    double total = 0;
+    size_t n = 0;
+    for (size_t g = 0; g < r->n_task_groups; g++) {
+        total += r->task_groups[g]->progress_percent;
+        n++;
+    }
+    if (n > 0) {
+        row->has_mean_progress_percent = 1;
+        row->mean_progress_percent = total / (double) n;
+    }
+    /* hand the task groups over to the row (same default allocator) */
+    row->task_groups = r->task_groups;
+    row->n_task_groups = r->n_task_groups;
+    r->task_groups = NULL;
+    r->n_task_groups = 0;
+    tiendo__report__free_unpacked(r, NULL);
+    return TD_OK;
+}
+
+td_err views_units(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
+                   const char *dataset, const char *period, const char *province, int overdue_only,
+                   Tiendo__UnitList **out, char *reason, size_t reasonlen)
+{
+    *out = NULL;
+    td_period p;
+    const char *ds;
+    td_err rc = s_args(dataset, period, &p, &ds, reason, reasonlen);
+    if (rc != TD_OK)
+        return rc;
+    const td_unit *all;
+    size_t nall = td_registry_units(registry, &all);
+    const td_unit **rows = calloc(nall + 1, sizeof *rows);
+    size_t nrows = 0;
+    if (rows == NULL)
+        return TD_ERR_NOMEM;
+    if (province != NULL && province[0] != '\0') {
+        const td_unit *prov = td_registry_find_during(registry, province, &p);
+        if (prov == NULL || prov->level != TD_LEVEL_PROVINCE) {
+            snprintf(reason, reasonlen, "'%s' is not a province during %s", province, period);
+            free(rows);
+            return TD_ERR_INVALID;
+        }
+        rows[nrows++] = prov;
+        for (size_t i = 0; i < nall; i++)
+            if (strcmp(all[i].parent, province) == 0 &&
+                td_registry_find_during(registry, all[i].code, &p) == &all[i])
+                rows[nrows++] = &all[i];
+    } else {
+        nrows = td_registry_expected(registry, &p, rows, nall + 1);
+    }
+    s_latest_set set;
+    Tiendo__UnitList *list = calloc(1, sizeof *list);
+    if (list == NULL || (rc = s_load(store, ds, &p, &set)) != TD_OK) {
+        free(rows);
+        free(list);
+        return rc != TD_OK ? rc : TD_ERR_NOMEM;
+    }
+    tiendo__unit_list__init(list);
+    int64_t now = (int64_t) time(NULL);
+    char buf[16];
+    td_date deadline = td_calendar_deadline(calendar, ds, &p);
+    list->dataset = strdup(ds);
+    list->period = strdup(td_period_format(&p, buf, sizeof buf));
+    list->deadline = strdup(td_date_format(&deadline, buf, sizeof buf));
+    list->units = calloc(nrows + 1, sizeof *list->units);
+    if (list->dataset == NULL || list->period == NULL || list->deadline == NULL ||
+        list->units == NULL)
+        rc = TD_ERR_NOMEM;
+    for (size_t i = 0; i < nrows && rc == TD_OK; i++) {
+        Tiendo__UnitRow *row = malloc(sizeof *row);
+        if (row == NULL) {
+            rc = TD_ERR_NOMEM;
+            break;
+        }
+        rc = s_row(row, rows[i], s_find(&set, rows[i]->code), calendar, ds, &p, now);
+        int keep = !overdue_only || (row->status != NULL && (strcmp(row->status, "late") == 0 ||
+                                                             strcmp(row->status, "overdue") == 0));
+        if (keep || rc != TD_OK)
+            list->units[list->n_units++] = row;
+        else
+            summary_free((ProtobufCMessage **) &row);
+    }
+    s_latest_free(&set);
+    free(rows);
+    if (rc != TD_OK) {
+        summary_free((ProtobufCMessage **) &list);
+        return rc;
+    }
+    *out = list;
+    return TD_OK;
+}
+
+/* ---- one unit ---- */
+
+typedef struct {
+    Tiendo__UnitDetail *detail;
+    size_t cap;
+    td_err rc;
+} s_history;
+
+static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, uint32_t revision,
+                         const store_origin *origin, const uint8_t *report, size_t len)
+{
+    (void) natural;
+    (void) natural_len;
+    s_history *h = arg;
+    Tiendo__UnitDetail *d = h->detail;
+    if (d->n_history == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 8;
+        Tiendo__RevisionInfo **grown = realloc(d->history, cap * sizeof *grown);
+        if (grown == NULL) {
+            h->rc = TD_ERR_NOMEM;
+            return 1;
+        }
+        d->history = grown;
+        h->cap = cap;
+    }
+    Tiendo__RevisionInfo *ri = malloc(sizeof *ri);
+    char *key = malloc(TD_Z85_KEY_LEN + 1);
+    if (ri == NULL || key == NULL) {
+        free(ri);
+        free(key);
+        h->rc = TD_ERR_NOMEM;
+        return 1;
+    }
+    tiendo__revision_info__init(ri);
+    d->history[d->n_history++] = ri;
+    zmq_z85_encode(key, origin->agent, STORE_KEY_BYTES);
+    ri->agent_key = key;
+    ri->has_revision = ri->has_received_at_ms = ri->has_epoch = ri->has_seq = 1;
+    ri->revision = revision;
+    ri->received_at_ms = origin->received_at_ms;
+    ri->epoch = origin->epoch;
+    ri->seq = origin->seq;
+    Tiendo__Report *r = tiendo__report__unpack(NULL, len, report);
+    if (r != NULL) {
+        ri->prepared_by = r->prepared_by != NULL ? strdup(r->prepared_by) : NULL;
+        ri->has_prepared_at = r->has_prepared_at;
+        ri->prepared_at = r->prepared_at;
+        tiendo__report__free_unpacked(r, NULL);
+    }
+    return 0;
+}
+
+td_err views_unit(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
+                  const char *dataset, const char *period, const char *unit,
+                  Tiendo__UnitDetail **out, char *reason, size_t reasonlen)
+{
+    *out = NULL;
+    td_period p;
+    const char *ds;
+    td_err rc = s_args(dataset, period, &p, &ds, reason, reasonlen);
+    if (rc != TD_OK)
+        return rc;
+    const td_unit *u = unit != NULL ? td_registry_find_during(registry, unit, &p) : NULL;
+    if (u == NULL && unit != NULL)
+        u = td_registry_find(registry, unit, NULL);
+    if (u == NULL) {
+        snprintf(reason, reasonlen, "unit '%s' is not in the registry", unit ? unit : "");
+        return TD_ERR_INVALID;
+    }
+    Tiendo__UnitDetail *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return TD_ERR_NOMEM;
+    tiendo__unit_detail__init(d);
+    s_history h = {d, 0, TD_OK};
+    store_txn txn;
+    rc = store_begin(store, 1, &txn);
+    s_latest_set set;
+    memset(&set, 0, sizeof set);
+    if (rc == TD_OK) {
+        rc = store_scan_unit_revisions(&txn, ds, &p, u->code, s_on_revision, &h);
+        store_abort(&txn);
+    }
+    if (rc == TD_OK)
+        rc = h.rc;
+    if (rc == TD_OK)
+        rc = s_load(store, ds, &p, &set);
+    if (rc == TD_OK) {
+        const s_latest *l = s_find(&set, u->code);
+        d->row = malloc(sizeof *d->row);
+        rc = d->row == NULL ? TD_ERR_NOMEM
+                            : s_row(d->row, u, l, calendar, ds, &p, (int64_t) time(NULL));
+        if (rc == TD_OK && l != NULL)
+            d->report = tiendo__report__unpack(NULL, l->len, l->bytes);
+        char buf[16];
+        if (td_date_is_set(&u->valid_from))
+            d->valid_from = strdup(td_date_format(&u->valid_from, buf, sizeof buf));
+        if (td_date_is_set(&u->valid_to))
+            d->valid_to = strdup(td_date_format(&u->valid_to, buf, sizeof buf));
+        if (u->successor[0] != '\0')
+            d->successor = strdup(u->successor);
+    }
+    s_latest_free(&set);
+    if (rc != TD_OK) {
+        summary_free((ProtobufCMessage **) &d);
+        return rc;
+    }
+    *out = d;
+    return TD_OK;
+}

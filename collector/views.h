@@ -1,0 +1,34 @@
+/* views.h: the drill-down answers: indicators by level, units, one unit, overdue. */
+#ifndef TIENDO_VIEWS_H
+#define TIENDO_VIEWS_H
+
+#include <stddef.h>
+
+#include "calendar.h"
+#include "error.h"
+#include "registry.h"
+#include "store.h"
+#include "tiendo.pb-c.h"
+
+/* Each builds a malloc-built message into *out (free with summary_free); on
+ * TD_ERR_INVALID reason holds a user-facing message. All read O(units of the period). */
+
+/* The nation and, for level "province", every province of the current map: elements
+ * of every report of the period summed into the province its unit belongs to today
+ * (a 2024 report of Bắc Kạn counts under Thái Nguyên), then the formulas applied. */
+td_err views_indicators(store_t *store, const td_registry_t *registry, const char *dataset,
+                        const char *period, const char *level, Tiendo__IndicatorTable **out,
+                        char *reason, size_t reasonlen);
+
+/* One row per expected unit (or, with province, that province and its units), with its
+ * report status; overdue_only keeps late and overdue rows. */
+td_err views_units(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
+                   const char *dataset, const char *period, const char *province, int overdue_only,
+                   Tiendo__UnitList **out, char *reason, size_t reasonlen);
+
+/* One unit: its row, latest report and every revision of it. */
+td_err views_unit(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
+                  const char *dataset, const char *period, const char *unit,
+                  Tiendo__UnitDetail **out, char *reason, size_t reasonlen);
+
+#endif
