@@ -48,6 +48,24 @@ static int s_exit_for(td_err rc)
     }
 }
 
+static int s_missing(const char *what)
+{
+    fprintf(stderr,
+            "tiendo: the collector's answer holds no %s (is the collector older than "
+            "this command?)\n",
+            what);
+    return S_EXIT_ANSWER_ERROR;
+}
+
+/* The order --sort asks for; fallback when the user gave none. */
+static render_sort s_sort(const options_t *opt, render_sort fallback)
+{
+    render_sort by;
+    if (opt->sort == NULL || render_sort_parse(opt->sort, &by) != 0)
+        return fallback;
+    return by;
+}
+
 /* Print the answer; returns the exit status. */
 static int s_show(options_command cmd, const options_t *opt, const Tiendo__QueryResponse *resp,
                   const td_registry_t *reg)
@@ -64,20 +82,50 @@ static int s_show(options_command cmd, const options_t *opt, const Tiendo__Query
     style.color = options_use_color(opt->color, is_terminal, getenv("NO_COLOR"), getenv("TERM"));
     style.line_width = s_line_width(is_terminal);
 
-    if (cmd == OPTIONS_CMD_STATUS) {
-        if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_STATUS || resp->status == NULL) {
-            fprintf(stderr, "tiendo: the collector's answer holds no status summary\n");
-            return S_EXIT_ANSWER_ERROR;
-        }
+    switch (cmd) {
+    case OPTIONS_CMD_STATUS:
+        if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_STATUS || resp->status == NULL)
+            return s_missing("a status summary");
         rc = opt->json ? render_status_json(stdout, resp->status, reg)
                        : render_status_text(stdout, resp->status, reg, &style);
-    } else {
-        if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_AGENTS || resp->agents == NULL) {
-            fprintf(stderr, "tiendo: the collector's answer holds no agent list\n");
-            return S_EXIT_ANSWER_ERROR;
-        }
+        break;
+    case OPTIONS_CMD_AGENTS:
+        if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_AGENTS || resp->agents == NULL)
+            return s_missing("an agent list");
         rc = opt->json ? render_agents_json(stdout, resp->agents)
                        : render_agents_text(stdout, resp->agents, td_now_ms(), &style);
+        break;
+    case OPTIONS_CMD_INDICATORS:
+        if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_INDICATORS ||
+            resp->indicators == NULL)
+            return s_missing("an indicator table");
+        rc = opt->json ? render_indicators_json(stdout, resp->indicators, reg)
+                       : render_indicators_text(stdout, resp->indicators, reg, &style);
+        break;
+    case OPTIONS_CMD_UNIT:
+        if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_UNIT || resp->unit == NULL)
+            return s_missing("a unit's report");
+        rc = opt->json ? render_unit_json(stdout, resp->unit)
+                       : render_unit_text(stdout, resp->unit, reg, &style);
+        break;
+    case OPTIONS_CMD_OVERDUE:
+        if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_OVERDUE || resp->overdue == NULL)
+            return s_missing("a list of late and overdue units");
+        render_units_sort(resp->overdue, s_sort(opt, RENDER_SORT_STATUS));
+        rc = opt->json ? render_units_json(stdout, resp->overdue)
+                       : render_units_text(stdout, resp->overdue, "Late and overdue units", &style);
+        break;
+    default: /* units, export */
+        if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_UNITS || resp->units == NULL)
+            return s_missing("a unit list");
+        render_units_sort(resp->units, s_sort(opt, RENDER_SORT_CODE));
+        if (cmd == OPTIONS_CMD_EXPORT)
+            rc = strcmp(opt->format, "json") == 0 ? render_units_json(stdout, resp->units)
+                                                  : render_units_csv(stdout, resp->units);
+        else
+            rc = opt->json ? render_units_json(stdout, resp->units)
+                           : render_units_text(stdout, resp->units, "Units", &style);
+        break;
     }
     if (rc == TD_OK && fflush(stdout) != 0)
         rc = TD_ERR_IO;
@@ -102,6 +150,11 @@ int main(int argc, char **argv)
     Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
     Tiendo__StatusQuery status_query = TIENDO__STATUS_QUERY__INIT;
     Tiendo__AgentsQuery agents_query = TIENDO__AGENTS_QUERY__INIT;
+    Tiendo__IndicatorsQuery indicators_query = TIENDO__INDICATORS_QUERY__INIT;
+    Tiendo__UnitsQuery units_query = TIENDO__UNITS_QUERY__INIT;
+    Tiendo__UnitQuery unit_query = TIENDO__UNIT_QUERY__INIT;
+    Tiendo__OverdueQuery overdue_query = TIENDO__OVERDUE_QUERY__INIT;
+    const char *unit_code = NULL;
     td_log_level level = TD_LOG_WARN;
     td_err rc;
 
@@ -142,19 +195,32 @@ int main(int argc, char **argv)
         cmd = options_command_parse(args.positional[0]);
         if (cmd == OPTIONS_CMD_NONE) {
             fprintf(stderr,
-                    "tiendo: unknown command '%s' (the commands are status and agents; "
-                    "see tiendo --help)\n",
+                    "tiendo: unknown command '%s' (the commands are status, agents, indicators, "
+                    "units, unit, overdue and export; see tiendo --help)\n",
                     args.positional[0]);
             goto cleanup;
         }
     }
-    if (args.npositional > 1) {
+    if (cmd == OPTIONS_CMD_UNIT) {
+        if (args.npositional < 2) {
+            fprintf(stderr, "tiendo: unit needs the unit's code, e.g. tiendo unit 01 "
+                            "(see tiendo unit --help)\n");
+            goto cleanup;
+        }
+        unit_code = args.positional[1];
+        if (unit_code[0] == '\0' || strlen(unit_code) > 16) {
+            fprintf(stderr, "tiendo: '%.40s' is not a unit code (for example 01)\n", unit_code);
+            goto cleanup;
+        }
+    }
+    if (args.npositional > (cmd == OPTIONS_CMD_UNIT ? 2 : 1)) {
         fprintf(stderr, "tiendo: unexpected argument '%s' after '%s' (see tiendo %s --help)\n",
-                args.positional[1], args.positional[0], args.positional[0]);
+                args.positional[args.npositional - 1], args.positional[0], args.positional[0]);
         goto cleanup;
     }
     if (cmd == OPTIONS_CMD_NONE && !args.check_config) {
-        fprintf(stderr, "Usage: tiendo COMMAND [OPTIONS]   (commands: status, agents)\n"
+        fprintf(stderr, "Usage: tiendo COMMAND [OPTIONS]   (commands: status, agents, indicators,\n"
+                        "       units, unit, overdue, export)\n"
                         "Run 'tiendo --help' for more.\n");
         goto cleanup;
     }
@@ -166,7 +232,7 @@ int main(int argc, char **argv)
     }
     td_log_level_parse(opt.log_level, &level);
     td_log_set_level(level);
-    if (cmd == OPTIONS_CMD_STATUS || args.check_config) {
+    if (cmd != OPTIONS_CMD_AGENTS || args.check_config) {
         rc = options_resolve_period(opt.period, time(NULL), period, sizeof period, err, sizeof err);
         if (rc != TD_OK) {
             fprintf(stderr, "tiendo: --period: %s\n", err);
@@ -183,7 +249,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "tiendo: this workstation's secret key (--secret-key): %s\n", err);
         goto cleanup;
     }
-    if (cmd == OPTIONS_CMD_STATUS || args.check_config) {
+    if (cmd == OPTIONS_CMD_STATUS || cmd == OPTIONS_CMD_INDICATORS || cmd == OPTIONS_CMD_UNIT ||
+        args.check_config) {
         /* Names and titles are local reference data; without them the numbers still help,
          * so only --check-config treats a missing registry as an error. */
         rc = td_registry_open(&reg, opt.data_dir, err, sizeof err);
@@ -213,6 +280,29 @@ int main(int argc, char **argv)
         status_query.period = period;
         req.query_case = TIENDO__QUERY_REQUEST__QUERY_STATUS;
         req.status = &status_query;
+    } else if (cmd == OPTIONS_CMD_INDICATORS) {
+        indicators_query.dataset = opt.dataset;
+        indicators_query.period = period;
+        indicators_query.level = opt.level;
+        req.query_case = TIENDO__QUERY_REQUEST__QUERY_INDICATORS;
+        req.indicators = &indicators_query;
+    } else if (cmd == OPTIONS_CMD_UNITS || cmd == OPTIONS_CMD_EXPORT) {
+        units_query.dataset = opt.dataset;
+        units_query.period = period;
+        units_query.province = opt.province;
+        req.query_case = TIENDO__QUERY_REQUEST__QUERY_UNITS;
+        req.units = &units_query;
+    } else if (cmd == OPTIONS_CMD_UNIT) {
+        unit_query.dataset = opt.dataset;
+        unit_query.period = period;
+        unit_query.unit = (char *) unit_code;
+        req.query_case = TIENDO__QUERY_REQUEST__QUERY_UNIT;
+        req.unit = &unit_query;
+    } else if (cmd == OPTIONS_CMD_OVERDUE) {
+        overdue_query.dataset = opt.dataset;
+        overdue_query.period = period;
+        req.query_case = TIENDO__QUERY_REQUEST__QUERY_OVERDUE;
+        req.overdue = &overdue_query;
     } else {
         req.query_case = TIENDO__QUERY_REQUEST__QUERY_AGENTS;
         req.agents = &agents_query;

@@ -32,6 +32,15 @@ const td_config_option options_table[] = {
      "Colours: auto (only on a terminal), always or never"},
     {"log-level", TD_OPT_STRING, offsetof(options_t, log_level), "warn", 0, 16,
      "How much to log on stderr: debug, info, warn or error"},
+    {"level", TD_OPT_STRING, offsetof(options_t, level), "nation", 0, 16,
+     "indicators: nation (one table) or province (one row per province)"},
+    {"province", TD_OPT_STRING, offsetof(options_t, province), NULL, 0, 16,
+     "units: show only this province (its code, e.g. 01) and its units"},
+    {"sort", TD_OPT_STRING, offsetof(options_t, sort), NULL, 0, 16,
+     "units, overdue: order by code (units' default), name, progress (lowest first) or "
+     "status (worst first; overdue's default)"},
+    {"format", TD_OPT_STRING, offsetof(options_t, format), "csv", 0, 16,
+     "export: csv (for spreadsheets) or json"},
     {NULL, TD_OPT_STRING, 0, NULL, 0, 0, NULL},
 };
 
@@ -43,6 +52,16 @@ options_command options_command_parse(const char *word)
         return OPTIONS_CMD_STATUS;
     if (strcmp(word, "agents") == 0)
         return OPTIONS_CMD_AGENTS;
+    if (strcmp(word, "indicators") == 0)
+        return OPTIONS_CMD_INDICATORS;
+    if (strcmp(word, "units") == 0)
+        return OPTIONS_CMD_UNITS;
+    if (strcmp(word, "unit") == 0)
+        return OPTIONS_CMD_UNIT;
+    if (strcmp(word, "overdue") == 0)
+        return OPTIONS_CMD_OVERDUE;
+    if (strcmp(word, "export") == 0)
+        return OPTIONS_CMD_EXPORT;
     return OPTIONS_CMD_NONE;
 }
 
@@ -131,6 +150,31 @@ td_err options_validate(const options_t *o, char *err, size_t errlen)
                  "(default " OPTIONS_DEFAULT_QUERY ")",
                  o->query ? o->query : "");
         return TD_ERR_CONFIG;
+    }
+    if (o->level != NULL && strcmp(o->level, "nation") != 0 && strcmp(o->level, "province") != 0) {
+        snprintf(err, errlen, "--level '%s': must be nation or province", o->level);
+        return TD_ERR_CONFIG;
+    }
+    if (o->sort != NULL && strcmp(o->sort, "code") != 0 && strcmp(o->sort, "name") != 0 &&
+        strcmp(o->sort, "progress") != 0 && strcmp(o->sort, "status") != 0) {
+        snprintf(err, errlen, "--sort '%s': must be code, name, progress or status", o->sort);
+        return TD_ERR_CONFIG;
+    }
+    if (o->format != NULL && strcmp(o->format, "csv") != 0 && strcmp(o->format, "json") != 0) {
+        snprintf(err, errlen, "--format '%s': must be csv or json", o->format);
+        return TD_ERR_CONFIG;
+    }
+    if (o->province != NULL) {
+        const char *p = o->province;
+        for (; *p != '\0' && isalnum((unsigned char) *p); p++)
+            ;
+        if (o->province[0] == '\0' || *p != '\0') {
+            snprintf(err, errlen,
+                     "--province '%s': give the province's code, letters and digits only "
+                     "(for example 01)",
+                     o->province);
+            return TD_ERR_CONFIG;
+        }
     }
     if (o->collector_public_key == NULL || o->collector_public_key[0] == '\0') {
         snprintf(err, errlen,
@@ -256,6 +300,89 @@ void options_print_help(FILE *out, options_command cmd)
                      "\n"
                      "Options:\n");
         break;
+    case OPTIONS_CMD_INDICATORS:
+        fprintf(
+            out,
+            "Usage: tiendo indicators [--level nation|province] [--period PERIOD]\n"
+            "                         [--dataset DATASET] [--json]\n"
+            "\n"
+            "The indicators of Resolution 06-NQ/TW (T01, T02 ...) computed from the\n"
+            "reports of one period. With --level nation (the default) you get one\n"
+            "table for the whole country: each indicator's value, its 2025 and 2030\n"
+            "targets and whether the value is below, within or above them. With\n"
+            "--level province you get one line per province with its value for\n"
+            "every indicator, to one decimal (\"\xE2\x80\x94\" when the province gave no data).\n"
+            "\n"
+            "Examples:\n"
+            "  tiendo indicators\n"
+            "  tiendo indicators --level province --period 2026-Q3\n"
+            "  tiendo indicators --level province --json > indicators.json\n"
+            "\n"
+            "Options:\n");
+        break;
+    case OPTIONS_CMD_UNITS:
+        fprintf(out, "Usage: tiendo units [--province CODE] [--sort code|name|progress|status]\n"
+                     "                    [--period PERIOD] [--dataset DATASET] [--json]\n"
+                     "\n"
+                     "One line for every unit expected to report in the period: its code and\n"
+                     "name, whether it reported on time, late, is not yet due or is overdue,\n"
+                     "its latest revision (\"\xE2\x80\x94\": nothing received), the day its first\n"
+                     "report arrived, and its mean progress over the six task groups.\n"
+                     "--province shows one province and its units. --sort orders the lines by\n"
+                     "code (the default), name, progress (lowest first) or status (overdue,\n"
+                     "then late, not yet due, on time).\n"
+                     "\n"
+                     "Examples:\n"
+                     "  tiendo units\n"
+                     "  tiendo units --sort progress\n"
+                     "  tiendo units --province 01 --period 2026-Q3\n"
+                     "\n"
+                     "Options:\n");
+        break;
+    case OPTIONS_CMD_UNIT:
+        fprintf(out, "Usage: tiendo unit CODE [--period PERIOD] [--dataset DATASET] [--json]\n"
+                     "\n"
+                     "Everything about one unit's report for the period: its name, when the\n"
+                     "unit existed and what replaced it, whether it reported on time, the six\n"
+                     "task groups (status, progress, note), the data values it gave, its\n"
+                     "action plan, and every revision the collector stored (when it arrived,\n"
+                     "who prepared it, which agent sent it).\n"
+                     "\n"
+                     "Examples:\n"
+                     "  tiendo unit 01\n"
+                     "  tiendo unit 79 --period 2026-Q3 --json\n"
+                     "\n"
+                     "Options:\n");
+        break;
+    case OPTIONS_CMD_OVERDUE:
+        fprintf(out, "Usage: tiendo overdue [--sort code|name|progress|status] [--period PERIOD]\n"
+                     "                      [--dataset DATASET] [--json]\n"
+                     "\n"
+                     "Like 'tiendo units', but only the units whose report is late (arrived\n"
+                     "after the deadline) or overdue (the deadline has passed and nothing has\n"
+                     "arrived). Sorted by status unless you say otherwise: overdue first.\n"
+                     "\n"
+                     "Examples:\n"
+                     "  tiendo overdue\n"
+                     "  tiendo overdue --period 2026-Q2 --json\n"
+                     "\n"
+                     "Options:\n");
+        break;
+    case OPTIONS_CMD_EXPORT:
+        fprintf(out, "Usage: tiendo export [--format csv|json] [--period PERIOD]\n"
+                     "                     [--dataset DATASET] [> FILE]\n"
+                     "\n"
+                     "Writes the list of units for the period, as 'tiendo units' shows it,\n"
+                     "in a form other programs can read: CSV (the default; a header line,\n"
+                     "UTF-8, opens in a spreadsheet) or JSON (the same as 'tiendo units\n"
+                     "--json'). Redirect it into a file.\n"
+                     "\n"
+                     "Examples:\n"
+                     "  tiendo export > units-2026-Q3.csv\n"
+                     "  tiendo export --format json --period 2026-Q2 > units.json\n"
+                     "\n"
+                     "Options:\n");
+        break;
     case OPTIONS_CMD_NONE:
     default:
         fprintf(out, "Usage: tiendo COMMAND [OPTIONS]\n"
@@ -269,6 +396,11 @@ void options_print_help(FILE *out, options_command cmd)
                      "           lagging units, who has not reported yet\n"
                      "  agents   The reporting offices' agents: last heard from, reports waiting,\n"
                      "           version, clock\n"
+                     "  indicators  Indicators for the nation or each province, against targets\n"
+                     "  units    Every expected unit: status, revision, first received, progress\n"
+                     "  unit CODE   One unit's report in full and its revision history\n"
+                     "  overdue  Units whose report is late or overdue\n"
+                     "  export   The units list as CSV or JSON, for spreadsheets and scripts\n"
                      "\n"
                      "Run 'tiendo COMMAND --help' to read more about a command.\n"
                      "\n"

@@ -26,6 +26,10 @@ typedef struct {
     char *dataset;              /* status: the dataset, default nq06 */
     char *color;                /* auto, always or never */
     char *log_level;            /* debug, info, warn, error */
+    char *level;                /* indicators: nation or province */
+    char *province;             /* units: only this province and its units; NULL = all */
+    char *sort;                 /* units, overdue: code, name, progress or status */
+    char *format;               /* export: csv or json */
 } options_t;
 
 /* The table for td_config_parse (ends with a NULL name). */
@@ -35,9 +39,15 @@ typedef enum {
     OPTIONS_CMD_NONE = 0,
     OPTIONS_CMD_STATUS,
     OPTIONS_CMD_AGENTS,
+    OPTIONS_CMD_INDICATORS,
+    OPTIONS_CMD_UNITS,
+    OPTIONS_CMD_UNIT,
+    OPTIONS_CMD_OVERDUE,
+    OPTIONS_CMD_EXPORT,
 } options_command;
 
-/* The command named word ("status", "agents"), or OPTIONS_CMD_NONE. */
+/* The command named word ("status", "agents", "indicators", "units", "unit", "overdue",
+ * "export"), or OPTIONS_CMD_NONE. */
 options_command options_command_parse(const char *word);
 
 /* The first word of argv[0..argc) that names a command (used with --help, where the
@@ -51,7 +61,9 @@ td_err options_resolve_period(const char *text, time_t now, char *out, size_t ou
                               size_t errlen);
 
 /* Check the values the table cannot: dataset (1..32 of a-z 0-9 _ -), color (auto, always,
- * never), log level, query endpoint (tcp://, ipc:// or inproc://). TD_ERR_CONFIG with err. */
+ * never), log level, query endpoint (tcp://, ipc:// or inproc://), level (nation,
+ * province), sort (code, name, progress, status), format (csv, json), province (1..16 of
+ * letters and digits). TD_ERR_CONFIG with err. */
 td_err options_validate(const options_t *o, char *err, size_t errlen);
 
 /* Whether to colour the output: "always" yes, "never" no, "auto" only when stdout is a

@@ -10,6 +10,7 @@
 
 #include "indicator.h"
 #include "period.h"
+#include "report.h"
 
 typedef struct {
     uint32_t first, last;
@@ -644,8 +645,8 @@ enum { IND_COLS = 7, IND_CELL = 320, LAG_COLS = 4 };
 
 static const char *s_indicator_color(void *ctx, size_t row, size_t col)
 {
-    const Tiendo__StatusSummary *s = ctx;
-    const Tiendo__IndicatorValue *iv = s->indicators[row];
+    Tiendo__IndicatorValue *const *values = ctx;
+    const Tiendo__IndicatorValue *iv = values[row];
     const char *status = col == 4 ? iv->target_2025 : col == 6 ? iv->target_2030 : NULL;
 
     if (status == NULL)
@@ -657,8 +658,10 @@ static const char *s_indicator_color(void *ctx, size_t row, size_t col)
     return NULL;
 }
 
-/* "Indicators (nation)": one row per indicator the collector computed. */
-static td_err s_text_indicators(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+/* A titled table with one row per indicator the collector computed (the nation's in
+ * status, each scope's in indicators). */
+static td_err s_text_indicators(FILE *out, Tiendo__IndicatorValue *const *values, size_t n,
+                                const char *title, const td_registry_t *reg,
                                 const render_style *style, size_t line_width)
 {
     static const render_column cols[IND_COLS] = {
@@ -667,7 +670,7 @@ static td_err s_text_indicators(FILE *out, const Tiendo__StatusSummary *s, const
         {"Status", RENDER_LEFT, 0}, {"2030 target", RENDER_RIGHT, 0},
         {"Status", RENDER_LEFT, 0},
     };
-    size_t n = s->n_indicators, other = 0, name_width;
+    size_t other = 0, name_width;
     char(*text)[IND_CELL] = NULL;
     const char **cells = NULL;
     render_column columns[IND_COLS];
@@ -683,7 +686,7 @@ static td_err s_text_indicators(FILE *out, const Tiendo__StatusSummary *s, const
         goto cleanup;
     }
     for (size_t r = 0; r < n; r++) {
-        const Tiendo__IndicatorValue *iv = s->indicators[r];
+        const Tiendo__IndicatorValue *iv = values[r];
         const td_indicator *ind = s_indicator(reg, iv->id);
         char(*row)[IND_CELL] = text + r * IND_COLS;
 
@@ -709,7 +712,7 @@ static td_err s_text_indicators(FILE *out, const Tiendo__StatusSummary *s, const
     }
     name_width = line_width > other + 60 ? 60 : line_width > other + 12 ? line_width - other : 12;
     for (size_t r = 0; r < n; r++) {
-        const td_indicator *ind = s_indicator(reg, s->indicators[r]->id);
+        const td_indicator *ind = s_indicator(reg, values[r]->id);
         char *cell = text[r * IND_COLS + 1];
         const char *name = ind != NULL ? ind->name_en : "(not in the local catalogue)";
         if (s_unconfirmed(ind)) {
@@ -724,10 +727,10 @@ static td_err s_text_indicators(FILE *out, const Tiendo__StatusSummary *s, const
     memcpy(columns, cols, sizeof cols);
     columns[1].max_width = name_width;
 
-    s_print_styled(out, style, "1", "Indicators (nation)");
+    s_print_styled(out, style, "1", title);
     fputc('\n', out);
     rc = render_table(out, columns, IND_COLS, cells, n, NULL,
-                      style && style->color ? s_indicator_color : NULL, (void *) s);
+                      style && style->color ? s_indicator_color : NULL, (void *) values);
     if (rc != TD_OK)
         goto cleanup;
     if (any_unconfirmed)
@@ -900,7 +903,8 @@ td_err render_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
     if (rc != TD_OK)
         goto cleanup;
     fputc('\n', out);
-    rc = s_text_indicators(out, s, reg, style, line_width);
+    rc = s_text_indicators(out, s->indicators, s->n_indicators, "Indicators (nation)", reg, style,
+                           line_width);
     if (rc != TD_OK)
         goto cleanup;
     rc = s_text_lagging(out, s, reg, last_day, style);
@@ -1051,11 +1055,11 @@ static json_t *s_json_target(const td_indicator *ind, int year, const char *stat
     return t;
 }
 
-static void s_json_indicators(json_t *array, const Tiendo__StatusSummary *s,
+static void s_json_indicators(json_t *array, Tiendo__IndicatorValue *const *values, size_t n,
                               const td_registry_t *reg, int *failed)
 {
-    for (size_t i = 0; i < s->n_indicators && !*failed; i++) {
-        const Tiendo__IndicatorValue *iv = s->indicators[i];
+    for (size_t i = 0; i < n && !*failed; i++) {
+        const Tiendo__IndicatorValue *iv = values[i];
         const td_indicator *ind = s_indicator(reg, iv->id);
         const char *unit = s_indicator_unit(iv, ind);
         json_t *o = json_object();
@@ -1196,7 +1200,7 @@ td_err render_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_re
               &failed);
         s_set(o, "status", s_json_text_nonempty(u->status), &failed);
     }
-    s_json_indicators(indicators, s, reg, &failed);
+    s_json_indicators(indicators, s->indicators, s->n_indicators, reg, &failed);
     s_json_lagging(lagging, s, reg, last_day, &failed);
     for (size_t i = 0; i < s->n_missing; i++) {
         json_t *o = json_object();
@@ -1383,6 +1387,720 @@ td_err render_agents_json(FILE *out, const Tiendo__AgentList *list)
     rc = s_dump(out, root);
 
 cleanup:
+    json_decref(root);
+    return rc;
+}
+
+/* ---- Indicators by scope ---- */
+
+/* A compact matrix cell: the value to one decimal ("—" for no data), whole numbers from
+ * 10 000 up so large counts stay narrow. */
+static char *s_matrix_value(const Tiendo__IndicatorValue *iv, char *buf, size_t len)
+{
+    if (iv == NULL || !iv->has_value || !isfinite(iv->value))
+        snprintf(buf, len, "\xE2\x80\x94");
+    else if (fabs(iv->value) >= 10000.0)
+        snprintf(buf, len, "%.0f", iv->value);
+    else
+        snprintf(buf, len, "%.1f", iv->value);
+    return buf;
+}
+
+enum { MATRIX_CELL = 64, MATRIX_FIXED = 3, MATRIX_MAX_IDS = 64 };
+
+/* Province level: one row per scope, one column per indicator ID (in the order first seen). */
+static td_err s_text_indicator_matrix(FILE *out, const Tiendo__IndicatorTable *t,
+                                      const render_style *style, size_t line_width)
+{
+    const char *ids[MATRIX_MAX_IDS];
+    size_t nids = 0, ncols, n = t->n_scopes, other = 0, name_width;
+    char(*text)[MATRIX_CELL] = NULL;
+    const char **cells = NULL;
+    render_column *cols = NULL;
+    td_err rc = TD_OK;
+
+    for (size_t s = 0; s < n; s++)
+        for (size_t v = 0; v < t->scopes[s]->n_values; v++) {
+            const char *id = t->scopes[s]->values[v]->id;
+            size_t k;
+            if (id == NULL)
+                continue;
+            for (k = 0; k < nids; k++)
+                if (strcmp(ids[k], id) == 0)
+                    break;
+            if (k == nids && nids < MATRIX_MAX_IDS)
+                ids[nids++] = id;
+        }
+    ncols = MATRIX_FIXED + nids;
+    text = calloc((n ? n : 1) * ncols, sizeof *text);
+    cells = calloc((n ? n : 1) * ncols, sizeof *cells);
+    cols = calloc(ncols, sizeof *cols);
+    if (text == NULL || cells == NULL || cols == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    cols[0] = (render_column){"Code", RENDER_LEFT, 0};
+    cols[1] = (render_column){"Name", RENDER_LEFT, 0};
+    cols[2] = (render_column){"Reports", RENDER_RIGHT, 0};
+    for (size_t k = 0; k < nids; k++)
+        cols[MATRIX_FIXED + k] = (render_column){ids[k], RENDER_RIGHT, 0};
+    for (size_t r = 0; r < n; r++) {
+        const Tiendo__IndicatorScope *sc = t->scopes[r];
+        char(*row)[MATRIX_CELL] = text + r * ncols;
+
+        snprintf(row[0], MATRIX_CELL, "%.16s", sc->scope ? sc->scope : "?");
+        snprintf(row[2], MATRIX_CELL, "%" PRIu32, sc->reports);
+        for (size_t k = 0; k < nids; k++) {
+            const Tiendo__IndicatorValue *iv = NULL;
+            for (size_t v = 0; v < sc->n_values; v++)
+                if (sc->values[v]->id != NULL && strcmp(sc->values[v]->id, ids[k]) == 0)
+                    iv = sc->values[v];
+            s_matrix_value(iv, row[MATRIX_FIXED + k], MATRIX_CELL);
+        }
+        for (size_t k = 0; k < ncols; k++)
+            cells[r * ncols + k] = row[k];
+    }
+    /* The name takes what the numbers leave, 8..30 columns. */
+    for (size_t c = 0; c < ncols; c++) {
+        size_t w = render_width(cols[c].title);
+        if (c == 1)
+            continue;
+        for (size_t r = 0; r < n; r++)
+            if (render_width(cells[r * ncols + c]) > w)
+                w = render_width(cells[r * ncols + c]);
+        other += w + 2;
+    }
+    name_width = line_width > other + 30 ? 30 : line_width > other + 8 ? line_width - other : 8;
+    for (size_t r = 0; r < n; r++) {
+        const char *name = t->scopes[r]->name;
+        s_fit(name && name[0] ? name : "", name_width, text[r * ncols + 1], MATRIX_CELL);
+    }
+    cols[1].max_width = name_width;
+    s_print_styled(out, style, "1", "Indicators by province");
+    fputc('\n', out);
+    rc = render_table(out, cols, ncols, cells, n, NULL, NULL, NULL);
+    if (rc == TD_OK)
+        fprintf(out, "Values to one decimal in each indicator's unit; \xE2\x80\x94 no data. "
+                     "Names and targets: tiendo indicators.\n");
+
+cleanup:
+    free(cols);
+    free(cells);
+    free(text);
+    return rc;
+}
+
+static const char *s_level(const Tiendo__IndicatorTable *t)
+{
+    return t->level != NULL && t->level[0] != '\0' ? t->level : "nation";
+}
+
+td_err render_indicators_text(FILE *out, const Tiendo__IndicatorTable *t, const td_registry_t *reg,
+                              const render_style *style)
+{
+    size_t line_width = style && style->line_width ? style->line_width : 80;
+    td_err rc = TD_OK;
+
+    fprintf(out, "Indicators, %s %s\n\n", t->dataset ? t->dataset : "?",
+            t->period ? t->period : "?");
+    if (t->n_scopes == 0) {
+        fprintf(out, "No indicators for this period.\n");
+        return TD_OK;
+    }
+    if (strcmp(s_level(t), "province") == 0)
+        return s_text_indicator_matrix(out, t, style, line_width);
+    for (size_t i = 0; i < t->n_scopes && rc == TD_OK; i++) {
+        const Tiendo__IndicatorScope *sc = t->scopes[i];
+        char title[320];
+        snprintf(title, sizeof title, "Indicators (%.16s %.200s, %" PRIu32 " reports)",
+                 sc->scope ? sc->scope : "?", sc->name ? sc->name : "", sc->reports);
+        rc = s_text_indicators(out, sc->values, sc->n_values, title, reg, style, line_width);
+    }
+    return rc;
+}
+
+td_err render_indicators_json(FILE *out, const Tiendo__IndicatorTable *t, const td_registry_t *reg)
+{
+    json_t *root = json_object(), *scopes = json_array();
+    int failed = 0;
+    td_err rc;
+
+    if (root == NULL || scopes == NULL) {
+        json_decref(scopes);
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    s_set(root, "dataset", s_json_text(t->dataset), &failed);
+    s_set(root, "period", s_json_text(t->period), &failed);
+    s_set(root, "level", json_string(s_level(t)), &failed);
+    s_set(root, "scopes", scopes, &failed);
+    for (size_t i = 0; i < t->n_scopes && !failed; i++) {
+        const Tiendo__IndicatorScope *sc = t->scopes[i];
+        json_t *o = json_object(), *ind = json_array();
+        if (o == NULL || ind == NULL || json_array_append_new(scopes, o) != 0) {
+            json_decref(ind);
+            failed = 1;
+            break;
+        }
+        s_set(o, "scope", s_json_text(sc->scope), &failed);
+        s_set(o, "name", s_json_text_nonempty(sc->name), &failed);
+        s_set(o, "reports", json_integer(sc->reports), &failed);
+        s_set(o, "indicators", ind, &failed);
+        if (!failed)
+            s_json_indicators(ind, sc->values, sc->n_values, reg, &failed);
+    }
+    rc = failed ? TD_ERR_NOMEM : s_dump(out, root);
+
+cleanup:
+    json_decref(root);
+    return rc;
+}
+
+/* ---- Units ---- */
+
+int render_sort_parse(const char *word, render_sort *out)
+{
+    static const char *const names[] = {"code", "name", "progress", "status"};
+    for (size_t i = 0; word != NULL && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(word, names[i]) == 0) {
+            *out = (render_sort) i;
+            return 0;
+        }
+    return -1;
+}
+
+/* overdue 0, late 1, not_yet_due 2, on_time 3, anything else 4. */
+int render_status_rank(const char *status)
+{
+    static const char *const order[] = {"overdue", "late", "not_yet_due", "on_time"};
+    for (int i = 0; status != NULL && i < 4; i++)
+        if (strcmp(status, order[i]) == 0)
+            return i;
+    return 4;
+}
+
+static int s_str_cmp(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+static int s_row_code_cmp(const void *a, const void *b)
+{
+    const Tiendo__UnitRow *x = *(Tiendo__UnitRow *const *) a, *y = *(Tiendo__UnitRow *const *) b;
+    return s_str_cmp(x->unit, y->unit);
+}
+
+static int s_row_name_cmp(const void *a, const void *b)
+{
+    const Tiendo__UnitRow *x = *(Tiendo__UnitRow *const *) a, *y = *(Tiendo__UnitRow *const *) b;
+    int c = s_str_cmp(x->name, y->name);
+    return c ? c : s_row_code_cmp(a, b);
+}
+
+static int s_has_progress(const Tiendo__UnitRow *r)
+{
+    return r->has_mean_progress_percent && isfinite(r->mean_progress_percent);
+}
+
+/* Lowest progress first; units without any (not reported) before every reported one. */
+static int s_row_progress_cmp(const void *a, const void *b)
+{
+    const Tiendo__UnitRow *x = *(Tiendo__UnitRow *const *) a, *y = *(Tiendo__UnitRow *const *) b;
+    int hx = s_has_progress(x), hy = s_has_progress(y);
+    if (hx != hy)
+        return hx - hy;
+    if (hx && x->mean_progress_percent != y->mean_progress_percent)
+        return x->mean_progress_percent < y->mean_progress_percent ? -1 : 1;
+    return s_row_code_cmp(a, b);
+}
+
+static int s_row_status_cmp(const void *a, const void *b)
+{
+    const Tiendo__UnitRow *x = *(Tiendo__UnitRow *const *) a, *y = *(Tiendo__UnitRow *const *) b;
+    int rx = render_status_rank(x->status), ry = render_status_rank(y->status);
+    return rx != ry ? rx - ry : s_row_code_cmp(a, b);
+}
+
+void render_units_sort(Tiendo__UnitList *list, render_sort by)
+{
+    int (*cmp)(const void *, const void *) = s_row_code_cmp;
+
+    if (list->n_units < 2)
+        return;
+    if (by == RENDER_SORT_NAME)
+        cmp = s_row_name_cmp;
+    else if (by == RENDER_SORT_PROGRESS)
+        cmp = s_row_progress_cmp;
+    else if (by == RENDER_SORT_STATUS)
+        cmp = s_row_status_cmp;
+    qsort(list->units, list->n_units, sizeof *list->units, cmp);
+}
+
+/* "2026-10-03" (UTC) or "—" when never. */
+static char *s_date_text(int has, int64_t ms, char *buf, size_t len)
+{
+    char full[32];
+    if (!has || ms <= 0)
+        snprintf(buf, len, "\xE2\x80\x94");
+    else
+        snprintf(buf, len, "%.10s", render_rfc3339(ms, full, sizeof full));
+    return buf;
+}
+
+enum { UNIT_COLS = 6, UNIT_CELL = 320 };
+
+static const char *s_unit_status_color(void *ctx, size_t row, size_t col)
+{
+    const Tiendo__UnitList *list = ctx;
+    const char *status = list->units[row]->status;
+
+    if (col != 2 || status == NULL)
+        return NULL;
+    if (strcmp(status, "overdue") == 0)
+        return "31";
+    if (strcmp(status, "late") == 0)
+        return "33";
+    return NULL;
+}
+
+td_err render_units_text(FILE *out, const Tiendo__UnitList *list, const char *title,
+                         const render_style *style)
+{
+    static const render_column cols[UNIT_COLS] = {
+        {"Code", RENDER_LEFT, 0},           {"Name", RENDER_LEFT, 0},
+        {"Status", RENDER_LEFT, 0},         {"Revision", RENDER_RIGHT, 0},
+        {"First received", RENDER_LEFT, 0}, {"Progress", RENDER_RIGHT, 0},
+    };
+    size_t n = list->n_units, line_width = style && style->line_width ? style->line_width : 80;
+    size_t other = 0, name_width;
+    char(*text)[UNIT_CELL] = NULL;
+    const char **cells = NULL;
+    render_column columns[UNIT_COLS];
+    td_err rc = TD_OK;
+
+    s_print_styled(out, style, "1", title ? title : "Units");
+    fprintf(out, ", %s %s", list->dataset ? list->dataset : "?", list->period ? list->period : "?");
+    if (list->deadline != NULL && list->deadline[0] != '\0')
+        fprintf(out, " (deadline %.16s)", list->deadline);
+    fputs("\n\n", out);
+    if (n == 0) {
+        fprintf(out, "No units.\n");
+        return TD_OK;
+    }
+    text = calloc(n * UNIT_COLS, sizeof *text);
+    cells = calloc(n * UNIT_COLS, sizeof *cells);
+    if (text == NULL || cells == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t r = 0; r < n; r++) {
+        const Tiendo__UnitRow *u = list->units[r];
+        char(*row)[UNIT_CELL] = text + r * UNIT_COLS;
+
+        snprintf(row[0], UNIT_CELL, "%.16s", u->unit ? u->unit : "?");
+        snprintf(row[2], UNIT_CELL, "%.16s", u->status && u->status[0] ? u->status : "?");
+        if (u->has_revision)
+            snprintf(row[3], UNIT_CELL, "%" PRIu32, u->revision);
+        else
+            snprintf(row[3], UNIT_CELL, "\xE2\x80\x94");
+        s_date_text(u->has_first_received_at_ms, u->first_received_at_ms, row[4], UNIT_CELL);
+        if (s_has_progress(u))
+            snprintf(row[5], UNIT_CELL, "%.1f %%", s_round1(u->mean_progress_percent));
+        else
+            snprintf(row[5], UNIT_CELL, "\xE2\x80\x94");
+        for (size_t k = 0; k < UNIT_COLS; k++)
+            cells[r * UNIT_COLS + k] = row[k];
+    }
+    for (size_t c = 0; c < UNIT_COLS; c++) {
+        size_t w = render_width(cols[c].title);
+        if (c == 1)
+            continue;
+        for (size_t r = 0; r < n; r++)
+            if (render_width(cells[r * UNIT_COLS + c]) > w)
+                w = render_width(cells[r * UNIT_COLS + c]);
+        other += w + 2;
+    }
+    name_width = line_width > other + 40 ? 40 : line_width > other + 10 ? line_width - other : 10;
+    for (size_t r = 0; r < n; r++) {
+        const char *name = list->units[r]->name;
+        s_fit(name ? name : "", name_width, text[r * UNIT_COLS + 1], UNIT_CELL);
+    }
+    memcpy(columns, cols, sizeof cols);
+    columns[1].max_width = name_width;
+    rc = render_table(out, columns, UNIT_COLS, cells, n, NULL,
+                      style && style->color ? s_unit_status_color : NULL, (void *) list);
+    if (rc == TD_OK)
+        fprintf(out, "%zu unit%s\n", n, n == 1 ? "" : "s");
+
+cleanup:
+    free(cells);
+    free(text);
+    return rc;
+}
+
+/* Unix seconds as ms; 0 (shown as never) when out of range. */
+static int64_t s_secs_to_ms(int64_t secs)
+{
+    return secs > 0 && secs < INT64_MAX / 1000 ? secs * 1000 : 0;
+}
+
+static json_t *s_json_time_or_null(int has, int64_t ms)
+{
+    char when[32];
+    return has && ms > 0 ? json_string(render_rfc3339(ms, when, sizeof when)) : json_null();
+}
+
+/* One unit row's JSON object (fields in docs/cli-json.md order). */
+static json_t *s_json_unit_row(const Tiendo__UnitRow *u, int *failed)
+{
+    json_t *o = json_object();
+    if (o == NULL) {
+        *failed = 1;
+        return NULL;
+    }
+    s_set(o, "unit", s_json_text(u->unit), failed);
+    s_set(o, "name", s_json_text_nonempty(u->name), failed);
+    s_set(o, "level", s_json_text_nonempty(u->level), failed);
+    s_set(o, "parent", s_json_text_nonempty(u->parent), failed);
+    s_set(o, "status", s_json_text_nonempty(u->status), failed);
+    s_set(o, "revision", s_json_count_or_null(u->has_revision, u->revision), failed);
+    s_set(o, "first_received_at",
+          s_json_time_or_null(u->has_first_received_at_ms, u->first_received_at_ms), failed);
+    s_set(o, "received_at", s_json_time_or_null(u->has_received_at_ms, u->received_at_ms), failed);
+    s_set(o, "mean_progress_percent",
+          s_has_progress(u) ? json_real(s_round1(u->mean_progress_percent)) : json_null(), failed);
+    return o;
+}
+
+td_err render_units_json(FILE *out, const Tiendo__UnitList *list)
+{
+    json_t *root = json_object(), *units = json_array();
+    int failed = 0;
+    td_err rc;
+
+    if (root == NULL || units == NULL) {
+        json_decref(units);
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    s_set(root, "dataset", s_json_text(list->dataset), &failed);
+    s_set(root, "period", s_json_text(list->period), &failed);
+    s_set(root, "deadline", s_json_text_nonempty(list->deadline), &failed);
+    s_set(root, "units", units, &failed);
+    for (size_t i = 0; i < list->n_units && !failed; i++) {
+        json_t *o = s_json_unit_row(list->units[i], &failed);
+        if (o == NULL || json_array_append_new(units, o) != 0)
+            failed = 1;
+    }
+    rc = failed ? TD_ERR_NOMEM : s_dump(out, root);
+
+cleanup:
+    json_decref(root);
+    return rc;
+}
+
+/* One RFC 4180 field: quoted (quotes doubled) when it holds a comma, quote, CR or LF.
+ * Invalid UTF-8 becomes U+FFFD so the file stays UTF-8. */
+void render_csv_field(FILE *out, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    int quote = s != NULL && strpbrk(s, ",\"\r\n") != NULL;
+
+    if (quote)
+        fputc('"', out);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = render_utf8_decode(s + i, len - i, &cp);
+        if (cp == RENDER_REPLACEMENT && n < 3)
+            fputs(s_replacement, out);
+        else if (n == 1 && s[i] == '"')
+            fputs("\"\"", out);
+        else
+            fwrite(s + i, 1, n, out);
+        i += n;
+    }
+    if (quote)
+        fputc('"', out);
+}
+
+td_err render_units_csv(FILE *out, const Tiendo__UnitList *list)
+{
+    fputs("unit,name,level,parent,status,revision,first_received_at,received_at,"
+          "mean_progress_percent\r\n",
+          out);
+    for (size_t i = 0; i < list->n_units; i++) {
+        const Tiendo__UnitRow *u = list->units[i];
+        char buf[64];
+        render_csv_field(out, u->unit);
+        fputc(',', out);
+        render_csv_field(out, u->name);
+        fputc(',', out);
+        render_csv_field(out, u->level);
+        fputc(',', out);
+        render_csv_field(out, u->parent);
+        fputc(',', out);
+        render_csv_field(out, u->status);
+        fputc(',', out);
+        if (u->has_revision)
+            fprintf(out, "%" PRIu32, u->revision);
+        fputc(',', out);
+        if (u->has_first_received_at_ms && u->first_received_at_ms > 0)
+            fputs(render_rfc3339(u->first_received_at_ms, buf, sizeof buf), out);
+        fputc(',', out);
+        if (u->has_received_at_ms && u->received_at_ms > 0)
+            fputs(render_rfc3339(u->received_at_ms, buf, sizeof buf), out);
+        fputc(',', out);
+        if (s_has_progress(u))
+            fprintf(out, "%.1f", s_round1(u->mean_progress_percent));
+        fputs("\r\n", out);
+    }
+    return ferror(out) ? TD_ERR_IO : TD_OK;
+}
+
+/* ---- One unit ---- */
+
+static const char *s_task_status_word(Tiendo__TaskStatus st)
+{
+    switch (st) {
+    case TIENDO__TASK_STATUS__TASK_NOT_STARTED:
+        return "not_started";
+    case TIENDO__TASK_STATUS__TASK_IN_PROGRESS:
+        return "in_progress";
+    case TIENDO__TASK_STATUS__TASK_COMPLETED:
+        return "completed";
+    default:
+        return "\xE2\x80\x94";
+    }
+}
+
+static const char *s_dash(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : "\xE2\x80\x94";
+}
+
+/* Print a table of nrows x ncols cells in text (each cell UNIT_CELL bytes), under a bold
+ * heading. */
+static td_err s_titled_table(FILE *out, const render_style *style, const char *title,
+                             const render_column *cols, size_t ncols, char (*text)[UNIT_CELL],
+                             size_t nrows)
+{
+    const char **cells = calloc(nrows * ncols + 1, sizeof *cells);
+    td_err rc;
+
+    if (cells == NULL)
+        return TD_ERR_NOMEM;
+    for (size_t i = 0; i < nrows * ncols; i++)
+        cells[i] = text[i];
+    s_print_styled(out, style, "1", title);
+    fputc('\n', out);
+    rc = render_table(out, cols, ncols, cells, nrows, NULL, NULL, NULL);
+    fputc('\n', out);
+    free(cells);
+    return rc;
+}
+
+td_err render_unit_text(FILE *out, const Tiendo__UnitDetail *d, const td_registry_t *reg,
+                        const render_style *style)
+{
+    static const render_column tg_cols[] = {{"Group", RENDER_RIGHT, 0},
+                                            {"Title", RENDER_LEFT, 30},
+                                            {"Status", RENDER_LEFT, 0},
+                                            {"Progress", RENDER_RIGHT, 0},
+                                            {"Note", RENDER_LEFT, 36}};
+    static const render_column dv_cols[] = {
+        {"Element", RENDER_LEFT, 32}, {"Value", RENDER_RIGHT, 0}, {"Comment", RENDER_LEFT, 40}};
+    static const render_column ap_cols[] = {
+        {"ID", RENDER_LEFT, 12},    {"Task", RENDER_LEFT, 32},    {"Group", RENDER_RIGHT, 0},
+        {"Owner", RENDER_LEFT, 16}, {"Deadline", RENDER_LEFT, 0}, {"Status", RENDER_LEFT, 0}};
+    static const render_column hist_cols[] = {{"Revision", RENDER_RIGHT, 0},
+                                              {"Received at", RENDER_LEFT, 0},
+                                              {"Prepared by", RENDER_LEFT, 28},
+                                              {"Agent key", RENDER_LEFT, 0},
+                                              {"Seq", RENDER_RIGHT, 0}};
+    const Tiendo__UnitRow *u = d->row;
+    const Tiendo__Report *rep = d->report;
+    const td_task_group *groups = NULL;
+    size_t ngroups = reg ? td_registry_task_groups(reg, &groups) : 0;
+    char(*text)[UNIT_CELL] = NULL;
+    char when[32], first[32];
+    size_t rows;
+    td_err rc = TD_OK;
+
+    s_print_styled(out, style, "1", "Unit ");
+    s_print_styled(out, style, "1", u && u->unit ? u->unit : "?");
+    if (u && u->name && u->name[0]) {
+        fputc(' ', out);
+        s_print_styled(out, style, "1", u->name);
+    }
+    fputc('\n', out);
+    if (u != NULL)
+        fprintf(out, "Level: %s   Parent: %s\n", s_dash(u->level), s_dash(u->parent));
+    fprintf(out, "Valid: %s to %s   Successor: %s\n", s_dash(d->valid_from), s_dash(d->valid_to),
+            s_dash(d->successor));
+    if (u != NULL) {
+        fprintf(out, "Status: %s", s_dash(u->status));
+        if (u->has_revision)
+            fprintf(out, "   Revision: %" PRIu32, u->revision);
+        fprintf(
+            out, "   First received: %s",
+            s_date_text(u->has_first_received_at_ms, u->first_received_at_ms, first, sizeof first));
+        if (u->has_received_at_ms && u->received_at_ms > 0)
+            fprintf(out, "   Latest: %s", render_rfc3339(u->received_at_ms, when, sizeof when));
+        fputc('\n', out);
+    }
+    fputc('\n', out);
+    if (rep == NULL) {
+        fprintf(out, "No report for this period.\n");
+    } else {
+        if (rep->prepared_by != NULL || rep->prepared_at > 0)
+            fprintf(out, "Prepared by %s at %s\n\n", s_dash(rep->prepared_by),
+                    s_secs_to_ms(rep->prepared_at) > 0
+                        ? render_rfc3339(s_secs_to_ms(rep->prepared_at), when, sizeof when)
+                        : "\xE2\x80\x94");
+        rows = rep->n_task_groups;
+        if (rows > 0) {
+            text = calloc(rows * 5, sizeof *text);
+            if (text == NULL)
+                return TD_ERR_NOMEM;
+            for (size_t r = 0; r < rows; r++) {
+                const Tiendo__TaskGroupProgress *g = rep->task_groups[r];
+                const char *title = NULL;
+                for (size_t k = 0; k < ngroups; k++)
+                    if ((uint32_t) groups[k].group == g->group)
+                        title = groups[k].title_en;
+                snprintf(text[r * 5], UNIT_CELL, "%" PRIu32, g->group);
+                snprintf(text[r * 5 + 1], UNIT_CELL, "%s", s_dash(title));
+                snprintf(text[r * 5 + 2], UNIT_CELL, "%s", s_task_status_word(g->status));
+                if (g->has_progress_percent && isfinite(g->progress_percent))
+                    snprintf(text[r * 5 + 3], UNIT_CELL, "%.1f %%", s_round1(g->progress_percent));
+                else
+                    snprintf(text[r * 5 + 3], UNIT_CELL, "\xE2\x80\x94");
+                snprintf(text[r * 5 + 4], UNIT_CELL, "%s", g->note ? g->note : "");
+            }
+            rc = s_titled_table(out, style, "Task groups", tg_cols, 5, text, rows);
+            free(text);
+            text = NULL;
+            if (rc != TD_OK)
+                return rc;
+        }
+        rows = rep->n_values;
+        if (rows > 0) {
+            text = calloc(rows * 3, sizeof *text);
+            if (text == NULL)
+                return TD_ERR_NOMEM;
+            for (size_t r = 0; r < rows; r++) {
+                const Tiendo__DataValue *v = rep->values[r];
+                snprintf(text[r * 3], UNIT_CELL, "%s", v->element ? v->element : "?");
+                if (v->has_value && isfinite(v->value))
+                    snprintf(text[r * 3 + 1], UNIT_CELL, "%.10g", v->value);
+                else
+                    snprintf(text[r * 3 + 1], UNIT_CELL, "\xE2\x80\x94");
+                snprintf(text[r * 3 + 2], UNIT_CELL, "%s", v->comment ? v->comment : "");
+            }
+            rc = s_titled_table(out, style, "Data values", dv_cols, 3, text, rows);
+            free(text);
+            text = NULL;
+            if (rc != TD_OK)
+                return rc;
+        }
+        rows = rep->n_action_plan;
+        if (rows > 0) {
+            text = calloc(rows * 6, sizeof *text);
+            if (text == NULL)
+                return TD_ERR_NOMEM;
+            for (size_t r = 0; r < rows; r++) {
+                const Tiendo__ActionTask *a = rep->action_plan[r];
+                snprintf(text[r * 6], UNIT_CELL, "%s", s_dash(a->id));
+                snprintf(text[r * 6 + 1], UNIT_CELL, "%s", s_dash(a->title));
+                snprintf(text[r * 6 + 2], UNIT_CELL, "%" PRIu32, a->task_group);
+                snprintf(text[r * 6 + 3], UNIT_CELL, "%s", s_dash(a->owner));
+                snprintf(text[r * 6 + 4], UNIT_CELL, "%s", s_dash(a->deadline));
+                if (a->status == TIENDO__TASK_STATUS__TASK_COMPLETED && a->completed_on &&
+                    a->completed_on[0])
+                    snprintf(text[r * 6 + 5], UNIT_CELL, "completed %.16s", a->completed_on);
+                else
+                    snprintf(text[r * 6 + 5], UNIT_CELL, "%s", s_task_status_word(a->status));
+            }
+            rc = s_titled_table(out, style, "Action plan", ap_cols, 6, text, rows);
+            free(text);
+            text = NULL;
+            if (rc != TD_OK)
+                return rc;
+        }
+    }
+    rows = d->n_history;
+    if (rows > 0) {
+        text = calloc(rows * 5, sizeof *text);
+        if (text == NULL)
+            return TD_ERR_NOMEM;
+        for (size_t r = 0; r < rows; r++) {
+            const Tiendo__RevisionInfo *h = d->history[r];
+            snprintf(text[r * 5], UNIT_CELL, "%" PRIu32, h->revision);
+            snprintf(text[r * 5 + 1], UNIT_CELL, "%s",
+                     h->received_at_ms > 0 ? render_rfc3339(h->received_at_ms, when, sizeof when)
+                                           : "\xE2\x80\x94");
+            snprintf(text[r * 5 + 2], UNIT_CELL, "%s", s_dash(h->prepared_by));
+            snprintf(text[r * 5 + 3], UNIT_CELL, "%.12s", h->agent_key ? h->agent_key : "");
+            snprintf(text[r * 5 + 4], UNIT_CELL, "%" PRIu64, h->seq);
+        }
+        rc = s_titled_table(out, style, "Revisions", hist_cols, 5, text, rows);
+        free(text);
+    }
+    return rc;
+}
+
+td_err render_unit_json(FILE *out, const Tiendo__UnitDetail *d)
+{
+    json_t *root = NULL, *history = json_array(), *report = NULL;
+    char *report_text = NULL;
+    int failed = 0;
+    td_err rc;
+
+    if (d->row != NULL)
+        root = s_json_unit_row(d->row, &failed);
+    else
+        root = json_object();
+    if (root == NULL || history == NULL || failed) {
+        json_decref(history);
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    s_set(root, "valid_from", s_json_text_nonempty(d->valid_from), &failed);
+    s_set(root, "valid_to", s_json_text_nonempty(d->valid_to), &failed);
+    s_set(root, "successor", s_json_text_nonempty(d->successor), &failed);
+    if (d->report != NULL) {
+        report_text = td_report_to_json(d->report);
+        report = report_text ? json_loads(report_text, 0, NULL) : NULL;
+        if (report == NULL)
+            failed = 1;
+    } else {
+        report = json_null();
+    }
+    s_set(root, "report", report, &failed);
+    s_set(root, "history", history, &failed);
+    for (size_t i = 0; i < d->n_history && !failed; i++) {
+        const Tiendo__RevisionInfo *h = d->history[i];
+        char epoch[17];
+        json_t *o = json_object();
+        if (o == NULL || json_array_append_new(history, o) != 0) {
+            failed = 1;
+            break;
+        }
+        snprintf(epoch, sizeof epoch, "%016" PRIx64, h->epoch);
+        s_set(o, "revision", json_integer(h->revision), &failed);
+        s_set(o, "received_at", s_json_time_or_null(h->has_received_at_ms, h->received_at_ms),
+              &failed);
+        s_set(o, "agent_key", s_json_text_nonempty(h->agent_key), &failed);
+        s_set(o, "epoch", h->has_epoch ? json_string(epoch) : json_null(), &failed);
+        s_set(o, "seq", h->has_seq ? s_json_u64(h->seq) : json_null(), &failed);
+        s_set(o, "prepared_by", s_json_text_nonempty(h->prepared_by), &failed);
+        s_set(o, "prepared_at",
+              s_json_time_or_null(h->has_prepared_at, s_secs_to_ms(h->prepared_at)), &failed);
+    }
+    rc = failed ? TD_ERR_NOMEM : s_dump(out, root);
+
+cleanup:
+    free(report_text);
     json_decref(root);
     return rc;
 }

@@ -111,4 +111,51 @@ td_err render_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
 /* The agent list as JSON (docs/cli-json.md). */
 td_err render_agents_json(FILE *out, const Tiendo__AgentList *list);
 
+/* ---- Indicators by scope, units, one unit, export ---- */
+
+/* Indicators per scope. Level "nation" (or none): one titled table per scope, as in status.
+ * Level "province": one matrix, a row per scope (code, name, reports) and a column per
+ * indicator ID with its value to one decimal ("—" for no data). */
+td_err render_indicators_text(FILE *out, const Tiendo__IndicatorTable *t, const td_registry_t *reg,
+                              const render_style *style);
+/* {"dataset","period","level","scopes":[{"scope","name","reports","indicators":[...]}]}; the
+ * indicator objects are status's (docs/cli-json.md). reg may be NULL. */
+td_err render_indicators_json(FILE *out, const Tiendo__IndicatorTable *t, const td_registry_t *reg);
+
+typedef enum {
+    RENDER_SORT_CODE = 0,
+    RENDER_SORT_NAME,
+    RENDER_SORT_PROGRESS,
+    RENDER_SORT_STATUS,
+} render_sort;
+
+/* "code", "name", "progress", "status" -> *out; 0 on success, -1 for anything else. */
+int render_sort_parse(const char *word, render_sort *out);
+/* Rank of a report status for sorting: overdue 0, late 1, not_yet_due 2, on_time 3, other 4. */
+int render_status_rank(const char *status);
+/* Reorder list->units in place: by code; by name (then code); by mean progress ascending,
+ * units without progress first (then code); by status rank (then code). */
+void render_units_sort(Tiendo__UnitList *list, render_sort by);
+
+/* One row per unit: code, name, status, revision, first received (UTC date), mean progress,
+ * under a heading "<title>, <dataset> <period> (deadline ...)". */
+td_err render_units_text(FILE *out, const Tiendo__UnitList *list, const char *title,
+                         const render_style *style);
+/* {"dataset","period","deadline","units":[{"unit","name","level","parent","status",
+ * "revision","first_received_at","received_at","mean_progress_percent"}]}. */
+td_err render_units_json(FILE *out, const Tiendo__UnitList *list);
+/* The same rows as CSV (RFC 4180: header row, CRLF line ends, fields with a comma, quote,
+ * CR or LF quoted, quotes doubled; UTF-8 with invalid bytes as U+FFFD). */
+td_err render_units_csv(FILE *out, const Tiendo__UnitList *list);
+/* One CSV field as render_units_csv writes it (s may be NULL: empty). */
+void render_csv_field(FILE *out, const char *s);
+
+/* One unit: identity, validity and successor, status, task groups, data values, action plan
+ * and the revision history. reg (may be NULL) supplies task-group titles. */
+td_err render_unit_text(FILE *out, const Tiendo__UnitDetail *d, const td_registry_t *reg,
+                        const render_style *style);
+/* The unit's row fields, valid_from, valid_to, successor, "report" (docs/report-format.md
+ * form, or null) and "history" (docs/cli-json.md). */
+td_err render_unit_json(FILE *out, const Tiendo__UnitDetail *d);
+
 #endif

@@ -1413,6 +1413,481 @@ START_TEST(client_times_out_when_nobody_listens)
 }
 END_TEST
 
+/* ---- indicators, units, unit, overdue, export ---- */
+
+/* A unit row; progress < 0 means none, revision 0 means not reported. */
+static void s_row(Tiendo__UnitRow *r, const char *code, const char *name, const char *status,
+                  uint32_t revision, int64_t first_ms, double progress)
+{
+    static const Tiendo__UnitRow init = TIENDO__UNIT_ROW__INIT;
+    *r = init;
+    r->unit = (char *) code;
+    r->name = (char *) name;
+    r->level = "province";
+    r->parent = "VN";
+    r->status = (char *) status;
+    if (revision > 0) {
+        r->has_revision = 1;
+        r->revision = revision;
+        r->has_first_received_at_ms = 1;
+        r->first_received_at_ms = first_ms;
+        r->has_received_at_ms = 1;
+        r->received_at_ms = first_ms + 3600000;
+    }
+    if (progress >= 0) {
+        r->has_mean_progress_percent = 1;
+        r->mean_progress_percent = progress;
+    }
+}
+
+typedef struct {
+    Tiendo__UnitRow rows[4];
+    Tiendo__UnitRow *ptrs[4];
+    Tiendo__UnitList list;
+} s_units;
+
+static void s_units_fill(s_units *u)
+{
+    static const Tiendo__UnitList init = TIENDO__UNIT_LIST__INIT;
+    /* 2026-10-03T08:00:00Z = 1791014400000 */
+    s_row(&u->rows[0], "79", "Thành phố Hồ Chí Minh", "on_time", 2, 1791014400000, 62.25);
+    s_row(&u->rows[1], "01", "Hà Nội", "late", 1, 1791532800000, 40.0);
+    s_row(&u->rows[2], "48", "Đà Nẵng, \"city\"", "overdue", 0, 0, -1);
+    s_row(&u->rows[3], "02", "Hà Giang", "not_yet_due", 1, 1791014400000, 10.0);
+    for (size_t i = 0; i < 4; i++)
+        u->ptrs[i] = &u->rows[i];
+    u->list = init;
+    u->list.dataset = "nq06";
+    u->list.period = "2026-Q3";
+    u->list.deadline = "2026-10-15";
+    u->list.n_units = 4;
+    u->list.units = u->ptrs;
+}
+
+static void s_assert_order(const Tiendo__UnitList *l, const char *a, const char *b, const char *c,
+                           const char *d)
+{
+    ck_assert_str_eq(l->units[0]->unit, a);
+    ck_assert_str_eq(l->units[1]->unit, b);
+    ck_assert_str_eq(l->units[2]->unit, c);
+    ck_assert_str_eq(l->units[3]->unit, d);
+}
+
+START_TEST(units_sorting_orders)
+{
+    s_units u;
+    render_sort by;
+
+    s_units_fill(&u);
+    ck_assert_int_eq(render_sort_parse("code", &by), 0);
+    render_units_sort(&u.list, by);
+    s_assert_order(&u.list, "01", "02", "48", "79");
+    ck_assert_int_eq(render_sort_parse("status", &by), 0);
+    ck_assert_int_eq(by, RENDER_SORT_STATUS);
+    render_units_sort(&u.list, by);
+    s_assert_order(&u.list, "48", "01", "02", "79"); /* overdue, late, not_yet_due, on_time */
+    render_units_sort(&u.list, RENDER_SORT_PROGRESS);
+    s_assert_order(&u.list, "48", "02", "01", "79"); /* none, 10, 40, 62.25 */
+    render_units_sort(&u.list, RENDER_SORT_NAME);
+    /* strcmp on UTF-8: "Hà G" < "Hà N" < "Th" < "Đ" (U+0110 sorts after ASCII) */
+    s_assert_order(&u.list, "02", "01", "79", "48");
+    ck_assert_int_eq(render_sort_parse("size", &by), -1);
+    ck_assert_int_eq(render_status_rank("overdue"), 0);
+    ck_assert_int_eq(render_status_rank("on_time"), 3);
+    ck_assert_int_eq(render_status_rank(NULL), 4);
+}
+END_TEST
+
+START_TEST(units_json_fields)
+{
+    static const char *const keys[] = {"unit",
+                                       "name",
+                                       "level",
+                                       "parent",
+                                       "status",
+                                       "revision",
+                                       "first_received_at",
+                                       "received_at",
+                                       "mean_progress_percent"};
+    s_units u;
+    s_mem m;
+    json_error_t jerr;
+    json_t *root, *units, *r0, *r2;
+    const char *key;
+    json_t *v;
+    size_t i = 0;
+
+    s_units_fill(&u);
+    s_mem_open(&m);
+    ck_assert_int_eq(render_units_json(m.f, &u.list), TD_OK);
+    root = json_loads(s_mem_text(&m), 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "dataset")), "nq06");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "period")), "2026-Q3");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "deadline")), "2026-10-15");
+    units = json_object_get(root, "units");
+    ck_assert_int_eq(json_array_size(units), 4);
+    r0 = json_array_get(units, 0);
+    json_object_foreach(r0, key, v)
+    {
+        ck_assert_uint_lt(i, 9);
+        ck_assert_str_eq(key, keys[i]);
+        i++;
+    }
+    ck_assert_uint_eq(i, 9);
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "unit")), "79");
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "name")), "Thành phố Hồ Chí Minh");
+    ck_assert_int_eq(json_integer_value(json_object_get(r0, "revision")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "first_received_at")),
+                     "2026-10-03T08:00:00.000Z");
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "received_at")),
+                     "2026-10-03T09:00:00.000Z");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(r0, "mean_progress_percent")), 62.3,
+                            1e-9);
+    r2 = json_array_get(units, 2);
+    ck_assert(json_is_null(json_object_get(r2, "revision")));
+    ck_assert(json_is_null(json_object_get(r2, "first_received_at")));
+    ck_assert(json_is_null(json_object_get(r2, "mean_progress_percent")));
+    ck_assert_str_eq(json_string_value(json_object_get(r2, "status")), "overdue");
+    json_decref(root);
+    free(m.buf);
+}
+END_TEST
+
+START_TEST(units_csv_quoting)
+{
+    s_units u;
+    s_mem m;
+    const char *text;
+
+    s_units_fill(&u);
+    s_mem_open(&m);
+    ck_assert_int_eq(render_units_csv(m.f, &u.list), TD_OK);
+    text = s_mem_text(&m);
+    ck_assert_str_eq(text, "unit,name,level,parent,status,revision,first_received_at,"
+                           "received_at,mean_progress_percent\r\n"
+                           "79,Thành phố Hồ Chí Minh,province,VN,on_time,2,"
+                           "2026-10-03T08:00:00.000Z,2026-10-03T09:00:00.000Z,62.3\r\n"
+                           "01,Hà Nội,province,VN,late,1,2026-10-09T08:00:00.000Z,"
+                           "2026-10-09T09:00:00.000Z,40.0\r\n"
+                           "48,\"Đà Nẵng, \"\"city\"\"\",province,VN,overdue,,,,\r\n"
+                           "02,Hà Giang,province,VN,not_yet_due,1,2026-10-03T08:00:00.000Z,"
+                           "2026-10-03T09:00:00.000Z,10.0\r\n");
+    free(m.buf);
+
+    s_mem_open(&m);
+    render_csv_field(m.f, "line\nbreak");
+    fputc('|', m.f);
+    render_csv_field(m.f, "bad \xFF byte");
+    fputc('|', m.f);
+    render_csv_field(m.f, NULL);
+    ck_assert_str_eq(s_mem_text(&m), "\"line\nbreak\"|bad \xEF\xBF\xBD byte|");
+    free(m.buf);
+}
+END_TEST
+
+START_TEST(units_text_aligned_and_fits)
+{
+    s_units u;
+    s_mem m;
+    char *lines[16];
+    size_t n, width;
+    render_style style = {0, 80, 0};
+
+    s_units_fill(&u);
+    s_mem_open(&m);
+    ck_assert_int_eq(render_units_text(m.f, &u.list, "Units", &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Units, nq06 2026-Q3 (deadline 2026-10-15)"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "4 units"));
+    n = s_lines(m.buf, lines, 16);
+    ck_assert_uint_eq(n, 8); /* heading, header, dashes, 4 rows, count */
+    ck_assert_ptr_nonnull(strstr(lines[1], "Code"));
+    width = render_width(lines[1]);
+    ck_assert_uint_le(width, 80);
+    for (size_t i = 2; i < 7; i++)
+        ck_assert_uint_eq(render_width(lines[i]), width);
+    /* Columns line up whatever the names' byte lengths. */
+    ck_assert_uint_eq(s_column_of(lines[3], "on_time"), s_column_of(lines[1], "Status"));
+    ck_assert_uint_eq(s_column_of(lines[4], "late"), s_column_of(lines[1], "Status"));
+    ck_assert_uint_eq(s_column_of(lines[3], "2026-10-03"), s_column_of(lines[1], "First"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "62.3 %"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "\xE2\x80\x94")); /* no revision */
+    free(m.buf);
+}
+END_TEST
+
+static void s_iv(Tiendo__IndicatorValue *iv, const char *id, int has, double v)
+{
+    static const Tiendo__IndicatorValue init = TIENDO__INDICATOR_VALUE__INIT;
+    *iv = init;
+    iv->id = (char *) id;
+    iv->has_value = has;
+    iv->value = v;
+    iv->target_2025 = has ? "within" : "no_data";
+    iv->target_2030 = has ? "below" : "no_data";
+}
+
+START_TEST(indicators_json_and_text)
+{
+    static const Tiendo__IndicatorScope sc_init = TIENDO__INDICATOR_SCOPE__INIT;
+    static const Tiendo__IndicatorTable t_init = TIENDO__INDICATOR_TABLE__INIT;
+    Tiendo__IndicatorValue v[4], *vn[2] = {&v[0], &v[1]}, *p01[2] = {&v[2], &v[3]};
+    Tiendo__IndicatorScope nation = sc_init, hn = sc_init, *scopes[2] = {&nation, &hn};
+    Tiendo__IndicatorTable t = t_init;
+    td_registry_t *reg = s_registry();
+    render_style style = {0, 100, 0};
+    json_error_t jerr;
+    json_t *root, *s0, *i0;
+    s_mem m;
+    char *lines[32];
+    size_t n, width;
+
+    s_iv(&v[0], "T01", 1, 45.678);
+    s_iv(&v[1], "T02", 0, 0);
+    s_iv(&v[2], "T01", 1, 12345.0);
+    s_iv(&v[3], "T02", 1, 1.55);
+    nation.scope = "VN";
+    nation.name = "Việt Nam";
+    nation.reports = 63;
+    nation.n_values = 2;
+    nation.values = vn;
+    hn.scope = "01";
+    hn.name = "Hà Nội";
+    hn.reports = 1;
+    hn.n_values = 2;
+    hn.values = p01;
+    t.dataset = "nq06";
+    t.period = "2026-Q3";
+    t.level = "province";
+    t.n_scopes = 2;
+    t.scopes = scopes;
+
+    s_mem_open(&m);
+    ck_assert_int_eq(render_indicators_json(m.f, &t, reg), TD_OK);
+    root = json_loads(s_mem_text(&m), 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "level")), "province");
+    ck_assert_int_eq(json_array_size(json_object_get(root, "scopes")), 2);
+    s0 = json_array_get(json_object_get(root, "scopes"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(s0, "scope")), "01");
+    ck_assert_str_eq(json_string_value(json_object_get(s0, "name")), "Hà Nội");
+    ck_assert_int_eq(json_integer_value(json_object_get(s0, "reports")), 1);
+    i0 = json_array_get(json_object_get(s0, "indicators"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(i0, "id")), "T02");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(i0, "value")), 1.55, 1e-12);
+    ck_assert_ptr_nonnull(json_object_get(i0, "name_en")); /* same object as status's */
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(i0, "target_2025"), "status")), "within");
+    ck_assert(json_is_null(json_object_get(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(root, "scopes"), 0), "indicators"), 1),
+        "value")));
+    json_decref(root);
+    free(m.buf);
+
+    /* Province matrix: a row per scope, aligned, within 100 columns. */
+    s_mem_open(&m);
+    ck_assert_int_eq(render_indicators_text(m.f, &t, reg, &style), TD_OK);
+    s_mem_text(&m);
+    n = s_lines(m.buf, lines, 32);
+    ck_assert_uint_ge(n, 6);
+    ck_assert_ptr_nonnull(strstr(lines[2], "T01"));
+    width = render_width(lines[2]);
+    ck_assert_uint_le(width, 100);
+    ck_assert_uint_eq(render_width(lines[4]), width);
+    ck_assert_uint_eq(render_width(lines[5]), width);
+    ck_assert_ptr_nonnull(strstr(lines[4], "45.7"));
+    ck_assert_ptr_nonnull(strstr(lines[4], "\xE2\x80\x94")); /* T02 no data for VN */
+    ck_assert_ptr_nonnull(strstr(lines[5], "12345"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "1.6"));
+    ck_assert_uint_eq(s_column_of(lines[5], "Hà Nội"), s_column_of(lines[2], "Name"));
+    free(m.buf);
+
+    /* Nation level reuses the status table: ID, indicator name, value, targets. */
+    t.level = "nation";
+    t.n_scopes = 1;
+    s_mem_open(&m);
+    ck_assert_int_eq(render_indicators_text(m.f, &t, reg, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Indicators (VN Việt Nam, 63 reports)"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "2025 target"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "45.7 %"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "within"));
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(unit_detail_json_and_text)
+{
+    static const Tiendo__UnitDetail d_init = TIENDO__UNIT_DETAIL__INIT;
+    static const Tiendo__Report r_init = TIENDO__REPORT__INIT;
+    static const Tiendo__TaskGroupProgress g_init = TIENDO__TASK_GROUP_PROGRESS__INIT;
+    static const Tiendo__RevisionInfo h_init = TIENDO__REVISION_INFO__INIT;
+    Tiendo__UnitRow row;
+    Tiendo__UnitDetail d = d_init;
+    Tiendo__Report rep = r_init;
+    Tiendo__TaskGroupProgress g = g_init, *gs[1] = {&g};
+    Tiendo__RevisionInfo h1 = h_init, h2 = h_init, *hist[2] = {&h1, &h2};
+    td_registry_t *reg = s_registry();
+    render_style style = {0, 100, 0};
+    json_error_t jerr;
+    json_t *root, *jh;
+    s_mem m;
+
+    s_row(&row, "01", "Hà Nội", "on_time", 2, 1791014400000, 50.0);
+    g.group = 1;
+    g.has_status = 1;
+    g.status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
+    g.has_progress_percent = 1;
+    g.progress_percent = 50.0;
+    g.note = "Đang triển khai";
+    rep.unit = "01";
+    rep.dataset = "nq06";
+    rep.period = "2026-Q3";
+    rep.prepared_by = "Nguyễn Văn A";
+    rep.has_prepared_at = 1;
+    rep.prepared_at = 1791000000;
+    rep.n_task_groups = 1;
+    rep.task_groups = gs;
+    h1.revision = 1;
+    h1.has_received_at_ms = 1;
+    h1.received_at_ms = 1791014400000;
+    h1.agent_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+    h1.has_epoch = 1;
+    h1.epoch = 0xfeedULL;
+    h1.has_seq = 1;
+    h1.seq = 7;
+    h1.prepared_by = "Nguyễn Văn A";
+    h2 = h1;
+    h2.revision = 2;
+    h2.seq = 9;
+    d.row = &row;
+    d.report = &rep;
+    d.n_history = 2;
+    d.history = hist;
+    d.valid_from = "2008-08-01";
+    d.successor = "";
+
+    s_mem_open(&m);
+    ck_assert_int_eq(render_unit_json(m.f, &d), TD_OK);
+    root = json_loads(s_mem_text(&m), 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "unit")), "01");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "name")), "Hà Nội");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "valid_from")), "2008-08-01");
+    ck_assert(json_is_null(json_object_get(root, "valid_to")));
+    ck_assert(json_is_null(json_object_get(root, "successor")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "report"), "unit")),
+                     "01");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(root, "report"), "prepared_by")),
+        "Nguyễn Văn A");
+    jh = json_object_get(root, "history");
+    ck_assert_int_eq(json_array_size(jh), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(jh, 1), "revision")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(jh, 1), "seq")), 9);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jh, 0), "epoch")),
+                     "000000000000feed");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jh, 0), "received_at")),
+                     "2026-10-03T08:00:00.000Z");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jh, 0), "agent_key")),
+                     h1.agent_key);
+    json_decref(root);
+    free(m.buf);
+
+    s_mem_open(&m);
+    ck_assert_int_eq(render_unit_text(m.f, &d, reg, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Unit 01 Hà Nội"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Valid: 2008-08-01 to \xE2\x80\x94"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "in_progress"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "50.0 %"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Đang triển khai"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Revisions"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "abcdefghijkl ")); /* key cut to 12 characters */
+    ck_assert_ptr_null(strstr(m.buf, "abcdefghijklm"));
+    free(m.buf);
+
+    /* No report yet: says so, still no crash. */
+    d.report = NULL;
+    d.n_history = 0;
+    s_mem_open(&m);
+    ck_assert_int_eq(render_unit_text(m.f, &d, NULL, &style), TD_OK);
+    ck_assert_ptr_nonnull(strstr(s_mem_text(&m), "No report for this period."));
+    free(m.buf);
+    s_mem_open(&m);
+    ck_assert_int_eq(render_unit_json(m.f, &d), TD_OK);
+    root = json_loads(s_mem_text(&m), 0, &jerr);
+    ck_assert(json_is_null(json_object_get(root, "report")));
+    json_decref(root);
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(new_commands_and_options)
+{
+    options_t o;
+    td_config_args args;
+    char err[512] = "";
+    char *argv[] = {
+        "units", "--sort",       "progress", "--province", "01", "--collector-public-key",
+        "c.pub", "--secret-key", "me.key",   NULL};
+
+    ck_assert_int_eq(options_command_parse("indicators"), OPTIONS_CMD_INDICATORS);
+    ck_assert_int_eq(options_command_parse("units"), OPTIONS_CMD_UNITS);
+    ck_assert_int_eq(options_command_parse("unit"), OPTIONS_CMD_UNIT);
+    ck_assert_int_eq(options_command_parse("overdue"), OPTIONS_CMD_OVERDUE);
+    ck_assert_int_eq(options_command_parse("export"), OPTIONS_CMD_EXPORT);
+    unsetenv("TIENDO_SORT");
+    unsetenv("TIENDO_LEVEL");
+    unsetenv("TIENDO_FORMAT");
+    unsetenv("TIENDO_PROVINCE");
+    memset(&o, 0, sizeof o);
+    ck_assert_int_eq(td_config_parse(options_table, &o, 9, argv, &args, err, sizeof err), TD_OK);
+    ck_assert_str_eq(o.sort, "progress");
+    ck_assert_str_eq(o.province, "01");
+    ck_assert_str_eq(o.level, "nation");
+    ck_assert_str_eq(o.format, "csv");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_OK);
+    free(o.sort);
+    o.sort = strdup("size");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "--sort"));
+    free(o.sort);
+    o.sort = NULL;
+    free(o.level);
+    o.level = strdup("district");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "nation or province"));
+    free(o.level);
+    o.level = strdup("province");
+    free(o.format);
+    o.format = strdup("xlsx");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "csv or json"));
+    free(o.format);
+    o.format = strdup("json");
+    free(o.province);
+    o.province = strdup("0 1;");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err, "--province"));
+    td_config_free(options_table, &o);
+
+    /* Every new command has its own help. */
+    for (int c = OPTIONS_CMD_INDICATORS; c <= OPTIONS_CMD_EXPORT; c++) {
+        s_mem m;
+        s_mem_open(&m);
+        options_print_help(m.f, (options_command) c);
+        ck_assert_ptr_nonnull(strstr(s_mem_text(&m), "Usage: tiendo "));
+        ck_assert_ptr_nonnull(strstr(m.buf, "Examples:"));
+        free(m.buf);
+    }
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("render");
@@ -1444,6 +1919,13 @@ static Suite *s_suite(void)
     tcase_add_test(answers, status_text_fits_100_and_80_columns);
     tcase_add_test(answers, status_text_footnote_only_for_unconfirmed_targets);
     tcase_add_test(answers, agents_json_and_text);
+    tcase_add_test(answers, units_sorting_orders);
+    tcase_add_test(answers, units_json_fields);
+    tcase_add_test(answers, units_csv_quoting);
+    tcase_add_test(answers, units_text_aligned_and_fits);
+    tcase_add_test(answers, indicators_json_and_text);
+    tcase_add_test(answers, unit_detail_json_and_text);
+    tcase_add_test(options, new_commands_and_options);
     tcase_add_test(options, period_default_is_current_quarter);
     tcase_add_test(options, bad_period_names_accepted_forms);
     tcase_add_test(options, options_table_and_checks);
