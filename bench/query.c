@@ -269,6 +269,10 @@ int main(int argc, char **argv)
         status = 0;
     }
 done:;
+    if (getenv("TIENDO_BENCH_KEEP") != NULL) { /* for profiling: keep the store and keys */
+        printf("kept %s\n", o.work);
+        return status;
+    }
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", o.work);
     if (system(cmd) != 0)
