@@ -503,16 +503,21 @@ td_err store_scan_agents(store_txn *txn, store_agent_fn fn, void *ctx)
     return result;
 }
 
-td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx)
+/* Walk revisions from the first key at or after prefix while keys start with it (plen 0:
+ * all of them). Revision keys are natural key | revision(4). */
+static td_err s_scan_revisions(store_txn *txn, const uint8_t *prefix, size_t plen,
+                               store_revision_fn fn, void *ctx)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn->txn, txn->store->revisions, &cur);
     if (rc != 0)
         return s_mdb_err(rc);
-    MDB_val key, val;
+    MDB_val key = {plen, (void *) prefix}, val;
     td_err result = TD_OK;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+    for (rc = mdb_cursor_get(cur, &key, &val, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if (plen > 0 && (key.mv_size != plen + 4 || memcmp(key.mv_data, prefix, plen) != 0))
+            break;
         if (key.mv_size < 5 || val.mv_size < 1 + ORIGIN_BYTES ||
             ((const uint8_t *) val.mv_data)[0] != 1) {
             result = TD_ERR_STORE;
@@ -532,36 +537,17 @@ td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx)
     return result;
 }
 
+td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx)
+{
+    return s_scan_revisions(txn, NULL, 0, fn, ctx);
+}
+
 td_err store_scan_unit_revisions(store_txn *txn, const char *dataset, const td_period *period,
                                  const char *unit, store_revision_fn fn, void *ctx)
 {
     uint8_t prefix[NATURAL_MAX + 4];
     size_t plen = s_natural_key(prefix, dataset, period, unit);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->txn, txn->store->revisions, &cur);
-    if (rc != 0)
-        return s_mdb_err(rc);
-    MDB_val key = {plen, prefix}, val;
-    td_err result = TD_OK;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (key.mv_size != plen + 4 || memcmp(key.mv_data, prefix, plen) != 0)
-            break;
-        if (val.mv_size < 1 + ORIGIN_BYTES) {
-            result = TD_ERR_STORE;
-            break;
-        }
-        store_origin origin;
-        s_get_origin((const uint8_t *) val.mv_data + 1, &origin);
-        if (fn(ctx, key.mv_data, plen, td_get_be32((const uint8_t *) key.mv_data + plen), &origin,
-               (const uint8_t *) val.mv_data + 1 + ORIGIN_BYTES,
-               val.mv_size - 1 - ORIGIN_BYTES) != 0)
-            break;
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
-        result = s_mdb_err(rc);
-    mdb_cursor_close(cur);
-    return result;
+    return s_scan_revisions(txn, prefix, plen, fn, ctx);
 }
 
 td_err store_count_latest(store_txn *txn, size_t *count)
