@@ -44,6 +44,7 @@ struct ingest {
     store_t *store;
     const td_registry_t *registry;
     const td_calendar_t *calendar;
+    const auth_t *auth;
     ingest_config config;
     s_item *items;
     int nitems;
@@ -85,6 +86,11 @@ void ingest_close(ingest_t **ingest)
     td_arena_close(&(*ingest)->arena);
     free(*ingest);
     *ingest = NULL;
+}
+
+void ingest_set_auth(ingest_t *ingest, const auth_t *auth)
+{
+    ingest->auth = auth;
 }
 
 const ingest_stats *ingest_get_stats(const ingest_t *ingest)
@@ -202,6 +208,16 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
 {
     const Tiendo__Envelope *env = item->envelope;
     td_err rc = TD_OK;
+    const auth_entry *who = auth_find(ing->auth, item->agent);
+    if (who == NULL || who->role != AUTH_ROLE_AGENT) {
+        /* Revoked since it connected (ZAP let it in). Nothing of it is recorded, so a
+         * re-enrolled key starts where it left off. */
+        ing->stats.not_enrolled++;
+        s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED,
+                 "this agent's key is not enrolled at the collector (revoked?)");
+        item->high_water = 0;
+        return TD_OK;
+    }
     if (!env->has_epoch || env->epoch == 0) {
         s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, "envelope has no epoch");
         return TD_OK;
@@ -247,6 +263,12 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
         else
             td_report_validate_at(env->report, ing->registry, ing->calendar, now_ms / 1000, reason,
                                   sizeof reason);
+        if (reason[0] == '\0' && !auth_permits(ing->auth, who, env->report->unit)) {
+            ing->stats.out_of_scope++;
+            snprintf(reason, sizeof reason,
+                     "unit %.16s is outside this agent's scope (%.64s, enrolled as '%.64s')",
+                     env->report->unit, who->scope_text, who->name);
+        }
         if (reason[0] != '\0') {
             rc = store_rejection_put(txn, item->agent, env->epoch, seq, reason);
             s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, reason);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "error.h"
 #include "calendar.h"
 #include "registry.h"
@@ -17,11 +18,13 @@ typedef struct {
 
 /* Counters since start (for logs and, later, metrics). */
 typedef struct {
-    uint64_t received;    /* decoded envelopes with a report */
-    uint64_t committed;   /* reports stored (ACK_OK) */
-    uint64_t duplicates;  /* ACK_DUPLICATE */
-    uint64_t rejected;    /* ACK_REJECTED */
-    uint64_t retry_later; /* ACK_RETRY_LATER */
+    uint64_t received;     /* decoded envelopes with a report */
+    uint64_t committed;    /* reports stored (ACK_OK) */
+    uint64_t duplicates;   /* ACK_DUPLICATE */
+    uint64_t rejected;     /* ACK_REJECTED (all reasons, including the two below) */
+    uint64_t out_of_scope; /* REJECTED: a unit outside the agent key's scope */
+    uint64_t not_enrolled; /* REJECTED: the key was revoked while connected */
+    uint64_t retry_later;  /* ACK_RETRY_LATER */
     uint64_t heartbeats;
     uint64_t malformed; /* frames dropped without an ack */
     uint64_t batches;
@@ -39,6 +42,10 @@ void ingest_close(ingest_t **ingest);
  * one transaction, then send one Ack per envelope without blocking. Returns the
  * number of messages taken off the socket (0 when none was readable). */
 int ingest_drain(ingest_t *ingest, void *router);
+
+/* The keys and scopes to check every envelope against (borrowed; NULL rejects every
+ * envelope). Call between drains, e.g. after a SIGHUP reload. */
+void ingest_set_auth(ingest_t *ingest, const auth_t *auth);
 
 const ingest_stats *ingest_get_stats(const ingest_t *ingest);
 

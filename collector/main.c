@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "verify.h"
+#include "auth.h"
 #include "clock.h"
 #include "codec.h"
 #include "config.h"
@@ -20,6 +20,7 @@
 #include "query.h"
 #include "registry.h"
 #include "store.h"
+#include "verify.h"
 #include "zap.h"
 
 typedef struct {
@@ -27,6 +28,10 @@ typedef struct {
     char *bind;
     char *query_bind;
     char *secret_key;
+    char *authorized_keys;
+    char *role;
+    char *scope;
+    char *name;
     char *data_dir;
     char *log_level;
     char *endpoint_file;
@@ -52,6 +57,14 @@ static const td_config_option s_options[] = {
         "Endpoint the tiendo command connects to"),
     OPT("secret-key", TD_OPT_STRING, secret_key, "/etc/tiendo/collector.key", 0, 1024,
         "The collector's CURVE secret key file (mode 0600; make one with keygen)"),
+    OPT("authorized-keys", TD_OPT_STRING, authorized_keys, "/etc/tiendo/authorized-keys", 1, 1024,
+        "Keys allowed to connect, with role and scope (docs/security.md); SIGHUP rereads it"),
+    OPT("role", TD_OPT_STRING, role, "agent", 1, 16,
+        "enrol: agent (submits reports in its scope) or query (reads everything)"),
+    OPT("scope", TD_OPT_STRING, scope, NULL, 0, 512,
+        "enrol: units an agent may report for: 01, 01/* (with all under it), *, or a list"),
+    OPT("name", TD_OPT_STRING, name, NULL, 0, 127,
+        "enrol: who holds the key, e.g. \"Hanoi DoC office\" (shown in logs)"),
     OPT("data-dir", TD_OPT_STRING, data_dir, TIENDO_DEFAULT_DATA_DIR, 0, 1024,
         "Folder of the unit registry and indicator catalogue (units.csv ...)"),
     OPT("log-level", TD_OPT_STRING, log_level, "info", 0, 16, "debug, info, warn or error"),
@@ -73,17 +86,23 @@ static const td_config_option s_options[] = {
 };
 
 static volatile sig_atomic_t s_stop = 0;
+static volatile sig_atomic_t s_reload = 0;
 
 static void s_on_signal(int sig)
 {
-    (void) sig;
-    s_stop = 1;
+    if (sig == SIGHUP)
+        s_reload = 1;
+    else
+        s_stop = 1;
 }
 
 static void s_usage(FILE *out)
 {
     fprintf(out, "Usage: tiendo-collector [run] [OPTIONS]\n"
                  "       tiendo-collector keygen PREFIX\n"
+                 "       tiendo-collector enrol PUBLIC-KEY --scope SCOPE [--role agent|query]\n"
+                 "                              [--name TEXT] [--authorized-keys FILE]\n"
+                 "       tiendo-collector revoke PUBLIC-KEY [--authorized-keys FILE]\n"
                  "       tiendo-collector check [--state-dir DIR]\n"
                  "\n"
                  "The central collector of tiendo: receives progress reports on Resolution\n"
@@ -92,9 +111,17 @@ static void s_usage(FILE *out)
                  "\n"
                  "Commands:\n"
                  "  run            serve (the default). SIGTERM/SIGINT: finish the batch in\n"
-                 "                 hand, acknowledge it, exit 0.\n"
+                 "                 hand, acknowledge it, exit 0. SIGHUP: reread the\n"
+                 "                 authorised keys (connected agents still enrolled stay).\n"
                  "  keygen PREFIX  make a CURVE key pair: PREFIX.key (secret, 0600) and\n"
                  "                 PREFIX.pub (give it to agents and CLI users).\n"
+                 "  enrol KEY      allow a public key (a .pub file or its 40 characters) to\n"
+                 "                 connect: --role agent --scope 01/* lets a province office\n"
+                 "                 report for 01 and every unit under it; --role query\n"
+                 "                 --scope '*' lets central staff read. Enrolling a key\n"
+                 "                 again replaces its line. Then reload the collector.\n"
+                 "  revoke KEY     remove a key; after the reload it can neither connect\n"
+                 "                 nor deliver.\n"
                  "  check          verify the store: every revision decodes, no report is\n"
                  "                 stored twice, revisions follow each agent's order.\n"
                  "                 Prints JSON (docs/operations.md); exit 0 clean, 1 not.\n"
@@ -161,6 +188,96 @@ static void s_log_stats(const ingest_stats *st)
             st->heartbeats, st->malformed, st->batches, st->acks_dropped);
 }
 
+static void s_log_auth(const auth_t *auth, const char *what)
+{
+    size_t agents = auth_count(auth, AUTH_ROLE_AGENT), queries = auth_count(auth, AUTH_ROLE_QUERY);
+    td_info("authorised keys %s: %zu agent, %zu query", what, agents, queries);
+    if (agents + queries == 0)
+        td_warn("no key is enrolled: every agent and query client will be refused");
+}
+
+/* SIGHUP: read the file again; on any error keep serving with the keys in force. The
+ * swap is safe because the loop is single-threaded and nothing keeps entries between
+ * iterations. */
+static void s_reload_auth(const s_config *cfg, const td_registry_t *registry, auth_t **auth,
+                          zap_t *zap, ingest_t *ingest)
+{
+    char err[512] = "";
+    auth_t *fresh = NULL;
+    if (auth_load(&fresh, cfg->authorized_keys, registry, err, sizeof err) != TD_OK) {
+        td_error("reload refused, the keys in force stay: %s", err);
+        return;
+    }
+    zap_set_auth(zap, fresh);
+    ingest_set_auth(ingest, fresh);
+    auth_close(auth);
+    *auth = fresh;
+    s_log_auth(fresh, "reloaded");
+}
+
+/* enrol / revoke: KEY is a .pub file or the 40 characters themselves. */
+static int s_edit_keys(const s_config *cfg, const char *command, const char *key_arg)
+{
+    char err[512] = "", key[TD_Z85_KEY_LEN + 1];
+    td_registry_t *registry = NULL;
+    int status = 1;
+    if (strlen(key_arg) == TD_Z85_KEY_LEN && access(key_arg, F_OK) != 0) {
+        memcpy(key, key_arg, sizeof key);
+    } else if (access(key_arg, F_OK) != 0) {
+        fprintf(stderr,
+                "tiendo-collector: '%s' is neither a public key file (.pub) nor a public "
+                "key (40 characters)\n",
+                key_arg);
+        return 2;
+    } else if (td_keys_load_public(key_arg, key, err, sizeof err) != TD_OK) {
+        fprintf(stderr, "tiendo-collector: %s\n", err);
+        return 1;
+    }
+    if (td_registry_open(&registry, cfg->data_dir, err, sizeof err) != TD_OK) {
+        fprintf(stderr, "tiendo-collector: cannot load the registry (--data-dir): %s\n", err);
+        return 1;
+    }
+    if (strcmp(command, "enrol") == 0) {
+        auth_role role = AUTH_ROLE_AGENT;
+        int replaced = 0;
+        if (strcmp(cfg->role, "query") == 0) {
+            role = AUTH_ROLE_QUERY;
+        } else if (strcmp(cfg->role, "agent") != 0) {
+            fprintf(stderr, "tiendo-collector: --role must be agent or query\n");
+            status = 2;
+            goto done;
+        }
+        const char *scope = cfg->scope;
+        if (scope == NULL && role == AUTH_ROLE_QUERY)
+            scope = "*";
+        if (scope == NULL || scope[0] == '\0') {
+            fprintf(stderr, "tiendo-collector: enrol needs --scope: the unit this agent reports "
+                            "for (01), a unit and all under it (01/*), or * for every unit\n");
+            status = 2;
+            goto done;
+        }
+        if (auth_file_enrol(cfg->authorized_keys, key, role, scope, cfg->name, registry, &replaced,
+                            err, sizeof err) != TD_OK) {
+            fprintf(stderr, "tiendo-collector: enrol: %s\n", err);
+            goto done;
+        }
+        printf("%s %s key %s, scope %s, in %s\n", replaced ? "updated" : "enrolled",
+               auth_role_name(role), key, scope, cfg->authorized_keys);
+    } else {
+        if (auth_file_revoke(cfg->authorized_keys, key, registry, err, sizeof err) != TD_OK) {
+            fprintf(stderr, "tiendo-collector: revoke: %s\n", err);
+            goto done;
+        }
+        printf("revoked key %s in %s\n", key, cfg->authorized_keys);
+    }
+    printf("reload a running collector to apply it: systemctl reload tiendo-collector, or "
+           "kill -HUP <pid>\n");
+    status = 0;
+done:
+    td_registry_close(&registry);
+    return status;
+}
+
 static int s_check(const s_config *cfg)
 {
     char err[512] = "";
@@ -194,6 +311,7 @@ static int s_serve(const s_config *cfg)
     ingest_t *ingest = NULL;
     query_t *query = NULL;
     zap_t *zap = NULL;
+    auth_t *auth = NULL;
     void *ctx = NULL, *router = NULL, *qsock = NULL;
 
     if (td_keys_load_secret(cfg->secret_key, secret, public_key, err, sizeof err) != TD_OK) {
@@ -208,6 +326,13 @@ static int s_serve(const s_config *cfg)
         td_error("cannot load the reporting calendar: %s", err);
         goto cleanup;
     }
+    if (auth_load(&auth, cfg->authorized_keys, registry, err, sizeof err) != TD_OK) {
+        td_error("cannot load the authorised keys: %s (enrol keys with `tiendo-collector "
+                 "enrol`; docs/security.md)",
+                 err);
+        goto cleanup;
+    }
+    s_log_auth(auth, "loaded");
     if (store_open(&store, cfg->state_dir, (size_t) cfg->map_size_mb << 20,
                    (size_t) cfg->map_max_mb << 20, err, sizeof err) != TD_OK) {
         td_error("cannot open the store: %s", err);
@@ -219,9 +344,11 @@ static int s_serve(const s_config *cfg)
         td_error("out of memory");
         goto cleanup;
     }
+    ingest_set_auth(ingest, auth);
     ctx = zmq_ctx_new();
     if (ctx == NULL || zap_open(&zap, ctx) != TD_OK)
         goto cleanup;
+    zap_set_auth(zap, auth);
     router = s_server_socket(ctx, cfg, secret, ZAP_DOMAIN_AGENTS, cfg->bind);
     qsock = router != NULL ? s_server_socket(ctx, cfg, secret, ZAP_DOMAIN_QUERY, cfg->query_bind)
                            : NULL;
@@ -249,6 +376,10 @@ static int s_serve(const s_config *cfg)
                 continue; /* the loop condition sees the stop flag */
             td_error("poll failed: %s", zmq_strerror(zmq_errno()));
             break;
+        }
+        if (s_reload) {
+            s_reload = 0;
+            s_reload_auth(cfg, registry, &auth, zap, ingest);
         }
         if (items[0].revents & ZMQ_POLLIN)
             zap_handle(zap);
@@ -282,6 +413,7 @@ cleanup:
     zap_close(&zap);
     if (ctx != NULL)
         zmq_ctx_term(ctx);
+    auth_close(&auth);
     query_close(&query);
     ingest_close(&ingest);
     store_close(&store);
@@ -330,6 +462,16 @@ int main(int argc, char **argv)
                    "CLI users)\n",
                    args.positional[0], args.positional[0]);
         }
+    } else if (strcmp(command, "enrol") == 0 || strcmp(command, "revoke") == 0) {
+        if (args.npositional != 1) {
+            fprintf(stderr,
+                    "tiendo-collector: %s needs one PUBLIC-KEY (a .pub file or its 40 "
+                    "characters)\n",
+                    command);
+            status = 2;
+        } else {
+            status = s_edit_keys(&cfg, command, args.positional[0]);
+        }
     } else if (strcmp(command, "check") == 0 && args.npositional == 0) {
         status = s_check(&cfg);
     } else if (strcmp(command, "run") != 0 || args.npositional != 0) {
@@ -346,6 +488,7 @@ int main(int argc, char **argv)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
         status = s_serve(&cfg);
     }

@@ -1,10 +1,12 @@
 /* zap.c: answers libzmq's authentication requests for the collector's sockets. */
 #include "zap.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "keys.h"
 #include "log.h"
 
@@ -12,6 +14,10 @@
 
 struct zap {
     void *socket;
+    const auth_t *auth;
+    zap_stats stats;
+    int64_t last_refusal_log_ms;
+    uint64_t refusals_logged;
 };
 
 td_err zap_open(zap_t **out, void *ctx)
@@ -48,6 +54,16 @@ void *zap_socket(zap_t *zap)
     return zap->socket;
 }
 
+void zap_set_auth(zap_t *zap, const auth_t *auth)
+{
+    zap->auth = auth;
+}
+
+const zap_stats *zap_get_stats(const zap_t *zap)
+{
+    return &zap->stats;
+}
+
 static void s_reply(void *sock, const char *request_id, size_t id_len, const char *code,
                     const char *text, const char *user_id)
 {
@@ -57,6 +73,21 @@ static void s_reply(void *sock, const char *request_id, size_t id_len, const cha
     zmq_send(sock, text, strlen(text), ZMQ_SNDMORE);
     zmq_send(sock, user_id, strlen(user_id), ZMQ_SNDMORE);
     zmq_send(sock, "", 0, 0);
+}
+
+/* Refuse, logging at most one line a second so a reconnecting stranger cannot flood
+ * the log; the line says how many were refused since the last one. */
+static void s_refuse(zap_t *zap, const char *request_id, size_t id_len, const char *code,
+                     const char *text, const char *who, const char *address)
+{
+    zap->stats.refused++;
+    int64_t now = td_mono_ms();
+    if (now - zap->last_refusal_log_ms >= 1000) {
+        td_warn("refused a connection from %s: %s %s (%" PRIu64 " refused so far)", address, who,
+                text, zap->stats.refused);
+        zap->last_refusal_log_ms = now;
+    }
+    s_reply(zap->socket, request_id, id_len, code, text, "");
 }
 
 void zap_handle(zap_t *zap)
@@ -90,13 +121,29 @@ void zap_handle(zap_t *zap)
         }
         const char *request_id = frames[1];
         if (strcmp(frames[5], "CURVE") != 0 || n != ZAP_FRAMES || sizes[6] != 32) {
-            td_warn("refused a %s client from %s (only CURVE is accepted)", frames[5], frames[3]);
-            s_reply(zap->socket, request_id, sizes[1], "400", "CURVE required", "");
+            s_refuse(zap, request_id, sizes[1], "400", "(only CURVE is accepted)", frames[5],
+                     frames[3]);
             continue;
         }
         char key[TD_Z85_KEY_LEN + 1];
         zmq_z85_encode(key, (const uint8_t *) frames[6], 32);
-        td_debug("ZAP: accepted %s in domain %s from %s", key, frames[2], frames[3]);
+        const auth_entry *e = auth_find(zap->auth, (const uint8_t *) frames[6]);
+        auth_role wanted =
+            strcmp(frames[2], ZAP_DOMAIN_QUERY) == 0 ? AUTH_ROLE_QUERY : AUTH_ROLE_AGENT;
+        if (e == NULL) {
+            s_refuse(zap, request_id, sizes[1], "400", "is not enrolled", key, frames[3]);
+            continue;
+        }
+        if (e->role != wanted || (strcmp(frames[2], ZAP_DOMAIN_QUERY) != 0 &&
+                                  strcmp(frames[2], ZAP_DOMAIN_AGENTS) != 0)) {
+            s_refuse(zap, request_id, sizes[1], "400",
+                     wanted == AUTH_ROLE_QUERY ? "is an agent key, not a query key"
+                                               : "is a query key, not an agent key",
+                     key, frames[3]);
+            continue;
+        }
+        zap->stats.accepted++;
+        td_debug("ZAP: accepted %s (%s) in domain %s from %s", key, e->name, frames[2], frames[3]);
         s_reply(zap->socket, request_id, sizes[1], "200", "OK", key);
     }
 }

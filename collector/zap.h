@@ -2,6 +2,9 @@
 #ifndef TIENDO_ZAP_H
 #define TIENDO_ZAP_H
 
+#include <stdint.h>
+
+#include "auth.h"
 #include "error.h"
 
 #define ZAP_DOMAIN_AGENTS "tiendo-agents"
@@ -17,8 +20,20 @@ void zap_close(zap_t **zap);
 /* The socket to poll for ZMQ_POLLIN. */
 void *zap_socket(zap_t *zap);
 
-/* Answer every pending request. Accepts CURVE clients only; the User-Id of each
- * connection is the client's public key in Z85. */
+/* The keys to accept from now on (borrowed; NULL refuses everyone). Connections
+ * already made stay up: the ingest checks each message against the current keys. */
+void zap_set_auth(zap_t *zap, const auth_t *auth);
+
+/* Answer every pending request. Accepts CURVE clients only, and only keys enrolled in
+ * the role of the socket's domain (agent keys on the agents socket, query keys on the
+ * query socket); the User-Id of each connection is the client's public key in Z85. */
 void zap_handle(zap_t *zap);
+
+/* Counters since start. */
+typedef struct {
+    uint64_t accepted;
+    uint64_t refused; /* unknown key, wrong role, or not CURVE */
+} zap_stats;
+const zap_stats *zap_get_stats(const zap_t *zap);
 
 #endif

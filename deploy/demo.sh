@@ -44,9 +44,23 @@ echo "== collector: fresh keys and store in $work"
 mkdir -p "$work/keys"
 "$collector" keygen "$work/keys/collector" >/dev/null
 "$collector" keygen "$work/keys/staff" >/dev/null
+mapfile -t provinces < <(grep -v '^#' "$data/units.csv" |
+  awk -F, '$3=="province" && $6=="" {print $1}' | sort -u)
+# Only enrolled keys may connect: central staff read, each office reports for its own
+# province and the units under it (docs/security.md).
+auth=$work/authorized-keys
+"$collector" enrol "$work/keys/staff.pub" --role query --name "central staff" \
+  --authorized-keys "$auth" --data-dir "$data" >/dev/null
+for code in "${provinces[@]}"; do
+  "$collector" keygen "$work/keys/agent-$code" >/dev/null
+  "$collector" enrol "$work/keys/agent-$code.pub" --scope "$code/*" --name "office $code" \
+    --authorized-keys "$auth" --data-dir "$data" >/dev/null
+done
+echo "   enrolled ${#provinces[@]} agent keys (each for its own province) and 1 query key"
 "$collector" run --state-dir "$work/collector" --bind 'tcp://127.0.0.1:*' \
   --query-bind 'tcp://127.0.0.1:*' --secret-key "$work/keys/collector.key" \
-  --data-dir "$data" --endpoint-file "$work/endpoints" 2>"$work/collector.log" &
+  --authorized-keys "$auth" --data-dir "$data" --endpoint-file "$work/endpoints" \
+  2>"$work/collector.log" &
 collector_pid=$!
 for _ in $(seq 1 200); do [ -f "$work/endpoints" ] && break; sleep 0.05; done
 [ -f "$work/endpoints" ] || { cat "$work/collector.log" >&2; echo "collector did not start" >&2; exit 1; }
@@ -54,12 +68,9 @@ agents_ep=$(sed -n 's/^agents=//p' "$work/endpoints")
 query_ep=$(sed -n 's/^query=//p' "$work/endpoints")
 echo "   agents connect to $agents_ep, staff query $query_ep"
 
-mapfile -t provinces < <(grep -v '^#' "$data/units.csv" |
-  awk -F, '$3=="province" && $6=="" {print $1}' | sort -u)
-echo "== ${#provinces[@]} agents: each makes a key, submits its $period report, delivers it"
+echo "== ${#provinces[@]} agents: each submits its $period report, delivers it"
 for code in "${provinces[@]}"; do
   dir=$work/agent-$code
-  "$collector" keygen "$work/keys/agent-$code" >/dev/null
   common=(--state-dir "$dir" --collector "$agents_ep" --collector-public-key
     "$work/keys/collector.pub" --secret-key "$work/keys/agent-$code.key" --data-dir "$data"
     --unit "$code")

@@ -17,11 +17,12 @@ trap 's=$?; umount "$mnt" 2>/dev/null; (exit $s); td_cleanup' EXIT
 dd if=/dev/zero of="$mnt/filler" bs=1M count=4 status=none
 
 td_keygen collector
+td_keygen office
 rm -f "$T/endpoints"
 "$TIENDO_COLLECTOR" run --state-dir "$mnt/store" --bind 'tcp://127.0.0.1:*' \
   --query-bind 'tcp://127.0.0.1:*' --secret-key "$T/keys/collector.key" \
   --data-dir "$TIENDO_SOURCE_DIR/data" --endpoint-file "$T/endpoints" \
-  --map-size-mb 1 --stats-interval-s 1 2>>"$T/collector.log" &
+  --authorized-keys "$TD_AUTH" --map-size-mb 1 --stats-interval-s 1 2>>"$T/collector.log" &
 COLLECTOR_PID=$!
 for _ in $(seq 1 200); do [ -f "$T/endpoints" ] && break; sleep 0.05; done
 AGENTS_EP=$(sed -n 's/^agents=//p' "$T/endpoints")

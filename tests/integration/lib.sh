@@ -38,9 +38,44 @@ td_assert_eq() { # actual expected message
   [ "$1" = "$2" ] || td_fail "$3: expected '$2', got '$1'"
 }
 
-td_keygen() { # name -> $T/keys/name.{key,pub}
+TD_AUTH="$T/authorized-keys"
+
+td_keygen() { # name [role [scope]] -> $T/keys/name.{key,pub}, enrolled in $TD_AUTH
+  # (except the collector's own); role defaults to query for "cli", agent otherwise;
+  # scope defaults to * (every unit)
   mkdir -p "$T/keys"
   "$TIENDO_COLLECTOR" keygen "$T/keys/$1" >/dev/null
+  [ "$1" != collector ] || return 0
+  local role=${2:-agent}
+  [ "$1" != cli ] || [ -n "${2:-}" ] || role=query
+  td_enrol "$1" "$role" "${3:-*}"
+}
+
+td_enrol() { # name role scope: enrol (or re-enrol) the key; a running collector reloads
+  "$TIENDO_COLLECTOR" enrol "$T/keys/$1.pub" --role "$2" --scope "$3" --name "test $1" \
+    --authorized-keys "$TD_AUTH" --data-dir "$TIENDO_SOURCE_DIR/data" >/dev/null
+  td_reload
+}
+
+td_revoke() { # name: revoke the key; a running collector reloads
+  "$TIENDO_COLLECTOR" revoke "$T/keys/$1.pub" --authorized-keys "$TD_AUTH" \
+    --data-dir "$TIENDO_SOURCE_DIR/data" >/dev/null
+  td_reload
+}
+
+td_reloads() { td_log_count "$T/collector.log" "authorised keys reloaded"; }
+
+td_reload() { # SIGHUP a running collector and wait for its "keys reloaded" log line
+  [ -n "$COLLECTOR_PID" ] || return 0
+  local before
+  before=$(td_reloads)
+  kill -HUP "$COLLECTOR_PID"
+  local i
+  for i in $(seq 1 100); do
+    [ "$(td_reloads)" -gt "$before" ] && return 0
+    sleep 0.05
+  done
+  td_fail "the collector did not reload its keys within 5 s"
 }
 
 # td_start_collector [extra flags]: first start binds free ports; later starts
@@ -49,8 +84,10 @@ td_start_collector() {
   [ -f "$T/keys/collector.key" ] || td_keygen collector
   local bind="${AGENTS_EP:-tcp://127.0.0.1:*}" qbind="${QUERY_EP:-tcp://127.0.0.1:*}"
   rm -f "$T/endpoints"
+  [ -f "$TD_AUTH" ] || : >"$TD_AUTH"
   "$TIENDO_COLLECTOR" run --state-dir "$T/collector" --bind "$bind" --query-bind "$qbind" \
     --secret-key "$T/keys/collector.key" --data-dir "$TIENDO_SOURCE_DIR/data" \
+    --authorized-keys "$TD_AUTH" \
     --endpoint-file "$T/endpoints" --stats-interval-s 1 "$@" 2>>"$T/collector.log" &
   COLLECTOR_PID=$!
   local i
