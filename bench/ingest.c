@@ -28,6 +28,8 @@ typedef struct {
     const char *collector;
     const char *data_dir;
     const char *workdir;
+    char (*agent_public)[TD_Z85_KEY_LEN + 1]; /* one key pair per agent, enrolled */
+    char (*agent_secret)[TD_Z85_KEY_LEN + 1];
 } s_opts;
 
 typedef struct {
@@ -75,11 +77,10 @@ static uint64_t s_run_agents(const s_opts *o, void *ctx, const char *endpoint,
     uint8_t buf[TD_MAX_FRAME];
     size_t nlat = 0, total_len = 0, nlen = 0;
     for (int i = 0; i < o->agents; i++) {
-        char pub[41], sec[41];
-        zmq_curve_keypair(pub, sec);
         agents[i].sock = zmq_socket(ctx, ZMQ_DEALER);
         td_socket_basics(agents[i].sock, 0, 0, 0);
-        td_socket_curve_client(agents[i].sock, server_public, pub, sec);
+        td_socket_curve_client(agents[i].sock, server_public, o->agent_public[i],
+                               o->agent_secret[i]);
         int hwm = 0;
         zmq_setsockopt(agents[i].sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt(agents[i].sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -309,6 +310,18 @@ static pid_t s_start_collector(const s_opts *o, char *endpoint, size_t cap)
         fprintf(stderr, "bench: %s\n", err);
         return -1;
     }
+    /* Enrol every agent's key (scope *): the collector refuses unknown keys. */
+    char auth[512];
+    snprintf(auth, sizeof auth, "%s/authorized-keys", o->workdir);
+    FILE *af = fopen(auth, "w");
+    if (af == NULL) {
+        fprintf(stderr, "bench: %s: %s\n", auth, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < o->agents; i++)
+        fprintf(af, "agent %s * bench agent %d\n", o->agent_public[i], i);
+    if (fclose(af) != 0)
+        return -1;
     snprintf(key, sizeof key, "%s/collector.key", o->workdir);
     snprintf(state, sizeof state, "%s/store", o->workdir);
     snprintf(epfile, sizeof epfile, "%s/endpoints", o->workdir);
@@ -319,7 +332,7 @@ static pid_t s_start_collector(const s_opts *o, char *endpoint, size_t cap)
         execl(o->collector, o->collector, "run", "--state-dir", state, "--bind",
               "tcp://127.0.0.1:*", "--query-bind", "tcp://127.0.0.1:*", "--secret-key", key,
               "--data-dir", o->data_dir, "--endpoint-file", epfile, "--stats-interval-s", "3600",
-              (char *) NULL);
+              "--authorized-keys", auth, (char *) NULL);
         _exit(127);
     }
     for (int i = 0; i < 200; i++) {
@@ -380,7 +393,7 @@ static double s_mean_batch(const s_opts *o)
 
 int main(int argc, char **argv)
 {
-    s_opts o = {50, 2000, 200, NULL, TIENDO_DEFAULT_DATA_DIR, NULL};
+    s_opts o = {50, 2000, 200, NULL, TIENDO_DEFAULT_DATA_DIR, NULL, NULL, NULL};
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--agents") == 0 && v)
@@ -411,6 +424,12 @@ int main(int argc, char **argv)
     if (mkdtemp(workdir) == NULL)
         return 1;
     o.workdir = workdir;
+    o.agent_public = calloc((size_t) o.agents, sizeof *o.agent_public);
+    o.agent_secret = calloc((size_t) o.agents, sizeof *o.agent_secret);
+    if (o.agent_public == NULL || o.agent_secret == NULL)
+        return 1;
+    for (int i = 0; i < o.agents; i++)
+        zmq_curve_keypair(o.agent_public[i], o.agent_secret[i]);
     uint64_t total = (uint64_t) o.agents * (uint64_t) o.reports;
 
     char endpoint[256] = "", pubpath[512], server_public[41], err[256];
@@ -456,6 +475,8 @@ int main(int argc, char **argv)
            lmdb < zmq ? "LMDB" : "ZeroMQ", lower);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", workdir);
+    free(o.agent_public);
+    free(o.agent_secret);
     if (system(cmd) != 0)
         return 1;
     return 0;

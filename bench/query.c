@@ -107,6 +107,17 @@ static int s_fill(const s_opts *o, const char *state, int revisions, uint64_t *s
 static pid_t s_start(const s_opts *o, const char *state, const char *data, char *query_ep)
 {
     char key[128], ep[128], log[128];
+    char auth[128], staff[TD_Z85_KEY_LEN + 1], err[256];
+    snprintf(auth, sizeof auth, "%s/staff.pub", o->work);
+    if (td_keys_load_public(auth, staff, err, sizeof err) != TD_OK) {
+        fprintf(stderr, "bench: %s\n", err);
+        return -1;
+    }
+    /* Enrol the staff key for reading: the collector refuses unknown keys. */
+    snprintf(auth, sizeof auth, "%s/authorized-keys", o->work);
+    FILE *af = fopen(auth, "w");
+    if (af == NULL || fprintf(af, "query %s * bench staff\n", staff) < 0 || fclose(af) != 0)
+        return -1;
     snprintf(key, sizeof key, "%s/collector.key", o->work);
     snprintf(ep, sizeof ep, "%s/endpoints", o->work);
     snprintf(log, sizeof log, "%s/collector.log", o->work);
@@ -118,7 +129,7 @@ static pid_t s_start(const s_opts *o, const char *state, const char *data, char 
             _exit(126);
         execl(o->collector, o->collector, "run", "--state-dir", state, "--bind",
               "tcp://127.0.0.1:*", "--query-bind", "tcp://127.0.0.1:*", "--secret-key", key,
-              "--data-dir", data, "--endpoint-file", ep, (char *) NULL);
+              "--data-dir", data, "--endpoint-file", ep, "--authorized-keys", auth, (char *) NULL);
         _exit(127);
     }
     for (int i = 0; i < 400; i++) {

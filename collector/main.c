@@ -179,13 +179,16 @@ static void *s_server_socket(void *ctx, const s_config *cfg, const char *secret,
     return sock;
 }
 
-static void s_log_stats(const ingest_stats *st)
+static void s_log_stats(const ingest_stats *st, const zap_stats *zs)
 {
     td_info("ingest: %" PRIu64 " reports received, %" PRIu64 " stored, %" PRIu64
-            " duplicates, %" PRIu64 " rejected, %" PRIu64 " retry-later, %" PRIu64
-            " heartbeats, %" PRIu64 " malformed, %" PRIu64 " batches, %" PRIu64 " acks dropped",
-            st->received, st->committed, st->duplicates, st->rejected, st->retry_later,
-            st->heartbeats, st->malformed, st->batches, st->acks_dropped);
+            " duplicates, %" PRIu64 " rejected (%" PRIu64 " out of scope, %" PRIu64
+            " from revoked keys), %" PRIu64 " retry-later, %" PRIu64 " heartbeats, %" PRIu64
+            " malformed, %" PRIu64 " batches, %" PRIu64 " acks dropped; connections: %" PRIu64
+            " accepted, %" PRIu64 " refused",
+            st->received, st->committed, st->duplicates, st->rejected, st->out_of_scope,
+            st->not_enrolled, st->retry_later, st->heartbeats, st->malformed, st->batches,
+            st->acks_dropped, zs->accepted, zs->refused);
 }
 
 static void s_log_auth(const auth_t *auth, const char *what)
@@ -364,7 +367,7 @@ static int s_serve(const s_config *cfg)
 
     int64_t next_stats = td_mono_ms() + cfg->stats_interval_s * 1000;
     int64_t next_reader_check = td_mono_ms() + 60000;
-    uint64_t logged_batches = 0;
+    uint64_t logged_batches = 0, logged_connections = 0;
     while (!s_stop) {
         zmq_pollitem_t items[] = {
             {zap_socket(zap), 0, ZMQ_POLLIN, 0},
@@ -390,8 +393,10 @@ static int s_serve(const s_config *cfg)
         int64_t now = td_mono_ms();
         if (now >= next_stats) {
             const ingest_stats *st = ingest_get_stats(ingest);
-            if (st->batches != logged_batches)
-                s_log_stats(st);
+            const zap_stats *zs = zap_get_stats(zap);
+            if (st->batches != logged_batches || zs->accepted + zs->refused != logged_connections)
+                s_log_stats(st, zs);
+            logged_connections = zs->accepted + zs->refused;
             logged_batches = st->batches;
             next_stats = now + cfg->stats_interval_s * 1000;
         }
@@ -402,7 +407,7 @@ static int s_serve(const s_config *cfg)
             next_reader_check = now + 60000;
         }
     }
-    s_log_stats(ingest_get_stats(ingest));
+    s_log_stats(ingest_get_stats(ingest), zap_get_stats(zap));
     td_info("stopping: every stored report has been acknowledged");
     status = 0;
 cleanup:

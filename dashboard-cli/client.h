@@ -22,6 +22,8 @@ typedef struct {
  *   TD_OK          an answer arrived (it may still carry error_code != 0);
  *   TD_ERR_TIMEOUT nothing arrived in time (collector down, wrong keys or address);
  *   TD_ERR_CONFIG  the endpoint was refused by ZeroMQ (bad syntax, unknown host form);
+ *   TD_ERR_PERMISSION the collector refused our key (not enrolled as a query key) or
+ *                  the secure handshake failed (wrong collector public key);
  *   TD_ERR_ZMQ     another socket error;
  *   TD_ERR_DECODE / TD_ERR_PROTOCOL / TD_ERR_TOOBIG  an answer we cannot read;
  *   TD_ERR_INTERRUPTED a signal stopped the wait.

@@ -40,6 +40,7 @@ static int s_exit_for(td_err rc)
     switch (rc) {
     case TD_ERR_TIMEOUT:
     case TD_ERR_ZMQ:
+    case TD_ERR_PERMISSION:
         return S_EXIT_UNREACHABLE;
     case TD_ERR_CONFIG:
         return S_EXIT_USAGE;
