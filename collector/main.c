@@ -218,6 +218,27 @@ static void s_reload_auth(const s_config *cfg, const td_registry_t *registry, au
     s_log_auth(fresh, "reloaded");
 }
 
+/* --check-config also reads the files a start would read: the registry and the keys. */
+static int s_check_keys(const s_config *cfg)
+{
+    char err[512] = "";
+    td_registry_t *registry = NULL;
+    auth_t *auth = NULL;
+    int status = 1;
+    if (td_registry_open(&registry, cfg->data_dir, err, sizeof err) != TD_OK)
+        fprintf(stderr, "tiendo-collector: data-dir: %s\n", err);
+    else if (auth_load(&auth, cfg->authorized_keys, registry, err, sizeof err) != TD_OK)
+        fprintf(stderr, "tiendo-collector: authorized-keys: %s\n", err);
+    else {
+        printf("# authorised keys: %zu agent, %zu query\n", auth_count(auth, AUTH_ROLE_AGENT),
+               auth_count(auth, AUTH_ROLE_QUERY));
+        status = 0;
+    }
+    auth_close(&auth);
+    td_registry_close(&registry);
+    return status;
+}
+
 /* enrol / revoke: KEY is a .pub file or the 40 characters themselves. */
 static int s_edit_keys(const s_config *cfg, const char *command, const char *key_arg)
 {
@@ -485,6 +506,7 @@ int main(int argc, char **argv)
         status = 2;
     } else if (args.check_config) {
         td_config_dump(stdout, s_options, &cfg);
+        status = s_check_keys(&cfg);
     } else {
         td_log_set_level(level);
         struct sigaction sa;
