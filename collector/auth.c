@@ -513,7 +513,11 @@ td_err auth_file_enrol(const char *path, const char *key, auth_role role, const 
     if (n < 0 || n >= AUTH_LINE_MAX)
         return s_fail(err, errlen, TD_ERR_TOOBIG, "the entry is longer than %d bytes",
                       AUTH_LINE_MAX - 1);
-    if (strpbrk(scopes != NULL ? scopes : "", " \t") != NULL)
+    for (const char *c = name != NULL ? name : ""; *c != '\0'; c++)
+        if ((unsigned char) *c < 0x20 || *c == 0x7f)
+            return s_fail(err, errlen, TD_ERR_INVALID,
+                          "the name has a control character (a line break?): one line only");
+    if (strpbrk(scopes != NULL ? scopes : "", " \t\r\n") != NULL)
         return s_fail(err, errlen, TD_ERR_INVALID,
                       "scope '%s' has spaces: separate scopes with commas", scopes);
     /* Check the line alone first for a message without a file position. */
