@@ -80,6 +80,11 @@ static int s_scopes_parse(auth_entry *e, const char *text, const td_registry_t *
                           size_t whylen)
 {
     snprintf(e->scope_text, sizeof e->scope_text, "%s", text);
+    size_t tlen = strlen(text);
+    if (tlen == 0 || text[0] == ',' || text[tlen - 1] == ',' || strstr(text, ",,") != NULL) {
+        snprintf(why, whylen, "scope '%s' has an empty item (stray comma)", text);
+        return -1;
+    }
     char buf[AUTH_LINE_MAX];
     snprintf(buf, sizeof buf, "%s", text);
     e->nscopes = 0;
@@ -187,7 +192,7 @@ td_err auth_parse(auth_t **out, const char *name, const char *text, size_t len,
         if (llen > 0 && line[llen - 1] == '\r')
             line[--llen] = '\0';
         for (size_t i = 0; i < llen; i++) {
-            if ((unsigned char) line[i] < 0x20 && line[i] != '\t') {
+            if (((unsigned char) line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f) {
                 rc = s_fail(err, errlen, TD_ERR_INVALID, "%s:%d: control character in line", name,
                             lineno);
                 break;
@@ -254,6 +259,8 @@ static td_err s_read_file(const char *path, char **text, size_t *len, int check_
     td_err rc = TD_OK;
     if (fstat(fd, &st) != 0) {
         rc = s_fail(err, errlen, TD_ERR_IO, "%s: %s", path, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = s_fail(err, errlen, TD_ERR_INVALID, "%s: not a regular file", path);
     } else if (check_mode && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
         rc = s_fail(err, errlen, TD_ERR_PERMISSION,
                     "%s: others may write it (and enrol keys); run: chmod go-w %s", path, path);
@@ -267,6 +274,8 @@ static td_err s_read_file(const char *path, char **text, size_t *len, int check_
             ssize_t n = read(fd, *text + got, (size_t) st.st_size - got);
             if (n < 0 && errno == EINTR)
                 continue;
+            if (n < 0)
+                rc = s_fail(err, errlen, TD_ERR_IO, "%s: %s", path, strerror(errno));
             if (n <= 0)
                 break;
             got += (size_t) n;
@@ -355,7 +364,7 @@ int auth_permits(const auth_t *auth, const auth_entry *entry, const char *unit)
 /* ---- editing the file ---- */
 
 /* Write text to path atomically: a temporary file beside it, fsync, rename, fsync dir. */
-static td_err s_replace_file(const char *path, const char *text, size_t len, char *err,
+static td_err s_replace_file(const char *path, const char *text, size_t len, mode_t mode, char *err,
                              size_t errlen)
 {
     char tmp[4200];
@@ -373,7 +382,7 @@ static td_err s_replace_file(const char *path, const char *text, size_t len, cha
             break;
         done += (size_t) n;
     }
-    int ok = done == len && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+    int ok = done == len && fchmod(fd, mode) == 0 && fsync(fd) == 0;
     int saved = errno;
     if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
         if (ok)
@@ -442,7 +451,8 @@ static char *s_rewrite(const char *old, size_t oldlen, const char *key, const ch
         }
         pos = end + 1;
     }
-    memcpy(out + n, add, addlen);
+    if (addlen > 0)
+        memcpy(out + n, add, addlen);
     n += addlen;
     out[n] = '\0';
     *outlen = n;
@@ -467,11 +477,28 @@ static td_err s_edit(const char *path, const char *key, const char *add,
     char *old = NULL, *text = NULL;
     size_t oldlen = 0, len = 0;
     auth_t *check = NULL;
+    mode_t mode = 0644;
+    struct stat st;
+    if (stat(path, &st) == 0)
+        mode = st.st_mode & 0755; /* keep the operator's mode, never group/world-writable */
     td_err rc = s_read_file(path, &old, &oldlen, 0, err, errlen);
+    if (rc == TD_ERR_NOTFOUND && add == NULL) {
+        rc = TD_OK; /* revoke from a missing file: nothing to remove, nothing to write */
+        goto done;
+    }
     if (rc == TD_ERR_NOTFOUND)
         rc = TD_OK;
     if (rc != TD_OK)
         goto done;
+    /* A file that is already broken is reported with its own line numbers, not edited. */
+    if (oldlen > 0 && auth_parse(&check, path, old, oldlen, registry, err, errlen) != TD_OK) {
+        size_t used = strlen(err);
+        if (used + 1 < errlen)
+            snprintf(err + used, errlen - used, " (the file is already invalid; fix that line)");
+        rc = TD_ERR_INVALID;
+        goto done;
+    }
+    auth_close(&check);
     text = s_rewrite(old != NULL ? old : "", oldlen, key, add, removed, &len);
     if (text == NULL) {
         rc = s_fail(err, errlen, TD_ERR_NOMEM, "out of memory");
@@ -479,7 +506,7 @@ static td_err s_edit(const char *path, const char *key, const char *add,
     }
     rc = auth_parse(&check, path, text, len, registry, err, errlen);
     if (rc == TD_OK)
-        rc = s_replace_file(path, text, len, err, errlen);
+        rc = s_replace_file(path, text, len, mode, err, errlen);
 done:
     auth_close(&check);
     free(text);
@@ -528,7 +555,7 @@ td_err auth_file_enrol(const char *path, const char *key, auth_role role, const 
         return s_fail(err, errlen, TD_ERR_INVALID, "%s", why);
     int removed = 0;
     rc = s_edit(path, key, line, registry, &removed, err, errlen);
-    *replaced = removed > 0;
+    *replaced = rc == TD_OK && removed > 0;
     return rc;
 }
 
