@@ -448,8 +448,14 @@ typedef struct {
     int loaded_nothing;
     /* connection events (zmq_socket_monitor), to explain failures to operators */
     void *monitor;
+    unsigned monitor_generation;
     int connected;
     int64_t handshake_warned_at;
+    /* libzmq 4.3.4 does not reconnect after a refused handshake (ZAP said no, or the
+     * collector's key is wrong): the socket is made again after a backoff, so an office
+     * whose key is enrolled later delivers without a restart. */
+    int64_t reopen_at;         /* 0 = not planned */
+    int64_t reopen_backoff_ms; /* next delay; doubles up to reconnect_max_ms */
     td_err fatal;
     char err[512];
 } s_run;
@@ -874,6 +880,8 @@ static int s_poll_timeout(const s_run *r, int64_t now, int want_send)
     }
     if (r->log_delivered + r->log_rejected > 0)
         deadline = s_min(deadline, r->log_last_at + S_PROGRESS_LOG_MS);
+    if (r->reopen_at != 0)
+        deadline = s_min(deadline, r->reopen_at);
     if (r->final_deadline > now)
         deadline = s_min(deadline, r->final_deadline);
     int64_t wait = deadline - now;
@@ -892,7 +900,8 @@ static int s_poll_timeout(const s_run *r, int64_t now, int want_send)
 static void s_monitor_setup(s_run *r)
 {
     char addr[64];
-    snprintf(addr, sizeof addr, "inproc://tiendo-agent-monitor-%p", (void *) r);
+    snprintf(addr, sizeof addr, "inproc://tiendo-agent-monitor-%p-%u", (void *) r,
+             r->monitor_generation++);
     if (zmq_socket_monitor(r->sock, addr, S_MONITOR_EVENTS) != 0)
         return;
     r->monitor = zmq_socket(r->ctx, ZMQ_PAIR);
@@ -954,6 +963,7 @@ static void s_monitor_events(s_run *r, int64_t now)
             td_debug("connected to %s", r->opts->endpoint);
             r->connected = 1;
             r->handshake_warned_at = 0;
+            r->reopen_backoff_ms = 0;
             break;
         case ZMQ_EVENT_DISCONNECTED:
             if (r->connected) {
@@ -968,6 +978,13 @@ static void s_monitor_events(s_run *r, int64_t now)
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
             s_handshake_warning(r, now, event, value);
+            if (r->reopen_at == 0) {
+                int64_t max = r->opts->reconnect_max_ms > 0 ? r->opts->reconnect_max_ms : 30000;
+                r->reopen_backoff_ms = r->reopen_backoff_ms == 0 ? 1000 : r->reopen_backoff_ms * 2;
+                if (r->reopen_backoff_ms > max)
+                    r->reopen_backoff_ms = max;
+                r->reopen_at = now + r->reopen_backoff_ms;
+            }
             break;
         default:
             break;
@@ -975,12 +992,10 @@ static void s_monitor_events(s_run *r, int64_t now)
     }
 }
 
-static td_err s_socket_setup(s_run *r)
+/* Make the DEALER socket (and its monitor) in r->ctx and connect it. */
+static td_err s_socket_open(s_run *r)
 {
     const sender_options *o = r->opts;
-    r->ctx = zmq_ctx_new();
-    if (r->ctx == NULL)
-        return TD_ERR_ZMQ;
     r->sock = zmq_socket(r->ctx, ZMQ_DEALER);
     if (r->sock == NULL)
         return TD_ERR_ZMQ;
@@ -992,7 +1007,7 @@ static td_err s_socket_setup(s_run *r)
     if (e != TD_OK)
         return e;
     int one = 1, ivl = 100, ivl_max = o->reconnect_max_ms, hwm = 1000;
-    int64_t maxmsg = TD_MAX_FRAME;
+    int64_t maxmsg = TD_MAX_WIRE_FRAME;
     if (zmq_setsockopt(r->sock, ZMQ_IMMEDIATE, &one, sizeof one) != 0 ||
         zmq_setsockopt(r->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl) != 0 ||
         zmq_setsockopt(r->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max) != 0 ||
@@ -1005,6 +1020,42 @@ static td_err s_socket_setup(s_run *r)
         return TD_ERR_CONFIG;
     }
     return TD_OK;
+}
+
+static void s_socket_close(s_run *r)
+{
+    if (r->monitor != NULL && r->sock != NULL) {
+        zmq_socket_monitor(r->sock, NULL, 0);
+    }
+    if (r->monitor != NULL)
+        zmq_close(r->monitor);
+    r->monitor = NULL;
+    if (r->sock != NULL)
+        zmq_close(r->sock);
+    r->sock = NULL;
+}
+
+static td_err s_socket_setup(s_run *r)
+{
+    r->ctx = zmq_ctx_new();
+    if (r->ctx == NULL)
+        return TD_ERR_ZMQ;
+    return s_socket_open(r);
+}
+
+/* After a refused handshake: a new socket, and what was in flight is sent again. */
+static td_err s_socket_reopen(s_run *r)
+{
+    td_info("connecting to %s again with a new socket (the last handshake was refused)",
+            r->opts->endpoint);
+    s_socket_close(r);
+    sender_window_rewind(r->win);
+    r->connected = 0;
+    r->reopen_at = 0;
+    td_err e = s_socket_open(r);
+    if (e == TD_ERR_ZMQ)
+        td_error("cannot set up the socket: %s", zmq_strerror(errno));
+    return e;
 }
 
 td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_t *stop)
@@ -1068,6 +1119,12 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
         now = td_mono_ms();
         if (r->monitor != NULL && (items[1].revents & ZMQ_POLLIN))
             s_monitor_events(r, now);
+        if (r->reopen_at != 0 && now >= r->reopen_at) {
+            result = s_socket_reopen(r);
+            if (result != TD_OK)
+                break;
+            continue;
+        }
         if (!pending && (items[0].revents & ZMQ_POLLIN))
             s_receive(r, now);
         if (r->fatal == TD_OK)
@@ -1143,12 +1200,7 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
 
 cleanup:
     sender_batch_destroy(&r->batch);
-    if (r->monitor != NULL) {
-        zmq_socket_monitor(r->sock, NULL, 0);
-        zmq_close(r->monitor);
-    }
-    if (r->sock != NULL)
-        zmq_close(r->sock);
+    s_socket_close(r);
     if (r->ctx != NULL)
         zmq_ctx_term(r->ctx);
     sender_window_destroy(&r->win);

@@ -159,7 +159,7 @@ static void *s_server_socket(void *ctx, const s_config *cfg, const char *secret,
     if (sock == NULL)
         return NULL;
     int one = 1, hwm = 100000;
-    int64_t maxmsg = TD_MAX_FRAME;
+    int64_t maxmsg = TD_MAX_WIRE_FRAME;
     int ivl = (int) cfg->zmq_heartbeat_ms;
     if (td_socket_basics(sock, ivl, ivl * 3, ivl * 3) != TD_OK ||
         zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0 ||
@@ -388,7 +388,7 @@ static int s_serve(const s_config *cfg)
 
     int64_t next_stats = td_mono_ms() + cfg->stats_interval_s * 1000;
     int64_t next_reader_check = td_mono_ms() + 60000;
-    uint64_t logged_batches = 0, logged_connections = 0;
+    uint64_t logged_activity = 0;
     while (!s_stop) {
         zmq_pollitem_t items[] = {
             {zap_socket(zap), 0, ZMQ_POLLIN, 0},
@@ -415,10 +415,12 @@ static int s_serve(const s_config *cfg)
         if (now >= next_stats) {
             const ingest_stats *st = ingest_get_stats(ingest);
             const zap_stats *zs = zap_get_stats(zap);
-            if (st->batches != logged_batches || zs->accepted + zs->refused != logged_connections)
+            /* a line only when something happened, bad input and connections included */
+            uint64_t activity =
+                st->batches + st->malformed + zs->accepted + zs->refused + st->acks_dropped;
+            if (activity != logged_activity)
                 s_log_stats(st, zs);
-            logged_connections = zs->accepted + zs->refused;
-            logged_batches = st->batches;
+            logged_activity = activity;
             next_stats = now + cfg->stats_interval_s * 1000;
         }
         if (now >= next_reader_check) {

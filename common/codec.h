@@ -9,9 +9,15 @@
 #include "tiendo.pb-c.h"
 
 #define TD_PROTOCOL_VERSION 1
-#define TD_MAX_FRAME        65536u     /* largest frame either side sends or accepts */
-#define TD_MAX_QUERY_FRAME  4194304u   /* largest query response (status of many units) */
-#define TD_DECODE_BUDGET    (1u << 20) /* heap bytes one decode may use (16x max_len if larger) */
+#define TD_MAX_FRAME        65536u /* largest frame either side sends or accepts */
+/* ZMQ_MAXMSGSIZE to set for a frame of up to TD_MAX_FRAME: libzmq checks the limit on
+ * the frame as it arrives, CURVE-encrypted (33 bytes more: command name, nonce, MAC,
+ * flags), so the socket limit needs that headroom; the decoders still cap the
+ * plaintext at TD_MAX_FRAME. */
+#define TD_CURVE_OVERHEAD  256u
+#define TD_MAX_WIRE_FRAME  (TD_MAX_FRAME + TD_CURVE_OVERHEAD)
+#define TD_MAX_QUERY_FRAME 4194304u   /* largest query response (status of many units) */
+#define TD_DECODE_BUDGET   (1u << 20) /* heap bytes one decode may use (16x max_len if larger) */
 
 /* Unpack `len` bytes as a message of `desc`, using an allocator that fails once the
  * message would use more than max(TD_DECODE_BUDGET, 16 * max_len) bytes of heap. Returns TD_OK and

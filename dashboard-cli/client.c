@@ -50,7 +50,7 @@ td_err client_query(const client_params *p, const Tiendo__QueryRequest *req,
 {
     uint8_t frame[1024]; /* a question is a version, a dataset and a period: a few bytes */
     void *ctx = NULL, *sock = NULL, *monitor = NULL;
-    int64_t max_size = (int64_t) TD_MAX_QUERY_FRAME, deadline;
+    int64_t max_size = (int64_t) TD_MAX_QUERY_FRAME + TD_CURVE_OVERHEAD, deadline;
     size_t len = 0;
     zmq_msg_t msg;
     int msg_open = 0;
