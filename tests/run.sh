@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # run.sh: the Quick start test command. Installs what is missing, builds tiendo twice
 # (normal, and with address+undefined sanitizers) and runs every ctest (unit and
-# integration) in both builds.
+# integration) in both builds, then fuzzes every libFuzzer harness for 30 s
+# (tests/fuzz/run-fuzz.sh, clang build in build-fuzz).
 #   TIENDO_SKIP_SANITIZE=1  only the normal build
+#   TIENDO_SKIP_FUZZ=1      no fuzz stage
+#   TIENDO_FUZZ_SECONDS=N   fuzz each harness N seconds instead of 30
 set -euo pipefail # pipefail: a failing ctest fails the tee pipeline
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/deploy/ensure-deps.sh"
@@ -32,4 +35,8 @@ run_suite "$here/build"
 if [ "${TIENDO_SKIP_SANITIZE:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite "$here/build-asan" -DTIENDO_SANITIZE=address,undefined
+fi
+if [ "${TIENDO_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz (tests/fuzz/run-fuzz.sh)"
+  bash "$here/tests/fuzz/run-fuzz.sh" "${TIENDO_FUZZ_SECONDS:-30}"
 fi

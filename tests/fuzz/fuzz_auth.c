@@ -76,7 +76,8 @@ static void s_check_entry(const auth_t *auth, const auth_entry *e, const char *r
             abort(); /* every scope names a unit of the registry */
         }
         /* An agent may always report for the units it names. */
-        if (sc->code[0] != '\0' && auth_permits(auth, e, sc->code) != (e->role == AUTH_ROLE_AGENT)) {
+        if (sc->code[0] != '\0' &&
+            auth_permits(auth, e, sc->code) != (e->role == AUTH_ROLE_AGENT)) {
             abort();
         }
     }
