@@ -12,6 +12,7 @@
 #include "codec.h"
 #include "keys.h"
 #include "log.h"
+#include "notify.h"
 
 /* ======================= the window (pure bookkeeping) ======================= */
 
@@ -1096,6 +1097,11 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
     int64_t next_reader_check = now + S_READER_CHECK_MS;
     td_info("sending outbox %s (epoch %016" PRIx64 ") to %s, window %zu", outbox_dir(ob), r->epoch,
             opts->endpoint, window);
+    char status_line[300];
+    snprintf(status_line, sizeof status_line, "sending outbox %s to %s", outbox_dir(ob),
+             opts->endpoint);
+    td_notify_ready(status_line);
+    int64_t watchdog_ms = td_notify_watchdog_ms(), next_watchdog = 0;
 
     result = TD_OK;
     while (!*stop) {
@@ -1164,6 +1170,10 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
                 break;
             }
         }
+        if (watchdog_ms > 0 && now >= next_watchdog) {
+            td_notify_watchdog();
+            next_watchdog = now + watchdog_ms;
+        }
         if (now >= next_reader_check) {
             int cleared = outbox_reader_check(ob);
             if (cleared > 0)
@@ -1171,6 +1181,7 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
             next_reader_check = now + S_READER_CHECK_MS;
         }
     }
+    td_notify_stopping();
     if (*stop) {
         size_t unanswered = sender_window_in_flight(r->win);
         if (unanswered > 0)

@@ -17,6 +17,7 @@
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
+#include "notify.h"
 #include "query.h"
 #include "registry.h"
 #include "store.h"
@@ -385,6 +386,11 @@ static int s_serve(const s_config *cfg)
     }
     td_info("collector %s ready; public key %s; store %s", TIENDO_VERSION, public_key,
             cfg->state_dir);
+    char status_line[256];
+    snprintf(status_line, sizeof status_line, "serving; %zu agent and %zu query keys enrolled",
+             auth_count(auth, AUTH_ROLE_AGENT), auth_count(auth, AUTH_ROLE_QUERY));
+    td_notify_ready(status_line);
+    int64_t watchdog_ms = td_notify_watchdog_ms(), next_watchdog = 0;
 
     int64_t next_stats = td_mono_ms() + cfg->stats_interval_s * 1000;
     int64_t next_reader_check = td_mono_ms() + 60000;
@@ -403,7 +409,12 @@ static int s_serve(const s_config *cfg)
         }
         if (s_reload) {
             s_reload = 0;
+            td_notify_reloading();
             s_reload_auth(cfg, registry, &auth, zap, ingest);
+            snprintf(status_line, sizeof status_line,
+                     "serving; %zu agent and %zu query keys enrolled (reloaded)",
+                     auth_count(auth, AUTH_ROLE_AGENT), auth_count(auth, AUTH_ROLE_QUERY));
+            td_notify_ready(status_line);
         }
         if (items[0].revents & ZMQ_POLLIN)
             zap_handle(zap);
@@ -418,10 +429,20 @@ static int s_serve(const s_config *cfg)
             /* a line only when something happened, bad input and connections included */
             uint64_t activity =
                 st->batches + st->malformed + zs->accepted + zs->refused + st->acks_dropped;
-            if (activity != logged_activity)
+            if (activity != logged_activity) {
                 s_log_stats(st, zs);
+                snprintf(status_line, sizeof status_line,
+                         "serving; %" PRIu64 " reports stored, %" PRIu64 " rejected, %" PRIu64
+                         " connections refused",
+                         st->committed, st->rejected, zs->refused);
+                td_notify_status(status_line);
+            }
             logged_activity = activity;
             next_stats = now + cfg->stats_interval_s * 1000;
+        }
+        if (watchdog_ms > 0 && now >= next_watchdog) {
+            td_notify_watchdog(); /* the loop is alive: it polls at least once a second */
+            next_watchdog = now + watchdog_ms;
         }
         if (now >= next_reader_check) {
             int cleared = store_clear_stale_readers(store);
@@ -430,6 +451,7 @@ static int s_serve(const s_config *cfg)
             next_reader_check = now + 60000;
         }
     }
+    td_notify_stopping();
     s_log_stats(ingest_get_stats(ingest), zap_get_stats(zap));
     td_info("stopping: every stored report has been acknowledged");
     status = 0;
