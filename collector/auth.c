@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "log.h"
+
 #define S_FILE_MAX  ((size_t) 16 << 20) /* 65,536 lines of about 100 bytes fit easily */
 #define S_CHAIN_MAX 8                   /* parent/successor hops: commune, province, nation */
 #define S_FILE_HEAD                                                                                \
@@ -364,8 +366,8 @@ int auth_permits(const auth_t *auth, const auth_entry *entry, const char *unit)
 /* ---- editing the file ---- */
 
 /* Write text to path atomically: a temporary file beside it, fsync, rename, fsync dir. */
-static td_err s_replace_file(const char *path, const char *text, size_t len, mode_t mode, char *err,
-                             size_t errlen)
+static td_err s_replace_file(const char *path, const char *text, size_t len, mode_t mode,
+                             const struct stat *was, char *err, size_t errlen)
 {
     char tmp[4200];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long) getpid()) >= (int) sizeof tmp)
@@ -382,6 +384,10 @@ static td_err s_replace_file(const char *path, const char *text, size_t len, mod
             break;
         done += (size_t) n;
     }
+    /* Keep the old file's owner and group (root:tiendo 0640, say): a rewrite by root must
+     * not leave a file the collector's user cannot read. Best effort when not root. */
+    if (was != NULL && fchown(fd, was->st_uid, was->st_gid) != 0)
+        td_debug("%s: cannot keep the owner: %s", path, strerror(errno));
     int ok = done == len && fchmod(fd, mode) == 0 && fsync(fd) == 0;
     int saved = errno;
     if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
@@ -479,7 +485,8 @@ static td_err s_edit(const char *path, const char *key, const char *add,
     auth_t *check = NULL;
     mode_t mode = 0644;
     struct stat st;
-    if (stat(path, &st) == 0)
+    int existed = stat(path, &st) == 0;
+    if (existed)
         mode = st.st_mode & 0755; /* keep the operator's mode, never group/world-writable */
     td_err rc = s_read_file(path, &old, &oldlen, 0, err, errlen);
     if (rc == TD_ERR_NOTFOUND && add == NULL) {
@@ -506,7 +513,7 @@ static td_err s_edit(const char *path, const char *key, const char *add,
     }
     rc = auth_parse(&check, path, text, len, registry, err, errlen);
     if (rc == TD_OK)
-        rc = s_replace_file(path, text, len, mode, err, errlen);
+        rc = s_replace_file(path, text, len, mode, existed ? &st : NULL, err, errlen);
 done:
     auth_close(&check);
     free(text);
