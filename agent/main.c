@@ -42,6 +42,7 @@ typedef struct {
     char *dataset;
     char *period;
     char *log_level;
+    char *metrics_bind;
     long long window;
     long long resend_timeout_ms;
     long long backoff_max_ms;
@@ -92,6 +93,9 @@ static const td_config_option s_options[] = {
         "Longest wait between reconnection attempts (run)"),
     OPT("map-size-mb", TD_OPT_INT, map_size_mb, "64", 1, 8192,
         "Initial size of the outbox file in MiB (it grows when full)"),
+    OPT("metrics-bind", TD_OPT_STRING, metrics_bind, "", 0, 256,
+        "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9421; port 0 "
+        "picks one (logged); empty: off (run)"),
     OPT("exit-when-empty", TD_OPT_BOOL, exit_when_empty, "false", 0, 0,
         "run: stop once every queued report has been answered"),
     OPT("json", TD_OPT_BOOL, json, "false", 0, 0,
@@ -684,11 +688,20 @@ static int s_cmd_run(const s_config *cfg, const s_operands *ops)
         return S_EXIT_ERROR;
     }
     outbox_t *ob = NULL;
+    td_metrics_t *metrics = NULL;
     int lock_fd = -1, rc = S_EXIT_ERROR;
     if (s_open_outbox(cfg, &ob) != TD_OK)
         goto cleanup;
     if (s_take_run_lock(cfg->state_dir, &lock_fd) != 0)
         goto cleanup;
+    if (cfg->metrics_bind != NULL && cfg->metrics_bind[0] != '\0') {
+        if (td_metrics_open(&metrics, cfg->metrics_bind, sender_metrics_render, NULL, err,
+                            sizeof err) != TD_OK) {
+            s_fail(NULL, "--metrics-bind: %s", err);
+            goto cleanup;
+        }
+        td_info("serving metrics on %s", td_metrics_url(metrics));
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -711,6 +724,7 @@ static int s_cmd_run(const s_config *cfg, const s_operands *ops)
         .zmq_heartbeat_ms = (int) cfg->zmq_heartbeat_ms,
         .reconnect_max_ms = (int) cfg->reconnect_max_ms,
         .exit_when_empty = cfg->exit_when_empty,
+        .metrics = metrics,
     };
     td_err e = sender_run(ob, &opts, &s_stop);
     if (e != TD_OK) {
@@ -720,6 +734,7 @@ static int s_cmd_run(const s_config *cfg, const s_operands *ops)
     rc = S_EXIT_OK;
 cleanup:
     memset(secret, 0, sizeof secret);
+    td_metrics_close(&metrics);
     outbox_close(&ob);
     if (lock_fd >= 0)
         close(lock_fd);

@@ -398,6 +398,8 @@ size_t sender_envelope_bound(const Tiendo__Report *report)
     env.seq = UINT64_MAX;
     env.has_sent_at_ms = 1;
     env.sent_at_ms = INT64_MIN; /* negative int64 varints take the most bytes */
+    env.has_first_unsettled = 1;
+    env.first_unsettled = UINT64_MAX;
     env.body_case = TIENDO__ENVELOPE__BODY_REPORT;
     env.report = (Tiendo__Report *) report;
     return protobuf_c_message_get_packed_size(&env.base);
@@ -444,6 +446,7 @@ typedef struct {
     uint64_t next_seq_known;
     int behind_warned;
     int gap_warned;
+    uint64_t settled_first; /* Envelope.first_unsettled: below it, answered AND written */
     /* sending */
     int64_t blocked_until;
     int loaded_nothing;
@@ -459,6 +462,10 @@ typedef struct {
     int64_t reopen_backoff_ms; /* next delay; doubles up to reconnect_max_ms */
     td_err fatal;
     char err[512];
+    /* metrics (opts->metrics): counters since start, published by s_metrics_publish */
+    uint64_t sent_total, resends_total, delivered_total, rejected_total;
+    uint64_t highest_sent; /* a send at or below it is a resend */
+    int64_t metrics_published_at;
 } s_run;
 
 static void s_expect(s_run *r, int64_t now)
@@ -490,6 +497,16 @@ static void s_envelope_init(s_run *r, Tiendo__Envelope *env, uint64_t seq)
     env->seq = seq;
     env->has_sent_at_ms = 1;
     env->sent_at_ms = td_now_ms();
+    /* Everything below the window's head was answered (slots leave the window only when
+     * settled); with an empty window, everything loaded so far was. Only once those
+     * answers are written to the outbox (no settlement pending), so that a crash cannot
+     * make us resend a seq we said was settled. A collector restored from a backup uses
+     * it to skip what it lost (docs/protocol.md, "Restore gap"). */
+    if (sender_batch_count(r->batch) == 0)
+        r->settled_first = sender_window_count(r->win) > 0 ? sender_window_first_seq(r->win)
+                                                           : sender_window_next_load(r->win);
+    env->has_first_unsettled = 1;
+    env->first_unsettled = r->settled_first;
 }
 
 /* Send report seq (report == NULL: its record is missing or unreadable; the envelope
@@ -532,6 +549,11 @@ static int s_send_report(s_run *r, uint64_t seq, const uint8_t *report, size_t r
     int rc = s_send_frame(r, len);
     if (rc == 0) {
         sender_window_sent(r->win, now);
+        r->sent_total++;
+        if (seq <= r->highest_sent)
+            r->resends_total++;
+        else
+            r->highest_sent = seq;
         td_debug("sent report #%" PRIu64 " (%zu bytes)", seq, len);
     }
     return rc;
@@ -638,6 +660,10 @@ static void s_heartbeat(s_run *r, int64_t now)
     hb.clock_ms = wall;
     Tiendo__Envelope env;
     s_envelope_init(r, &env, 0);
+    /* An empty outbox (nothing queued, no answer waiting to be written) has had every
+     * seq below its next one answered, even those this run never loaded. */
+    if (st.queued == 0 && sender_window_count(r->win) == 0 && st.next_seq > env.first_unsettled)
+        env.first_unsettled = st.next_seq;
     env.body_case = TIENDO__ENVELOPE__BODY_HEARTBEAT;
     env.heartbeat = &hb;
     size_t len = 0;
@@ -825,10 +851,96 @@ static void s_on_settled(void *ctx, const sender_settled *s, const char *reason)
                 "It is kept as a dead letter: see `tiendo-agent dead-letters`",
                 s->seq, s->unit, s->period, reason);
         r->log_rejected++;
+        r->rejected_total++;
     } else {
         r->log_delivered++;
+        r->delivered_total++;
     }
     s_note_progress(r, s->seq);
+}
+
+/* ---- metrics: a snapshot published from the loop, rendered on the exporter's thread ---- */
+
+#define S_METRICS_EVERY_MS 100
+
+typedef struct {
+    uint64_t queue_depth;
+    int64_t oldest_queued_at_ms; /* wall clock; 0 when nothing is queued */
+    uint64_t dead_letters;
+    uint64_t sent, resends, delivered, rejected;
+    int connected;
+    int64_t last_answer_mono_ms; /* the last ack (or the start of the run) */
+    uint64_t in_flight;
+} s_metrics_snapshot;
+
+static void s_metrics_publish(s_run *r, int64_t now)
+{
+    if (r->opts->metrics == NULL || now - r->metrics_published_at < S_METRICS_EVERY_MS)
+        return;
+    outbox_stats st;
+    if (outbox_get_stats(r->ob, &st, r->err, sizeof r->err) != TD_OK)
+        return; /* the previous snapshot stays */
+    s_metrics_snapshot snap = {
+        .queue_depth = st.queued,
+        .oldest_queued_at_ms = st.queued > 0 ? st.oldest_queued_at_ms : 0,
+        .dead_letters = st.dead,
+        .sent = r->sent_total,
+        .resends = r->resends_total,
+        .delivered = r->delivered_total,
+        .rejected = r->rejected_total,
+        .connected = r->connected,
+        .last_answer_mono_ms = r->last_answer,
+        .in_flight = sender_window_in_flight(r->win),
+    };
+    if (td_metrics_publish(r->opts->metrics, &snap, sizeof snap) == TD_OK)
+        r->metrics_published_at = now;
+}
+
+void sender_metrics_render(void *ctx, const void *snapshot, size_t len, td_metrics_text *t)
+{
+    (void) ctx;
+    td_metrics_family(t, "tiendo_agent_build_info", "gauge",
+                      "Always 1; the version label says which agent runs.");
+    td_metrics_label version = {"version", TIENDO_VERSION};
+    td_metrics_sample(t, "tiendo_agent_build_info", &version, 1, 1);
+    if (snapshot == NULL || len != sizeof(s_metrics_snapshot))
+        return; /* the sender has not started yet */
+    s_metrics_snapshot s;
+    memcpy(&s, snapshot, sizeof s);
+    int64_t wall = td_now_ms(), mono = td_mono_ms();
+    td_metrics_gauge(t, "tiendo_agent_queue_depth",
+                     "Reports queued in the outbox, not answered by the collector yet.",
+                     (double) s.queue_depth);
+    int64_t oldest = s.oldest_queued_at_ms > 0 ? wall - s.oldest_queued_at_ms : 0;
+    td_metrics_gauge(t, "tiendo_agent_oldest_unsent_age_seconds",
+                     "Age of the oldest queued report (0 when the outbox is empty).",
+                     (double) (oldest > 0 ? oldest : 0) / 1000.0);
+    td_metrics_gauge(t, "tiendo_agent_dead_letters",
+                     "Reports the collector rejected, kept as dead letters "
+                     "(tiendo-agent dead-letters).",
+                     (double) s.dead_letters);
+    td_metrics_gauge(t, "tiendo_agent_in_flight", "Reports sent and waiting for their answer.",
+                     (double) s.in_flight);
+    td_metrics_counter(t, "tiendo_agent_reports_sent_total",
+                       "Report envelopes sent (resends included).", s.sent);
+    td_metrics_counter(t, "tiendo_agent_resends_total",
+                       "Sends of a report already sent before (lost acks, timeouts, "
+                       "reconnections).",
+                       s.resends);
+    td_metrics_counter(t, "tiendo_agent_reports_delivered_total",
+                       "Reports the collector answered OK or DUPLICATE (removed from the "
+                       "outbox).",
+                       s.delivered);
+    td_metrics_counter(t, "tiendo_agent_reports_rejected_total",
+                       "Reports the collector answered REJECTED (now dead letters).", s.rejected);
+    td_metrics_gauge(t, "tiendo_agent_connected",
+                     "1 while a secure connection to the collector is up, else 0.",
+                     s.connected ? 1 : 0);
+    int64_t ack_age = mono - s.last_answer_mono_ms;
+    td_metrics_gauge(t, "tiendo_agent_last_ack_age_seconds",
+                     "Seconds since the collector last answered (since the start of the run "
+                     "when it has not yet).",
+                     (double) (ack_age > 0 ? ack_age : 0) / 1000.0);
 }
 
 /* One outbox transaction for every ack of this round. */
@@ -1153,6 +1265,7 @@ td_err sender_run(outbox_t *ob, const sender_options *opts, volatile sig_atomic_
         s_check_silence(r, now);
         int empty = !pending && r->loaded_nothing && sender_window_count(r->win) == 0;
         s_log_progress(r, now, empty);
+        s_metrics_publish(r, now);
         if (opts->exit_when_empty && empty) {
             /* Before leaving, tell the collector the outbox is empty (operators watch
              * the backlog in `tiendo agents`): one last heartbeat, acknowledged or given

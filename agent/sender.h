@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "tiendo.pb-c.h"
 
@@ -24,7 +25,12 @@ typedef struct {
     int zmq_heartbeat_ms;      /* ZMTP heartbeat interval; timeout and TTL are 3x */
     int reconnect_max_ms;      /* ZMQ_RECONNECT_IVL_MAX */
     int exit_when_empty;       /* return once the outbox is empty and nothing is in flight */
+    td_metrics_t *metrics;     /* borrowed; NULL: none. Opened with sender_metrics_render */
 } sender_options;
+
+/* Renders the snapshots sender_run publishes to opts->metrics (at most every 100 ms):
+ * tiendo_agent_* metrics (docs/operations.md, "Metrics"). ctx is unused. */
+void sender_metrics_render(void *ctx, const void *snapshot, size_t len, td_metrics_text *out);
 
 /* Run the sender until *stop becomes non-zero (a signal handler sets it) or, with
  * exit_when_empty, until the outbox is empty. Makes its own ZeroMQ context and DEALER

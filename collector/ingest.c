@@ -29,13 +29,25 @@ typedef struct {
     Tiendo__AckStatus status;
     uint64_t high_water;
     char reason[STORE_REASON_MAX];
+    int reject_kind;              /* s_reject_kind of a REJECTED answer, counted by s_count */
+    uint64_t gap_first, gap_last; /* a restore gap this envelope revealed (0, 0: none) */
 } s_item;
+
+/* Why an envelope was rejected (the reason label of the rejected metric). */
+enum s_reject_kind {
+    S_REJECT_VALIDATION,
+    S_REJECT_PROTOCOL,
+    S_REJECT_OUT_OF_SCOPE,
+    S_REJECT_NOT_ENROLLED,
+    S_REJECT_RESENT,
+};
 
 /* Delivery state of one (agent, epoch) touched by the batch. */
 typedef struct {
     uint8_t agent[STORE_KEY_BYTES];
     uint64_t epoch;
     uint64_t high_water;
+    uint64_t settled_below; /* highest first_unsettled the agent sent (retention uses it) */
     int dirty;
     const Tiendo__Heartbeat *heartbeat;
 } s_peer;
@@ -66,6 +78,14 @@ td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry
     ing->registry = registry;
     ing->calendar = calendar;
     ing->config = *config;
+    /* commit latency: an fsync takes 0.1 ms (tmpfs) to a second (a busy disk) */
+    static const double commit_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                           0.05,   0.1,   0.25,   0.5,   1,    2.5};
+    static const double batch_bounds[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000};
+    td_histogram_init(&ing->stats.commit_seconds, commit_bounds,
+                      sizeof commit_bounds / sizeof commit_bounds[0]);
+    td_histogram_init(&ing->stats.batch_reports, batch_bounds,
+                      sizeof batch_bounds / sizeof batch_bounds[0]);
     ing->items = calloc((size_t) config->batch_max, sizeof *ing->items);
     ing->peers = calloc((size_t) config->batch_max, sizeof *ing->peers);
     if (ing->items == NULL || ing->peers == NULL ||
@@ -187,11 +207,67 @@ static s_peer *s_peer_find(ingest_t *ing, store_txn *txn, const uint8_t *agent, 
     p->epoch = epoch;
     p->dirty = 0;
     p->heartbeat = NULL;
-    *rc = store_delivery_get(txn, agent, epoch, &p->high_water);
+    *rc = store_delivery_read(txn, agent, epoch, &p->high_water, &p->settled_below);
     if (*rc != TD_OK)
         return NULL;
     ing->npeers++;
     return p;
+}
+
+/* The restore gap (docs/protocol.md): the agent says everything below first_unsettled was
+ * acknowledged, yet this store's mark is lower, so those reports were acknowledged by an
+ * earlier copy of the store (it was restored from a backup). Waiting for them would block
+ * the agent forever: record the gap and move the mark past it. A report envelope cannot
+ * claim beyond its own seq (the agent never sends below its first unsettled report). */
+static td_err s_restore_gap(ingest_t *ing, store_txn *txn, s_item *item, s_peer *peer,
+                            int64_t now_ms)
+{
+    (void) ing;
+    const Tiendo__Envelope *env = item->envelope;
+    if (!env->has_first_unsettled || env->first_unsettled == 0)
+        return TD_OK;
+    uint64_t first_unsettled = env->first_unsettled;
+    int is_report = env->body_case != TIENDO__ENVELOPE__BODY_HEARTBEAT;
+    if (is_report && (!env->has_seq || first_unsettled > env->seq))
+        return TD_OK; /* inconsistent: ignore the claim, decide the envelope as usual */
+    if (first_unsettled > peer->high_water + 1) {
+        store_gap gap;
+        memcpy(gap.agent, item->agent, STORE_KEY_BYTES);
+        gap.epoch = env->epoch;
+        gap.first_seq = peer->high_water + 1;
+        gap.last_seq = first_unsettled - 1;
+        gap.recorded_at_ms = now_ms;
+        td_err rc = store_gap_put(txn, &gap);
+        if (rc != TD_OK && rc != TD_ERR_EXISTS)
+            return rc;
+        item->gap_first = gap.first_seq;
+        item->gap_last = gap.last_seq;
+        peer->high_water = gap.last_seq;
+    }
+    if (first_unsettled > peer->settled_below)
+        peer->settled_below = first_unsettled;
+    return TD_OK;
+}
+
+/* After the commit: log each gap once and count it. */
+static void s_log_gaps(ingest_t *ing)
+{
+    for (int i = 0; i < ing->nitems; i++) {
+        const s_item *item = &ing->items[i];
+        if (item->gap_first == 0)
+            continue;
+        char key[TD_Z85_KEY_LEN + 1];
+        zmq_z85_encode(key, item->agent, STORE_KEY_BYTES);
+        uint64_t lost = item->gap_last - item->gap_first + 1;
+        ing->stats.gaps++;
+        ing->stats.reports_lost += lost;
+        td_warn("agent %s (epoch %016" PRIx64 "): reports #%" PRIu64 "..#%" PRIu64 " (%" PRIu64
+                ") were acknowledged earlier but are not in this store; moving on "
+                "from #%" PRIu64 ". Restored from a backup? ask the office to resubmit those "
+                "reports",
+                key, item->envelope->epoch, item->gap_first, item->gap_last, lost,
+                item->gap_last + 1);
+    }
 }
 
 static void s_answer(s_item *item, Tiendo__AckStatus status, const char *reason)
@@ -209,10 +285,12 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
     const Tiendo__Envelope *env = item->envelope;
     td_err rc = TD_OK;
     const auth_entry *who = auth_find(ing->auth, item->agent);
+    /* Counted by s_count once the batch is decided (a MAP_FULL retry decides again). */
+    item->reject_kind = S_REJECT_PROTOCOL;
     if (who == NULL || who->role != AUTH_ROLE_AGENT) {
         /* Revoked since it connected (ZAP let it in). Nothing of it is recorded, so a
          * re-enrolled key starts where it left off. */
-        ing->stats.not_enrolled++;
+        item->reject_kind = S_REJECT_NOT_ENROLLED;
         s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED,
                  "this agent's key is not enrolled at the collector (revoked?)");
         item->high_water = 0;
@@ -226,6 +304,10 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
     if (peer == NULL)
         return rc;
     peer->dirty = 1; /* last seen moves on with any message */
+    item->gap_first = item->gap_last = 0;
+    rc = s_restore_gap(ing, txn, item, peer, now_ms);
+    if (rc != TD_OK)
+        return rc;
 
     if (env->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT) {
         peer->heartbeat = env->heartbeat;
@@ -240,9 +322,10 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
         /* A resend of something already decided: the same answer again. */
         rc = store_rejection_get(txn, item->agent, env->epoch, seq, item->reason,
                                  sizeof item->reason);
-        if (rc == TD_OK)
+        if (rc == TD_OK) {
             item->status = TIENDO__ACK_STATUS__ACK_REJECTED;
-        else if (rc == TD_ERR_NOTFOUND)
+            item->reject_kind = S_REJECT_RESENT;
+        } else if (rc == TD_ERR_NOTFOUND)
             s_answer(item, TIENDO__ACK_STATUS__ACK_DUPLICATE, NULL);
         else
             return rc;
@@ -260,11 +343,13 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
                      TD_PROTOCOL_VERSION);
         else if (env->body_case != TIENDO__ENVELOPE__BODY_REPORT || env->report == NULL)
             snprintf(reason, sizeof reason, "envelope carries no report");
-        else
+        else {
+            item->reject_kind = S_REJECT_VALIDATION;
             td_report_validate_at(env->report, ing->registry, ing->calendar, now_ms / 1000, reason,
                                   sizeof reason);
+        }
         if (reason[0] == '\0' && !auth_permits(ing->auth, who, env->report->unit)) {
-            ing->stats.out_of_scope++;
+            item->reject_kind = S_REJECT_OUT_OF_SCOPE;
             snprintf(reason, sizeof reason,
                      "unit %.16s is outside this agent's scope (%.64s, enrolled as '%.64s')",
                      env->report->unit, who->scope_text, who->name);
@@ -305,7 +390,7 @@ static td_err s_apply_batch(ingest_t *ing, int64_t now_ms)
         s_peer *p = &ing->peers[i];
         if (!p->dirty)
             continue;
-        rc = store_delivery_put(&txn, p->agent, p->epoch, p->high_water);
+        rc = store_delivery_write(&txn, p->agent, p->epoch, p->high_water, p->settled_below);
         if (rc == TD_OK)
             rc = store_agent_seen(&txn, p->agent, now_ms, p->epoch, p->high_water, p->heartbeat);
     }
@@ -313,7 +398,12 @@ static td_err s_apply_batch(ingest_t *ing, int64_t now_ms)
         store_abort(&txn);
         return rc;
     }
-    return store_commit(&txn);
+    uint64_t commit_start = td_mono_ns();
+    rc = store_commit(&txn);
+    if (rc == TD_OK)
+        td_histogram_observe(&ing->stats.commit_seconds,
+                             (double) (td_mono_ns() - commit_start) / 1e9);
+    return rc;
 }
 
 static void s_send_acks(ingest_t *ing, void *router, int64_t now_ms)
@@ -345,14 +435,18 @@ static void s_send_acks(ingest_t *ing, void *router, int64_t now_ms)
     }
 }
 
+/* Count each envelope once, by its final answer: received = committed + duplicates +
+ * rejected + retry_later, and rejected = the sum of its reasons (ingest.h). */
 static void s_count(ingest_t *ing)
 {
+    uint64_t reports = 0;
     for (int i = 0; i < ing->nitems; i++) {
         const s_item *item = &ing->items[i];
         if (item->envelope->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT) {
             ing->stats.heartbeats++;
             continue;
         }
+        reports++;
         ing->stats.received++;
         switch (item->status) {
         case TIENDO__ACK_STATUS__ACK_OK:
@@ -363,12 +457,31 @@ static void s_count(ingest_t *ing)
             break;
         case TIENDO__ACK_STATUS__ACK_REJECTED:
             ing->stats.rejected++;
+            switch (item->reject_kind) {
+            case S_REJECT_VALIDATION:
+                ing->stats.validation++;
+                break;
+            case S_REJECT_OUT_OF_SCOPE:
+                ing->stats.out_of_scope++;
+                break;
+            case S_REJECT_NOT_ENROLLED:
+                ing->stats.not_enrolled++;
+                break;
+            case S_REJECT_RESENT:
+                ing->stats.resent++;
+                break;
+            default:
+                ing->stats.protocol++;
+                break;
+            }
             break;
         default:
             ing->stats.retry_later++;
             break;
         }
     }
+    if (reports > 0)
+        td_histogram_observe(&ing->stats.batch_reports, (double) reports);
 }
 
 int ingest_drain(ingest_t *ing, void *router)
@@ -379,6 +492,7 @@ int ingest_drain(ingest_t *ing, void *router)
     while (ing->nitems < ing->config.batch_max) {
         s_item *item = &ing->items[ing->nitems];
         item->envelope = NULL;
+        item->gap_first = item->gap_last = 0;
         int got = s_receive(ing, router, item);
         if (got < 0)
             break;
@@ -415,6 +529,8 @@ int ingest_drain(ingest_t *ing, void *router)
             ing->items[i].high_water = 0;
         }
     }
+    if (rc == TD_OK)
+        s_log_gaps(ing);
     ing->stats.batches++;
     s_count(ing);
     s_send_acks(ing, router, now_ms);

@@ -8,6 +8,7 @@
 #include "auth.h"
 #include "error.h"
 #include "calendar.h"
+#include "metrics.h"
 #include "registry.h"
 #include "store.h"
 
@@ -16,19 +17,29 @@ typedef struct {
     int batch_ms;  /* most milliseconds spent draining one batch */
 } ingest_config;
 
-/* Counters since start (for logs and, later, metrics). */
+/* Counters since start (for logs and metrics). Counted once per envelope after its batch
+ * is decided, so between two drains they always add up:
+ *   received = committed + duplicates + rejected + retry_later
+ *   rejected = validation + protocol + out_of_scope + not_enrolled + resent */
 typedef struct {
-    uint64_t received;     /* decoded envelopes with a report */
+    uint64_t received;     /* decoded envelopes that are not heartbeats */
     uint64_t committed;    /* reports stored (ACK_OK) */
     uint64_t duplicates;   /* ACK_DUPLICATE */
-    uint64_t rejected;     /* ACK_REJECTED (all reasons, including the two below) */
+    uint64_t rejected;     /* ACK_REJECTED (all reasons, the five below) */
+    uint64_t validation;   /* REJECTED: the report broke a rule (td_report_validate) */
+    uint64_t protocol;     /* REJECTED: no epoch/seq/report, unsupported protocol version */
     uint64_t out_of_scope; /* REJECTED: a unit outside the agent key's scope */
     uint64_t not_enrolled; /* REJECTED: the key was revoked while connected */
+    uint64_t resent;       /* REJECTED again: a resend of a seq rejected before */
     uint64_t retry_later;  /* ACK_RETRY_LATER */
     uint64_t heartbeats;
     uint64_t malformed; /* frames dropped without an ack */
     uint64_t batches;
-    uint64_t acks_dropped; /* acks that could not be sent (peer gone or at HWM) */
+    uint64_t gaps;               /* restore gaps recorded (docs/protocol.md, "Restore gap") */
+    uint64_t reports_lost;       /* seqs in those gaps: acknowledged earlier, not in this store */
+    uint64_t acks_dropped;       /* acks that could not be sent (peer gone or at HWM) */
+    td_histogram commit_seconds; /* LMDB commit time of each stored batch */
+    td_histogram batch_reports;  /* report envelopes per batch (batches with any) */
 } ingest_stats;
 
 typedef struct ingest ingest_t;

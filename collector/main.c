@@ -1,4 +1,5 @@
 /* main.c: tiendo-collector: options, sockets, and the single-threaded serve loop. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -14,6 +16,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "config.h"
+#include "exporter.h"
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
@@ -36,12 +39,18 @@ typedef struct {
     char *data_dir;
     char *log_level;
     char *endpoint_file;
+    char *metrics_bind;
     long long batch_max;
     long long batch_ms;
     long long map_size_mb;
     long long map_max_mb;
     long long zmq_heartbeat_ms;
     long long stats_interval_s;
+    long long retention_superseded_days;
+    long long retention_rejections_days;
+    long long now_ms;
+    int dry_run;
+    int force;
 } s_config;
 
 #define OPT(name, type, field, def, min, max, help)                                                \
@@ -70,7 +79,10 @@ static const td_config_option s_options[] = {
         "Folder of the unit registry and indicator catalogue (units.csv ...)"),
     OPT("log-level", TD_OPT_STRING, log_level, "info", 0, 16, "debug, info, warn or error"),
     OPT("endpoint-file", TD_OPT_STRING, endpoint_file, NULL, 0, 1024,
-        "After binding, write the bound endpoints here (agents=..., query=...)"),
+        "After binding, write the bound endpoints here (agents=..., query=..., metrics=...)"),
+    OPT("metrics-bind", TD_OPT_STRING, metrics_bind, "", 0, 256,
+        "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9420 "
+        "(port 0 picks one; empty: off; docs/operations.md, Metrics)"),
     OPT("batch-max", TD_OPT_INT, batch_max, "1024", 1, 65536,
         "Most envelopes stored in one transaction (group commit)"),
     OPT("batch-ms", TD_OPT_INT, batch_ms, "5", 0, 1000,
@@ -83,6 +95,16 @@ static const td_config_option s_options[] = {
         "ZMTP heartbeat interval towards peers (0: off); timeout is 3x"),
     OPT("stats-interval-s", TD_OPT_INT, stats_interval_s, "60", 1, 86400,
         "Seconds between log lines with ingest counters"),
+    OPT("retention-superseded-days", TD_OPT_INT, retention_superseded_days, "0", 0, 36500,
+        "Prune the body of a revision superseded this many days ago (audit kept; 0: never)"),
+    OPT("retention-rejections-days", TD_OPT_INT, retention_rejections_days, "0", 0, 36500,
+        "Drop rejection reasons this old once the agent moved past them (0: never)"),
+    OPT("now-ms", TD_OPT_INT, now_ms, "0", 0, 4102444800000LL,
+        "prune: take this Unix ms as now (tests and what-if dry runs; 0: the clock)"),
+    OPT("dry-run", TD_OPT_BOOL, dry_run, "false", 0, 1,
+        "prune: count what would go, change nothing"),
+    OPT("force", TD_OPT_BOOL, force, "false", 0, 1,
+        "restore: replace the store in --state-dir (kept as data.mdb.before-restore-*)"),
     {NULL, TD_OPT_STRING, 0, NULL, 0, 0, NULL},
 };
 
@@ -105,6 +127,9 @@ static void s_usage(FILE *out)
                  "                              [--name TEXT] [--authorized-keys FILE]\n"
                  "       tiendo-collector revoke PUBLIC-KEY [--authorized-keys FILE]\n"
                  "       tiendo-collector check [--state-dir DIR]\n"
+                 "       tiendo-collector backup DEST [--state-dir DIR]\n"
+                 "       tiendo-collector restore BACKUP-DIR --state-dir DIR [--force]\n"
+                 "       tiendo-collector prune [--dry-run] [--state-dir DIR]\n"
                  "\n"
                  "The central collector of tiendo: receives progress reports on Resolution\n"
                  "06-NQ/TW from agents over ZeroMQ (CURVE-encrypted), stores them durably in\n"
@@ -126,6 +151,12 @@ static void s_usage(FILE *out)
                  "  check          verify the store: every revision decodes, no report is\n"
                  "                 stored twice, revisions follow each agent's order.\n"
                  "                 Prints JSON (docs/operations.md); exit 0 clean, 1 not.\n"
+                 "  backup DEST    hot, compacted copy of the store into the folder DEST\n"
+                 "                 (beside a running collector), then `check` of the copy.\n"
+                 "  restore DIR    verify the backup in DIR and copy it into --state-dir\n"
+                 "                 (stopped collector; an existing store needs --force).\n"
+                 "  prune          apply retention-superseded-days / -rejections-days now,\n"
+                 "                 in short write transactions (beside a running collector).\n"
                  "\n"
                  "Options (also as `name = value` lines in --config FILE, or TIENDO_NAME\n"
                  "environment variables; flags win over both):\n");
@@ -134,8 +165,9 @@ static void s_usage(FILE *out)
                  "Docs: docs/operations.md, docs/protocol.md.\n");
 }
 
-/* Write "agents=...\nquery=...\n" atomically so a watcher never reads half a file. */
-static int s_write_endpoints(const char *path, void *router, void *query)
+/* Write "agents=...\nquery=...\n" (and "metrics=URL\n" when metrics is not NULL)
+ * atomically so a watcher never reads half a file. */
+static int s_write_endpoints(const char *path, void *router, void *query, const char *metrics)
 {
     char agents[256], q[256], tmp[1100];
     size_t len = sizeof agents;
@@ -147,6 +179,8 @@ static int s_write_endpoints(const char *path, void *router, void *query)
     if (f == NULL)
         return -1;
     fprintf(f, "agents=%s\nquery=%s\n", agents, q);
+    if (metrics != NULL)
+        fprintf(f, "metrics=%s\n", metrics);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
         return -1;
     td_info("listening for agents on %s, queries on %s", agents, q);
@@ -319,10 +353,310 @@ static int s_check(const s_config *cfg)
         return 1;
     }
     verify_print_json(stdout, &result);
-    int clean =
-        result.undecodable == 0 && result.duplicate_origins == 0 && result.order_violations == 0;
+    int clean = verify_clean(&result);
     verify_free(&result);
     return clean ? 0 : 1;
+}
+
+/* ---- backup, restore, retention (docs/operations.md) ---- */
+
+/* Open dir read-only and run `check` on it; prints the JSON to stderr when unclean. */
+static td_err s_verify_dir(const char *dir, verify_result *result, char *err, size_t errlen)
+{
+    store_t *store = NULL;
+    memset(result, 0, sizeof *result);
+    td_err rc = store_open_read_only(&store, dir, err, errlen);
+    if (rc != TD_OK)
+        return rc;
+    rc = verify_store(store, result);
+    store_close(&store);
+    if (rc != TD_OK) {
+        snprintf(err, errlen, "%s: check failed: %s", dir, td_strerror(rc));
+        return rc;
+    }
+    if (!verify_clean(result)) {
+        verify_print_json(stderr, result);
+        snprintf(err, errlen, "%s: the store does not pass check (JSON above)", dir);
+        verify_free(result);
+        return TD_ERR_STORE;
+    }
+    return TD_OK;
+}
+
+static long long s_file_bytes(const char *dir)
+{
+    char path[1100];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    return stat(path, &st) == 0 ? (long long) st.st_size : -1;
+}
+
+static int s_backup(const s_config *cfg, const char *dest)
+{
+    char err[512] = "";
+    store_t *store = NULL;
+    verify_result result;
+    if (store_open_read_only(&store, cfg->state_dir, err, sizeof err) != TD_OK) {
+        fprintf(stderr, "tiendo-collector: cannot open the store: %s\n", err);
+        return 1;
+    }
+    size_t map_bytes, used_bytes, written = 0;
+    store_map_use(store, &map_bytes, &used_bytes);
+    long long file_bytes = s_file_bytes(cfg->state_dir);
+    int64_t start = td_mono_ms();
+    td_err rc = store_backup(store, dest, &written, err, sizeof err);
+    int64_t copy_ms = td_mono_ms() - start;
+    store_close(&store);
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo-collector: backup failed: %s\n", err);
+        return rc == TD_ERR_EXISTS ? 2 : 1;
+    }
+    start = td_mono_ms();
+    rc = s_verify_dir(dest, &result, err, sizeof err);
+    int64_t check_ms = td_mono_ms() - start;
+    printf("wrote %s/data.mdb: %zu bytes in %.3f s (compacted: %.0f%% of the %zu bytes in use; "
+           "store file %lld bytes)\n",
+           dest, written, (double) copy_ms / 1000.0,
+           used_bytes ? 100.0 * (double) written / (double) used_bytes : 0.0, used_bytes,
+           file_bytes);
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo-collector: the copy is NOT usable: %s\n", err);
+        return 1;
+    }
+    printf("revisions: %" PRIu64 "\nreports (latest): %" PRIu64 "\nagent epochs: %zu\n"
+           "recorded gaps: %" PRIu64 "\npruned bodies: %" PRIu64 "\n",
+           result.revisions, result.latest, result.norigins, result.gaps, result.pruned);
+    printf("check of the copy: OK (%.3f s)\n", (double) check_ms / 1000.0);
+    verify_free(&result);
+    return 0;
+}
+
+/* Copy src to dst_dir/data.mdb through a temporary name, fsync'd. */
+static int s_copy_store_file(const char *src_dir, const char *dst_dir, char *err, size_t errlen)
+{
+    char src[1100], tmp[1100], dst[1100], buf[1 << 16];
+    snprintf(src, sizeof src, "%s/data.mdb", src_dir);
+    snprintf(tmp, sizeof tmp, "%s/data.mdb.partial", dst_dir);
+    snprintf(dst, sizeof dst, "%s/data.mdb", dst_dir);
+    int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, ok = 0;
+    if (in < 0) {
+        snprintf(err, errlen, "%.400s: %s", src, strerror(errno));
+        return -1;
+    }
+    out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (out < 0) {
+        snprintf(err, errlen, "%.400s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n == 0)
+            break;
+        if (n < 0 || write(out, buf, (size_t) n) != n) {
+            snprintf(err, errlen, "copying %.200s to %.200s: %s", src, tmp, strerror(errno));
+            goto done;
+        }
+    }
+    if (fsync(out) != 0 || close(out) != 0) {
+        out = -1;
+        snprintf(err, errlen, "%.400s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    out = -1;
+    if (rename(tmp, dst) != 0) {
+        snprintf(err, errlen, "cannot rename %.200s to %.200s: %s", tmp, dst, strerror(errno));
+        goto done;
+    }
+    int dfd = open(dst_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    ok = 1;
+done:
+    if (out >= 0)
+        close(out);
+    close(in);
+    if (!ok)
+        unlink(tmp);
+    return ok ? 0 : -1;
+}
+
+static int s_restore(const s_config *cfg, const char *backup)
+{
+    char err[512] = "";
+    verify_result result;
+    const char *dir = cfg->state_dir;
+    if (s_verify_dir(backup, &result, err, sizeof err) != TD_OK) {
+        fprintf(stderr, "tiendo-collector: the backup cannot be restored: %s\n", err);
+        return 1;
+    }
+    verify_free(&result);
+    int in_use = store_in_use(dir);
+    if (in_use != 0) {
+        fprintf(stderr,
+                in_use > 0 ? "tiendo-collector: %s: the store there is open in another process "
+                             "(a running collector?); stop it first\n"
+                           : "tiendo-collector: %s: cannot check whether it is in use\n",
+                dir);
+        return 1;
+    }
+    DIR *d = opendir(dir);
+    int entries = 0, has_store = 0;
+    if (d != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            entries++;
+            has_store |= strcmp(e->d_name, "data.mdb") == 0;
+        }
+        closedir(d);
+    } else if (errno != ENOENT) {
+        fprintf(stderr, "tiendo-collector: %s: %s\n", dir, strerror(errno));
+        return 1;
+    } else if (mkdir(dir, 0700) != 0) {
+        fprintf(stderr, "tiendo-collector: %s: cannot create: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    if (entries > 0 && !cfg->force) {
+        fprintf(stderr,
+                "tiendo-collector: %s is not empty%s; move it aside, or pass --force to "
+                "replace the store (the old data.mdb is kept beside it)\n",
+                dir, has_store ? " (it holds a store)" : "");
+        return 1;
+    }
+    char path[1100], aside[1200];
+    if (has_store) {
+        snprintf(path, sizeof path, "%s/data.mdb", dir);
+        snprintf(aside, sizeof aside, "%s/data.mdb.before-restore-%" PRId64, dir, td_now_ms());
+        if (rename(path, aside) != 0) {
+            fprintf(stderr, "tiendo-collector: cannot move %s aside: %s\n", path, strerror(errno));
+            return 1;
+        }
+        printf("kept the replaced store as %s\n", aside);
+    }
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    unlink(path); /* the old lock file describes the old store's readers */
+    if (s_copy_store_file(backup, dir, err, sizeof err) != 0) {
+        fprintf(stderr, "tiendo-collector: restore failed: %s\n", err);
+        return 1;
+    }
+    if (s_verify_dir(dir, &result, err, sizeof err) != TD_OK) {
+        fprintf(stderr, "tiendo-collector: the restored store does not pass check: %s\n", err);
+        return 1;
+    }
+    printf("restored %s into %s: %" PRIu64 " revisions, %" PRIu64 " reports, %" PRIu64
+           " recorded gaps; start the collector with --state-dir %s\n",
+           backup, dir, result.revisions, result.latest, result.gaps, dir);
+    verify_free(&result);
+    return 0;
+}
+
+static int64_t s_cutoff(long long days, int64_t now_ms)
+{
+    return days > 0 ? now_ms - (int64_t) days * 86400000 : INT64_MIN;
+}
+
+/* Run a whole prune; store is open for writing (or read-only for a dry run). */
+static td_err s_prune_all(store_t *store, store_prune_t *prune)
+{
+    int done = 0;
+    while (!done && !s_stop) {
+        td_err rc = store_prune_step(store, prune, &done);
+        if (rc == TD_ERR_MAPFULL)
+            rc = store_grow(store);
+        if (rc != TD_OK)
+            return rc;
+    }
+    return s_stop ? TD_ERR_INTERRUPTED : TD_OK;
+}
+
+static void s_print_prune(FILE *out, const store_prune_stats *st, int dry_run)
+{
+    fprintf(out,
+            "%s: %" PRIu64 " of %" PRIu64 " revisions lose their report body (%" PRIu64
+            " bytes; %" PRIu64 " pruned before), %" PRIu64 " of %" PRIu64
+            " rejection reasons dropped (%" PRIu64 " kept: the agent may still resend them), "
+            "%" PRIu64 " write transactions\n",
+            dry_run ? "dry run, nothing changed" : "pruned", st->revisions_pruned,
+            st->revisions_seen, st->body_bytes_freed, st->already_pruned, st->rejections_pruned,
+            st->rejections_seen, st->rejections_kept_unsettled, st->transactions);
+}
+
+static int s_prune(const s_config *cfg)
+{
+    char err[512] = "";
+    int64_t now = cfg->now_ms > 0 ? (int64_t) cfg->now_ms : td_now_ms();
+    store_prune_config pc = {s_cutoff(cfg->retention_superseded_days, now),
+                             s_cutoff(cfg->retention_rejections_days, now), cfg->dry_run, 0};
+    if (pc.superseded_cutoff_ms == INT64_MIN && pc.rejections_cutoff_ms == INT64_MIN) {
+        printf("retention is off (retention-superseded-days and retention-rejections-days are "
+               "0): nothing to prune\n");
+        return 0;
+    }
+    store_t *store = NULL;
+    store_prune_t *prune = NULL;
+    td_err rc = cfg->dry_run ? store_open_read_only(&store, cfg->state_dir, err, sizeof err)
+                             : store_open(&store, cfg->state_dir, (size_t) cfg->map_size_mb << 20,
+                                          (size_t) cfg->map_max_mb << 20, err, sizeof err);
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo-collector: cannot open the store: %s\n", err);
+        return 1;
+    }
+    rc = store_prune_open(&prune, &pc);
+    if (rc == TD_OK)
+        rc = s_prune_all(store, prune);
+    if (prune != NULL)
+        s_print_prune(stdout, store_prune_get_stats(prune), cfg->dry_run);
+    store_prune_close(&prune);
+    store_close(&store);
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo-collector: prune stopped: %s\n", td_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
+/* Retention from the serve loop: a pass every 24 h (the first a minute after start), one
+ * short write transaction per loop round so ingest never waits long. */
+static void s_serve_retention(const s_config *cfg, store_t *store, store_prune_t **prune,
+                              int64_t *next_pass, int64_t now)
+{
+    if (cfg->retention_superseded_days == 0 && cfg->retention_rejections_days == 0)
+        return;
+    if (*prune == NULL) {
+        if (*next_pass == 0)
+            *next_pass = now + 60000;
+        if (now < *next_pass)
+            return;
+        int64_t wall = td_now_ms();
+        store_prune_config pc = {s_cutoff(cfg->retention_superseded_days, wall),
+                                 s_cutoff(cfg->retention_rejections_days, wall), 0, 0};
+        if (store_prune_open(prune, &pc) != TD_OK)
+            return;
+    }
+    int done = 0;
+    td_err rc = store_prune_step(store, *prune, &done);
+    if (rc == TD_ERR_MAPFULL && store_grow(store) == TD_OK)
+        return; /* the next round tries the step again */
+    if (rc != TD_OK || done) {
+        if (rc != TD_OK)
+            td_error("retention pass stopped: %s (next pass in 24 h)", td_strerror(rc));
+        else {
+            char line[512];
+            FILE *mem = fmemopen(line, sizeof line, "w");
+            if (mem != NULL) {
+                s_print_prune(mem, store_prune_get_stats(*prune), 0);
+                fclose(mem);
+                line[sizeof line - 1] = '\0';
+                line[strcspn(line, "\n")] = '\0';
+                td_info("retention: %s", line);
+            }
+        }
+        store_prune_close(prune);
+        *next_pass = now + 86400000;
+    }
 }
 
 static int s_serve(const s_config *cfg)
@@ -334,9 +668,12 @@ static int s_serve(const s_config *cfg)
     td_calendar_t *calendar = NULL;
     store_t *store = NULL;
     ingest_t *ingest = NULL;
+    store_prune_t *prune = NULL; /* a retention pass in progress */
+    int64_t next_prune = 0;
     query_t *query = NULL;
     zap_t *zap = NULL;
     auth_t *auth = NULL;
+    exporter_t *exporter = NULL;
     void *ctx = NULL, *router = NULL, *qsock = NULL;
 
     if (td_keys_load_secret(cfg->secret_key, secret, public_key, err, sizeof err) != TD_OK) {
@@ -380,7 +717,19 @@ static int s_serve(const s_config *cfg)
     memset(secret, 0, sizeof secret);
     if (router == NULL || qsock == NULL)
         goto cleanup;
-    if (cfg->endpoint_file != NULL && s_write_endpoints(cfg->endpoint_file, router, qsock) != 0) {
+    if (cfg->metrics_bind != NULL && cfg->metrics_bind[0] != '\0') {
+        if (exporter_open(&exporter, cfg->metrics_bind, ctx, router, store, err, sizeof err) !=
+            TD_OK) {
+            td_error("%s (--metrics-bind)", err);
+            goto cleanup;
+        }
+        td_info("serving metrics on %s", exporter_url(exporter));
+        exporter_publish(exporter, ingest_get_stats(ingest), zap_get_stats(zap), auth, td_mono_ms(),
+                         1);
+    }
+    if (cfg->endpoint_file != NULL &&
+        s_write_endpoints(cfg->endpoint_file, router, qsock,
+                          exporter != NULL ? exporter_url(exporter) : NULL) != 0) {
         td_error("cannot write %s: %s", cfg->endpoint_file, strerror(errno));
         goto cleanup;
     }
@@ -400,8 +749,11 @@ static int s_serve(const s_config *cfg)
             {zap_socket(zap), 0, ZMQ_POLLIN, 0},
             {router, 0, ZMQ_POLLIN, 0},
             {qsock, 0, ZMQ_POLLIN, 0},
+            {exporter_monitor_socket(exporter), 0, ZMQ_POLLIN, 0},
         };
-        if (zmq_poll(items, 3, 1000) < 0) {
+        int64_t metrics_due = exporter_due_ms(exporter, td_mono_ms());
+        if (zmq_poll(items, items[3].socket != NULL ? 4 : 3,
+                     metrics_due < 1000 ? (long) metrics_due : 1000) < 0) {
             if (zmq_errno() == EINTR)
                 continue; /* the loop condition sees the stop flag */
             td_error("poll failed: %s", zmq_strerror(zmq_errno()));
@@ -422,7 +774,11 @@ static int s_serve(const s_config *cfg)
             ingest_drain(ingest, router);
         if (items[2].revents & ZMQ_POLLIN)
             query_handle(query, qsock);
+        if (items[3].revents & ZMQ_POLLIN)
+            exporter_on_monitor(exporter);
         int64_t now = td_mono_ms();
+        /* between batches: one consistent snapshot, at most ten a second */
+        exporter_publish(exporter, ingest_get_stats(ingest), zap_get_stats(zap), auth, now, 0);
         if (now >= next_stats) {
             const ingest_stats *st = ingest_get_stats(ingest);
             const zap_stats *zs = zap_get_stats(zap);
@@ -450,12 +806,14 @@ static int s_serve(const s_config *cfg)
                 td_warn("cleared %d stale LMDB reader slot(s)", cleared);
             next_reader_check = now + 60000;
         }
+        s_serve_retention(cfg, store, &prune, &next_prune, now);
     }
     td_notify_stopping();
     s_log_stats(ingest_get_stats(ingest), zap_get_stats(zap));
     td_info("stopping: every stored report has been acknowledged");
     status = 0;
 cleanup:
+    exporter_close(&exporter); /* its monitor socket goes before the context ends */
     if (router != NULL)
         zmq_close(router);
     if (qsock != NULL)
@@ -465,6 +823,7 @@ cleanup:
         zmq_ctx_term(ctx);
     auth_close(&auth);
     query_close(&query);
+    store_prune_close(&prune);
     ingest_close(&ingest);
     store_close(&store);
     td_calendar_close(&calendar);
@@ -522,6 +881,19 @@ int main(int argc, char **argv)
         } else {
             status = s_edit_keys(&cfg, command, args.positional[0]);
         }
+    } else if (strcmp(command, "backup") == 0 || strcmp(command, "restore") == 0) {
+        if (args.npositional != 1) {
+            fprintf(stderr, "tiendo-collector: %s needs one folder: %s\n", command,
+                    command[0] == 'b' ? "where to write the copy (backup DEST)"
+                                      : "the backup to restore (restore BACKUP-DIR "
+                                        "--state-dir DIR)");
+            status = 2;
+        } else {
+            status = command[0] == 'b' ? s_backup(&cfg, args.positional[0])
+                                       : s_restore(&cfg, args.positional[0]);
+        }
+    } else if (strcmp(command, "prune") == 0 && args.npositional == 0) {
+        status = s_prune(&cfg);
     } else if (strcmp(command, "check") == 0 && args.npositional == 0) {
         status = s_check(&cfg);
     } else if (strcmp(command, "run") != 0 || args.npositional != 0) {

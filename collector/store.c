@@ -2,12 +2,16 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bytes.h"
+#include "clock.h"
+#include "codec.h"
 #include "log.h"
 
 /* Named databases. Keys are big-endian composites so cursors walk them in order. */
@@ -19,6 +23,8 @@ struct store {
     MDB_dbi revisions;  /* natural key | revision(4) -> record */
     MDB_dbi latest;     /* natural key -> revision(4) | origin */
     MDB_dbi agents;     /* agent(32) -> agent record */
+    MDB_dbi gaps;       /* agent(32) | epoch(8) | first seq(8) -> last seq(8) | time(8) */
+    int has_gaps;       /* 0: a schema 1 store opened read-only (no gaps db yet) */
     size_t map_bytes;
     size_t max_map_bytes;
 };
@@ -27,6 +33,9 @@ struct store {
 #define NATURAL_MAX  (16 + 1 + 4 + 16 + 1)
 /* latest value: revision(4) | origin of that revision | first revision's received_at(8) */
 #define LATEST_BYTES (4 + ORIGIN_BYTES + 8)
+/* Revision record format byte: 1 the report as received; REVISION_PRUNED the report cut
+ * by retention to its audit fields (unit, dataset, period, prepared_by, prepared_at). */
+#define REVISION_PRUNED 2
 
 static void s_put_origin(uint8_t *p, const store_origin *o)
 {
@@ -144,10 +153,20 @@ static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t ma
         (rc = mdb_dbi_open(txn, "latest", create, &s->latest)) != 0 ||
         (rc = mdb_dbi_open(txn, "agents", create, &s->agents)) != 0)
         goto fail;
+    rc = mdb_dbi_open(txn, "gaps", create, &s->gaps);
+    if (rc != 0 && !(rc == MDB_NOTFOUND && read_only))
+        goto fail;
+    s->has_gaps = rc == 0;
     MDB_val key = {6, (void *) "schema"}, val;
     rc = mdb_get(txn, s->meta, &key, &val);
-    if (rc == MDB_NOTFOUND && !read_only) {
+    /* Schema 1 differs only by what 2 adds (gaps db, pruned records, rejection times):
+     * read it as it is, upgrade it in place when opened for writing. */
+    int upgrade = rc == 0 && val.mv_size == 4 && td_get_be32(val.mv_data) == 1 &&
+                  STORE_SCHEMA == 2 && !read_only;
+    if ((rc == MDB_NOTFOUND || upgrade) && !read_only) {
         uint8_t v[4];
+        if (upgrade)
+            td_info("%s: upgrading the store from schema 1 to %d", dir, STORE_SCHEMA);
         td_put_be32(v, STORE_SCHEMA);
         val.mv_size = 4;
         val.mv_data = v;
@@ -155,7 +174,8 @@ static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t ma
             goto fail;
     } else if (rc != 0) {
         goto fail;
-    } else if (val.mv_size != 4 || td_get_be32(val.mv_data) != STORE_SCHEMA) {
+    } else if (val.mv_size != 4 ||
+               (td_get_be32(val.mv_data) != STORE_SCHEMA && td_get_be32(val.mv_data) != 1)) {
         snprintf(err, errlen, "%s: store schema %u is not the one this collector knows (%d)", dir,
                  val.mv_size == 4 ? td_get_be32(val.mv_data) : 0, STORE_SCHEMA);
         mdb_txn_abort(txn);
@@ -281,7 +301,7 @@ td_err store_delivery_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], 
     }
     if (rc != 0)
         return s_mdb_err(rc);
-    if (val.mv_size != 8)
+    if (val.mv_size != 8 && val.mv_size != 16) /* 16: with settled_below (schema 2) */
         return TD_ERR_STORE;
     *high_water = td_get_be64(val.mv_data);
     return TD_OK;
@@ -290,12 +310,23 @@ td_err store_delivery_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], 
 td_err store_delivery_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
                           uint64_t high_water)
 {
-    uint8_t k[40], v[8];
-    memcpy(k, agent, 32);
-    td_put_be64(k + 32, epoch);
-    td_put_be64(v, high_water);
-    MDB_val key = {sizeof k, k}, val = {sizeof v, v};
-    return s_mdb_err(mdb_put(txn->txn, txn->store->delivery, &key, &val, 0));
+    uint64_t old_high_water, settled_below;
+    td_err rc = store_delivery_read(txn, agent, epoch, &old_high_water, &settled_below);
+    return rc != TD_OK ? rc : store_delivery_write(txn, agent, epoch, high_water, settled_below);
+}
+
+/* Skip the time prefix of a schema 2 rejection value; *at_ms gets it (0: unknown). */
+static void s_rejection_strip_time(MDB_val *val, int64_t *at_ms)
+{
+    const uint8_t *p = val->mv_data;
+    if (at_ms != NULL)
+        *at_ms = 0;
+    if (val->mv_size >= 9 && p[0] == 0) {
+        if (at_ms != NULL)
+            *at_ms = (int64_t) td_get_be64(p + 1);
+        val->mv_data = (void *) (p + 9);
+        val->mv_size -= 9;
+    }
 }
 
 static void s_rejection_key(uint8_t k[48], const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
@@ -309,9 +340,15 @@ static void s_rejection_key(uint8_t k[48], const uint8_t agent[STORE_KEY_BYTES],
 td_err store_rejection_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
                            uint64_t seq, const char *reason)
 {
-    uint8_t k[48];
+    uint8_t k[48], v[1 + 8 + STORE_REASON_MAX];
     s_rejection_key(k, agent, epoch, seq);
-    MDB_val key = {sizeof k, k}, val = {strnlen(reason, STORE_REASON_MAX - 1), (void *) reason};
+    /* 0 | recorded at (8) | reason: the time lets retention age it (schema 2; a schema 1
+     * value is the bare reason, which never starts with a NUL byte). */
+    size_t n = strnlen(reason, STORE_REASON_MAX - 1);
+    v[0] = 0;
+    td_put_be64(v + 1, (uint64_t) td_now_ms());
+    memcpy(v + 9, reason, n);
+    MDB_val key = {sizeof k, k}, val = {9 + n, v};
     return s_mdb_err(mdb_put(txn->txn, txn->store->rejections, &key, &val, 0));
 }
 
@@ -324,6 +361,7 @@ td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES],
     int rc = mdb_get(txn->txn, txn->store->rejections, &key, &val);
     if (rc != 0)
         return s_mdb_err(rc);
+    s_rejection_strip_time(&val, NULL);
     size_t n = val.mv_size < reasonlen - 1 ? val.mv_size : reasonlen - 1;
     memcpy(reason, val.mv_data, n);
     reason[n] = '\0';
@@ -519,7 +557,8 @@ static td_err s_scan_revisions(store_txn *txn, const uint8_t *prefix, size_t ple
         if (plen > 0 && (key.mv_size != plen + 4 || memcmp(key.mv_data, prefix, plen) != 0))
             break;
         if (key.mv_size < 5 || val.mv_size < 1 + ORIGIN_BYTES ||
-            ((const uint8_t *) val.mv_data)[0] != 1) {
+            (((const uint8_t *) val.mv_data)[0] != 1 &&
+             ((const uint8_t *) val.mv_data)[0] != REVISION_PRUNED)) {
             result = TD_ERR_STORE;
             break;
         }
@@ -556,4 +595,467 @@ td_err store_count_latest(store_txn *txn, size_t *count)
     int rc = mdb_stat(txn->txn, txn->store->latest, &st);
     *count = rc == 0 ? st.ms_entries : 0;
     return s_mdb_err(rc);
+}
+
+td_err store_count_revisions(store_txn *txn, size_t *count)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn->txn, txn->store->revisions, &st);
+    *count = rc == 0 ? st.ms_entries : 0;
+    return s_mdb_err(rc);
+}
+
+/* ---- backup, restore gaps, retention ---- */
+
+static void s_delivery_key(uint8_t k[40], const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch)
+{
+    memcpy(k, agent, STORE_KEY_BYTES);
+    td_put_be64(k + 32, epoch);
+}
+
+td_err store_delivery_read(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                           uint64_t *high_water, uint64_t *settled_below)
+{
+    uint8_t k[40];
+    s_delivery_key(k, agent, epoch);
+    MDB_val key = {sizeof k, k}, val;
+    *high_water = 0;
+    *settled_below = 0;
+    int rc = mdb_get(txn->txn, txn->store->delivery, &key, &val);
+    if (rc == MDB_NOTFOUND)
+        return TD_OK;
+    if (rc != 0)
+        return s_mdb_err(rc);
+    if (val.mv_size != 8 && val.mv_size != 16)
+        return TD_ERR_STORE;
+    *high_water = td_get_be64(val.mv_data);
+    if (val.mv_size == 16)
+        *settled_below = td_get_be64((const uint8_t *) val.mv_data + 8);
+    return TD_OK;
+}
+
+td_err store_delivery_write(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                            uint64_t high_water, uint64_t settled_below)
+{
+    uint8_t k[40], v[16];
+    s_delivery_key(k, agent, epoch);
+    td_put_be64(v, high_water);
+    td_put_be64(v + 8, settled_below);
+    /* 8 bytes (the schema 1 value) until the agent has said what it settled */
+    MDB_val key = {sizeof k, k}, val = {settled_below > 0 ? 16 : 8, v};
+    return s_mdb_err(mdb_put(txn->txn, txn->store->delivery, &key, &val, 0));
+}
+
+td_err store_gap_put(store_txn *txn, const store_gap *gap)
+{
+    if (!txn->store->has_gaps)
+        return TD_ERR_STORE;
+    uint8_t k[48], v[16];
+    s_rejection_key(k, gap->agent, gap->epoch, gap->first_seq);
+    td_put_be64(v, gap->last_seq);
+    td_put_be64(v + 8, (uint64_t) gap->recorded_at_ms);
+    MDB_val key = {sizeof k, k}, val = {sizeof v, v};
+    return s_mdb_err(mdb_put(txn->txn, txn->store->gaps, &key, &val, MDB_NOOVERWRITE));
+}
+
+td_err store_scan_gaps(store_txn *txn, store_gap_fn fn, void *ctx)
+{
+    if (!txn->store->has_gaps)
+        return TD_OK; /* a schema 1 store read as it is: no gap recorded */
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->store->gaps, &cur);
+    if (rc != 0)
+        return s_mdb_err(rc);
+    MDB_val key, val;
+    td_err result = TD_OK;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if (key.mv_size != 48 || val.mv_size != 16) {
+            result = TD_ERR_STORE;
+            break;
+        }
+        const uint8_t *k = key.mv_data, *v = val.mv_data;
+        store_gap g;
+        memcpy(g.agent, k, STORE_KEY_BYTES);
+        g.epoch = td_get_be64(k + 32);
+        g.first_seq = td_get_be64(k + 40);
+        g.last_seq = td_get_be64(v);
+        g.recorded_at_ms = (int64_t) td_get_be64(v + 8);
+        if (fn(ctx, &g) != 0)
+            break;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
+        result = s_mdb_err(rc);
+    mdb_cursor_close(cur);
+    return result;
+}
+
+td_err store_count_pruned(store_txn *txn, uint64_t *pruned)
+{
+    *pruned = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, txn->store->revisions, &cur);
+    if (rc != 0)
+        return s_mdb_err(rc);
+    MDB_val key, val;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if (val.mv_size > 0 && ((const uint8_t *) val.mv_data)[0] == REVISION_PRUNED)
+            (*pruned)++;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? TD_OK : s_mdb_err(rc);
+}
+
+td_err store_backup(store_t *store, const char *dest_dir, size_t *bytes_out, char *err,
+                    size_t errlen)
+{
+    char path[4200], tmp[4200];
+    struct stat st;
+    *bytes_out = 0;
+    if (mkdir(dest_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create: %s", dest_dir, strerror(errno));
+        return td_err_from_errno(errno);
+    }
+    snprintf(path, sizeof path, "%s/data.mdb", dest_dir);
+    snprintf(tmp, sizeof tmp, "%s/data.mdb.partial", dest_dir);
+    if (stat(path, &st) == 0) {
+        snprintf(err, errlen, "%s already holds a store (data.mdb); choose an empty folder",
+                 dest_dir);
+        return TD_ERR_EXISTS;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        return td_err_from_errno(errno);
+    }
+    /* One read transaction: a consistent snapshot while the collector keeps writing;
+     * MDB_CP_COMPACT leaves out free pages and renumbers the rest. */
+    int rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
+    for (int tries = 0; rc == MDB_MAP_RESIZED && tries < 3; tries++) {
+        /* the collector grew the map since we opened it: adopt its size, start again */
+        mdb_env_set_mapsize(store->env, 0);
+        if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+            break;
+        rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "copy to %s failed: %s", tmp, mdb_strerror(rc));
+        close(fd);
+        unlink(tmp);
+        return s_mdb_err(rc) == TD_OK ? TD_ERR_STORE : s_mdb_err(rc);
+    }
+    if (fsync(fd) != 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", tmp, strerror(e));
+        close(fd);
+        unlink(tmp);
+        return td_err_from_errno(e);
+    }
+    close(fd);
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+        unlink(tmp);
+        return td_err_from_errno(e);
+    }
+    /* the rename itself must survive a crash too */
+    int dfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    *bytes_out = (size_t) st.st_size;
+    return TD_OK;
+}
+
+int store_in_use(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    /* Every process with the environment open holds a shared lock on byte 0 of the lock
+     * file (LMDB's mdb_env_excl_lock); an exclusive lock is granted only when none does. */
+    struct flock lk;
+    memset(&lk, 0, sizeof lk);
+    lk.l_type = F_WRLCK;
+    lk.l_whence = SEEK_SET;
+    lk.l_start = 0;
+    lk.l_len = 1;
+    int in_use = 0;
+    if (fcntl(fd, F_SETLK, &lk) != 0) {
+        in_use = errno == EAGAIN || errno == EACCES ? 1 : -1;
+    } else {
+        lk.l_type = F_UNLCK;
+        fcntl(fd, F_SETLK, &lk);
+    }
+    close(fd);
+    return in_use;
+}
+
+/* ---- retention ---- */
+
+#define PRUNE_KEY_MAX 64
+
+struct store_prune {
+    store_prune_config config;
+    store_prune_stats stats;
+    int phase; /* 0 revisions, 1 rejections, 2 done */
+    uint8_t resume[PRUNE_KEY_MAX];
+    size_t resume_len; /* 0: from the start of the phase's db */
+};
+
+/* One write of a step: a new value for key (value NULL: delete key). */
+typedef struct {
+    uint8_t key[PRUNE_KEY_MAX];
+    size_t key_len;
+    uint8_t *value;
+    size_t value_len;
+} s_prune_change;
+
+typedef struct {
+    s_prune_change *changes;
+    size_t n;
+    store_prune_stats stats; /* of this step, added on commit */
+    uint8_t last[PRUNE_KEY_MAX];
+    size_t last_len;
+    int finished; /* the cursor reached the end of the db */
+} s_prune_step;
+
+td_err store_prune_open(store_prune_t **out, const store_prune_config *config)
+{
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL)
+        return TD_ERR_NOMEM;
+    (*out)->config = *config;
+    if ((*out)->config.step_records == 0)
+        (*out)->config.step_records = 2000;
+    return TD_OK;
+}
+
+void store_prune_close(store_prune_t **prune)
+{
+    if (prune == NULL || *prune == NULL)
+        return;
+    free(*prune);
+    *prune = NULL;
+}
+
+const store_prune_stats *store_prune_get_stats(const store_prune_t *prune)
+{
+    return &prune->stats;
+}
+
+/* The audit part of a report: who prepared it and when, for which unit and period. */
+static td_err s_pruned_record(const uint8_t *old, size_t old_len, s_prune_change *change)
+{
+    ProtobufCMessage *msg = NULL;
+    td_err rc = td_message_decode(&tiendo__report__descriptor, old + 1 + ORIGIN_BYTES,
+                                  old_len - 1 - ORIGIN_BYTES, TD_MAX_FRAME, &msg);
+    if (rc != TD_OK)
+        return rc;
+    const Tiendo__Report *r = (const Tiendo__Report *) msg;
+    Tiendo__Report stub = TIENDO__REPORT__INIT;
+    stub.unit = r->unit;
+    stub.dataset = r->dataset;
+    stub.period = r->period;
+    stub.prepared_by = r->prepared_by;
+    stub.has_prepared_at = r->has_prepared_at;
+    stub.prepared_at = r->prepared_at;
+    size_t packed = protobuf_c_message_get_packed_size(&stub.base);
+    change->value_len = 1 + ORIGIN_BYTES + packed;
+    change->value = malloc(change->value_len);
+    if (change->value == NULL) {
+        td_message_free(&msg);
+        return TD_ERR_NOMEM;
+    }
+    change->value[0] = REVISION_PRUNED;
+    memcpy(change->value + 1, old + 1, ORIGIN_BYTES);
+    protobuf_c_message_pack(&stub.base, change->value + 1 + ORIGIN_BYTES);
+    td_message_free(&msg);
+    return TD_OK;
+}
+
+/* Is revision `revision` of natural key nk superseded, and since when? 0 when it is the
+ * latest (never pruned) or when its successor is missing. */
+static td_err s_superseded_at(store_txn *txn, const uint8_t *nk, size_t nlen, uint32_t revision,
+                              int64_t *at_ms)
+{
+    *at_ms = 0;
+    MDB_val key = {nlen, (void *) nk}, val;
+    int rc = mdb_get(txn->txn, txn->store->latest, &key, &val);
+    if (rc == MDB_NOTFOUND)
+        return TD_OK;
+    if (rc != 0)
+        return s_mdb_err(rc);
+    if (val.mv_size != LATEST_BYTES)
+        return TD_ERR_STORE;
+    if (revision >= td_get_be32(val.mv_data))
+        return TD_OK;
+    uint8_t rk[NATURAL_MAX + 4];
+    memcpy(rk, nk, nlen);
+    td_put_be32(rk + nlen, revision + 1);
+    MDB_val rkey = {nlen + 4, rk};
+    rc = mdb_get(txn->txn, txn->store->revisions, &rkey, &val);
+    if (rc == MDB_NOTFOUND)
+        return TD_OK;
+    if (rc != 0)
+        return s_mdb_err(rc);
+    if (val.mv_size < 1 + ORIGIN_BYTES)
+        return TD_ERR_STORE;
+    *at_ms = (int64_t) td_get_be64((const uint8_t *) val.mv_data + 1 + 48);
+    return TD_OK;
+}
+
+static td_err s_prune_look(store_txn *txn, const store_prune_t *p, const MDB_val *key,
+                           const MDB_val *val, s_prune_step *step)
+{
+    const uint8_t *k = key->mv_data, *v = val->mv_data;
+    s_prune_change *c = &step->changes[step->n];
+    if (p->phase == 0) {
+        if (key->mv_size < 5 || key->mv_size > NATURAL_MAX + 4 || val->mv_size < 1 + ORIGIN_BYTES)
+            return TD_ERR_STORE;
+        step->stats.revisions_seen++;
+        if (v[0] == REVISION_PRUNED) {
+            step->stats.already_pruned++;
+            return TD_OK;
+        }
+        size_t nlen = key->mv_size - 4;
+        int64_t superseded_at;
+        td_err rc = s_superseded_at(txn, k, nlen, td_get_be32(k + nlen), &superseded_at);
+        if (rc != TD_OK || superseded_at == 0 || superseded_at > p->config.superseded_cutoff_ms)
+            return rc;
+        if (s_pruned_record(v, val->mv_size, c) != TD_OK)
+            return TD_OK; /* does not decode: leave it as it is for `check` to report */
+        if (c->value_len >= val->mv_size) {
+            free(c->value); /* nothing to gain */
+            c->value = NULL;
+            return TD_OK;
+        }
+        step->stats.revisions_pruned++;
+        step->stats.body_bytes_freed += val->mv_size - c->value_len;
+    } else {
+        if (key->mv_size != 48)
+            return TD_ERR_STORE;
+        step->stats.rejections_seen++;
+        MDB_val reason = *val;
+        int64_t at_ms;
+        s_rejection_strip_time(&reason, &at_ms);
+        if (at_ms > p->config.rejections_cutoff_ms) /* 0, unknown (schema 1): old enough */
+            return TD_OK;
+        /* Only when the agent has said it no longer holds that seq: a resend would
+         * otherwise find no reason and be answered DUPLICATE, losing the report. */
+        uint64_t high_water, settled_below;
+        td_err rc = store_delivery_read(txn, k, td_get_be64(k + 32), &high_water, &settled_below);
+        if (rc != TD_OK)
+            return rc;
+        if (td_get_be64(k + 40) >= settled_below) {
+            step->stats.rejections_kept_unsettled++;
+            return TD_OK;
+        }
+        step->stats.rejections_pruned++;
+        c->value = NULL;
+        c->value_len = 0;
+    }
+    memcpy(c->key, k, key->mv_size);
+    c->key_len = key->mv_size;
+    step->n++;
+    return TD_OK;
+}
+
+static td_err s_prune_scan(store_txn *txn, const store_prune_t *p, s_prune_step *step)
+{
+    MDB_dbi dbi = p->phase == 0 ? txn->store->revisions : txn->store->rejections;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, dbi, &cur);
+    if (rc != 0)
+        return s_mdb_err(rc);
+    MDB_val key = {p->resume_len, (void *) p->resume}, val;
+    rc = mdb_cursor_get(cur, &key, &val, p->resume_len ? MDB_SET_RANGE : MDB_FIRST);
+    if (rc == 0 && p->resume_len && key.mv_size == p->resume_len &&
+        memcmp(key.mv_data, p->resume, p->resume_len) == 0)
+        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT); /* looked at in the last step */
+    td_err result = TD_OK;
+    size_t looked = 0;
+    for (; rc == 0 && looked < p->config.step_records;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT), looked++) {
+        if (key.mv_size > PRUNE_KEY_MAX) {
+            result = TD_ERR_STORE;
+            break;
+        }
+        result = s_prune_look(txn, p, &key, &val, step);
+        if (result != TD_OK)
+            break;
+        memcpy(step->last, key.mv_data, key.mv_size);
+        step->last_len = key.mv_size;
+    }
+    if (result == TD_OK && rc == MDB_NOTFOUND)
+        step->finished = 1;
+    else if (result == TD_OK && rc != 0)
+        result = s_mdb_err(rc);
+    mdb_cursor_close(cur);
+    return result;
+}
+
+static void s_add_stats(store_prune_stats *to, const store_prune_stats *from)
+{
+    to->revisions_seen += from->revisions_seen;
+    to->revisions_pruned += from->revisions_pruned;
+    to->already_pruned += from->already_pruned;
+    to->body_bytes_freed += from->body_bytes_freed;
+    to->rejections_seen += from->rejections_seen;
+    to->rejections_pruned += from->rejections_pruned;
+    to->rejections_kept_unsettled += from->rejections_kept_unsettled;
+    to->transactions += from->transactions;
+}
+
+td_err store_prune_step(store_t *store, store_prune_t *p, int *done)
+{
+    *done = 0;
+    if (p->phase == 0 && p->config.superseded_cutoff_ms == INT64_MIN)
+        p->phase = 1;
+    if (p->phase == 1 && p->config.rejections_cutoff_ms == INT64_MIN)
+        p->phase = 2;
+    if (p->phase >= 2) {
+        *done = 1;
+        return TD_OK;
+    }
+    s_prune_step step;
+    memset(&step, 0, sizeof step);
+    step.changes = calloc(p->config.step_records, sizeof *step.changes);
+    if (step.changes == NULL)
+        return TD_ERR_NOMEM;
+    store_txn txn;
+    td_err rc = store_begin(store, p->config.dry_run, &txn);
+    if (rc == TD_OK)
+        rc = s_prune_scan(&txn, p, &step);
+    MDB_dbi dbi = p->phase == 0 ? store->revisions : store->rejections;
+    for (size_t i = 0; i < step.n && rc == TD_OK && !p->config.dry_run; i++) {
+        s_prune_change *c = &step.changes[i];
+        MDB_val key = {c->key_len, c->key}, val = {c->value_len, c->value};
+        int mrc = c->value != NULL ? mdb_put(txn.txn, dbi, &key, &val, 0)
+                                   : mdb_del(txn.txn, dbi, &key, NULL);
+        rc = s_mdb_err(mrc);
+    }
+    if (rc == TD_OK && !p->config.dry_run)
+        rc = store_commit(&txn);
+    else
+        store_abort(&txn);
+    if (rc == TD_OK) {
+        step.stats.transactions = p->config.dry_run ? 0 : 1;
+        s_add_stats(&p->stats, &step.stats);
+        if (step.finished) {
+            p->phase++;
+            p->resume_len = 0;
+        } else {
+            memcpy(p->resume, step.last, step.last_len);
+            p->resume_len = step.last_len;
+        }
+    }
+    for (size_t i = 0; i < step.n; i++)
+        free(step.changes[i].value);
+    free(step.changes);
+    return rc;
 }

@@ -12,7 +12,9 @@
 
 #define STORE_KEY_BYTES  32 /* raw CURVE public key of an agent */
 #define STORE_REASON_MAX 256
-#define STORE_SCHEMA     1
+/* 2: the "gaps" db, pruned revision records (format byte 2), rejection times. A schema 1
+ * store is upgraded when a collector opens it for writing; `check` reads both. */
+#define STORE_SCHEMA 2
 
 typedef struct store store_t;
 
@@ -104,6 +106,9 @@ td_err store_scan_unit_revisions(store_txn *txn, const char *dataset, const td_p
 
 /* Number of entries of the latest table (one per (dataset, period, unit)). */
 td_err store_count_latest(store_txn *txn, size_t *count);
+/* Number of entries of the revisions table (every revision of every report; mdb_stat,
+ * no scan). */
+td_err store_count_revisions(store_txn *txn, size_t *count);
 
 /* One stored agent record (heartbeat bytes valid only during the callback). */
 typedef struct {
@@ -117,5 +122,68 @@ typedef struct {
 } store_agent;
 typedef int (*store_agent_fn)(void *ctx, const store_agent *agent);
 td_err store_scan_agents(store_txn *txn, store_agent_fn fn, void *ctx);
+
+/* ---- backup, restore gaps, retention (docs/operations.md) ---- */
+
+/* Delivery state with what the agent said it no longer holds: settled_below is the
+ * highest Envelope.first_unsettled seen from (agent, epoch) (0: never said). Every seq
+ * below it was answered and has left the agent's outbox, so it is never resent. */
+td_err store_delivery_read(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                           uint64_t *high_water, uint64_t *settled_below);
+td_err store_delivery_write(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                            uint64_t high_water, uint64_t settled_below);
+
+/* A restore gap: seqs first..last of (agent, epoch) were acknowledged by an earlier copy of
+ * the store and are not in this one. TD_ERR_EXISTS when that gap is recorded already. */
+typedef struct {
+    uint8_t agent[STORE_KEY_BYTES];
+    uint64_t epoch;
+    uint64_t first_seq;
+    uint64_t last_seq;
+    int64_t recorded_at_ms;
+} store_gap;
+td_err store_gap_put(store_txn *txn, const store_gap *gap);
+typedef int (*store_gap_fn)(void *ctx, const store_gap *gap);
+td_err store_scan_gaps(store_txn *txn, store_gap_fn fn, void *ctx);
+
+/* Revisions whose report body was pruned by retention (their audit record stays). */
+td_err store_count_pruned(store_txn *txn, uint64_t *pruned);
+
+/* Hot, compacted copy of the open store into dest_dir/data.mdb (dest_dir is created 0700
+ * when missing; TD_ERR_EXISTS when it already holds a data.mdb). Written to a temporary
+ * file, fsync'd, then renamed, so a crash never leaves a half copy under the real name.
+ * Runs in one read transaction beside a running collector. *bytes_out: size written. */
+td_err store_backup(store_t *store, const char *dest_dir, size_t *bytes_out, char *err,
+                    size_t errlen);
+
+/* 1 when another process has the store in dir open (a running collector, check or
+ * backup), 0 when not, -1 on error (errno). Uses LMDB's own lock-file check. */
+int store_in_use(const char *dir);
+
+/* Retention, one bounded write transaction per step so the collector (the other writer)
+ * waits at most one step. A cutoff of INT64_MIN turns that part off. */
+typedef struct {
+    int64_t superseded_cutoff_ms; /* prune bodies of revisions superseded at or before */
+    int64_t rejections_cutoff_ms; /* drop rejection reasons recorded at or before */
+    int dry_run;                  /* count only, write nothing */
+    size_t step_records;          /* records looked at per transaction (0: 2000) */
+} store_prune_config;
+typedef struct {
+    uint64_t revisions_seen;
+    uint64_t revisions_pruned; /* bodies removed now (or that would be, dry run) */
+    uint64_t already_pruned;
+    uint64_t body_bytes_freed; /* report bytes removed */
+    uint64_t rejections_seen;
+    uint64_t rejections_pruned;
+    uint64_t rejections_kept_unsettled; /* old enough, but the agent may still resend */
+    uint64_t transactions;
+} store_prune_stats;
+typedef struct store_prune store_prune_t;
+td_err store_prune_open(store_prune_t **out, const store_prune_config *config);
+void store_prune_close(store_prune_t **prune);
+/* One step; *done is set to 1 when everything was looked at. On TD_ERR_MAPFULL the step
+ * wrote nothing: grow the map (store_grow) and call again. */
+td_err store_prune_step(store_t *store, store_prune_t *prune, int *done);
+const store_prune_stats *store_prune_get_stats(const store_prune_t *prune);
 
 #endif

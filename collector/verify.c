@@ -75,6 +75,51 @@ static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, 
     return 0;
 }
 
+typedef struct {
+    verify_result *result;
+    store_txn *txn;
+    const s_origin_seq *seqs; /* sorted */
+    size_t nseqs;
+    td_err rc;
+} s_gap_ctx;
+
+/* A recorded gap says its seqs are not in this store: one that is, or a gap above the
+ * delivery mark, means the gap (or the store) is wrong. */
+static int s_on_gap(void *arg, const store_gap *gap)
+{
+    s_gap_ctx *g = arg;
+    verify_result *r = g->result;
+    store_gap *grown = realloc(r->gap_list, (r->ngaps + 1) * sizeof *grown);
+    if (grown == NULL) {
+        g->rc = TD_ERR_NOMEM;
+        return 1;
+    }
+    r->gap_list = grown;
+    r->gap_list[r->ngaps++] = *gap;
+    r->gaps++;
+    r->reports_lost += gap->last_seq - gap->first_seq + 1;
+    s_origin_seq lo;
+    memcpy(lo.agent, gap->agent, STORE_KEY_BYTES);
+    lo.epoch = gap->epoch;
+    lo.seq = gap->first_seq;
+    size_t a = 0, b = g->nseqs;
+    while (a < b) { /* first stored seq at or after the gap's first */
+        size_t mid = a + (b - a) / 2;
+        if (s_cmp_origin(&g->seqs[mid], &lo) < 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    if (a < g->nseqs && memcmp(g->seqs[a].agent, gap->agent, STORE_KEY_BYTES) == 0 &&
+        g->seqs[a].epoch == gap->epoch && g->seqs[a].seq <= gap->last_seq)
+        r->gap_conflicts++;
+    uint64_t high_water = 0;
+    g->rc = store_delivery_get(g->txn, gap->agent, gap->epoch, &high_water);
+    if (g->rc == TD_OK && (gap->last_seq < gap->first_seq || gap->last_seq > high_water))
+        r->gap_conflicts++;
+    return g->rc != TD_OK;
+}
+
 td_err verify_store(store_t *store, verify_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -123,6 +168,14 @@ td_err verify_store(store_t *store, verify_result *out)
         o->stored++;
         o->last_seq = s->seq;
     }
+    if (rc == TD_OK)
+        rc = store_count_pruned(&txn, &out->pruned);
+    if (rc == TD_OK) {
+        s_gap_ctx g = {out, &txn, ctx.seqs, ctx.nseqs, TD_OK};
+        rc = store_scan_gaps(&txn, s_on_gap, &g);
+        if (rc == TD_OK)
+            rc = g.rc;
+    }
     store_abort(&txn);
     free(ctx.seqs);
     if (rc != TD_OK)
@@ -130,9 +183,16 @@ td_err verify_store(store_t *store, verify_result *out)
     return rc;
 }
 
+int verify_clean(const verify_result *r)
+{
+    return r->undecodable == 0 && r->duplicate_origins == 0 && r->order_violations == 0 &&
+           r->gap_conflicts == 0;
+}
+
 void verify_free(verify_result *result)
 {
     free(result->origins);
+    free(result->gap_list);
     memset(result, 0, sizeof *result);
 }
 
@@ -141,8 +201,11 @@ void verify_print_json(FILE *out, const verify_result *r)
     fprintf(out,
             "{\n  \"revisions\": %" PRIu64 ",\n  \"latest\": %" PRIu64
             ",\n  \"undecodable\": %" PRIu64 ",\n  \"duplicate_origins\": %" PRIu64
-            ",\n  \"order_violations\": %" PRIu64 ",\n  \"origins\": [",
-            r->revisions, r->latest, r->undecodable, r->duplicate_origins, r->order_violations);
+            ",\n  \"order_violations\": %" PRIu64 ",\n  \"pruned\": %" PRIu64
+            ",\n  \"gaps\": %" PRIu64 ",\n  \"reports_lost\": %" PRIu64
+            ",\n  \"gap_conflicts\": %" PRIu64 ",\n  \"origins\": [",
+            r->revisions, r->latest, r->undecodable, r->duplicate_origins, r->order_violations,
+            r->pruned, r->gaps, r->reports_lost, r->gap_conflicts);
     for (size_t i = 0; i < r->norigins; i++) {
         const verify_origin *o = &r->origins[i];
         char key[TD_Z85_KEY_LEN + 1];
@@ -154,5 +217,16 @@ void verify_print_json(FILE *out, const verify_result *r)
                 i ? "," : "", key, o->epoch, o->stored, o->first_seq, o->last_seq, o->duplicates,
                 o->high_water);
     }
-    fprintf(out, "%s]\n}\n", r->norigins ? "\n  " : "");
+    fprintf(out, "%s],\n  \"gap_list\": [", r->norigins ? "\n  " : "");
+    for (size_t i = 0; i < r->ngaps; i++) {
+        const store_gap *g = &r->gap_list[i];
+        char key[TD_Z85_KEY_LEN + 1];
+        zmq_z85_encode(key, g->agent, STORE_KEY_BYTES);
+        fprintf(out,
+                "%s\n    {\"public_key\": \"%s\", \"epoch\": \"%016" PRIx64
+                "\", \"first_seq\": %" PRIu64 ", \"last_seq\": %" PRIu64
+                ", \"recorded_at_ms\": %" PRId64 "}",
+                i ? "," : "", key, g->epoch, g->first_seq, g->last_seq, g->recorded_at_ms);
+    }
+    fprintf(out, "%s]\n}\n", r->ngaps ? "\n  " : "");
 }

@@ -3,7 +3,10 @@
 # the collector is SIGKILLed and restarted three times and every agent's sender is
 # SIGKILLed and restarted once, all at random moments during delivery. In the end every
 # outbox is empty and the store holds exactly 20,000 revisions, seqs 1..1000 of each agent
-# once each, in order.
+# once each, in order. Meanwhile the collector's metrics are scraped about every 0.2 s
+# across its restarts: every scrape must add up (received = committed + duplicate +
+# rejected + retry_later), counters never go down within one collector run, and at the
+# end the metrics show the 20,000 revisions and every agent's outbox empty.
 source "$(dirname "$0")/lib.sh"
 
 seed=${TIENDO_FAULT_SEED:-$$}
@@ -33,6 +36,23 @@ for i in $(seq 1 $agents); do
     td_fail "submit for a$i failed: $(cat "$T/submit$i.out")"
   td_assert_eq "$(td_queued "a$i")" $per_agent "queued by a$i"
 done
+# Scrape the collector's metrics about every 0.2 s until the end, whichever collector runs
+# (the endpoint file names the current one's URL; a scrape cut by a SIGKILL is dropped).
+mkdir -p "$T/scrapes"
+(
+  n=0
+  while [ ! -e "$T/scrapes.stop" ]; do
+    url=$(sed -n 's/^metrics=//p' "$T/endpoints" 2>/dev/null) || true
+    if [ -n "$url" ] && curl -s --max-time 2 -o "$T/scrapes/partial" "$url" 2>/dev/null; then
+      n=$((n + 1))
+      mv "$T/scrapes/partial" "$T/scrapes/$n.txt"
+    fi
+    sleep 0.1
+  done
+) &
+scraper_pid=$!
+TD_PIDS+=("$scraper_pid")
+
 # Each agent's sender runs under a small supervisor subshell: when the test SIGKILLs the
 # first run, the subshell becomes the final run (--exit-when-empty) at once, so killing
 # costs the polling loop nothing. sup_pid[i] ends up being the final run's pid. The first
@@ -137,6 +157,55 @@ for i in $(seq 1 $agents); do
   td_assert_eq "$(td_status_field "a$i" '[.queued, .dead_letters] | @csv')" "0,0" \
     "a$i queued, dead letters after delivery"
 done
+
+# The last collector's metrics once everything is delivered: the store's 20,000
+# revisions, and every agent's outbox empty (from its last heartbeat).
+scrape_value() { # sample: its value in $T/final.txt
+  awk -v m="$1" '{ v = $NF; if (substr($0, 1, length($0) - length(v) - 1) == m) print v }' "$T/final.txt"
+}
+final_ok() {
+  curl -sf --max-time 5 -o "$T/final.txt" "$METRICS_URL" || return 1
+  [ "$(scrape_value tiendo_collector_revisions)" = $total ] &&
+    [ "$(grep -c '^tiendo_collector_agent_outbox_depth{.*} 0$' "$T/final.txt")" = $agents ]
+}
+td_wait_until 10 final_ok ||
+  td_fail "final metrics: revisions $(scrape_value tiendo_collector_revisions), outbox depths: $(grep '^tiendo_collector_agent_outbox_depth{' "$T/final.txt" | awk '{print $NF}' | sort | uniq -c | tr '\n' ' ')"
+td_assert_eq "$(scrape_value tiendo_collector_agents_known)" $agents "agents known to the metrics"
+touch "$T/scrapes.stop"
+wait "$scraper_pid" || true
+
+# Every scrape adds up, from one consistent snapshot, across the collector's restarts.
+scrapes=0
+max_committed=0
+prev_start="" prev=""
+for f in $(ls "$T/scrapes" | grep -E '^[0-9]+\.txt$' | sort -n); do
+  read -r start received committed duplicate rejected retry < <(awk '
+    $1 == "tiendo_collector_start_time_seconds" { start = $2 }
+    $1 == "tiendo_collector_reports_received_total" { rec = $2 }
+    $1 == "tiendo_collector_reports_committed_total" { com = $2 }
+    $1 == "tiendo_collector_reports_duplicate_total" { dup = $2 }
+    $1 ~ /^tiendo_collector_reports_rejected_total[{]/ { rej += $2; nrej++ }
+    $1 == "tiendo_collector_reports_retry_later_total" { rl = $2 }
+    END { if (start == "" || rec == "" || com == "" || dup == "" || nrej != 5 || rl == "")
+            print "incomplete"
+          else print start, rec, com, dup, rej, rl }' "$T/scrapes/$f")
+  [ "$start" != incomplete ] || td_fail "scrape $f lacks a counter: $(head -c 300 "$T/scrapes/$f")"
+  [ "$received" -eq $((committed + duplicate + rejected + retry)) ] ||
+    td_fail "scrape $f: received $received != committed $committed + duplicate $duplicate + rejected $rejected + retry_later $retry"
+  if [ "$start" = "$prev_start" ]; then
+    read -r p_received p_committed <<<"$prev"
+    [ "$received" -ge "$p_received" ] && [ "$committed" -ge "$p_committed" ] ||
+      td_fail "scrape $f: counters went down within one collector run ($prev -> $received $committed)"
+  fi
+  prev_start=$start
+  prev="$received $committed"
+  [ "$committed" -le "$max_committed" ] || max_committed=$committed
+  scrapes=$((scrapes + 1))
+done
+lifetimes=$(cat "$T"/scrapes/*.txt | grep '^tiendo_collector_start_time_seconds ' | sort -u | wc -l)
+echo "metrics: $scrapes scrapes across $lifetimes collector runs added up; most committed in one run: $max_committed"
+[ "$scrapes" -ge 10 ] || td_fail "only $scrapes metric scrapes succeeded"
+[ "$max_committed" -gt 0 ] || td_fail "no scrape saw a committed report"
 
 td_assert_eq "$(td_log_count "$T/collector.log" "collector .* ready")" 4 "collector starts"
 td_kill_collector TERM

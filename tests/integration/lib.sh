@@ -10,6 +10,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/tiendo-test.XXXXXX")
 COLLECTOR_PID=""
 AGENTS_EP=""
 QUERY_EP=""
+METRICS_URL=""
 declare -a TD_PIDS=()
 
 td_cleanup() {
@@ -88,7 +89,8 @@ td_start_collector() {
   "$TIENDO_COLLECTOR" run --state-dir "$T/collector" --bind "$bind" --query-bind "$qbind" \
     --secret-key "$T/keys/collector.key" --data-dir "$TIENDO_SOURCE_DIR/data" \
     --authorized-keys "$TD_AUTH" \
-    --endpoint-file "$T/endpoints" --stats-interval-s 1 "$@" 2>>"$T/collector.log" &
+    --endpoint-file "$T/endpoints" --stats-interval-s 1 \
+    --metrics-bind "${TD_METRICS_BIND-127.0.0.1:0}" "$@" 2>>"$T/collector.log" &
   COLLECTOR_PID=$!
   local i
   for i in $(seq 1 200); do
@@ -99,6 +101,8 @@ td_start_collector() {
   [ -f "$T/endpoints" ] || td_fail "collector did not start within 10 s"
   AGENTS_EP=$(sed -n 's/^agents=//p' "$T/endpoints")
   QUERY_EP=$(sed -n 's/^query=//p' "$T/endpoints")
+  # the metrics URL changes with each start (port 0); empty with TD_METRICS_BIND=""
+  METRICS_URL=$(sed -n 's/^metrics=//p' "$T/endpoints")
 }
 
 td_kill_collector() { # signal (default TERM); waits for exit, sets COLLECTOR_STATUS
