@@ -9,9 +9,9 @@ source "$(dirname "$0")/lib.sh"
 script=$TIENDO_SOURCE_DIR/deploy/enrol-agent.sh
 start=$SECONDS
 
-# The test's environment names the binaries in TIENDO_COLLECTOR, TIENDO_AGENT ... which
-# the programs would read as options (TIENDO_COLLECTOR is the agent's --collector): run
-# the script and the office's commands without any TIENDO_* variable, as a user would.
+# The programs read TIENDO_NAME variables as options (TIENDO_COLLECTOR would be the
+# agent's --collector), and the test's environment holds TIENDO_* paths: run the script
+# and the office's commands without any TIENDO_* variable, as a user would.
 clean_env() {
   local unset=() v
   for v in $(compgen -e); do
@@ -30,7 +30,7 @@ bundle_home=$office/tiendo-agent-01 # where the office unpacks the bundle
 
 enrol() { # UNIT HOSTPORT [options]: the script with this test's files; output in $T/enrol.out
   (cd "$ops" && clean_env "$script" "$@" --authorized-keys "$TD_AUTH" \
-    --collector-public-key "$T/keys/collector.pub" --collector-bin "$TIENDO_COLLECTOR" \
+    --collector-public-key "$T/keys/collector.pub" --collector-bin "$TIENDO_COLLECTOR_BIN" \
     --data-dir "$TIENDO_SOURCE_DIR/data" --office-dir "$bundle_home" \
     --collector-pid "$COLLECTOR_PID") >"$T/enrol.out" 2>&1
 }
@@ -60,7 +60,7 @@ auth_before=$(md5sum <"$TD_AUTH")
 if enrol 99 "$hostport"; then td_fail "unit 99 (not in the registry) was enrolled"; fi
 grep -q "unknown unit '99'" "$T/enrol.out" || td_fail "unknown unit: $(cat "$T/enrol.out")"
 if (cd "$ops" && clean_env "$script" 01 "$hostport" --authorized-keys "$TD_AUTH" \
-  --collector-public-key "$T/keys/nowhere.pub" --collector-bin "$TIENDO_COLLECTOR" \
+  --collector-public-key "$T/keys/nowhere.pub" --collector-bin "$TIENDO_COLLECTOR_BIN" \
   --data-dir "$TIENDO_SOURCE_DIR/data" --collector-pid "$COLLECTOR_PID") >"$T/enrol.out" 2>&1; then
   td_fail "enrolled without the collector's public key"
 fi

@@ -25,7 +25,7 @@ mkdir -p "$ROOT/usr/bin" "$ROOT/lib/systemd/system" "$ROOT/etc/tiendo" "$ROOT/bi
 # /bin/kill inside the root: give it the host's units and kill.
 cp -a /lib/systemd/system/. "$ROOT/lib/systemd/system/"
 cp "$(readlink -f /bin/kill)" "$ROOT/bin/kill"
-cp "$TIENDO_COLLECTOR" "$ROOT/usr/bin/tiendo-collector"
+cp "$TIENDO_COLLECTOR_BIN" "$ROOT/usr/bin/tiendo-collector"
 cp "$TIENDO_AGENT" "$ROOT/usr/bin/tiendo-agent"
 cp "$TIENDO_SOURCE_DIR"/deploy/config/*.conf "$ROOT/etc/tiendo/"
 for u in "${units[@]}"; do
@@ -139,10 +139,10 @@ td_keygen office agent 01
 td_keygen cli
 # The metrics endpoint (libmicrohttpd), when this build has it, runs in the sandbox too.
 metrics_flags=()
-if "$TIENDO_COLLECTOR" --help | grep -e '--metrics-bind' >/dev/null; then
+if "$TIENDO_COLLECTOR_BIN" --help | grep -e '--metrics-bind' >/dev/null; then
   metrics_flags=(--metrics-bind 127.0.0.1:0)
 fi
-strace -f -qq -o "$T/strace.collector" "$TIENDO_COLLECTOR" run "${metrics_flags[@]}" \
+strace -f -qq -o "$T/strace.collector" "$TIENDO_COLLECTOR_BIN" run "${metrics_flags[@]}" \
   --state-dir "$T/collector" \
   --bind tcp://127.0.0.1:* --query-bind tcp://127.0.0.1:* \
   --secret-key "$T/keys/collector.key" --authorized-keys "$TD_AUTH" \

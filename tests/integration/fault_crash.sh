@@ -85,7 +85,7 @@ done
 
 stored_now() { # revisions in the store right now (check reads it beside the collector)
   local r
-  r=$("$TIENDO_COLLECTOR" check --state-dir "$T/collector" 2>/dev/null | jq -r '.revisions // empty') || true
+  r=$("$TIENDO_COLLECTOR_BIN" check --state-dir "$T/collector" 2>/dev/null | jq -r '.revisions // empty') || true
   echo "${r:-0}"
 }
 

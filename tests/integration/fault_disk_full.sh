@@ -19,7 +19,7 @@ dd if=/dev/zero of="$mnt/filler" bs=1M count=4 status=none
 td_keygen collector
 td_keygen office
 rm -f "$T/endpoints"
-"$TIENDO_COLLECTOR" run --state-dir "$mnt/store" --bind 'tcp://127.0.0.1:*' \
+"$TIENDO_COLLECTOR_BIN" run --state-dir "$mnt/store" --bind 'tcp://127.0.0.1:*' \
   --query-bind 'tcp://127.0.0.1:*' --secret-key "$T/keys/collector.key" \
   --data-dir "$TIENDO_SOURCE_DIR/data" --endpoint-file "$T/endpoints" \
   --authorized-keys "$TD_AUTH" --map-size-mb 1 --stats-interval-s 1 2>>"$T/collector.log" &
@@ -50,7 +50,7 @@ td_wait_pid "$AGENT_PID" 120 || td_fail "reports not delivered after space was f
 td_assert_eq "$(td_agent office status --json | jq .queued)" 0 "queued after recovery"
 td_kill_collector TERM
 td_assert_eq "$COLLECTOR_STATUS" 0 "collector exit status"
-"$TIENDO_COLLECTOR" check --state-dir "$mnt/store" >"$T/check.json" || td_fail "store check"
+"$TIENDO_COLLECTOR_BIN" check --state-dir "$mnt/store" >"$T/check.json" || td_fail "store check"
 td_assert_eq "$(jq -r '[.revisions, .duplicate_origins, .origins[0].first_seq, .origins[0].last_seq] | @csv' "$T/check.json")" \
   "$n,0,1,$n" "revisions, duplicates, seq range after a full disk"
 echo "disk full: RETRY_LATER while full, all $n reports stored once after space was freed"

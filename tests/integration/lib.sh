@@ -3,7 +3,7 @@
 # processes, assertions. Source it; every process started is stopped on exit.
 set -euo pipefail
 
-: "${TIENDO_COLLECTOR:?set by ctest}" "${TIENDO_AGENT:?}" "${TIENDO_CLI:?}"
+: "${TIENDO_COLLECTOR_BIN:?set by ctest}" "${TIENDO_AGENT:?}" "${TIENDO_CLI:?}"
 : "${TIENDO_REPORTGEN:?}" "${TIENDO_SOURCE_DIR:?}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tiendo-test.XXXXXX")
@@ -45,7 +45,7 @@ td_keygen() { # name [role [scope]] -> $T/keys/name.{key,pub}, enrolled in $TD_A
   # (except the collector's own); role defaults to query for "cli", agent otherwise;
   # scope defaults to * (every unit)
   mkdir -p "$T/keys"
-  "$TIENDO_COLLECTOR" keygen "$T/keys/$1" >/dev/null
+  "$TIENDO_COLLECTOR_BIN" keygen "$T/keys/$1" >/dev/null
   [ "$1" != collector ] || return 0
   local role=${2:-agent}
   [ "$1" != cli ] || [ -n "${2:-}" ] || role=query
@@ -53,13 +53,13 @@ td_keygen() { # name [role [scope]] -> $T/keys/name.{key,pub}, enrolled in $TD_A
 }
 
 td_enrol() { # name role scope: enrol (or re-enrol) the key; a running collector reloads
-  "$TIENDO_COLLECTOR" enrol "$T/keys/$1.pub" --role "$2" --scope "$3" --name "test $1" \
+  "$TIENDO_COLLECTOR_BIN" enrol "$T/keys/$1.pub" --role "$2" --scope "$3" --name "test $1" \
     --authorized-keys "$TD_AUTH" --data-dir "$TIENDO_SOURCE_DIR/data" >/dev/null
   td_reload
 }
 
 td_revoke() { # name: revoke the key; a running collector reloads
-  "$TIENDO_COLLECTOR" revoke "$T/keys/$1.pub" --authorized-keys "$TD_AUTH" \
+  "$TIENDO_COLLECTOR_BIN" revoke "$T/keys/$1.pub" --authorized-keys "$TD_AUTH" \
     --data-dir "$TIENDO_SOURCE_DIR/data" >/dev/null
   td_reload
 }
@@ -86,7 +86,7 @@ td_start_collector() {
   local bind="${AGENTS_EP:-tcp://127.0.0.1:*}" qbind="${QUERY_EP:-tcp://127.0.0.1:*}"
   rm -f "$T/endpoints"
   [ -f "$TD_AUTH" ] || : >"$TD_AUTH"
-  "$TIENDO_COLLECTOR" run --state-dir "$T/collector" --bind "$bind" --query-bind "$qbind" \
+  "$TIENDO_COLLECTOR_BIN" run --state-dir "$T/collector" --bind "$bind" --query-bind "$qbind" \
     --secret-key "$T/keys/collector.key" --data-dir "$TIENDO_SOURCE_DIR/data" \
     --authorized-keys "$TD_AUTH" \
     --endpoint-file "$T/endpoints" --stats-interval-s 1 \
@@ -190,7 +190,7 @@ td_queued() { # name: reports waiting in that agent's outbox
 }
 
 td_check() { # run `tiendo-collector check` into $T/check.json; fails the test when unclean
-  "$TIENDO_COLLECTOR" check --state-dir "$T/collector" >"$T/check.json" ||
+  "$TIENDO_COLLECTOR_BIN" check --state-dir "$T/collector" >"$T/check.json" ||
     td_fail "store check failed: $(cat "$T/check.json")"
 }
 

@@ -61,7 +61,7 @@ grep -q "status=ACK_REJECTED.*outside this agent's scope" "$T/ack" ||
 #    Once the key is enrolled (and the collector reloaded), the same running agent
 #    delivers without a restart (libzmq gives up after a refused handshake; the agent
 #    makes a new socket after a backoff).
-"$TIENDO_COLLECTOR" keygen "$T/keys/stranger" >/dev/null # made, not enrolled yet
+"$TIENDO_COLLECTOR_BIN" keygen "$T/keys/stranger" >/dev/null # made, not enrolled yet
 td_agent stranger submit "$T/r01.json" >/dev/null
 td_agent_bg stranger "$T/stranger.log" run --exit-when-empty
 stranger_pid=$AGENT_PID

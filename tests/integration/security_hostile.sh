@@ -25,7 +25,7 @@ export ASAN_OPTIONS="quarantine_size_mb=16${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 td_start_collector
 td_keygen good agent '01/*'
 td_keygen hostile agent '*' # worst case: may report for every unit
-"$TIENDO_COLLECTOR" keygen "$T/keys/stranger" >/dev/null # never enrolled
+"$TIENDO_COLLECTOR_BIN" keygen "$T/keys/stranger" >/dev/null # never enrolled
 stranger_key=$(head -n 1 "$T/keys/stranger.pub")
 td_gen_reports 01 $n "$T/reports" 2017-M01 1
 td_agent good submit "$T/reports"/*.json >/dev/null || td_fail "submit of $n reports failed"

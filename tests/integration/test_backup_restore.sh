@@ -37,7 +37,7 @@ done
 
 stored_now() { # revisions in C1's store right now (check reads beside the collector)
   local r
-  r=$("$TIENDO_COLLECTOR" check --state-dir "$T/collector" 2>/dev/null | jq -r '.revisions // empty') || true
+  r=$("$TIENDO_COLLECTOR_BIN" check --state-dir "$T/collector" 2>/dev/null | jq -r '.revisions // empty') || true
   echo "${r:-0}"
 }
 wait_stored() { # n: until the store holds at least n revisions
@@ -61,7 +61,7 @@ status_json() { # dir-of-output: status of every test period, and one unit's det
 
 # ---- LIVE: a hot backup at full ingest speed ----
 wait_stored $((total / 10))
-"$TIENDO_COLLECTOR" backup "$T/backup-live" --state-dir "$T/collector" >"$T/backup-live.out" ||
+"$TIENDO_COLLECTOR_BIN" backup "$T/backup-live" --state-dir "$T/collector" >"$T/backup-live.out" ||
   td_fail "live backup failed: $(cat "$T/backup-live.out")"
 live_revisions=$(sed -n 's/^revisions: //p' "$T/backup-live.out")
 grep -q '^check of the copy: OK' "$T/backup-live.out" || td_fail "live backup not checked"
@@ -73,7 +73,7 @@ wait_stored $((total / 2))
 senders STOP
 prev=-1
 while [ "$(stored_now)" != "$prev" ]; do prev=$(stored_now); sleep 0.3; done
-"$TIENDO_COLLECTOR" backup "$T/backup-frozen" --state-dir "$T/collector" >"$T/backup-frozen.out" ||
+"$TIENDO_COLLECTOR_BIN" backup "$T/backup-frozen" --state-dir "$T/collector" >"$T/backup-frozen.out" ||
   td_fail "frozen backup failed: $(cat "$T/backup-frozen.out")"
 status_json "$T/original-frozen"
 frozen_revisions=$(sed -n 's/^revisions: //p' "$T/backup-frozen.out")
@@ -83,7 +83,7 @@ senders CONT
 
 # A backup folder that already holds a store is refused (exit 2), nothing overwritten.
 set +e
-"$TIENDO_COLLECTOR" backup "$T/backup-frozen" --state-dir "$T/collector" >/dev/null 2>"$T/again.err"
+"$TIENDO_COLLECTOR_BIN" backup "$T/backup-frozen" --state-dir "$T/collector" >/dev/null 2>"$T/again.err"
 rc=$?
 set -e
 td_assert_eq "$rc" 2 "exit status of a backup into a used folder"
@@ -97,14 +97,14 @@ done
 status_json "$T/original-final"
 
 # ---- (a) a second collector on a restore of FROZEN answers exactly what C1 answered ----
-"$TIENDO_COLLECTOR" restore "$T/backup-frozen" --state-dir "$T/restored-frozen" >"$T/restore1.out" ||
+"$TIENDO_COLLECTOR_BIN" restore "$T/backup-frozen" --state-dir "$T/restored-frozen" >"$T/restore1.out" ||
   td_fail "restore failed: $(cat "$T/restore1.out")"
 grep -q "restored .* $frozen_revisions revisions" "$T/restore1.out" ||
   td_fail "restore output: $(cat "$T/restore1.out")"
-"$TIENDO_COLLECTOR" check --state-dir "$T/restored-frozen" >"$T/check-frozen.json" ||
+"$TIENDO_COLLECTOR_BIN" check --state-dir "$T/restored-frozen" >"$T/check-frozen.json" ||
   td_fail "check of the restored store"
 td_assert_eq "$(jq .revisions "$T/check-frozen.json")" "$frozen_revisions" "revisions after restore"
-"$TIENDO_COLLECTOR" run --state-dir "$T/restored-frozen" --bind "tcp://127.0.0.1:*" \
+"$TIENDO_COLLECTOR_BIN" run --state-dir "$T/restored-frozen" --bind "tcp://127.0.0.1:*" \
   --query-bind "tcp://127.0.0.1:*" --secret-key "$T/keys/collector.key" \
   --data-dir "$TIENDO_SOURCE_DIR/data" --authorized-keys "$TD_AUTH" \
   --endpoint-file "$T/endpoints2" 2>>"$T/collector2.log" &
@@ -131,8 +131,8 @@ sum_revisions=$(jq -s 'map(.revisions_stored) | add' "$T"/original-frozen/status
 echo "restored FROZEN ($frozen_revisions revisions): the same status and unit answers as C1 at the backup ($sum_revisions revisions in the compared periods)"
 
 # ---- LIVE is a consistent prefix of every agent's stream ----
-"$TIENDO_COLLECTOR" restore "$T/backup-live" --state-dir "$T/restored-live-check" >/dev/null
-"$TIENDO_COLLECTOR" check --state-dir "$T/restored-live-check" >"$T/check-live.json" ||
+"$TIENDO_COLLECTOR_BIN" restore "$T/backup-live" --state-dir "$T/restored-live-check" >/dev/null
+"$TIENDO_COLLECTOR_BIN" check --state-dir "$T/restored-live-check" >"$T/check-live.json" ||
   td_fail "check of the live backup"
 td_assert_eq "$(jq .revisions "$T/check-live.json")" "$live_revisions" "revisions in LIVE"
 td_assert_eq "$(jq '[.origins[] | select(.stored == .high_water and .first_seq == 1 and .last_seq == .high_water)] | length' "$T/check-live.json")" \
@@ -148,19 +148,19 @@ done
 td_assert_eq "$lost_expected" $((total - live_revisions)) "reports acknowledged after LIVE"
 
 # Restore refuses a folder with a store in it, and a store in use even with --force.
-if "$TIENDO_COLLECTOR" restore "$T/backup-live" --state-dir "$T/collector" >/dev/null 2>"$T/r.err"; then
+if "$TIENDO_COLLECTOR_BIN" restore "$T/backup-live" --state-dir "$T/collector" >/dev/null 2>"$T/r.err"; then
   td_fail "restore over a running collector's store succeeded"
 fi
 grep -q "open in another process" "$T/r.err" || td_fail "in-use refusal: $(cat "$T/r.err")"
 
 # ---- (b) the restore gap: C1 stops, LIVE replaces its store, C2 on the same endpoints ----
 td_kill_collector TERM
-if "$TIENDO_COLLECTOR" restore "$T/backup-live" --state-dir "$T/collector" >/dev/null 2>"$T/r.err"; then
+if "$TIENDO_COLLECTOR_BIN" restore "$T/backup-live" --state-dir "$T/collector" >/dev/null 2>"$T/r.err"; then
   td_fail "restore over an existing store without --force succeeded"
 fi
 grep -q "holds a store" "$T/r.err" || td_fail "not-empty refusal: $(cat "$T/r.err")"
 cp -a "$T/collector" "$T/original-store"
-"$TIENDO_COLLECTOR" restore "$T/backup-live" --state-dir "$T/collector" --force >"$T/restore2.out" ||
+"$TIENDO_COLLECTOR_BIN" restore "$T/backup-live" --state-dir "$T/collector" --force >"$T/restore2.out" ||
   td_fail "forced restore failed: $(cat "$T/restore2.out")"
 ls "$T"/collector/data.mdb.before-restore-* >/dev/null || td_fail "replaced store not kept"
 td_start_collector

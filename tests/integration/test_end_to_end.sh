@@ -62,7 +62,7 @@ td_kill_collector TERM
 td_assert_eq "$COLLECTOR_STATUS" 0 "collector exit status after SIGTERM"
 grep -q "stopping" "$T/collector.log" || td_fail "collector did not stop cleanly"
 # The store itself: 100 revisions, all from one (agent, epoch), seqs 1..100 once each.
-"$TIENDO_COLLECTOR" check --state-dir "$T/collector" >"$T/check.json" ||
+"$TIENDO_COLLECTOR_BIN" check --state-dir "$T/collector" >"$T/check.json" ||
   td_fail "store check failed: $(cat "$T/check.json")"
 td_assert_eq "$(jq '[.revisions, .duplicate_origins, (.origins | length)] | @csv' -r "$T/check.json")" \
   "100,0,1" "revisions, duplicates, origins in the store"

@@ -33,7 +33,7 @@ answers "$T/before"
 td_assert_eq "$(jq '.history | length' "$T/before/unit-2017-M01.json")" 2 "revisions of $unit 2017-M01"
 
 prune() { # extra flags...
-  "$TIENDO_COLLECTOR" prune --state-dir "$T/collector" "$@"
+  "$TIENDO_COLLECTOR_BIN" prune --state-dir "$T/collector" "$@"
 }
 now=$(($(date +%s%3N)))
 
