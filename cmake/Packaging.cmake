@@ -2,7 +2,8 @@
 #
 # Packages (deploy/package.sh builds them with -DCMAKE_INSTALL_PREFIX=/usr and
 # -DTIENDO_DATA_DIR=/usr/share/tiendo/data):
-#   tiendo-collector  /usr/bin/tiendo-collector, its unit, /etc/tiendo/collector.conf
+#   tiendo-collector  /usr/bin/tiendo-collector, its unit, /etc/tiendo/collector.conf,
+#                     /usr/sbin/tiendo-enrol-agent (deploy/enrol-agent.sh)
 #   tiendo-agent      /usr/bin/tiendo-agent, its unit, /etc/tiendo/agent.conf
 #   tiendo            /usr/bin/tiendo (central staff's CLI), /etc/tiendo/tiendo.conf
 #   tiendo-data       /usr/share/tiendo/data/*.csv (arch all; the three above depend on it,
@@ -39,6 +40,13 @@ install(FILES ${CMAKE_SOURCE_DIR}/deploy/config/agent.conf
         DESTINATION ${TIENDO_CONFIG_DIR} COMPONENT agent)
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/config/tiendo.conf
         DESTINATION ${TIENDO_CONFIG_DIR} COMPONENT cli)
+
+# The one-step enrolment script (docs/operations.md, "Enrolling an office") and the
+# agent.conf it starts each office's bundle from.
+install(PROGRAMS ${CMAKE_SOURCE_DIR}/deploy/enrol-agent.sh DESTINATION ${CMAKE_INSTALL_SBINDIR}
+        RENAME tiendo-enrol-agent COMPONENT collector)
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/config/agent.conf
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/tiendo COMPONENT collector)
 
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/systemd/tiendo-collector.service
         DESTINATION ${TIENDO_SYSTEMD_UNIT_DIR} COMPONENT collector)
