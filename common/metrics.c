@@ -293,6 +293,9 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *conn, const ch
     return s_scrape(m, conn);
 }
 
+/* libmicrohttpd's log callback: fmt is its own printf format. */
+static void s_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void s_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void) cls;

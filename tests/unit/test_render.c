@@ -192,8 +192,8 @@ START_TEST(table_of_unit_names_aligns)
         "Hà Nội",
         "12",
         "46",
-        "Thu\xCC\x9B\xCC\x80"
-        "a Thie\xCC\x82n Hue\xCC\x82\xCC\x81", /* decomposed: 14 columns */
+        ("Thu\xCC\x9B\xCC\x80"
+         "a Thie\xCC\x82n Hue\xCC\x82\xCC\x81"), /* decomposed: 14 columns */
         "3",
         "66",
         "Đắk Lắk",
