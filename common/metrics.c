@@ -407,10 +407,11 @@ td_err td_metrics_open(td_metrics_t **out, const char *bind, td_metrics_render_f
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
     errno = 0;
-    m->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, s_handle, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned) S_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned) S_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, MHD_OPTION_END);
+    m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, s_handle, m, MHD_OPTION_EXTERNAL_LOGGER,
+                                 s_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned) S_CONNECTION_LIMIT,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) S_TIMEOUT_S,
+                                 MHD_OPTION_END); /* the logger first, as libmicrohttpd asks */
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (m->daemon == NULL) {
