@@ -650,6 +650,8 @@ td_err store_gap_put(store_txn *txn, const store_gap *gap)
 {
     if (!txn->store->has_gaps)
         return TD_ERR_STORE;
+    if (gap->first_seq == 0 || gap->last_seq < gap->first_seq)
+        return TD_ERR_INVALID; /* an empty or inverted range would count as 2^64 lost */
     uint8_t k[48], v[16];
     s_rejection_key(k, gap->agent, gap->epoch, gap->first_seq);
     td_put_be64(v, gap->last_seq);

@@ -142,6 +142,9 @@ typedef struct {
     uint64_t last_seq;
     int64_t recorded_at_ms;
 } store_gap;
+/* Record seqs first_seq..last_seq of (agent, epoch) as lost (acknowledged before a
+ * restore). TD_ERR_EXISTS when a gap starting at first_seq is already recorded;
+ * TD_ERR_INVALID for first_seq 0 or last_seq < first_seq. */
 td_err store_gap_put(store_txn *txn, const store_gap *gap);
 typedef int (*store_gap_fn)(void *ctx, const store_gap *gap);
 td_err store_scan_gaps(store_txn *txn, store_gap_fn fn, void *ctx);

@@ -1,11 +1,14 @@
-/* test_store.c: the collector's LMDB layout: revisions, latest, delivery state, growth. */
+/* test_store.c: the collector's store: revisions, delivery, growth, gaps, retention, backup. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bytes.h"
+#include "clock.h"
 #include "store.h"
 #include "summary.h"
 #include "verify.h"
@@ -307,6 +310,797 @@ START_TEST(read_only_open_never_blocks_and_never_creates)
 }
 END_TEST
 
+/* ---- restore gaps, retention, backup, schema ---- */
+
+#define DAY_MS  86400000LL
+#define T0_MS   1700000000000LL
+#define AGENT_A 0xab /* s_origin's agent; s_origin's epoch is 42 */
+
+static store_origin s_origin_at(uint64_t seq, int64_t received_at_ms)
+{
+    store_origin o = s_origin(seq);
+    o.received_at_ms = received_at_ms;
+    return o;
+}
+
+static store_gap s_gap(uint8_t agent, uint64_t epoch, uint64_t first, uint64_t last, int64_t at)
+{
+    store_gap g;
+    memset(&g, 0, sizeof g);
+    memset(g.agent, agent, sizeof g.agent);
+    g.epoch = epoch;
+    g.first_seq = first;
+    g.last_seq = last;
+    g.recorded_at_ms = at;
+    return g;
+}
+
+typedef struct {
+    int n;
+    store_gap gaps[8];
+} s_gaps_seen;
+
+static int s_collect_gap(void *ctx, const store_gap *gap)
+{
+    s_gaps_seen *seen = ctx;
+    ck_assert_int_lt(seen->n, 8);
+    seen->gaps[seen->n++] = *gap;
+    return 0;
+}
+
+static void s_scan_gaps(store_t *store, s_gaps_seen *seen)
+{
+    store_txn txn;
+    memset(seen, 0, sizeof *seen);
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_scan_gaps(&txn, s_collect_gap, seen), TD_OK);
+    store_abort(&txn);
+}
+
+static void s_assert_gap(const store_gap *g, uint8_t agent, uint64_t epoch, uint64_t first,
+                         uint64_t last, int64_t at)
+{
+    uint8_t expect[STORE_KEY_BYTES];
+    memset(expect, agent, sizeof expect);
+    ck_assert_mem_eq(g->agent, expect, sizeof expect);
+    ck_assert_uint_eq(g->epoch, epoch);
+    ck_assert_uint_eq(g->first_seq, first);
+    ck_assert_uint_eq(g->last_seq, last);
+    ck_assert_int_eq(g->recorded_at_ms, at);
+}
+
+/* Stores `progress` for unit in 2026-Q3 with origin o; returns the revision. */
+static uint32_t s_put(store_t *store, const char *unit, double progress, const store_origin *o)
+{
+    s_report r;
+    s_make(&r, unit, "2026-Q3", progress);
+    store_txn txn;
+    uint32_t rev = 0;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, o, &r.report, NULL, 0, &rev), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+    return rev;
+}
+
+static void s_put_gap(store_t *store, const store_gap *g, td_err expect)
+{
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_gap_put(&txn, g), expect);
+    if (expect == TD_OK)
+        ck_assert_int_eq(store_commit(&txn), TD_OK);
+    else
+        store_abort(&txn);
+}
+
+static void s_set_high_water(store_t *store, uint8_t agent, uint64_t epoch, uint64_t high_water)
+{
+    uint8_t a[STORE_KEY_BYTES];
+    memset(a, agent, sizeof a);
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_delivery_put(&txn, a, epoch, high_water), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+}
+
+/* A restore gap is kept as recorded, survives a reopen, is recorded only once, and
+ * `check` counts what it lost without calling it a fault. */
+START_TEST(gaps_round_trip_once_and_verify_counts_them)
+{
+    store_t *store = NULL;
+    char err[256];
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_origin o1 = s_origin(1), o2 = s_origin(2), o10 = s_origin(10);
+    s_put(store, "01", 10, &o1);
+    s_put(store, "79", 20, &o2);
+    s_put(store, "01", 30, &o10);
+    s_set_high_water(store, AGENT_A, 42, 10);
+
+    s_gaps_seen seen;
+    s_scan_gaps(store, &seen);
+    ck_assert_int_eq(seen.n, 0);
+
+    /* seqs 3..9 were acknowledged by the store this one was restored from */
+    store_gap g = s_gap(AGENT_A, 42, 3, 9, T0_MS + 123);
+    s_put_gap(store, &g, TD_OK);
+    /* the same gap again, even with another end or time, is refused; the first stays */
+    store_gap again = s_gap(AGENT_A, 42, 3, 10, T0_MS + 999);
+    s_put_gap(store, &again, TD_ERR_EXISTS);
+    /* an inverted or empty range is refused: it would count as 2^64 reports lost */
+    store_gap inverted = s_gap(AGENT_A, 42, 50, 40, T0_MS);
+    s_put_gap(store, &inverted, TD_ERR_INVALID);
+    store_gap from_zero = s_gap(AGENT_A, 43, 0, 5, T0_MS);
+    s_put_gap(store, &from_zero, TD_ERR_INVALID);
+    /* another agent's gap over the same seqs is its own record */
+    store_gap other = s_gap(0x11, 42, 3, 4, T0_MS + 456);
+    s_put_gap(store, &other, TD_OK);
+    s_set_high_water(store, 0x11, 42, 4);
+    store_close(&store);
+
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    s_scan_gaps(store, &seen);
+    ck_assert_int_eq(seen.n, 2); /* in key order: agent 0x11 before 0xab */
+    s_assert_gap(&seen.gaps[0], 0x11, 42, 3, 4, T0_MS + 456);
+    s_assert_gap(&seen.gaps[1], AGENT_A, 42, 3, 9, T0_MS + 123);
+
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.revisions, 3);
+    ck_assert_uint_eq(r.gaps, 2);
+    ck_assert_uint_eq(r.reports_lost, 7 + 2);
+    ck_assert_uint_eq(r.gap_conflicts, 0); /* seqs 2 and 10 border the gap, not in it */
+    ck_assert_uint_eq(r.order_violations, 0);
+    ck_assert_uint_eq(r.ngaps, 2);
+    s_assert_gap(&r.gap_list[1], AGENT_A, 42, 3, 9, T0_MS + 123);
+    ck_assert_int_eq(verify_clean(&r), 1);
+    verify_free(&r);
+    store_close(&store);
+}
+END_TEST
+
+/* A gap that claims a seq this store holds, or a seq above the delivery mark, is wrong:
+ * `check` reports it and the store no longer passes. Another epoch is not a conflict. */
+START_TEST(verify_reports_gaps_in_conflict)
+{
+    store_t *store = NULL;
+    char err[256];
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_origin o1 = s_origin(1), o5 = s_origin(5);
+    s_put(store, "01", 10, &o1);
+    s_put(store, "79", 20, &o5);
+    s_set_high_water(store, AGENT_A, 42, 8);
+    s_set_high_water(store, AGENT_A, 41, 8);
+
+    /* epoch 41 stored nothing: seqs 1..6 of it are a clean gap (epoch 42's are not its) */
+    store_gap clean = s_gap(AGENT_A, 41, 1, 6, T0_MS);
+    s_put_gap(store, &clean, TD_OK);
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.gaps, 1);
+    ck_assert_uint_eq(r.gap_conflicts, 0);
+    ck_assert_int_eq(verify_clean(&r), 1);
+    verify_free(&r);
+
+    /* seqs 3..5 of epoch 42, but seq 5 is stored */
+    store_gap overlap = s_gap(AGENT_A, 42, 3, 5, T0_MS);
+    s_put_gap(store, &overlap, TD_OK);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.gaps, 2);
+    ck_assert_uint_eq(r.reports_lost, 6 + 3);
+    ck_assert_uint_eq(r.gap_conflicts, 1);
+    ck_assert_int_eq(verify_clean(&r), 0);
+    verify_free(&r);
+
+    /* seqs 7..12 of epoch 42: nothing stored in it, but the mark is 8 */
+    store_gap above = s_gap(AGENT_A, 42, 7, 12, T0_MS);
+    s_put_gap(store, &above, TD_OK);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.gaps, 3);
+    ck_assert_uint_eq(r.gap_conflicts, 2);
+    ck_assert_int_eq(verify_clean(&r), 0);
+    verify_free(&r);
+    store_close(&store);
+}
+END_TEST
+
+/* One revision as a scan sees it. */
+typedef struct {
+    uint32_t revision;
+    store_origin origin;
+    char unit[8];
+    char period[16];
+    char prepared_by[32];
+    int has_prepared_at;
+    int64_t prepared_at;
+    size_t ngroups;
+    size_t len;
+    uint64_t hash; /* FNV-1a of the stored report bytes */
+} s_rev;
+
+typedef struct {
+    int n;
+    s_rev revs[16];
+} s_revs;
+
+static uint64_t s_hash(const uint8_t *p, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int s_collect_rev(void *ctx, const uint8_t *natural, size_t natural_len, uint32_t revision,
+                         const store_origin *o, const uint8_t *bytes, size_t len)
+{
+    (void) natural;
+    (void) natural_len;
+    s_revs *revs = ctx;
+    ck_assert_int_lt(revs->n, 16);
+    s_rev *v = &revs->revs[revs->n++];
+    memset(v, 0, sizeof *v);
+    v->revision = revision;
+    v->origin = *o;
+    v->len = len;
+    v->hash = s_hash(bytes, len);
+    Tiendo__Report *r = tiendo__report__unpack(NULL, len, bytes);
+    ck_assert_ptr_nonnull(r);
+    snprintf(v->unit, sizeof v->unit, "%s", r->unit ? r->unit : "");
+    snprintf(v->period, sizeof v->period, "%s", r->period ? r->period : "");
+    snprintf(v->prepared_by, sizeof v->prepared_by, "%s", r->prepared_by ? r->prepared_by : "");
+    v->has_prepared_at = r->has_prepared_at;
+    v->prepared_at = r->prepared_at;
+    v->ngroups = r->n_task_groups;
+    tiendo__report__free_unpacked(r, NULL);
+    return 0;
+}
+
+static void s_unit_revisions(store_t *store, const char *unit, s_revs *revs)
+{
+    td_period p;
+    store_txn txn;
+    memset(revs, 0, sizeof *revs);
+    ck_assert_int_eq(td_period_parse("2026-Q3", &p), TD_OK);
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_scan_unit_revisions(&txn, "nq06", &p, unit, s_collect_rev, revs), TD_OK);
+    store_abort(&txn);
+}
+
+static void s_all_revisions(store_t *store, s_revs *revs)
+{
+    store_txn txn;
+    memset(revs, 0, sizeof *revs);
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_scan_revisions(&txn, s_collect_rev, revs), TD_OK);
+    store_abort(&txn);
+}
+
+/* A report prepared by `by` at `at` (Unix seconds). */
+static void s_put_prepared(store_t *store, const char *unit, const char *by, int64_t at,
+                           const store_origin *o)
+{
+    s_report r;
+    s_make(&r, unit, "2026-Q3", 40);
+    r.report.prepared_by = (char *) by;
+    r.report.has_prepared_at = 1;
+    r.report.prepared_at = at;
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, o, &r.report, NULL, 0, NULL), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+}
+
+static td_err s_prune(store_t *store, const store_prune_config *config, store_prune_stats *stats)
+{
+    store_prune_t *prune = NULL;
+    td_err rc = store_prune_open(&prune, config);
+    ck_assert_int_eq(rc, TD_OK);
+    int done = 0, steps = 0;
+    while (!done && rc == TD_OK && steps++ < 1000)
+        rc = store_prune_step(store, prune, &done);
+    ck_assert_int_eq(done, 1);
+    *stats = *store_prune_get_stats(prune);
+    store_prune_close(&prune);
+    ck_assert_ptr_null(prune);
+    return rc;
+}
+
+static uint64_t s_count_pruned(store_t *store)
+{
+    store_txn txn;
+    uint64_t pruned = 99;
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_count_pruned(&txn, &pruned), TD_OK);
+    store_abort(&txn);
+    return pruned;
+}
+
+/* Retention: with "now" fixed at T0 + 60 days and 30 days kept, a revision superseded at
+ * or before T0 + 30 days loses its body but keeps who sent it, when, and who prepared it;
+ * the latest revision of a report is kept whole however old. */
+START_TEST(prune_cuts_old_superseded_bodies_and_keeps_the_audit)
+{
+    const int64_t now = T0_MS + 60 * DAY_MS, cutoff = now - 30 * DAY_MS;
+    store_t *store = NULL;
+    char err[256];
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_origin o1 = s_origin_at(1, T0_MS), o2 = s_origin_at(2, T0_MS + DAY_MS),
+                 o3 = s_origin_at(3, T0_MS), o4 = s_origin_at(4, cutoff),
+                 o5 = s_origin_at(5, cutoff + 1), o6 = s_origin_at(6, T0_MS);
+    s_put_prepared(store, "01", "clerk 01 r1", 1699990001, &o1); /* superseded T0+1d */
+    s_put_prepared(store, "48", "clerk 48 r1", 1699990003, &o3); /* superseded at cutoff */
+    s_put_prepared(store, "01", "clerk 01 r2", 1699990002, &o2); /* superseded cutoff+1 */
+    s_put_prepared(store, "48", "clerk 48 r2", 1699990004, &o4); /* latest */
+    s_put_prepared(store, "01", "clerk 01 r3", 1699990005, &o5); /* latest */
+    s_put_prepared(store, "79", "clerk 79 r1", 1699990006, &o6); /* latest, old */
+    s_revs before, after;
+    s_all_revisions(store, &before);
+    ck_assert_int_eq(before.n, 6);
+    store_close(&store);
+
+    /* A dry run (as `prune --dry-run` does it, on a read-only store) counts and writes
+     * nothing. */
+    store_prune_config config = {cutoff, INT64_MIN, 1, 0};
+    store_prune_stats st;
+    ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_prune(store, &config, &st), TD_OK);
+    ck_assert_uint_eq(st.revisions_seen, 6);
+    ck_assert_uint_eq(st.revisions_pruned, 2);
+    ck_assert_uint_gt(st.body_bytes_freed, 0);
+    ck_assert_uint_eq(st.transactions, 0);
+    ck_assert_uint_eq(s_count_pruned(store), 0);
+    s_all_revisions(store, &after);
+    ck_assert_int_eq(after.n, 6);
+    for (int i = 0; i < 6; i++) {
+        ck_assert_uint_eq(after.revs[i].len, before.revs[i].len);
+        ck_assert_uint_eq(after.revs[i].hash, before.revs[i].hash);
+    }
+    store_close(&store);
+    const uint64_t dry_freed = st.body_bytes_freed;
+
+    /* The real run, one record per transaction so it resumes across steps. */
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    config.dry_run = 0;
+    config.step_records = 1;
+    ck_assert_int_eq(s_prune(store, &config, &st), TD_OK);
+    ck_assert_uint_eq(st.revisions_seen, 6);
+    ck_assert_uint_eq(st.revisions_pruned, 2);
+    ck_assert_uint_eq(st.already_pruned, 0);
+    ck_assert_uint_eq(st.body_bytes_freed, dry_freed);
+    ck_assert_uint_gt(st.transactions, 1);
+    ck_assert_uint_eq(s_count_pruned(store), 2);
+
+    s_all_revisions(store, &after);
+    ck_assert_int_eq(after.n, 6);
+    uint64_t freed = 0;
+    for (int i = 0; i < 6; i++) {
+        const s_rev *b = &before.revs[i], *a = &after.revs[i];
+        /* every revision keeps its audit record */
+        ck_assert_uint_eq(a->revision, b->revision);
+        ck_assert_mem_eq(a->origin.agent, b->origin.agent, STORE_KEY_BYTES);
+        ck_assert_uint_eq(a->origin.epoch, b->origin.epoch);
+        ck_assert_uint_eq(a->origin.seq, b->origin.seq);
+        ck_assert_int_eq(a->origin.received_at_ms, b->origin.received_at_ms);
+        ck_assert_str_eq(a->unit, b->unit);
+        ck_assert_str_eq(a->period, "2026-Q3");
+        ck_assert_str_eq(a->prepared_by, b->prepared_by);
+        ck_assert_int_eq(a->has_prepared_at, 1);
+        ck_assert_int_eq(a->prepared_at, b->prepared_at);
+        int cut = a->origin.seq == 1 || a->origin.seq == 3;
+        if (cut) {
+            ck_assert_uint_eq(a->ngroups, 0);
+            ck_assert_uint_lt(a->len, b->len);
+            freed += b->len - a->len;
+        } else {
+            ck_assert_uint_eq(a->ngroups, 6);
+            ck_assert_uint_eq(a->hash, b->hash);
+        }
+    }
+    ck_assert_uint_eq(st.body_bytes_freed, freed);
+
+    /* unit 01 still scans oldest first, revision 1 with its audit fields only */
+    s_revs unit01;
+    s_unit_revisions(store, "01", &unit01);
+    ck_assert_int_eq(unit01.n, 3);
+    ck_assert_uint_eq(unit01.revs[0].revision, 1);
+    ck_assert_uint_eq(unit01.revs[0].origin.seq, 1);
+    ck_assert_int_eq(unit01.revs[0].origin.received_at_ms, T0_MS);
+    ck_assert_str_eq(unit01.revs[0].prepared_by, "clerk 01 r1");
+    ck_assert_int_eq(unit01.revs[0].prepared_at, 1699990001);
+    ck_assert_uint_eq(unit01.revs[0].ngroups, 0);
+    ck_assert_uint_eq(unit01.revs[1].ngroups, 6);
+    ck_assert_uint_eq(unit01.revs[2].revision, 3);
+
+    /* timeliness still counts the first submission of 01 */
+    s_seen latest = {0};
+    td_period p;
+    store_txn txn;
+    ck_assert_int_eq(td_period_parse("2026-Q3", &p), TD_OK);
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_scan_latest(&txn, "nq06", &p, s_collect, &latest), TD_OK);
+    store_abort(&txn);
+    ck_assert_int_eq(latest.n, 3);
+    ck_assert_str_eq(latest.units[0], "01");
+    ck_assert_uint_eq(latest.revisions[0], 3);
+    ck_assert_int_eq(latest.first_received[0], T0_MS);
+
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.revisions, 6);
+    ck_assert_uint_eq(r.pruned, 2);
+    ck_assert_uint_eq(r.undecodable, 0);
+    ck_assert_int_eq(verify_clean(&r), 1);
+    verify_free(&r);
+
+    /* a second pass finds nothing more to cut */
+    config.step_records = 0;
+    ck_assert_int_eq(s_prune(store, &config, &st), TD_OK);
+    ck_assert_uint_eq(st.revisions_seen, 6);
+    ck_assert_uint_eq(st.revisions_pruned, 0);
+    ck_assert_uint_eq(st.already_pruned, 2);
+    ck_assert_uint_eq(st.body_bytes_freed, 0);
+    ck_assert_uint_eq(s_count_pruned(store), 2);
+    s_revs again;
+    s_all_revisions(store, &again);
+    for (int i = 0; i < 6; i++)
+        ck_assert_uint_eq(again.revs[i].hash, after.revs[i].hash);
+    store_close(&store);
+}
+END_TEST
+
+/* A rejection reason is dropped only when old enough and the agent said it settled that
+ * seq; otherwise a resend would find no reason and the report would be lost. */
+START_TEST(prune_drops_only_settled_old_rejections)
+{
+    store_t *store = NULL;
+    char err[256], reason[64];
+    uint8_t a[STORE_KEY_BYTES], b[STORE_KEY_BYTES];
+    memset(a, 7, sizeof a);
+    memset(b, 8, sizeof b);
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, a, 5, 10, 5), TD_OK); /* below 5 settled */
+    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 3, "unit '99' is not known"), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 8, "period is in the future"), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, b, 1, 1, "bad progress"), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+    uint64_t hw = 0, settled = 0;
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_delivery_read(&txn, a, 5, &hw, &settled), TD_OK);
+    store_abort(&txn);
+    ck_assert_uint_eq(hw, 10);
+    ck_assert_uint_eq(settled, 5);
+
+    /* recorded just now: not older than an hour, all kept */
+    store_prune_config recent = {INT64_MIN, td_now_ms() - 3600000, 0, 0};
+    store_prune_stats st;
+    ck_assert_int_eq(s_prune(store, &recent, &st), TD_OK);
+    ck_assert_uint_eq(st.revisions_seen, 0);
+    ck_assert_uint_eq(st.rejections_seen, 3);
+    ck_assert_uint_eq(st.rejections_pruned, 0);
+
+    store_prune_config all = {INT64_MIN, td_now_ms() + 60000, 0, 0};
+    ck_assert_int_eq(s_prune(store, &all, &st), TD_OK);
+    ck_assert_uint_eq(st.rejections_seen, 3);
+    ck_assert_uint_eq(st.rejections_pruned, 1);
+    ck_assert_uint_eq(st.rejections_kept_unsettled, 2);
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 3, reason, sizeof reason), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 8, reason, sizeof reason), TD_OK);
+    ck_assert_str_eq(reason, "period is in the future");
+    ck_assert_int_eq(store_rejection_get(&txn, b, 1, 1, reason, sizeof reason), TD_OK);
+    ck_assert_str_eq(reason, "bad progress");
+    store_abort(&txn);
+    store_close(&store);
+}
+END_TEST
+
+static off_t s_file_size(const char *dir, const char *name)
+{
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* The latest entries as `summary` would read them. */
+static void s_latest(store_t *store, s_seen *seen, size_t *nrevisions, size_t *nlatest)
+{
+    td_period p;
+    store_txn txn;
+    memset(seen, 0, sizeof *seen);
+    ck_assert_int_eq(td_period_parse("2026-Q3", &p), TD_OK);
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_scan_latest(&txn, "nq06", &p, s_collect, seen), TD_OK);
+    ck_assert_int_eq(store_count_revisions(&txn, nrevisions), TD_OK);
+    ck_assert_int_eq(store_count_latest(&txn, nlatest), TD_OK);
+    store_abort(&txn);
+}
+
+/* A backup taken beside a collector in the middle of a write holds what was committed,
+ * opens read-only, and is never written over. */
+START_TEST(backup_copies_committed_state_and_refuses_a_store)
+{
+    store_t *store = NULL, *copy = NULL;
+    char err[256], dest[128], dest2[128];
+    snprintf(dest, sizeof dest, "%s/backup", s_dir);
+    snprintf(dest2, sizeof dest2, "%s/backup2", s_dir);
+    char src[128];
+    snprintf(src, sizeof src, "%s/state", s_dir);
+    ck_assert_int_eq(store_open(&store, src, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    const char *units[] = {"01", "79", "48", "01", "79"};
+    for (int i = 0; i < 5; i++) {
+        store_origin o = s_origin((uint64_t) i + 1);
+        s_put(store, units[i], 10.0 * i, &o);
+    }
+    s_set_high_water(store, AGENT_A, 42, 9);
+    store_gap g = s_gap(AGENT_A, 42, 6, 9, T0_MS + 5);
+    s_put_gap(store, &g, TD_OK);
+    s_seen orig;
+    size_t orig_revisions, orig_latest;
+    s_latest(store, &orig, &orig_revisions, &orig_latest);
+    ck_assert_uint_eq(orig_revisions, 5);
+    ck_assert_uint_eq(orig_latest, 3);
+    s_revs orig_revs;
+    s_all_revisions(store, &orig_revs);
+
+    /* The collector holds the write lock with a report not yet committed. */
+    store_txn txn;
+    s_report extra;
+    s_make(&extra, "48", "2026-Q3", 99);
+    store_origin o6 = s_origin(6);
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o6, &extra.report, NULL, 0, NULL), TD_OK);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(5); /* waiting for the writer would end the child by SIGALRM */
+        store_t *ro = NULL;
+        size_t written = 0;
+        int ok = store_open_read_only(&ro, src, err, sizeof err) == TD_OK &&
+                 store_backup(ro, dest, &written, err, sizeof err) == TD_OK &&
+                 (off_t) written == s_file_size(dest, "data.mdb");
+        store_close(&ro);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    store_abort(&txn);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    ck_assert_int_eq(s_file_size(dest, "data.mdb.partial"), -1); /* renamed, not left */
+
+    ck_assert_int_eq(store_open_read_only(&copy, dest, err, sizeof err), TD_OK);
+    s_seen got;
+    size_t got_revisions, got_latest;
+    s_latest(copy, &got, &got_revisions, &got_latest);
+    ck_assert_uint_eq(got_revisions, orig_revisions); /* not the uncommitted sixth */
+    ck_assert_uint_eq(got_latest, orig_latest);
+    ck_assert_int_eq(got.n, orig.n);
+    for (int i = 0; i < orig.n; i++) {
+        ck_assert_str_eq(got.units[i], orig.units[i]);
+        ck_assert_uint_eq(got.revisions[i], orig.revisions[i]);
+        ck_assert_uint_eq(got.seqs[i], orig.seqs[i]);
+        ck_assert_int_eq(got.first_received[i], orig.first_received[i]);
+    }
+    s_revs got_revs;
+    s_all_revisions(copy, &got_revs);
+    ck_assert_int_eq(got_revs.n, orig_revs.n);
+    for (int i = 0; i < orig_revs.n; i++)
+        ck_assert_uint_eq(got_revs.revs[i].hash, orig_revs.revs[i].hash);
+    s_gaps_seen gaps;
+    s_scan_gaps(copy, &gaps);
+    ck_assert_int_eq(gaps.n, 1);
+    s_assert_gap(&gaps.gaps[0], AGENT_A, 42, 6, 9, T0_MS + 5);
+    uint64_t hw = 0;
+    ck_assert_int_eq(store_begin(copy, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_delivery_get(&txn, (const uint8_t *) g.agent, 42, &hw), TD_OK);
+    store_abort(&txn);
+    ck_assert_uint_eq(hw, 9);
+    verify_result r;
+    ck_assert_int_eq(verify_store(copy, &r), TD_OK);
+    ck_assert_uint_eq(r.revisions, 5);
+    ck_assert_uint_eq(r.gaps, 1);
+    ck_assert_int_eq(verify_clean(&r), 1);
+    verify_free(&r);
+    ck_assert_int_ne(store_begin(copy, 0, &txn), TD_OK); /* read-only */
+    store_close(&copy);
+
+    /* A folder that holds a store is refused and left as it was. */
+    off_t size = s_file_size(dest, "data.mdb");
+    size_t written = 1;
+    err[0] = '\0';
+    ck_assert_int_eq(store_backup(store, dest, &written, err, sizeof err), TD_ERR_EXISTS);
+    ck_assert_uint_eq(written, 0);
+    ck_assert_int_ne(err[0], '\0');
+    ck_assert_int_eq(s_file_size(dest, "data.mdb"), size);
+    ck_assert_int_eq(s_file_size(dest, "data.mdb.partial"), -1);
+    /* so is the live store's own folder */
+    ck_assert_int_eq(store_backup(store, src, &written, err, sizeof err), TD_ERR_EXISTS);
+
+    /* From a writable store: a compacted copy, its size reported. */
+    size_t map, used;
+    store_map_use(store, &map, &used);
+    ck_assert_int_eq(store_backup(store, dest2, &written, err, sizeof err), TD_OK);
+    ck_assert_uint_gt(written, 0);
+    ck_assert_int_eq((off_t) written, s_file_size(dest2, "data.mdb"));
+    ck_assert_uint_le(written, used);
+    store_close(&store);
+    ck_assert_int_eq(store_open_read_only(&copy, dest2, err, sizeof err), TD_OK);
+    s_latest(copy, &got, &got_revisions, &got_latest);
+    ck_assert_uint_eq(got_revisions, 5);
+    ck_assert_uint_eq(got_latest, 3);
+    store_close(&copy);
+}
+END_TEST
+
+/* restore refuses a store that a collector, check or backup has open: store_in_use must
+ * see another process's open (read-only too) and nothing once it is closed. */
+START_TEST(in_use_sees_another_process)
+{
+    store_t *store = NULL;
+    char err[256], missing[128];
+    snprintf(missing, sizeof missing, "%s/none", s_dir);
+    ck_assert_int_eq(store_in_use(missing), 0);
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_close(&store);
+    ck_assert_int_eq(store_in_use(s_dir), 0);
+    for (int read_only = 0; read_only < 2; read_only++) {
+        int ready[2], release[2];
+        ck_assert_int_eq(pipe(ready), 0);
+        ck_assert_int_eq(pipe(release), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(10);
+            td_err rc = read_only ? store_open_read_only(&store, s_dir, err, sizeof err)
+                                  : store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err);
+            char c = rc == TD_OK ? 'y' : 'n';
+            if (write(ready[1], &c, 1) != 1 || read(release[0], &c, 1) != 1)
+                _exit(2);
+            store_close(&store);
+            _exit(rc == TD_OK ? 0 : 1);
+        }
+        char c = 0;
+        ck_assert_int_eq(read(ready[0], &c, 1), 1);
+        ck_assert_int_eq(c, 'y');
+        int in_use = store_in_use(s_dir);
+        ck_assert_int_eq(write(release[1], &c, 1), 1);
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        close(ready[0]);
+        close(ready[1]);
+        close(release[0]);
+        close(release[1]);
+        ck_assert_int_eq(in_use, 1);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+        ck_assert_int_eq(store_in_use(s_dir), 0);
+    }
+}
+END_TEST
+
+/* The schema value under "schema" in the "meta" db, read with LMDB itself (0: none). */
+static uint32_t s_raw_schema(const char *dir)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi meta;
+    MDB_val key = {6, (void *) "schema"}, val;
+    uint32_t schema = 0;
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
+    ck_assert_int_eq(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    if (mdb_get(txn, meta, &key, &val) == 0 && val.mv_size == 4)
+        schema = td_get_be32(val.mv_data);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return schema;
+}
+
+/* Make the store at dir look as a schema `schema` collector left it; with drop_gaps, as
+ * schema 1 did: no "gaps" db, 8-byte delivery marks, bare rejection reasons. */
+static void s_raw_rewrite(const char *dir, uint32_t schema, int drop_gaps)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi meta, gaps, delivery, rejections;
+    uint8_t v[4], k[48], hw[8];
+    td_put_be32(v, schema);
+    MDB_val key = {6, (void *) "schema"}, val = {4, v};
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
+    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+    ck_assert_int_eq(mdb_put(txn, meta, &key, &val, 0), 0);
+    if (drop_gaps) {
+        ck_assert_int_eq(mdb_dbi_open(txn, "gaps", 0, &gaps), 0);
+        ck_assert_int_eq(mdb_drop(txn, gaps, 1), 0);
+        ck_assert_int_eq(mdb_dbi_open(txn, "delivery", 0, &delivery), 0);
+        ck_assert_int_eq(mdb_dbi_open(txn, "rejections", 0, &rejections), 0);
+        memset(k, AGENT_A, 32);
+        td_put_be64(k + 32, 42);
+        td_put_be64(k + 40, 7);
+        td_put_be64(hw, 3);
+        MDB_val dk = {40, k}, dv = {8, hw}, rk = {48, k}, rv = {12, (void *) "unit unknown"};
+        ck_assert_int_eq(mdb_put(txn, delivery, &dk, &dv, 0), 0);
+        ck_assert_int_eq(mdb_put(txn, rejections, &rk, &rv, 0), 0);
+    }
+    ck_assert_int_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* A new store carries STORE_SCHEMA; a schema 1 store is read as it is by `check` and
+ * upgraded when a collector opens it; an unknown schema is refused. */
+START_TEST(schema_is_written_read_and_upgraded)
+{
+    store_t *store = NULL;
+    char err[256], reason[64];
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_origin o1 = s_origin(1);
+    s_put(store, "01", 10, &o1);
+    store_close(&store);
+    ck_assert_uint_eq(s_raw_schema(s_dir), STORE_SCHEMA);
+
+    s_raw_rewrite(s_dir, 1, 1);
+    ck_assert_uint_eq(s_raw_schema(s_dir), 1);
+    uint8_t a[STORE_KEY_BYTES];
+    memset(a, AGENT_A, sizeof a);
+
+    /* read-only: read as it is, nothing written */
+    ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
+    s_gaps_seen gaps;
+    s_scan_gaps(store, &gaps);
+    ck_assert_int_eq(gaps.n, 0);
+    store_txn txn;
+    uint64_t hw = 0, settled = 9;
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_delivery_read(&txn, a, 42, &hw, &settled), TD_OK);
+    ck_assert_uint_eq(hw, 3);
+    ck_assert_uint_eq(settled, 0);
+    ck_assert_int_eq(store_rejection_get(&txn, a, 42, 7, reason, sizeof reason), TD_OK);
+    ck_assert_str_eq(reason, "unit unknown");
+    store_abort(&txn);
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.revisions, 1);
+    ck_assert_uint_eq(r.gaps, 0);
+    verify_free(&r);
+    store_close(&store);
+    ck_assert_uint_eq(s_raw_schema(s_dir), 1);
+
+    /* a collector's open upgrades it, keeping what schema 1 stored */
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_gap g = s_gap(AGENT_A, 42, 4, 5, T0_MS);
+    s_put_gap(store, &g, TD_OK);
+    s_scan_gaps(store, &gaps);
+    ck_assert_int_eq(gaps.n, 1);
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_delivery_get(&txn, a, 42, &hw), TD_OK);
+    ck_assert_uint_eq(hw, 3);
+    ck_assert_int_eq(store_rejection_get(&txn, a, 42, 7, reason, sizeof reason), TD_OK);
+    ck_assert_str_eq(reason, "unit unknown");
+    store_abort(&txn);
+    s_revs revs;
+    s_unit_revisions(store, "01", &revs);
+    ck_assert_int_eq(revs.n, 1);
+    store_close(&store);
+    ck_assert_uint_eq(s_raw_schema(s_dir), STORE_SCHEMA);
+
+    /* a schema from a newer collector is refused, by check and collector alike */
+    s_raw_rewrite(s_dir, STORE_SCHEMA + 1, 0);
+    err[0] = '\0';
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_ERR_STORE);
+    ck_assert_ptr_null(store);
+    ck_assert_ptr_nonnull(strstr(err, "schema"));
+    ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_ERR_STORE);
+    ck_assert_ptr_null(store);
+    ck_assert_uint_eq(s_raw_schema(s_dir), STORE_SCHEMA + 1); /* left as it was */
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("store");
@@ -319,6 +1113,13 @@ static Suite *s_suite(void)
     tcase_add_test(tc, grow_stops_at_the_maximum);
     tcase_add_test(tc, verify_finds_duplicates_and_disorder);
     tcase_add_test(tc, read_only_open_never_blocks_and_never_creates);
+    tcase_add_test(tc, gaps_round_trip_once_and_verify_counts_them);
+    tcase_add_test(tc, verify_reports_gaps_in_conflict);
+    tcase_add_test(tc, prune_cuts_old_superseded_bodies_and_keeps_the_audit);
+    tcase_add_test(tc, prune_drops_only_settled_old_rejections);
+    tcase_add_test(tc, backup_copies_committed_state_and_refuses_a_store);
+    tcase_add_test(tc, in_use_sees_another_process);
+    tcase_add_test(tc, schema_is_written_read_and_upgraded);
     suite_add_tcase(s, tc);
     return s;
 }
