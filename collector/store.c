@@ -457,123 +457,148 @@ td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], in
     return TD_OK;
 }
 
-td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *period,
-                         store_latest_fn fn, void *ctx)
-{
-    uint8_t prefix[NATURAL_MAX];
-    size_t plen = s_natural_prefix(prefix, dataset, period);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->txn, txn->store->latest, &cur);
-    if (rc != 0)
-        return s_mdb_err(rc);
-    MDB_val key = {plen, prefix}, val;
-    td_err result = TD_OK;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (key.mv_size <= plen || memcmp(key.mv_data, prefix, plen) != 0)
-            break;
-        if (val.mv_size != LATEST_BYTES || key.mv_size > NATURAL_MAX) {
-            result = TD_ERR_STORE;
-            break;
-        }
-        char unit[17];
-        size_t ulen = key.mv_size - plen - 1;
-        if (ulen >= sizeof unit) {
-            result = TD_ERR_STORE;
-            break;
-        }
-        memcpy(unit, (const uint8_t *) key.mv_data + plen, ulen);
-        unit[ulen] = '\0';
-        uint32_t revision = td_get_be32(val.mv_data);
-        store_origin origin;
-        s_get_origin((const uint8_t *) val.mv_data + 4, &origin);
-        uint8_t rk[NATURAL_MAX + 4];
-        memcpy(rk, key.mv_data, key.mv_size);
-        td_put_be32(rk + key.mv_size, revision);
-        MDB_val rkey = {key.mv_size + 4, rk}, rval;
-        int grc = mdb_get(txn->txn, txn->store->revisions, &rkey, &rval);
-        if (grc != 0 || rval.mv_size < 1 + ORIGIN_BYTES) {
-            result = grc != 0 ? s_mdb_err(grc) : TD_ERR_STORE;
-            break;
-        }
-        int64_t first_received =
-            (int64_t) td_get_be64((const uint8_t *) val.mv_data + 4 + ORIGIN_BYTES);
-        if (fn(ctx, unit, revision, &origin, first_received,
-               (const uint8_t *) rval.mv_data + 1 + ORIGIN_BYTES,
-               rval.mv_size - 1 - ORIGIN_BYTES) != 0)
-            break;
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
-        result = s_mdb_err(rc);
-    mdb_cursor_close(cur);
-    return result;
-}
+/* One cursor walk for every scan: from the first key at or after prefix (plen 0: the
+ * first key) while keys start with prefix. visit returns 0 to go on, S_WALK_STOP to stop
+ * (not an error), or a td_err. */
+#define S_WALK_STOP (-1)
+typedef int (*s_visit_fn)(void *ctx, const MDB_val *key, const MDB_val *val);
 
-td_err store_scan_agents(store_txn *txn, store_agent_fn fn, void *ctx)
+static td_err s_walk(store_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, s_visit_fn visit,
+                     void *ctx)
 {
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->txn, txn->store->agents, &cur);
-    if (rc != 0)
-        return s_mdb_err(rc);
-    MDB_val key, val;
-    td_err result = TD_OK;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (key.mv_size != STORE_KEY_BYTES || val.mv_size < 32) {
-            result = TD_ERR_STORE;
-            break;
-        }
-        store_agent a;
-        const uint8_t *p = val.mv_data;
-        memcpy(a.agent, key.mv_data, STORE_KEY_BYTES);
-        a.last_seen_ms = (int64_t) td_get_be64(p);
-        a.epoch = td_get_be64(p + 8);
-        a.high_water = td_get_be64(p + 16);
-        a.heartbeat_at_ms = (int64_t) td_get_be64(p + 24);
-        a.heartbeat = p + 32;
-        a.heartbeat_len = val.mv_size - 32;
-        if (fn(ctx, &a) != 0)
-            break;
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
-        result = s_mdb_err(rc);
-    mdb_cursor_close(cur);
-    return result;
-}
-
-/* Walk revisions from the first key at or after prefix while keys start with it (plen 0:
- * all of them). Revision keys are natural key | revision(4). */
-static td_err s_scan_revisions(store_txn *txn, const uint8_t *prefix, size_t plen,
-                               store_revision_fn fn, void *ctx)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->txn, txn->store->revisions, &cur);
+    int rc = mdb_cursor_open(txn->txn, dbi, &cur);
     if (rc != 0)
         return s_mdb_err(rc);
     MDB_val key = {plen, (void *) prefix}, val;
     td_err result = TD_OK;
     for (rc = mdb_cursor_get(cur, &key, &val, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (plen > 0 && (key.mv_size != plen + 4 || memcmp(key.mv_data, prefix, plen) != 0))
+        if (plen > 0 && (key.mv_size < plen || memcmp(key.mv_data, prefix, plen) != 0))
             break;
-        if (key.mv_size < 5 || val.mv_size < 1 + ORIGIN_BYTES ||
-            (((const uint8_t *) val.mv_data)[0] != 1 &&
-             ((const uint8_t *) val.mv_data)[0] != REVISION_PRUNED)) {
-            result = TD_ERR_STORE;
+        int v = visit(ctx, &key, &val);
+        if (v == S_WALK_STOP)
+            break;
+        if (v != 0) {
+            result = (td_err) v;
             break;
         }
-        store_origin origin;
-        s_get_origin((const uint8_t *) val.mv_data + 1, &origin);
-        const uint8_t *k = key.mv_data;
-        if (fn(ctx, k, key.mv_size - 4, td_get_be32(k + key.mv_size - 4), &origin,
-               (const uint8_t *) val.mv_data + 1 + ORIGIN_BYTES,
-               val.mv_size - 1 - ORIGIN_BYTES) != 0)
-            break;
     }
     if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
         result = s_mdb_err(rc);
     mdb_cursor_close(cur);
     return result;
+}
+
+typedef struct {
+    store_txn *txn;
+    size_t plen;
+    store_latest_fn fn;
+    void *ctx;
+} s_latest_walk;
+
+static int s_latest_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_latest_walk *w = vctx;
+    size_t plen = w->plen;
+    if (key->mv_size <= plen)
+        return S_WALK_STOP;
+    if (val->mv_size != LATEST_BYTES || key->mv_size > NATURAL_MAX)
+        return TD_ERR_STORE;
+    char unit[17];
+    size_t ulen = key->mv_size - plen - 1;
+    if (ulen >= sizeof unit)
+        return TD_ERR_STORE;
+    memcpy(unit, (const uint8_t *) key->mv_data + plen, ulen);
+    unit[ulen] = '\0';
+    uint32_t revision = td_get_be32(val->mv_data);
+    store_origin origin;
+    s_get_origin((const uint8_t *) val->mv_data + 4, &origin);
+    uint8_t rk[NATURAL_MAX + 4];
+    memcpy(rk, key->mv_data, key->mv_size);
+    td_put_be32(rk + key->mv_size, revision);
+    MDB_val rkey = {key->mv_size + 4, rk}, rval;
+    int grc = mdb_get(w->txn->txn, w->txn->store->revisions, &rkey, &rval);
+    if (grc != 0)
+        return s_mdb_err(grc);
+    if (rval.mv_size < 1 + ORIGIN_BYTES)
+        return TD_ERR_STORE;
+    int64_t first_received =
+        (int64_t) td_get_be64((const uint8_t *) val->mv_data + 4 + ORIGIN_BYTES);
+    return w->fn(w->ctx, unit, revision, &origin, first_received,
+                 (const uint8_t *) rval.mv_data + 1 + ORIGIN_BYTES,
+                 rval.mv_size - 1 - ORIGIN_BYTES) != 0
+               ? S_WALK_STOP
+               : 0;
+}
+
+td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *period,
+                         store_latest_fn fn, void *ctx)
+{
+    uint8_t prefix[NATURAL_MAX];
+    size_t plen = s_natural_prefix(prefix, dataset, period);
+    s_latest_walk w = {txn, plen, fn, ctx};
+    return s_walk(txn, txn->store->latest, prefix, plen, s_latest_visit, &w);
+}
+
+typedef struct {
+    store_agent_fn fn;
+    void *ctx;
+} s_agent_walk;
+
+static int s_agent_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_agent_walk *w = vctx;
+    if (key->mv_size != STORE_KEY_BYTES || val->mv_size < 32)
+        return TD_ERR_STORE;
+    store_agent a;
+    const uint8_t *p = val->mv_data;
+    memcpy(a.agent, key->mv_data, STORE_KEY_BYTES);
+    a.last_seen_ms = (int64_t) td_get_be64(p);
+    a.epoch = td_get_be64(p + 8);
+    a.high_water = td_get_be64(p + 16);
+    a.heartbeat_at_ms = (int64_t) td_get_be64(p + 24);
+    a.heartbeat = p + 32;
+    a.heartbeat_len = val->mv_size - 32;
+    return w->fn(w->ctx, &a) != 0 ? S_WALK_STOP : 0;
+}
+
+td_err store_scan_agents(store_txn *txn, store_agent_fn fn, void *ctx)
+{
+    s_agent_walk w = {fn, ctx};
+    return s_walk(txn, txn->store->agents, NULL, 0, s_agent_visit, &w);
+}
+
+typedef struct {
+    size_t plen;
+    store_revision_fn fn;
+    void *ctx;
+} s_revision_walk;
+
+static int s_revision_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_revision_walk *w = vctx;
+    if (w->plen > 0 && key->mv_size != w->plen + 4)
+        return S_WALK_STOP; /* a longer natural key that starts with this one */
+    const uint8_t *v = val->mv_data;
+    if (key->mv_size < 5 || val->mv_size < 1 + ORIGIN_BYTES ||
+        (v[0] != 1 && v[0] != REVISION_PRUNED))
+        return TD_ERR_STORE;
+    store_origin origin;
+    s_get_origin(v + 1, &origin);
+    const uint8_t *k = key->mv_data;
+    return w->fn(w->ctx, k, key->mv_size - 4, td_get_be32(k + key->mv_size - 4), &origin,
+                 v + 1 + ORIGIN_BYTES, val->mv_size - 1 - ORIGIN_BYTES) != 0
+               ? S_WALK_STOP
+               : 0;
+}
+
+/* Walk revisions whose keys are prefix | revision(4) (plen 0: all of them). */
+static td_err s_scan_revisions(store_txn *txn, const uint8_t *prefix, size_t plen,
+                               store_revision_fn fn, void *ctx)
+{
+    s_revision_walk w = {plen, fn, ctx};
+    return s_walk(txn, txn->store->revisions, prefix, plen, s_revision_visit, &w);
 }
 
 td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx)
@@ -660,53 +685,46 @@ td_err store_gap_put(store_txn *txn, const store_gap *gap)
     return s_mdb_err(mdb_put(txn->txn, txn->store->gaps, &key, &val, MDB_NOOVERWRITE));
 }
 
+typedef struct {
+    store_gap_fn fn;
+    void *ctx;
+} s_gap_walk;
+
+static int s_gap_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_gap_walk *w = vctx;
+    if (key->mv_size != 48 || val->mv_size != 16)
+        return TD_ERR_STORE;
+    const uint8_t *k = key->mv_data, *v = val->mv_data;
+    store_gap g;
+    memcpy(g.agent, k, STORE_KEY_BYTES);
+    g.epoch = td_get_be64(k + 32);
+    g.first_seq = td_get_be64(k + 40);
+    g.last_seq = td_get_be64(v);
+    g.recorded_at_ms = (int64_t) td_get_be64(v + 8);
+    return w->fn(w->ctx, &g) != 0 ? S_WALK_STOP : 0;
+}
+
 td_err store_scan_gaps(store_txn *txn, store_gap_fn fn, void *ctx)
 {
     if (!txn->store->has_gaps)
         return TD_OK; /* a schema 1 store read as it is: no gap recorded */
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->txn, txn->store->gaps, &cur);
-    if (rc != 0)
-        return s_mdb_err(rc);
-    MDB_val key, val;
-    td_err result = TD_OK;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (key.mv_size != 48 || val.mv_size != 16) {
-            result = TD_ERR_STORE;
-            break;
-        }
-        const uint8_t *k = key.mv_data, *v = val.mv_data;
-        store_gap g;
-        memcpy(g.agent, k, STORE_KEY_BYTES);
-        g.epoch = td_get_be64(k + 32);
-        g.first_seq = td_get_be64(k + 40);
-        g.last_seq = td_get_be64(v);
-        g.recorded_at_ms = (int64_t) td_get_be64(v + 8);
-        if (fn(ctx, &g) != 0)
-            break;
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
-        result = s_mdb_err(rc);
-    mdb_cursor_close(cur);
-    return result;
+    s_gap_walk w = {fn, ctx};
+    return s_walk(txn, txn->store->gaps, NULL, 0, s_gap_visit, &w);
+}
+
+static int s_pruned_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    (void) key;
+    if (val->mv_size > 0 && ((const uint8_t *) val->mv_data)[0] == REVISION_PRUNED)
+        (*(uint64_t *) vctx)++;
+    return 0;
 }
 
 td_err store_count_pruned(store_txn *txn, uint64_t *pruned)
 {
     *pruned = 0;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->txn, txn->store->revisions, &cur);
-    if (rc != 0)
-        return s_mdb_err(rc);
-    MDB_val key, val;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (val.mv_size > 0 && ((const uint8_t *) val.mv_data)[0] == REVISION_PRUNED)
-            (*pruned)++;
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? TD_OK : s_mdb_err(rc);
+    return s_walk(txn, txn->store->revisions, NULL, 0, s_pruned_visit, pruned);
 }
 
 td_err store_backup(store_t *store, const char *dest_dir, size_t *bytes_out, char *err,
