@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "report.h"
 #include "sender.h"
+#include "signals.h"
 
 #define S_EXIT_OK    0
 #define S_EXIT_ERROR 1
@@ -73,7 +74,8 @@ static const td_config_option s_options[] = {
     OPT("unit", TD_OPT_STRING, unit, NULL, 1, TD_CODE_MAX - 1,
         "This office's unit code, e.g. 01 for Ha Noi (template; submit checks reports "
         "are for it or a unit below it)"),
-    OPT("dataset", TD_OPT_STRING, dataset, TD_DEFAULT_DATASET, 1, 16, "Dataset of new templates"),
+    OPT("dataset", TD_OPT_STRING, dataset, TD_DEFAULT_DATASET, 1, TD_DATASET_NAME_MAX,
+        "Dataset of new templates"),
     OPT("period", TD_OPT_STRING, period, NULL, 1, TD_PERIOD_TEXT_MAX - 1,
         "Reporting period: 2026-Q4, 2026-M07, 2026-H2, 2026-9M or 2026 (template)"),
     OPT("log-level", TD_OPT_STRING, log_level, "info", 1, 16,
@@ -110,12 +112,6 @@ typedef struct {
 } s_operands;
 
 static volatile sig_atomic_t s_stop = 0;
-
-static void s_on_signal(int sig)
-{
-    (void) sig;
-    s_stop = 1;
-}
 
 /* ---- help ---- */
 
@@ -224,19 +220,6 @@ static void s_fail(const char *what, const char *fmt, ...)
         fprintf(stderr, "%s: %s\n", S_PROGRAM, msg);
 }
 
-static int s_dataset_ok(const char *text)
-{
-    size_t n = strlen(text);
-    if (n == 0 || n > 16)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = text[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
 /* Checks the table cannot express. */
 static int s_check_config(const s_config *cfg, char *err, size_t errlen)
 {
@@ -259,8 +242,9 @@ static int s_check_config(const s_config *cfg, char *err, size_t errlen)
                  cfg->period);
         return -1;
     }
-    if (!s_dataset_ok(cfg->dataset)) {
-        snprintf(err, errlen, "--dataset: '%s' must be 1..16 of a-z, 0-9 and _", cfg->dataset);
+    if (!td_dataset_name_valid(cfg->dataset)) {
+        snprintf(err, errlen, "--dataset: '%s' must be 1..%d of a-z, 0-9 and _", cfg->dataset,
+                 TD_DATASET_NAME_MAX);
         return -1;
     }
     return 0;
@@ -484,20 +468,6 @@ static int s_read_report(const char *path, char *buf, size_t *len, char *err, si
     return 0;
 }
 
-/* Is code the office's unit or below it in the registry? */
-static int s_within_unit(const td_registry_t *reg, const char *code, const char *office)
-{
-    for (int depth = 0; depth < 16 && code != NULL && code[0] != '\0'; depth++) {
-        if (strcmp(code, office) == 0)
-            return 1;
-        const td_unit *u = td_registry_find(reg, code, NULL);
-        if (u == NULL)
-            return 0;
-        code = u->parent;
-    }
-    return 0;
-}
-
 /* One file of a submit, checked and packed, waiting for the batch to be queued. */
 typedef struct {
     outbox_prepared prepared;
@@ -522,10 +492,10 @@ static int s_submit_check(const s_config *cfg, const td_registry_t *reg, const t
      * dataset's calendar (no future or locked periods) */
     if (td_report_validate_at(report, reg, cal, (int64_t) time(NULL), err, errlen) != TD_OK)
         goto cleanup;
-    if (cfg->unit != NULL && !s_within_unit(reg, report->unit, cfg->unit)) {
+    if (cfg->unit != NULL && !td_registry_within(reg, report->unit, cfg->unit)) {
         snprintf(err, errlen,
-                 "unit: the report is for unit %s, but this office (--unit %s) reports for %s "
-                 "and the units below it",
+                 "unit: the report is for unit %s, but this office (--unit %s) reports for %s, "
+                 "the units below it and the units merged into it",
                  report->unit, cfg->unit, cfg->unit);
         goto cleanup;
     }
@@ -703,13 +673,7 @@ static int s_cmd_run(const s_config *cfg, const s_operands *ops)
         td_info("serving metrics on %s", td_metrics_url(metrics));
     }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    td_signals_install(&s_stop, NULL);
 
     td_info("agent %s, public key %s", TIENDO_VERSION, public_key);
     sender_options opts = {
@@ -1053,55 +1017,11 @@ static const struct {
     {"run", s_cmd_run},       {"status", s_cmd_status},     {"dead-letters", s_cmd_dead_letters},
 };
 
-/* Does option `arg` ("--name", no "=value") take the next argument as its value? Reads
- * the option table as td_config_parse does: flags (booleans, their --no- forms, --help,
- * --check-config) take none; unknown options are left for td_config_parse to refuse. */
-static int s_takes_value(const char *arg)
-{
-    const char *name = arg + 2;
-    if (strcmp(name, "config") == 0)
-        return 1;
-    for (const td_config_option *o = s_options; o->name != NULL; o++) {
-        if (strcmp(name, o->name) == 0)
-            return o->type != TD_OPT_BOOL;
-    }
-    return 0;
-}
-
-/* Split what follows the command into options (for td_config_parse) and operands.
- * td_config_parse keeps at most TD_CONFIG_MAX_POSITIONAL positionals, and submit takes up
- * to S_SUBMIT_MAX files, so the operands are taken out here, the way td_config_parse
- * reads a command line: "--" ends the options; "-" alone is an operand; "--name value"
- * takes the next argument as its value unless the option is a flag, the value is given
- * as "--name=value", or the next argument starts with "--". opts and operands must hold
- * argc entries. */
-static void s_split_args(int argc, char **argv, char **opts, int *nopts, s_operands *operands)
-{
-    *nopts = 0;
-    operands->n = 0;
-    int options_done = 0;
-    for (int i = 0; i < argc; i++) {
-        char *arg = argv[i];
-        if (options_done || arg[0] != '-' || arg[1] == '\0') {
-            operands->v[operands->n++] = arg;
-            continue;
-        }
-        if (strcmp(arg, "--") == 0) {
-            options_done = 1;
-            continue;
-        }
-        opts[(*nopts)++] = arg;
-        if (arg[1] == '-' && strchr(arg, '=') == NULL && s_takes_value(arg) && i + 1 < argc &&
-            strncmp(argv[i + 1], "--", 2) != 0)
-            opts[(*nopts)++] = argv[++i];
-    }
-}
-
 int main(int argc, char **argv)
 {
     s_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    td_config_args args;
+    td_config_args args = {0, 0, 0, NULL};
     char err[1024];
     int rc = S_EXIT_USAGE;
 
@@ -1128,16 +1048,8 @@ int main(int argc, char **argv)
         }
     }
     int first = has_command ? 2 : 1;
-    int nargs = argc - first, nopts = 0;
-    char **opts = calloc((size_t) nargs + 1, sizeof *opts);
-    s_operands ops = {calloc((size_t) nargs + 1, sizeof *ops.v), 0};
-    if (opts == NULL || ops.v == NULL) {
-        s_fail(NULL, "out of memory");
-        rc = S_EXIT_ERROR;
-        goto cleanup;
-    }
-    s_split_args(nargs, argv + first, opts, &nopts, &ops);
-    td_err e = td_config_parse(s_options, &cfg, nopts, opts, &args, err, sizeof err);
+    td_err e = td_config_parse(s_options, &cfg, argc - first, argv + first, &args, err, sizeof err);
+    s_operands ops = {args.positional, args.npositional};
     if (e == TD_OK && args.help) {
         if (help != NULL)
             s_command_usage(stdout, help);
@@ -1165,7 +1077,6 @@ int main(int argc, char **argv)
     rc = fn(&cfg, &ops);
 cleanup:
     td_config_free(s_options, &cfg);
-    free(opts);
-    free(ops.v);
+    td_config_args_free(&args);
     return rc;
 }

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "utf8.h"
+#include "mdb_error.h"
 
 /* Byte layout of a queued record (format 1), all integers big-endian:
  *   u8 format(=1) | i64 queued_at_ms | u8 len + unit | u8 len + dataset | u8 len + period
@@ -39,58 +41,10 @@ struct outbox {
 
 /* ---- small helpers ---- */
 
-static void s_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-static td_err s_from_mdb(int rc)
-{
-    switch (rc) {
-    case 0:
-        return TD_OK;
-    case MDB_MAP_FULL:
-        return TD_ERR_MAPFULL;
-    case MDB_NOTFOUND:
-        return TD_ERR_NOTFOUND;
-    case MDB_KEYEXIST:
-        return TD_ERR_EXISTS;
-    case ENOSPC:
-    case EDQUOT:
-        return TD_ERR_DISKFULL;
-    case ENOMEM:
-        return TD_ERR_NOMEM;
-    case EACCES:
-    case EPERM:
-        return TD_ERR_PERMISSION;
-    default:
-        return TD_ERR_STORE;
-    }
-}
-
-/* Cut text to at most max bytes without splitting a UTF-8 sequence. */
-static size_t s_utf8_cut(const char *text, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    len = max;
-    while (len > 0 && ((unsigned char) text[len] & 0xC0u) == 0x80u)
-        len--;
-    return len;
-}
-
 static void s_copy_label(char *dst, size_t dstlen, const uint8_t *src, size_t len)
 {
     if (len >= dstlen)
-        len = s_utf8_cut((const char *) src, len, dstlen - 1);
+        len = td_utf8_cut((const char *) src, len, dstlen - 1);
     memcpy(dst, src, len);
     dst[len] = '\0';
 }
@@ -101,7 +55,7 @@ static td_err s_make_dirs(const char *dir, char *err, size_t errlen)
     struct stat st;
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
-            s_set_err(err, errlen, "%s: not a folder", dir);
+            td_msg(err, errlen, "%s: not a folder", dir);
             return TD_ERR_INVALID;
         }
         return TD_OK;
@@ -119,7 +73,7 @@ static td_err s_make_dirs(const char *dir, char *err, size_t errlen)
         path[i] = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
             result = td_err_from_errno(errno);
-            s_set_err(err, errlen, "cannot create folder %s: %s", path, strerror(errno));
+            td_msg(err, errlen, "cannot create folder %s: %s", path, strerror(errno));
             break;
         }
         path[i] = saved;
@@ -280,7 +234,7 @@ static void s_app_error(outbox_t *ob, td_err code, const char *fmt, ...)
 
 static void s_mdb_err(char *err, size_t errlen, const char *what, int rc)
 {
-    s_set_err(err, errlen, "outbox %s: %s", what, mdb_strerror(rc));
+    td_msg(err, errlen, "outbox %s: %s", what, mdb_strerror(rc));
 }
 
 /* Double the map; TD_ERR_MAPFULL when it would pass the limit. */
@@ -299,7 +253,7 @@ static td_err s_grow(outbox_t *ob, char *err, size_t errlen)
     int rc = mdb_env_set_mapsize(ob->env, bigger);
     if (rc != 0) {
         s_mdb_err(err, errlen, "cannot grow", rc);
-        return s_from_mdb(rc);
+        return td_err_from_mdb(rc);
     }
     return TD_OK;
 }
@@ -322,7 +276,7 @@ static td_err s_run_txn(outbox_t *ob, int readonly, s_txn_fn fn, void *ctx, char
         }
         if (rc != 0) {
             s_mdb_err(err, errlen, "cannot begin a transaction", rc);
-            return s_from_mdb(rc);
+            return td_err_from_mdb(rc);
         }
         ob->app_err = TD_OK;
         rc = fn(ob, txn, ctx);
@@ -333,7 +287,7 @@ static td_err s_run_txn(outbox_t *ob, int readonly, s_txn_fn fn, void *ctx, char
         if (rc == 0)
             return TD_OK;
         if (rc == S_APP_ERROR) {
-            s_set_err(err, errlen, "%s", ob->app_msg);
+            td_msg(err, errlen, "%s", ob->app_msg);
             return ob->app_err;
         }
         if (rc == MDB_MAP_FULL) {
@@ -347,9 +301,9 @@ static td_err s_run_txn(outbox_t *ob, int readonly, s_txn_fn fn, void *ctx, char
             continue;
         }
         s_mdb_err(err, errlen, readonly ? "read failed" : "write failed", rc);
-        return s_from_mdb(rc);
+        return td_err_from_mdb(rc);
     }
-    s_set_err(err, errlen, "outbox: gave up after repeated map resizes");
+    td_msg(err, errlen, "outbox: gave up after repeated map resizes");
     return TD_ERR_STORE;
 }
 
@@ -443,7 +397,7 @@ td_err outbox_open(outbox_t **out, const char *dir, size_t map_bytes, char *err,
     int rc = mdb_env_create(&ob->env);
     if (rc != 0) {
         s_mdb_err(err, errlen, "cannot create environment", rc);
-        result = s_from_mdb(rc);
+        result = td_err_from_mdb(rc);
         goto fail;
     }
     if (map_bytes < OUTBOX_MIN_MAP_BYTES)
@@ -458,7 +412,7 @@ td_err outbox_open(outbox_t **out, const char *dir, size_t map_bytes, char *err,
     if (rc != 0) {
         if (err != NULL && errlen > 0)
             snprintf(err, errlen, "cannot open outbox in %s: %s", dir, mdb_strerror(rc));
-        result = s_from_mdb(rc);
+        result = td_err_from_mdb(rc);
         goto fail;
     }
     int dead_readers = 0;
@@ -527,17 +481,17 @@ td_err outbox_prepare(const Tiendo__Report *report, outbox_prepared *out, char *
     size_t dataset_len = s_strlen_or0(report->dataset);
     size_t period_len = s_strlen_or0(report->period);
     if (unit_len == 0 || period_len == 0) {
-        s_set_err(err, errlen, "a report needs a unit and a period");
+        td_msg(err, errlen, "a report needs a unit and a period");
         return TD_ERR_INVALID;
     }
     if (unit_len > 255 || dataset_len > 255 || period_len > 255) {
-        s_set_err(err, errlen, "unit, dataset or period text is too long");
+        td_msg(err, errlen, "unit, dataset or period text is too long");
         return TD_ERR_INVALID;
     }
     size_t packed_len = protobuf_c_message_get_packed_size(&report->base);
     if (packed_len > OUTBOX_MAX_REPORT) {
-        s_set_err(err, errlen, "the report is %zu bytes packed; the limit is %u", packed_len,
-                  OUTBOX_MAX_REPORT);
+        td_msg(err, errlen, "the report is %zu bytes packed; the limit is %u", packed_len,
+               OUTBOX_MAX_REPORT);
         return TD_ERR_TOOBIG;
     }
     /* the header with an empty report, then the report packed in place behind it */
@@ -553,7 +507,7 @@ td_err outbox_prepare(const Tiendo__Report *report, outbox_prepared *out, char *
     size_t header_len = s_record_size(&v);
     uint8_t *record = malloc(header_len + packed_len);
     if (record == NULL) {
-        s_set_err(err, errlen, "out of memory");
+        td_msg(err, errlen, "out of memory");
         return TD_ERR_NOMEM;
     }
     s_record_write(record, &v);
@@ -615,12 +569,12 @@ td_err outbox_enqueue_many(outbox_t *ob, const outbox_prepared *items, size_t n,
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     if (n > OUTBOX_MAX_BATCH) {
-        s_set_err(err, errlen, "%zu reports at once; the limit is %u", n, OUTBOX_MAX_BATCH);
+        td_msg(err, errlen, "%zu reports at once; the limit is %u", n, OUTBOX_MAX_BATCH);
         return TD_ERR_TOOBIG;
     }
     for (size_t i = 0; i < n; i++) {
         if (items[i].record == NULL || items[i].record_len < S_RECORD_FIXED) {
-            s_set_err(err, errlen, "report %zu of the batch was not prepared", i + 1);
+            td_msg(err, errlen, "report %zu of the batch was not prepared", i + 1);
             return TD_ERR_INVALID;
         }
     }
@@ -802,7 +756,7 @@ static int s_move_to_dead(outbox_t *ob, MDB_txn *txn, const outbox_rejection *re
     if (rc != 0)
         return rc;
     const char *reason = rej->reason != NULL ? rej->reason : "";
-    size_t reason_len = s_utf8_cut(reason, strlen(reason), OUTBOX_REASON_MAX - 1);
+    size_t reason_len = td_utf8_cut(reason, strlen(reason), OUTBOX_REASON_MAX - 1);
     size_t dead_len = S_DEAD_FIXED + reason_len + val.mv_size;
     /* build the dead letter in memory: val points into a page that any later write in
      * this transaction (even to another DB) may spill and free */

@@ -21,7 +21,6 @@
  * its 2030 horizon, plus a little noise seeded by (unit, seed, period, revision).
  * Parts never exceed their wholes, so every indicator ratio stays within 0..100%. */
 
-#define S_GROUPS     6
 #define S_START_YEAR 2022 /* Resolution 06-NQ/TW, 24 January 2022 */
 #define S_SPAN_YEARS 9.0  /* to the end of 2030 */
 
@@ -196,7 +195,7 @@ static void s_model_values(s_rng *unit, s_rng *noise, double years, double *v)
     v[S_DIGITAL_GRDP] = s_round(v[S_GRDP] * s_min(digital, 0.40), 0.1);
 }
 
-static const char *const s_titles[S_GROUPS][2] = {
+static const char *const s_titles[TD_TASK_GROUPS][2] = {
     {"Ban hành quy định quản lý kiến trúc đô thị", "Rà soát cơ chế, chính sách phát triển đô thị"},
     {"Lập quy hoạch phân khu các khu vực phát triển mới", "Rà soát, điều chỉnh quy hoạch chung"},
     {"Lập đề án nâng loại đô thị", "Đầu tư hạ tầng khung kết nối vùng"},
@@ -246,10 +245,10 @@ static int s_model_groups(Tiendo__Report *r, s_rng *unit, s_rng *noise, double p
 {
     int failed = 0;
 
-    r->task_groups = calloc(S_GROUPS, sizeof *r->task_groups);
+    r->task_groups = calloc(TD_TASK_GROUPS, sizeof *r->task_groups);
     if (r->task_groups == NULL)
         return -1;
-    for (int g = 1; g <= S_GROUPS; g++) {
+    for (int g = 1; g <= TD_TASK_GROUPS; g++) {
         Tiendo__TaskGroupProgress *t = malloc(sizeof *t);
         double pace = s_uniform(unit, 0.75, 1.45);
         double delay = s_uniform(unit, 0.0, 0.15);
@@ -292,7 +291,7 @@ static int s_model_actions(Tiendo__Report *r, s_rng *unit, const td_date *period
     for (size_t i = 0; i < n; i++) {
         Tiendo__ActionTask *t = malloc(sizeof *t);
         uint64_t pick = s_rng_next(unit);
-        int group = (int) (pick % S_GROUPS) + 1;
+        int group = (int) (pick % TD_TASK_GROUPS) + 1;
         td_date deadline = {2023 + (int) (s_rng_next(unit) % 8), 1 + (int) (pick / 7 % 12),
                             pick / 101 % 2 ? 15 : 28};
         double done = s_uniform(unit, 0, 1);
@@ -627,7 +626,7 @@ static int s_write_many(const td_registry_t *reg, const s_options *opt)
 int main(int argc, char **argv)
 {
     s_options opt = {0};
-    td_config_args args;
+    td_config_args args = {0, 0, 0, NULL};
     td_registry_t *reg = NULL;
     Tiendo__Report *report = NULL;
     char err[512] = "";
@@ -708,6 +707,7 @@ cleanup:
     td_report_free(&report);
     td_registry_close(&reg);
     td_config_free(s_table, &opt);
+    td_config_args_free(&args);
     return status;
 }
 

@@ -13,9 +13,9 @@
 #include <zmq.h>
 
 #include "log.h"
+#include "atomic_file.h"
 
-#define S_FILE_MAX  ((size_t) 16 << 20) /* 65,536 lines of about 100 bytes fit easily */
-#define S_CHAIN_MAX 8                   /* parent/successor hops: commune, province, nation */
+#define S_FILE_MAX ((size_t) 16 << 20) /* 65,536 lines of about 100 bytes fit easily */
 #define S_FILE_HEAD                                                                                \
     "# tiendo authorised keys (docs/security.md). One key per line:\n"                             \
     "#   ROLE  PUBLIC-KEY  SCOPE[,SCOPE...]  [NAME]\n"                                             \
@@ -28,20 +28,6 @@ struct auth {
     size_t n;
     const td_registry_t *registry;
 };
-
-static td_err s_fail(char *err, size_t errlen, td_err rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static td_err s_fail(char *err, size_t errlen, td_err rc, const char *fmt, ...)
-{
-    if (err != NULL && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
 
 const char *auth_role_name(auth_role role)
 {
@@ -172,7 +158,7 @@ td_err auth_parse(auth_t **out, const char *name, const char *text, size_t len,
     *out = NULL;
     auth_t *auth = calloc(1, sizeof *auth);
     if (auth == NULL)
-        return s_fail(err, errlen, TD_ERR_NOMEM, "out of memory");
+        return td_fail(TD_ERR_NOMEM, err, errlen, "out of memory");
     auth->registry = registry;
     size_t cap = 0;
     int lineno = 0;
@@ -184,8 +170,8 @@ td_err auth_parse(auth_t **out, const char *name, const char *text, size_t len,
         lineno++;
         char line[AUTH_LINE_MAX];
         if (llen >= sizeof line) {
-            rc = s_fail(err, errlen, TD_ERR_INVALID, "%s:%d: line longer than %d bytes", name,
-                        lineno, AUTH_LINE_MAX - 1);
+            rc = td_fail(TD_ERR_INVALID, err, errlen, "%s:%d: line longer than %d bytes", name,
+                         lineno, AUTH_LINE_MAX - 1);
             break;
         }
         memcpy(line, text + pos, llen);
@@ -195,8 +181,8 @@ td_err auth_parse(auth_t **out, const char *name, const char *text, size_t len,
             line[--llen] = '\0';
         for (size_t i = 0; i < llen; i++) {
             if (((unsigned char) line[i] < 0x20 && line[i] != '\t') || line[i] == 0x7f) {
-                rc = s_fail(err, errlen, TD_ERR_INVALID, "%s:%d: control character in line", name,
-                            lineno);
+                rc = td_fail(TD_ERR_INVALID, err, errlen, "%s:%d: control character in line", name,
+                             lineno);
                 break;
             }
         }
@@ -204,15 +190,15 @@ td_err auth_parse(auth_t **out, const char *name, const char *text, size_t len,
         if (rc != TD_OK || *first == '\0' || *first == '#')
             continue;
         if (auth->n == AUTH_KEYS_MAX) {
-            rc = s_fail(err, errlen, TD_ERR_TOOBIG, "%s:%d: more than %d keys", name, lineno,
-                        AUTH_KEYS_MAX);
+            rc = td_fail(TD_ERR_TOOBIG, err, errlen, "%s:%d: more than %d keys", name, lineno,
+                         AUTH_KEYS_MAX);
             break;
         }
         if (auth->n == cap) {
             size_t ncap = cap ? cap * 2 : 64;
             auth_entry *grown = realloc(auth->entries, ncap * sizeof *grown);
             if (grown == NULL) {
-                rc = s_fail(err, errlen, TD_ERR_NOMEM, "out of memory");
+                rc = td_fail(TD_ERR_NOMEM, err, errlen, "out of memory");
                 break;
             }
             auth->entries = grown;
@@ -221,7 +207,7 @@ td_err auth_parse(auth_t **out, const char *name, const char *text, size_t len,
         char why[256];
         auth_entry *e = &auth->entries[auth->n];
         if (s_line_parse(line, e, registry, why, sizeof why) != 0) {
-            rc = s_fail(err, errlen, TD_ERR_INVALID, "%s:%d: %s", name, lineno, why);
+            rc = td_fail(TD_ERR_INVALID, err, errlen, "%s:%d: %s", name, lineno, why);
             break;
         }
         e->line = lineno;
@@ -232,9 +218,9 @@ td_err auth_parse(auth_t **out, const char *name, const char *text, size_t len,
         for (size_t i = 1; i < auth->n; i++) {
             if (memcmp(auth->entries[i - 1].key, auth->entries[i].key, 32) == 0) {
                 int a = auth->entries[i - 1].line, b = auth->entries[i].line;
-                rc = s_fail(err, errlen, TD_ERR_INVALID,
-                            "%s:%d: key %s is already on line %d (one line per key)", name,
-                            a > b ? a : b, auth->entries[i].z85, a < b ? a : b);
+                rc = td_fail(TD_ERR_INVALID, err, errlen,
+                             "%s:%d: key %s is already on line %d (one line per key)", name,
+                             a > b ? a : b, auth->entries[i].z85, a < b ? a : b);
                 break;
             }
         }
@@ -255,21 +241,21 @@ static td_err s_read_file(const char *path, char **text, size_t *len, int check_
     *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return s_fail(err, errlen, errno == ENOENT ? TD_ERR_NOTFOUND : TD_ERR_IO, "%s: %s", path,
-                      strerror(errno));
+        return td_fail(errno == ENOENT ? TD_ERR_NOTFOUND : TD_ERR_IO, err, errlen, "%s: %s", path,
+                       strerror(errno));
     struct stat st;
     td_err rc = TD_OK;
     if (fstat(fd, &st) != 0) {
-        rc = s_fail(err, errlen, TD_ERR_IO, "%s: %s", path, strerror(errno));
+        rc = td_fail(TD_ERR_IO, err, errlen, "%s: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode)) {
-        rc = s_fail(err, errlen, TD_ERR_INVALID, "%s: not a regular file", path);
+        rc = td_fail(TD_ERR_INVALID, err, errlen, "%s: not a regular file", path);
     } else if (check_mode && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        rc = s_fail(err, errlen, TD_ERR_PERMISSION,
-                    "%s: others may write it (and enrol keys); run: chmod go-w %s", path, path);
+        rc = td_fail(TD_ERR_PERMISSION, err, errlen,
+                     "%s: others may write it (and enrol keys); run: chmod go-w %s", path, path);
     } else if ((size_t) st.st_size > S_FILE_MAX) {
-        rc = s_fail(err, errlen, TD_ERR_TOOBIG, "%s: larger than %zu MiB", path, S_FILE_MAX >> 20);
+        rc = td_fail(TD_ERR_TOOBIG, err, errlen, "%s: larger than %zu MiB", path, S_FILE_MAX >> 20);
     } else if ((*text = malloc((size_t) st.st_size + 1)) == NULL) {
-        rc = s_fail(err, errlen, TD_ERR_NOMEM, "out of memory");
+        rc = td_fail(TD_ERR_NOMEM, err, errlen, "out of memory");
     } else {
         size_t got = 0;
         while (got < (size_t) st.st_size) {
@@ -277,7 +263,7 @@ static td_err s_read_file(const char *path, char **text, size_t *len, int check_
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
-                rc = s_fail(err, errlen, TD_ERR_IO, "%s: %s", path, strerror(errno));
+                rc = td_fail(TD_ERR_IO, err, errlen, "%s: %s", path, strerror(errno));
             if (n <= 0)
                 break;
             got += (size_t) n;
@@ -332,21 +318,6 @@ size_t auth_count(const auth_t *auth, auth_role role)
     return n;
 }
 
-/* Whether code is root or reaches it through parents or successors (any record). */
-static int s_under(const td_registry_t *reg, const char *code, const char *root, int depth)
-{
-    if (strcmp(code, root) == 0)
-        return 1;
-    if (depth >= S_CHAIN_MAX)
-        return 0;
-    const td_unit *u = td_registry_find(reg, code, NULL);
-    if (u == NULL)
-        return 0;
-    if (u->successor[0] != '\0' && s_under(reg, u->successor, root, depth + 1))
-        return 1;
-    return u->parent[0] != '\0' && s_under(reg, u->parent, root, depth + 1);
-}
-
 int auth_permits(const auth_t *auth, const auth_entry *entry, const char *unit)
 {
     if (auth == NULL || entry == NULL || entry->role != AUTH_ROLE_AGENT || unit == NULL)
@@ -357,62 +328,13 @@ int auth_permits(const auth_t *auth, const auth_entry *entry, const char *unit)
             return 1; /* "*" */
         if (strcmp(sc->code, unit) == 0)
             return 1;
-        if (sc->subtree && auth->registry != NULL && s_under(auth->registry, unit, sc->code, 0))
+        if (sc->subtree && td_registry_within(auth->registry, unit, sc->code))
             return 1;
     }
     return 0;
 }
 
 /* ---- editing the file ---- */
-
-/* Write text to path atomically: a temporary file beside it, fsync, rename, fsync dir. */
-static td_err s_replace_file(const char *path, const char *text, size_t len, mode_t mode,
-                             const struct stat *was, char *err, size_t errlen)
-{
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long) getpid()) >= (int) sizeof tmp)
-        return s_fail(err, errlen, TD_ERR_INVALID, "%s: path too long", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return s_fail(err, errlen, TD_ERR_IO, "%s: %s", tmp, strerror(errno));
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t) n;
-    }
-    /* Keep the old file's owner and group (root:tiendo 0640, say): a rewrite by root must
-     * not leave a file the collector's user cannot read. Best effort when not root. */
-    if (was != NULL && fchown(fd, was->st_uid, was->st_gid) != 0)
-        td_debug("%s: cannot keep the owner: %s", path, strerror(errno));
-    int ok = done == len && fchmod(fd, mode) == 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
-        if (ok)
-            saved = errno;
-        unlink(tmp);
-        return s_fail(err, errlen, saved == ENOSPC ? TD_ERR_DISKFULL : TD_ERR_IO, "%s: %s", path,
-                      strerror(saved));
-    }
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash != NULL)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return TD_OK;
-}
 
 /* Whether line holds key as its second token (the key of an entry line). */
 static int s_line_has_key(const char *line, size_t len, const char *key)
@@ -472,13 +394,13 @@ static td_err s_edit(const char *path, const char *key, const char *add,
 {
     char lockpath[4200];
     if (snprintf(lockpath, sizeof lockpath, "%s.lock", path) >= (int) sizeof lockpath)
-        return s_fail(err, errlen, TD_ERR_INVALID, "%s: path too long", path);
+        return td_fail(TD_ERR_INVALID, err, errlen, "%s: path too long", path);
     int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (lock < 0)
-        return s_fail(err, errlen, TD_ERR_IO, "%s: %s", lockpath, strerror(errno));
+        return td_fail(TD_ERR_IO, err, errlen, "%s: %s", lockpath, strerror(errno));
     if (flock(lock, LOCK_EX) != 0) {
         close(lock);
-        return s_fail(err, errlen, TD_ERR_IO, "%s: %s", lockpath, strerror(errno));
+        return td_fail(TD_ERR_IO, err, errlen, "%s: %s", lockpath, strerror(errno));
     }
     char *old = NULL, *text = NULL;
     size_t oldlen = 0, len = 0;
@@ -508,12 +430,12 @@ static td_err s_edit(const char *path, const char *key, const char *add,
     auth_close(&check);
     text = s_rewrite(old != NULL ? old : "", oldlen, key, add, removed, &len);
     if (text == NULL) {
-        rc = s_fail(err, errlen, TD_ERR_NOMEM, "out of memory");
+        rc = td_fail(TD_ERR_NOMEM, err, errlen, "out of memory");
         goto done;
     }
     rc = auth_parse(&check, path, text, len, registry, err, errlen);
     if (rc == TD_OK)
-        rc = s_replace_file(path, text, len, mode, existed ? &st : NULL, err, errlen);
+        rc = td_file_replace(path, text, len, mode, existed ? &st : NULL, err, errlen);
 done:
     auth_close(&check);
     free(text);
@@ -526,9 +448,9 @@ static td_err s_check_key(const char *key, char *err, size_t errlen)
 {
     uint8_t raw[32];
     if (key == NULL || strlen(key) != TD_Z85_KEY_LEN || zmq_z85_decode(raw, key) == NULL)
-        return s_fail(err, errlen, TD_ERR_INVALID,
-                      "'%.48s' is not a public key (40 Z85 characters, as in a .pub file)",
-                      key != NULL ? key : "");
+        return td_fail(TD_ERR_INVALID, err, errlen,
+                       "'%.48s' is not a public key (40 Z85 characters, as in a .pub file)",
+                       key != NULL ? key : "");
     return TD_OK;
 }
 
@@ -545,21 +467,21 @@ td_err auth_file_enrol(const char *path, const char *key, auth_role role, const 
                      scopes != NULL ? scopes : "", name != NULL && name[0] ? " " : "",
                      name != NULL ? name : "");
     if (n < 0 || n >= AUTH_LINE_MAX)
-        return s_fail(err, errlen, TD_ERR_TOOBIG, "the entry is longer than %d bytes",
-                      AUTH_LINE_MAX - 1);
+        return td_fail(TD_ERR_TOOBIG, err, errlen, "the entry is longer than %d bytes",
+                       AUTH_LINE_MAX - 1);
     for (const char *c = name != NULL ? name : ""; *c != '\0'; c++)
         if ((unsigned char) *c < 0x20 || *c == 0x7f)
-            return s_fail(err, errlen, TD_ERR_INVALID,
-                          "the name has a control character (a line break?): one line only");
+            return td_fail(TD_ERR_INVALID, err, errlen,
+                           "the name has a control character (a line break?): one line only");
     if (strpbrk(scopes != NULL ? scopes : "", " \t\r\n") != NULL)
-        return s_fail(err, errlen, TD_ERR_INVALID,
-                      "scope '%s' has spaces: separate scopes with commas", scopes);
+        return td_fail(TD_ERR_INVALID, err, errlen,
+                       "scope '%s' has spaces: separate scopes with commas", scopes);
     /* Check the line alone first for a message without a file position. */
     auth_entry e;
     char copy[sizeof line], why[256];
     snprintf(copy, sizeof copy, "%.*s", n - 1, line);
     if (s_line_parse(copy, &e, registry, why, sizeof why) != 0)
-        return s_fail(err, errlen, TD_ERR_INVALID, "%s", why);
+        return td_fail(TD_ERR_INVALID, err, errlen, "%s", why);
     int removed = 0;
     rc = s_edit(path, key, line, registry, &removed, err, errlen);
     *replaced = rc == TD_OK && removed > 0;
@@ -577,6 +499,6 @@ td_err auth_file_revoke(const char *path, const char *key, const td_registry_t *
      * than a second pass; report NOTFOUND so the operator knows. */
     rc = s_edit(path, key, NULL, registry, &removed, err, errlen);
     if (rc == TD_OK && removed == 0)
-        return s_fail(err, errlen, TD_ERR_NOTFOUND, "%s: key %s is not enrolled", path, key);
+        return td_fail(TD_ERR_NOTFOUND, err, errlen, "%s: key %s is not enrolled", path, key);
     return rc;
 }

@@ -26,6 +26,8 @@
 #include "store.h"
 #include "verify.h"
 #include "zap.h"
+#include "atomic_file.h"
+#include "signals.h"
 
 typedef struct {
     char *state_dir;
@@ -111,14 +113,6 @@ static const td_config_option s_options[] = {
 static volatile sig_atomic_t s_stop = 0;
 static volatile sig_atomic_t s_reload = 0;
 
-static void s_on_signal(int sig)
-{
-    if (sig == SIGHUP)
-        s_reload = 1;
-    else
-        s_stop = 1;
-}
-
 static void s_usage(FILE *out)
 {
     fprintf(out, "Usage: tiendo-collector [run] [OPTIONS]\n"
@@ -169,19 +163,16 @@ static void s_usage(FILE *out)
  * atomically so a watcher never reads half a file. */
 static int s_write_endpoints(const char *path, void *router, void *query, const char *metrics)
 {
-    char agents[256], q[256], tmp[1100];
+    char agents[256], q[256], text[1024], err[512];
     size_t len = sizeof agents;
     zmq_getsockopt(router, ZMQ_LAST_ENDPOINT, agents, &len);
     len = sizeof q;
     zmq_getsockopt(query, ZMQ_LAST_ENDPOINT, q, &len);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return -1;
-    fprintf(f, "agents=%s\nquery=%s\n", agents, q);
-    if (metrics != NULL)
-        fprintf(f, "metrics=%s\n", metrics);
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
+    int n = snprintf(text, sizeof text, "agents=%s\nquery=%s\n%s%s%s", agents, q,
+                     metrics != NULL ? "metrics=" : "", metrics != NULL ? metrics : "",
+                     metrics != NULL ? "\n" : "");
+    if (n < 0 || (size_t) n >= sizeof text ||
+        td_file_replace(path, text, (size_t) n, 0644, NULL, err, sizeof err) != TD_OK)
         return -1;
     td_info("listening for agents on %s, queries on %s", agents, q);
     return 0;
@@ -431,55 +422,35 @@ static int s_backup(const s_config *cfg, const char *dest)
     return 0;
 }
 
-/* Copy src to dst_dir/data.mdb through a temporary name, fsync'd. */
+/* Copy src_dir/data.mdb to dst_dir/data.mdb through a temporary name, fsync'd. */
 static int s_copy_store_file(const char *src_dir, const char *dst_dir, char *err, size_t errlen)
 {
-    char src[1100], tmp[1100], dst[1100], buf[1 << 16];
+    char src[TD_PATH_MAX], dst[TD_PATH_MAX], buf[1 << 16];
     snprintf(src, sizeof src, "%s/data.mdb", src_dir);
-    snprintf(tmp, sizeof tmp, "%s/data.mdb.partial", dst_dir);
     snprintf(dst, sizeof dst, "%s/data.mdb", dst_dir);
-    int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, ok = 0;
+    int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
         snprintf(err, errlen, "%.400s: %s", src, strerror(errno));
         return -1;
     }
-    out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (out < 0) {
-        snprintf(err, errlen, "%.400s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    for (;;) {
+    td_atomic_file f;
+    td_err rc = td_atomic_open(&f, dst, 0600, NULL, err, errlen);
+    while (rc == TD_OK) {
         ssize_t n = read(in, buf, sizeof buf);
         if (n == 0)
             break;
-        if (n < 0 || write(out, buf, (size_t) n) != n) {
-            snprintf(err, errlen, "copying %.200s to %.200s: %s", src, tmp, strerror(errno));
-            goto done;
+        if (n < 0) {
+            rc = td_fail(TD_ERR_IO, err, errlen, "%.400s: %s", src, strerror(errno));
+            break;
         }
+        rc = td_atomic_write(&f, buf, (size_t) n, err, errlen);
     }
-    if (fsync(out) != 0 || close(out) != 0) {
-        out = -1;
-        snprintf(err, errlen, "%.400s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    out = -1;
-    if (rename(tmp, dst) != 0) {
-        snprintf(err, errlen, "cannot rename %.200s to %.200s: %s", tmp, dst, strerror(errno));
-        goto done;
-    }
-    int dfd = open(dst_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    ok = 1;
-done:
-    if (out >= 0)
-        close(out);
     close(in);
-    if (!ok)
-        unlink(tmp);
-    return ok ? 0 : -1;
+    if (rc != TD_OK) {
+        td_atomic_abort(&f);
+        return -1;
+    }
+    return td_atomic_commit(&f, err, errlen) == TD_OK ? 0 : -1;
 }
 
 static int s_restore(const s_config *cfg, const char *backup)
@@ -834,7 +805,7 @@ cleanup:
 int main(int argc, char **argv)
 {
     s_config cfg;
-    td_config_args args;
+    td_config_args args = {0, 0, 0, NULL};
     char err[512] = "";
     memset(&cfg, 0, sizeof cfg);
     td_log_init("tiendo-collector", TD_LOG_INFO);
@@ -905,16 +876,10 @@ int main(int argc, char **argv)
         status = s_check_keys(&cfg);
     } else {
         td_log_set_level(level);
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        td_signals_install(&s_stop, &s_reload);
         status = s_serve(&cfg);
     }
     td_config_free(s_options, &cfg);
+    td_config_args_free(&args);
     return status;
 }

@@ -13,6 +13,9 @@
 #include "clock.h"
 #include "codec.h"
 #include "log.h"
+#include "mdb_error.h"
+#include "atomic_file.h"
+#include "calendar.h"
 
 /* Named databases. Keys are big-endian composites so cursors walk them in order. */
 struct store {
@@ -51,27 +54,6 @@ static void s_get_origin(const uint8_t *p, store_origin *o)
     o->epoch = td_get_be64(p + 32);
     o->seq = td_get_be64(p + 40);
     o->received_at_ms = (int64_t) td_get_be64(p + 48);
-}
-
-static td_err s_mdb_err(int rc)
-{
-    switch (rc) {
-    case MDB_SUCCESS:
-        return TD_OK;
-    case MDB_NOTFOUND:
-        return TD_ERR_NOTFOUND;
-    case MDB_MAP_FULL:
-        return TD_ERR_MAPFULL;
-    case MDB_KEYEXIST:
-        return TD_ERR_EXISTS;
-    case ENOSPC:
-    case EDQUOT:
-        return TD_ERR_DISKFULL;
-    case ENOMEM:
-        return TD_ERR_NOMEM;
-    default:
-        return TD_ERR_STORE;
-    }
 }
 
 /* dataset \0 year(2) kind(1) index(1) unit \0: a prefix scan by (dataset, period)
@@ -196,7 +178,7 @@ fail:
     if (s->env != NULL)
         mdb_env_close(s->env);
     free(s);
-    return s_mdb_err(rc) == TD_OK ? TD_ERR_STORE : s_mdb_err(rc);
+    return td_err_from_mdb(rc) == TD_OK ? TD_ERR_STORE : td_err_from_mdb(rc);
 }
 
 td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes, char *err,
@@ -239,7 +221,7 @@ td_err store_grow(store_t *store)
     int rc = mdb_env_set_mapsize(store->env, next);
     if (rc != 0) {
         td_error("cannot grow the LMDB map to %zu MiB: %s", next >> 20, mdb_strerror(rc));
-        return s_mdb_err(rc) == TD_ERR_NOMEM ? TD_ERR_DISKFULL : TD_ERR_STORE;
+        return td_err_from_mdb(rc) == TD_ERR_NOMEM ? TD_ERR_DISKFULL : TD_ERR_STORE;
     }
     td_info("LMDB map grown from %zu to %zu MiB", store->map_bytes >> 20, next >> 20);
     store->map_bytes = next;
@@ -268,7 +250,7 @@ td_err store_begin(store_t *store, int read_only, store_txn *txn)
         td_error("cannot begin an LMDB transaction: %s", mdb_strerror(rc));
         txn->txn = NULL;
     }
-    return s_mdb_err(rc);
+    return td_err_from_mdb(rc);
 }
 
 td_err store_commit(store_txn *txn)
@@ -277,7 +259,7 @@ td_err store_commit(store_txn *txn)
     txn->txn = NULL;
     if (rc != 0 && rc != MDB_MAP_FULL)
         td_error("LMDB commit failed: %s", mdb_strerror(rc));
-    return s_mdb_err(rc);
+    return td_err_from_mdb(rc);
 }
 
 void store_abort(store_txn *txn)
@@ -300,7 +282,7 @@ td_err store_delivery_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], 
         return TD_OK;
     }
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     if (val.mv_size != 8 && val.mv_size != 16) /* 16: with settled_below (schema 2) */
         return TD_ERR_STORE;
     *high_water = td_get_be64(val.mv_data);
@@ -349,7 +331,7 @@ td_err store_rejection_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES],
     td_put_be64(v + 1, (uint64_t) td_now_ms());
     memcpy(v + 9, reason, n);
     MDB_val key = {sizeof k, k}, val = {9 + n, v};
-    return s_mdb_err(mdb_put(txn->txn, txn->store->rejections, &key, &val, 0));
+    return td_err_from_mdb(mdb_put(txn->txn, txn->store->rejections, &key, &val, 0));
 }
 
 td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
@@ -360,7 +342,7 @@ td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES],
     MDB_val key = {sizeof k, k}, val;
     int rc = mdb_get(txn->txn, txn->store->rejections, &key, &val);
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     s_rejection_strip_time(&val, NULL);
     size_t n = val.mv_size < reasonlen - 1 ? val.mv_size : reasonlen - 1;
     memcpy(reason, val.mv_data, n);
@@ -372,7 +354,7 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
                         const uint8_t *raw, size_t raw_len, uint32_t *revision_out)
 {
     td_period period;
-    const char *dataset = report->dataset != NULL ? report->dataset : "nq06";
+    const char *dataset = td_dataset_or_default(report->dataset);
     if (report->unit == NULL || report->period == NULL ||
         td_period_parse(report->period, &period) != TD_OK)
         return TD_ERR_INVALID;
@@ -388,7 +370,7 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     } else if (rc == 0) {
         return TD_ERR_STORE;
     } else if (rc != MDB_NOTFOUND) {
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     }
 
     /* The revision record: format byte, origin, then the report as packed protobuf,
@@ -399,7 +381,7 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     MDB_val rval = {1 + ORIGIN_BYTES + packed, NULL};
     rc = mdb_put(txn->txn, txn->store->revisions, &rkey, &rval, MDB_RESERVE);
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     uint8_t *p = rval.mv_data;
     p[0] = 1;
     s_put_origin(p + 1, origin);
@@ -415,7 +397,7 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     MDB_val lkey = {nlen, nk}, lval = {sizeof lv, lv};
     rc = mdb_put(txn->txn, txn->store->latest, &lkey, &lval, 0);
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     if (revision_out != NULL)
         *revision_out = revision;
     return TD_OK;
@@ -432,7 +414,7 @@ td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], in
     const uint8_t *hb_bytes = hb_buf;
     int rc = mdb_get(txn->txn, txn->store->agents, &key, &old);
     if (rc != 0 && rc != MDB_NOTFOUND)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     if (hb != NULL) {
         if (protobuf_c_message_get_packed_size(&hb->base) <= sizeof hb_buf)
             hb_len = protobuf_c_message_pack(&hb->base, hb_buf);
@@ -447,7 +429,7 @@ td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], in
     MDB_val val = {32 + hb_len, NULL};
     rc = mdb_put(txn->txn, txn->store->agents, &key, &val, MDB_RESERVE);
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     uint8_t *p = val.mv_data;
     td_put_be64(p, (uint64_t) seen_ms);
     td_put_be64(p + 8, epoch);
@@ -469,7 +451,7 @@ static td_err s_walk(store_txn *txn, MDB_dbi dbi, const void *prefix, size_t ple
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn->txn, dbi, &cur);
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     MDB_val key = {plen, (void *) prefix}, val;
     td_err result = TD_OK;
     for (rc = mdb_cursor_get(cur, &key, &val, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
@@ -485,7 +467,7 @@ static td_err s_walk(store_txn *txn, MDB_dbi dbi, const void *prefix, size_t ple
         }
     }
     if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
-        result = s_mdb_err(rc);
+        result = td_err_from_mdb(rc);
     mdb_cursor_close(cur);
     return result;
 }
@@ -520,7 +502,7 @@ static int s_latest_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     MDB_val rkey = {key->mv_size + 4, rk}, rval;
     int grc = mdb_get(w->txn->txn, w->txn->store->revisions, &rkey, &rval);
     if (grc != 0)
-        return s_mdb_err(grc);
+        return td_err_from_mdb(grc);
     if (rval.mv_size < 1 + ORIGIN_BYTES)
         return TD_ERR_STORE;
     int64_t first_received =
@@ -619,7 +601,7 @@ td_err store_count_latest(store_txn *txn, size_t *count)
     MDB_stat st;
     int rc = mdb_stat(txn->txn, txn->store->latest, &st);
     *count = rc == 0 ? st.ms_entries : 0;
-    return s_mdb_err(rc);
+    return td_err_from_mdb(rc);
 }
 
 td_err store_count_revisions(store_txn *txn, size_t *count)
@@ -627,7 +609,7 @@ td_err store_count_revisions(store_txn *txn, size_t *count)
     MDB_stat st;
     int rc = mdb_stat(txn->txn, txn->store->revisions, &st);
     *count = rc == 0 ? st.ms_entries : 0;
-    return s_mdb_err(rc);
+    return td_err_from_mdb(rc);
 }
 
 /* ---- backup, restore gaps, retention ---- */
@@ -650,7 +632,7 @@ td_err store_delivery_read(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES],
     if (rc == MDB_NOTFOUND)
         return TD_OK;
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     if (val.mv_size != 8 && val.mv_size != 16)
         return TD_ERR_STORE;
     *high_water = td_get_be64(val.mv_data);
@@ -668,7 +650,7 @@ td_err store_delivery_write(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES]
     td_put_be64(v + 8, settled_below);
     /* 8 bytes (the schema 1 value) until the agent has said what it settled */
     MDB_val key = {sizeof k, k}, val = {settled_below > 0 ? 16 : 8, v};
-    return s_mdb_err(mdb_put(txn->txn, txn->store->delivery, &key, &val, 0));
+    return td_err_from_mdb(mdb_put(txn->txn, txn->store->delivery, &key, &val, 0));
 }
 
 td_err store_gap_put(store_txn *txn, const store_gap *gap)
@@ -682,7 +664,7 @@ td_err store_gap_put(store_txn *txn, const store_gap *gap)
     td_put_be64(v, gap->last_seq);
     td_put_be64(v + 8, (uint64_t) gap->recorded_at_ms);
     MDB_val key = {sizeof k, k}, val = {sizeof v, v};
-    return s_mdb_err(mdb_put(txn->txn, txn->store->gaps, &key, &val, MDB_NOOVERWRITE));
+    return td_err_from_mdb(mdb_put(txn->txn, txn->store->gaps, &key, &val, MDB_NOOVERWRITE));
 }
 
 typedef struct {
@@ -730,63 +712,48 @@ td_err store_count_pruned(store_txn *txn, uint64_t *pruned)
 td_err store_backup(store_t *store, const char *dest_dir, size_t *bytes_out, char *err,
                     size_t errlen)
 {
-    char path[4200], tmp[4200];
+    char path[TD_PATH_MAX];
     struct stat st;
     *bytes_out = 0;
     if (mkdir(dest_dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "%s: cannot create: %s", dest_dir, strerror(errno));
         return td_err_from_errno(errno);
     }
-    snprintf(path, sizeof path, "%s/data.mdb", dest_dir);
-    snprintf(tmp, sizeof tmp, "%s/data.mdb.partial", dest_dir);
+    if (snprintf(path, sizeof path, "%s/data.mdb", dest_dir) >= (int) sizeof path)
+        return td_fail(TD_ERR_TOOBIG, err, errlen, "%.200s...: path too long", dest_dir);
     if (stat(path, &st) == 0) {
         snprintf(err, errlen, "%s already holds a store (data.mdb); choose an empty folder",
                  dest_dir);
         return TD_ERR_EXISTS;
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        return td_err_from_errno(errno);
-    }
+    td_atomic_file f;
+    td_err rc = td_atomic_open(&f, path, 0600, NULL, err, errlen);
+    if (rc != TD_OK)
+        return rc;
     /* One read transaction: a consistent snapshot while the collector keeps writing;
      * MDB_CP_COMPACT leaves out free pages and renumbers the rest. */
-    int rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
-    for (int tries = 0; rc == MDB_MAP_RESIZED && tries < 3; tries++) {
+    int mrc = mdb_env_copyfd2(store->env, f.fd, MDB_CP_COMPACT);
+    for (int tries = 0; mrc == MDB_MAP_RESIZED && tries < 3; tries++) {
         /* the collector grew the map since we opened it: adopt its size, start again */
         mdb_env_set_mapsize(store->env, 0);
-        if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+        if (ftruncate(f.fd, 0) != 0 || lseek(f.fd, 0, SEEK_SET) != 0)
             break;
-        rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
+        mrc = mdb_env_copyfd2(store->env, f.fd, MDB_CP_COMPACT);
     }
-    if (rc != 0) {
-        snprintf(err, errlen, "copy to %s failed: %s", tmp, mdb_strerror(rc));
-        close(fd);
-        unlink(tmp);
-        return s_mdb_err(rc) == TD_OK ? TD_ERR_STORE : s_mdb_err(rc);
+    if (mrc != 0) {
+        snprintf(err, errlen, "copy to %s failed: %s", f.tmp, mdb_strerror(mrc));
+        td_atomic_abort(&f);
+        return td_err_from_mdb(mrc) == TD_OK ? TD_ERR_STORE : td_err_from_mdb(mrc);
     }
-    if (fsync(fd) != 0 || fstat(fd, &st) != 0) {
+    if (fstat(f.fd, &st) != 0) {
         int e = errno;
-        snprintf(err, errlen, "%s: %s", tmp, strerror(e));
-        close(fd);
-        unlink(tmp);
-        return td_err_from_errno(e);
+        td_atomic_abort(&f);
+        return td_fail(td_err_from_errno(e), err, errlen, "%s: %s", path, strerror(e));
     }
-    close(fd);
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-        unlink(tmp);
-        return td_err_from_errno(e);
-    }
-    /* the rename itself must survive a crash too */
-    int dfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    *bytes_out = (size_t) st.st_size;
-    return TD_OK;
+    rc = td_atomic_commit(&f, err, errlen);
+    if (rc == TD_OK)
+        *bytes_out = (size_t) st.st_size;
+    return rc;
 }
 
 int store_in_use(const char *dir)
@@ -909,7 +876,7 @@ static td_err s_superseded_at(store_txn *txn, const uint8_t *nk, size_t nlen, ui
     if (rc == MDB_NOTFOUND)
         return TD_OK;
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     if (val.mv_size != LATEST_BYTES)
         return TD_ERR_STORE;
     if (revision >= td_get_be32(val.mv_data))
@@ -922,7 +889,7 @@ static td_err s_superseded_at(store_txn *txn, const uint8_t *nk, size_t nlen, ui
     if (rc == MDB_NOTFOUND)
         return TD_OK;
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     if (val.mv_size < 1 + ORIGIN_BYTES)
         return TD_ERR_STORE;
     *at_ms = (int64_t) td_get_be64((const uint8_t *) val.mv_data + 1 + 48);
@@ -991,7 +958,7 @@ static td_err s_prune_scan(store_txn *txn, const store_prune_t *p, s_prune_step 
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn->txn, dbi, &cur);
     if (rc != 0)
-        return s_mdb_err(rc);
+        return td_err_from_mdb(rc);
     MDB_val key = {p->resume_len, (void *) p->resume}, val;
     rc = mdb_cursor_get(cur, &key, &val, p->resume_len ? MDB_SET_RANGE : MDB_FIRST);
     if (rc == 0 && p->resume_len && key.mv_size == p->resume_len &&
@@ -1014,7 +981,7 @@ static td_err s_prune_scan(store_txn *txn, const store_prune_t *p, s_prune_step 
     if (result == TD_OK && rc == MDB_NOTFOUND)
         step->finished = 1;
     else if (result == TD_OK && rc != 0)
-        result = s_mdb_err(rc);
+        result = td_err_from_mdb(rc);
     mdb_cursor_close(cur);
     return result;
 }
@@ -1057,7 +1024,7 @@ td_err store_prune_step(store_t *store, store_prune_t *p, int *done)
         MDB_val key = {c->key_len, c->key}, val = {c->value_len, c->value};
         int mrc = c->value != NULL ? mdb_put(txn.txn, dbi, &key, &val, 0)
                                    : mdb_del(txn.txn, dbi, &key, NULL);
-        rc = s_mdb_err(mrc);
+        rc = td_err_from_mdb(mrc);
     }
     if (rc == TD_OK && !p->config.dry_run)
         rc = store_commit(&txn);

@@ -11,9 +11,7 @@
 #include "codec.h"
 #include "indicator.h"
 #include "keys.h"
-
-#define GROUPS      6
-#define LAGGING_MAX 10 /* units listed as lagging in a status */
+#include "report.h"
 
 /* Per expected unit: reported?, its first submission time and mean progress. */
 typedef struct {
@@ -31,8 +29,8 @@ typedef struct {
     s_unit_state *state;
     Tiendo__StatusSummary *summary;
     size_t reported_cap;
-    double progress_sum[GROUPS];
-    uint32_t progress_n[GROUPS];
+    double progress_sum[TD_TASK_GROUPS];
+    uint32_t progress_n[TD_TASK_GROUPS];
     const td_unit **expected;
     size_t nexpected;
     unsigned char *expected_seen;
@@ -77,12 +75,10 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
         s_unit_state *st = &ctx->state[expected];
         st->reported = 1;
         st->first_received_ms = first_received_ms;
-        double unit_progress = 0;
-        int unit_groups = 0;
         sum->units_reported++;
         for (size_t g = 0; g < report->n_task_groups; g++) {
             const Tiendo__TaskGroupProgress *tg = report->task_groups[g];
-            if (tg->group < 1 || tg->group > GROUPS)
+            if (tg->group < 1 || tg->group > TD_TASK_GROUPS)
                 continue;
             Tiendo__TaskGroupSummary *out = sum->task_groups[tg->group - 1];
             if (tg->status == TIENDO__TASK_STATUS__TASK_NOT_STARTED)
@@ -93,13 +89,8 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
                 out->completed++;
             ctx->progress_sum[tg->group - 1] += tg->progress_percent;
             ctx->progress_n[tg->group - 1]++;
-            unit_progress += tg->progress_percent;
-            unit_groups++;
         }
-        if (unit_groups > 0) {
-            st->has_progress = 1;
-            st->mean_progress = unit_progress / unit_groups;
-        }
+        st->has_progress = td_report_mean_progress(report, &st->mean_progress);
     }
     report = NULL; /* lives in the arena */
     /* The headline lists the expected units only; every unit (communes included) is in
@@ -221,7 +212,7 @@ static td_err s_finish(s_status_ctx *ctx, const td_calendar_t *calendar, const c
         }
     }
     qsort(lags, nlags, sizeof *lags, s_cmp_lag);
-    size_t nlag = nlags < LAGGING_MAX ? nlags : LAGGING_MAX;
+    size_t nlag = nlags < TD_STATUS_LAGGING_MAX ? nlags : TD_STATUS_LAGGING_MAX;
     sum->lagging = calloc(nlag + 1, sizeof *sum->lagging);
     if (sum->lagging == NULL) {
         free(lags);
@@ -310,8 +301,7 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
                  period_text != NULL ? period_text : "");
         return TD_ERR_INVALID;
     }
-    if (dataset == NULL || dataset[0] == '\0')
-        dataset = "nq06";
+    dataset = td_dataset_or_default(dataset);
 
     s_status_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -335,10 +325,10 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
     td_period_format(&period, canonical, sizeof canonical);
     sum->dataset = strdup(dataset);
     sum->period = strdup(canonical);
-    sum->task_groups = calloc(GROUPS, sizeof *sum->task_groups);
+    sum->task_groups = calloc(TD_TASK_GROUPS, sizeof *sum->task_groups);
     if (sum->dataset == NULL || sum->period == NULL || sum->task_groups == NULL)
         goto done;
-    for (int g = 0; g < GROUPS; g++) {
+    for (int g = 0; g < TD_TASK_GROUPS; g++) {
         Tiendo__TaskGroupSummary *tg = malloc(sizeof *tg);
         if (tg == NULL)
             goto done;
@@ -359,7 +349,7 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
         rc = ctx.rc;
     if (rc != TD_OK)
         goto done;
-    for (int g = 0; g < GROUPS; g++) {
+    for (int g = 0; g < TD_TASK_GROUPS; g++) {
         if (ctx.progress_n[g] > 0) {
             sum->task_groups[g]->has_mean_progress_percent = 1;
             sum->task_groups[g]->mean_progress_percent = ctx.progress_sum[g] / ctx.progress_n[g];

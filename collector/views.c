@@ -11,6 +11,7 @@
 #include "indicator.h"
 #include "keys.h"
 #include "summary.h"
+#include "report.h"
 
 /* The latest revision of one unit of the period, copied out of the transaction. */
 typedef struct {
@@ -107,7 +108,7 @@ static td_err s_args(const char *dataset, const char *period, td_period *p, cons
                  period != NULL ? period : "");
         return TD_ERR_INVALID;
     }
-    *ds = dataset != NULL && dataset[0] != '\0' ? dataset : "nq06";
+    *ds = td_dataset_or_default(dataset);
     return TD_OK;
 }
 
@@ -260,16 +261,8 @@ static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l,
     Tiendo__Report *r = tiendo__report__unpack(NULL, l->len, l->bytes);
     if (r == NULL)
         return TD_OK;
-    double total = 0;
-    size_t n = 0;
-    for (size_t g = 0; g < r->n_task_groups; g++) {
-        total += r->task_groups[g]->progress_percent;
-        n++;
-    }
-    if (n > 0) {
-        row->has_mean_progress_percent = 1;
-        row->mean_progress_percent = total / (double) n;
-    }
+    row->has_mean_progress_percent =
+        (protobuf_c_boolean) td_report_mean_progress(r, &row->mean_progress_percent);
     /* hand the task groups over to the row (same default allocator) */
     row->task_groups = r->task_groups;
     row->n_task_groups = r->n_task_groups;

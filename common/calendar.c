@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "registry.h"
+#include "utf8.h"
 
 #define S_FILE         "datasets.csv"
 #define S_FILE_MAX     (1024L * 1024) /* a handful of rows; anything near this is a wrong file */
@@ -33,31 +34,22 @@ static const char *const s_kind_words[] = {
 };
 #define S_KINDS (sizeof s_kind_codes / sizeof s_kind_codes[0])
 
-static void s_setf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_setf(char *buf, size_t len, const char *fmt, ...)
+int td_dataset_name_valid(const char *name)
 {
-    if (buf == NULL || len == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
-
-/* [a-z0-9_]{1,TD_DATASET_NAME_MAX}, the rule report.c applies to a report's dataset. */
-static int s_is_name(const char *s)
-{
-    size_t n = strlen(s);
+    size_t n = name != NULL ? strlen(name) : 0;
     if (n == 0 || n > TD_DATASET_NAME_MAX)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        char c = s[i];
+        char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
             return 0;
     }
     return 1;
+}
+
+const char *td_dataset_or_default(const char *name)
+{
+    return name != NULL && name[0] != '\0' ? name : TD_DEFAULT_DATASET;
 }
 
 /* A decimal integer of plain digits within [min, max]; -1 otherwise. */
@@ -130,7 +122,7 @@ static td_err s_row(td_calendar_t *cal, char **f, int line, char *err, size_t er
     td_dataset ds;
     const char *why = NULL;
     memset(&ds, 0, sizeof ds);
-    if (!s_is_name(f[0]))
+    if (!td_dataset_name_valid(f[0]))
         return s_bad(err, errlen, line, "dataset '%.40s' must be 1 to %d characters a-z, 0-9 or _",
                      f[0], TD_DATASET_NAME_MAX);
     for (size_t i = 0; i < cal->count; i++) {
@@ -142,7 +134,7 @@ static td_err s_row(td_calendar_t *cal, char **f, int line, char *err, size_t er
         return s_bad(err, errlen, line, "title is empty");
     if (strlen(f[1]) > TD_DATASET_TITLE_MAX)
         return s_bad(err, errlen, line, "title is longer than %d bytes", TD_DATASET_TITLE_MAX);
-    if (!td_registry_utf8_valid(f[1]))
+    if (!td_utf8_valid_text(f[1]))
         return s_bad(err, errlen, line, "title is not valid UTF-8");
     memcpy(ds.title, f[1], strlen(f[1]) + 1);
     if (s_kinds(f[2], &ds.period_kinds, &why) != 0)
@@ -159,7 +151,7 @@ static td_err s_row(td_calendar_t *cal, char **f, int line, char *err, size_t er
         return s_bad(err, errlen, line, "more than %d datasets", S_DATASETS_MAX);
     td_dataset *grown = realloc(cal->datasets, (cal->count + 1) * sizeof *grown);
     if (grown == NULL) {
-        s_setf(err, errlen, "%s: out of memory", S_FILE);
+        td_msg(err, errlen, "%s: out of memory", S_FILE);
         return TD_ERR_NOMEM;
     }
     cal->datasets = grown;
@@ -212,11 +204,11 @@ static td_err s_parse(td_calendar_t *cal, char *buf, size_t len, char *err, size
             return rc;
     }
     if (!seen_header) {
-        s_setf(err, errlen, "%s: no header line", S_FILE);
+        td_msg(err, errlen, "%s: no header line", S_FILE);
         return TD_ERR_INVALID;
     }
     if (cal->count == 0) {
-        s_setf(err, errlen, "%s: no dataset", S_FILE);
+        td_msg(err, errlen, "%s: no dataset", S_FILE);
         return TD_ERR_INVALID;
     }
     return TD_OK;
@@ -233,37 +225,37 @@ td_err td_calendar_open(td_calendar_t **out, const char *data_dir, char *err, si
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     if (out == NULL || data_dir == NULL) {
-        s_setf(err, errlen, "no data folder given");
+        td_msg(err, errlen, "no data folder given");
         return TD_ERR_INVALID;
     }
     *out = NULL;
     int n = snprintf(path, sizeof path, "%s/%s", data_dir, S_FILE);
     if (n < 0 || (size_t) n >= sizeof path) {
-        s_setf(err, errlen, "%s/%s: path too long", data_dir, S_FILE);
+        td_msg(err, errlen, "%s/%s: path too long", data_dir, S_FILE);
         rc = TD_ERR_INVALID;
         goto cleanup;
     }
     cal = calloc(1, sizeof *cal);
     buf = malloc((size_t) S_FILE_MAX + 1);
     if (cal == NULL || buf == NULL) {
-        s_setf(err, errlen, "%s: out of memory", path);
+        td_msg(err, errlen, "%s: out of memory", path);
         rc = TD_ERR_NOMEM;
         goto cleanup;
     }
     f = fopen(path, "rb");
     if (f == NULL) {
-        s_setf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        td_msg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         rc = td_err_from_errno(errno);
         goto cleanup;
     }
     size_t len = fread(buf, 1, (size_t) S_FILE_MAX + 1, f);
     if (ferror(f)) {
-        s_setf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        td_msg(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         rc = TD_ERR_IO;
         goto cleanup;
     }
     if (len > (size_t) S_FILE_MAX) {
-        s_setf(err, errlen, "%s: larger than %ld bytes", path, S_FILE_MAX);
+        td_msg(err, errlen, "%s: larger than %ld bytes", path, S_FILE_MAX);
         rc = TD_ERR_TOOBIG;
         goto cleanup;
     }
@@ -333,18 +325,18 @@ td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td
 {
     char period[TD_PERIOD_TEXT_MAX], date[16];
     if (cal == NULL || p == NULL) {
-        s_setf(reason, reasonlen,
+        td_msg(reason, reasonlen,
                cal == NULL ? "no dataset calendar to check the report" : "period: missing");
         return TD_ERR_INVALID;
     }
-    if (dataset == NULL || !s_is_name(dataset)) {
-        s_setf(reason, reasonlen, "dataset: %s",
+    if (dataset == NULL || !td_dataset_name_valid(dataset)) {
+        td_msg(reason, reasonlen, "dataset: %s",
                dataset == NULL ? "missing" : "must be 1 to 16 lower-case letters, digits or _");
         return TD_ERR_INVALID;
     }
     const td_dataset *ds = td_calendar_find(cal, dataset);
     if (ds == NULL) {
-        s_setf(reason, reasonlen, "dataset '%s' is not known (not in %s)", dataset, S_FILE);
+        td_msg(reason, reasonlen, "dataset '%s' is not known (not in %s)", dataset, S_FILE);
         return TD_ERR_INVALID;
     }
     td_period_format(p, period, sizeof period);
@@ -357,7 +349,7 @@ td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td
                 strcat(kinds, s_kind_codes[k]);
             }
         }
-        s_setf(reason, reasonlen,
+        td_msg(reason, reasonlen,
                "period %s: dataset '%s' has no %s reports (its period types: %s)", period, dataset,
                s_kind_words[p->kind], kinds);
         return TD_ERR_INVALID;
@@ -366,7 +358,7 @@ td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td
     td_date from;
     td_period_cutoff(p, &from, NULL);
     if (td_date_compare(&from, &today) > 0) {
-        s_setf(reason, reasonlen, "period %s is in the future (its data window opens on %s)",
+        td_msg(reason, reasonlen, "period %s is in the future (its data window opens on %s)",
                period, td_date_format(&from, date, sizeof date));
         return TD_ERR_INVALID;
     }
@@ -375,7 +367,7 @@ td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td
         /* Locked from the start of day deadline + lock_after_days + 1 (UTC). */
         int64_t locked_at = td_date_to_unix(&deadline) + (ds->lock_after_days + 1) * S_DAY;
         if (now >= locked_at) {
-            s_setf(reason, reasonlen,
+            td_msg(reason, reasonlen,
                    "period %s is locked: its deadline %s passed more than %d %s ago", period,
                    td_date_format(&deadline, date, sizeof date), ds->lock_after_days,
                    ds->lock_after_days == 1 ? "day" : "days");

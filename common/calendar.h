@@ -8,10 +8,11 @@
 #include "error.h"
 #include "period.h"
 
-#define TD_DATASET_NAME_MAX  16    /* bytes in a dataset name, [a-z0-9_] */
-#define TD_DATASET_TITLE_MAX 200   /* bytes in a dataset title, UTF-8 */
-#define TD_DEADLINE_DAY      25    /* Decree 09/2019/ND-CP: the 25th of the period's last month */
-#define TD_LOCK_DAYS_MAX     36600 /* lock_after_days at most about a century */
+#define TD_DATASET_NAME_MAX  16     /* bytes in a dataset name, [a-z0-9_] */
+#define TD_DEFAULT_DATASET   "nq06" /* Resolution 06-NQ/TW: a report without a dataset is this */
+#define TD_DATASET_TITLE_MAX 200    /* bytes in a dataset title, UTF-8 */
+#define TD_DEADLINE_DAY      25     /* Decree 09/2019/ND-CP: the 25th of the period's last month */
+#define TD_LOCK_DAYS_MAX     36600  /* lock_after_days at most about a century */
 
 /* One row of data/datasets.csv. */
 typedef struct {
@@ -31,6 +32,13 @@ typedef enum {
 } td_report_status;
 
 typedef struct td_calendar td_calendar_t;
+
+/* The dataset name rule, the one every program applies (datasets.csv, a report's
+ * "dataset", --dataset): 1 to TD_DATASET_NAME_MAX characters of a-z, 0-9 and _. */
+int td_dataset_name_valid(const char *name);
+
+/* name, or TD_DEFAULT_DATASET when name is NULL or empty. */
+const char *td_dataset_or_default(const char *name);
 
 /* Load <data_dir>/datasets.csv (docs/data.md). Every malformed line fails the load with
  * "datasets.csv:line: reason" in err. Thread-safety: a loaded calendar is read-only and

@@ -14,10 +14,11 @@
  * the frame as it arrives, CURVE-encrypted (33 bytes more: command name, nonce, MAC,
  * flags), so the socket limit needs that headroom; the decoders still cap the
  * plaintext at TD_MAX_FRAME. */
-#define TD_CURVE_OVERHEAD  256u
-#define TD_MAX_WIRE_FRAME  (TD_MAX_FRAME + TD_CURVE_OVERHEAD)
-#define TD_MAX_QUERY_FRAME 4194304u   /* largest query response (status of many units) */
-#define TD_DECODE_BUDGET   (1u << 20) /* heap bytes one decode may use (16x max_len if larger) */
+#define TD_CURVE_OVERHEAD     256u
+#define TD_MAX_WIRE_FRAME     (TD_MAX_FRAME + TD_CURVE_OVERHEAD)
+#define TD_MAX_QUERY_FRAME    4194304u   /* largest query response (status of many units) */
+#define TD_STATUS_LAGGING_MAX 10         /* units a status answer lists as lagging, worst first */
+#define TD_DECODE_BUDGET      (1u << 20) /* heap bytes one decode may use (16x max_len if larger) */
 
 /* Unpack `len` bytes as a message of `desc`, using an allocator that fails once the
  * message would use more than max(TD_DECODE_BUDGET, 16 * max_len) bytes of heap. Returns TD_OK and

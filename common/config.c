@@ -14,19 +14,6 @@
 #define S_NAME_MAX   128  /* longest option name we build keys and variables from */
 #define S_WHY_MAX    160
 
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* The row called exactly name[0..len) (dashes), or NULL. */
 static const td_config_option *s_find(const td_config_option *table, const char *name, size_t len)
 {
@@ -147,7 +134,7 @@ static td_err s_defaults(const td_config_option *table, void *target, char *err,
         char why[S_WHY_MAX];
         td_err rc = s_set(opt, target, opt->default_value, why, sizeof why);
         if (rc != TD_OK) {
-            s_err(err, errlen, "default of option '%s': %s", opt->name, why);
+            td_msg(err, errlen, "default of option '%s': %s", opt->name, why);
             return rc;
         }
     }
@@ -217,7 +204,7 @@ static td_err s_file_line(const td_config_option *table, void *target, const cha
         return TD_OK;
     char *eq = strchr(line, '=');
     if (eq == NULL || eq == line) {
-        s_err(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
+        td_msg(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
         return TD_ERR_CONFIG;
     }
     *eq = '\0';
@@ -234,20 +221,20 @@ static td_err s_file_line(const td_config_option *table, void *target, const cha
         opt = s_find(table, name, keylen);
     }
     if (opt == NULL) {
-        s_err(err, errlen, "%s:%d: unknown option '%s'", path, lineno, key);
+        td_msg(err, errlen, "%s:%d: unknown option '%s'", path, lineno, key);
         return TD_ERR_CONFIG;
     }
     if (value[0] == '"') {
         const char *why = NULL;
         if (s_unquote(value, &why) != 0) {
-            s_err(err, errlen, "%s:%d: option '%s': %s", path, lineno, key, why);
+            td_msg(err, errlen, "%s:%d: option '%s': %s", path, lineno, key, why);
             return TD_ERR_CONFIG;
         }
     }
     char why[S_WHY_MAX];
     td_err rc = s_set(opt, target, value, why, sizeof why);
     if (rc != TD_OK)
-        s_err(err, errlen, "%s:%d: option '%s': %s", path, lineno, key, why);
+        td_msg(err, errlen, "%s:%d: option '%s': %s", path, lineno, key, why);
     return rc;
 }
 
@@ -258,25 +245,25 @@ static td_err s_load_file(const td_config_option *table, void *target, const cha
     char *buf = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        s_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        td_msg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         rc = TD_ERR_CONFIG;
         goto cleanup;
     }
     /* Read one byte past the cap to tell "exactly 1 MiB" from "larger". */
     buf = malloc(S_FILE_MAX + 2);
     if (buf == NULL) {
-        s_err(err, errlen, "%s: out of memory", path);
+        td_msg(err, errlen, "%s: out of memory", path);
         rc = TD_ERR_NOMEM;
         goto cleanup;
     }
     size_t n = fread(buf, 1, S_FILE_MAX + 1, f);
     if (ferror(f)) {
-        s_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        td_msg(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         rc = TD_ERR_CONFIG;
         goto cleanup;
     }
     if (n > S_FILE_MAX) {
-        s_err(err, errlen, "%s: larger than 1 MiB", path);
+        td_msg(err, errlen, "%s: larger than 1 MiB", path);
         rc = TD_ERR_CONFIG;
         goto cleanup;
     }
@@ -291,12 +278,12 @@ static td_err s_load_file(const td_config_option *table, void *target, const cha
         char *lend = nl != NULL ? nl : end;
         size_t len = (size_t) (lend - p);
         if (len > S_LINE_MAX) {
-            s_err(err, errlen, "%s:%d: line longer than %d bytes", path, lineno, S_LINE_MAX);
+            td_msg(err, errlen, "%s:%d: line longer than %d bytes", path, lineno, S_LINE_MAX);
             rc = TD_ERR_CONFIG;
             goto cleanup;
         }
         if (memchr(p, '\0', len) != NULL) {
-            s_err(err, errlen, "%s:%d: NUL byte in line", path, lineno);
+            td_msg(err, errlen, "%s:%d: NUL byte in line", path, lineno);
             rc = TD_ERR_CONFIG;
             goto cleanup;
         }
@@ -337,7 +324,7 @@ static td_err s_load_env(const td_config_option *table, void *target, char *err,
         char why[S_WHY_MAX];
         td_err rc = s_set(opt, target, value, why, sizeof why);
         if (rc != TD_OK) {
-            s_err(err, errlen, "%s: %s", var, why);
+            td_msg(err, errlen, "%s: %s", var, why);
             return rc;
         }
     }
@@ -370,10 +357,12 @@ static td_err s_walk(const td_config_option *table, void *target, int argc, char
         if (options_done || arg[0] != '-' || arg[1] == '\0') {
             if (apply)
                 continue;
-            if (args->npositional >= TD_CONFIG_MAX_POSITIONAL) {
-                s_err(err, errlen, "too many arguments (at most %d): '%s'",
-                      TD_CONFIG_MAX_POSITIONAL, arg);
-                return TD_ERR_CONFIG;
+            if (args->positional == NULL) { /* room for every argument: one allocation */
+                args->positional = calloc((size_t) argc + 1, sizeof *args->positional);
+                if (args->positional == NULL) {
+                    td_msg(err, errlen, "out of memory");
+                    return TD_ERR_NOMEM;
+                }
             }
             args->positional[args->npositional++] = (char *) arg;
             continue;
@@ -387,7 +376,7 @@ static td_err s_walk(const td_config_option *table, void *target, int argc, char
                 args->help = 1;
                 continue;
             }
-            s_err(err, errlen, "unknown option %s (see --help)", arg);
+            td_msg(err, errlen, "unknown option %s (see --help)", arg);
             return TD_ERR_CONFIG;
         }
 
@@ -399,7 +388,7 @@ static td_err s_walk(const td_config_option *table, void *target, int argc, char
 
         if (s_is(name, len, "help") || s_is(name, len, "check-config")) {
             if (value != NULL) {
-                s_err(err, errlen, "--%.*s takes no value", ilen, name);
+                td_msg(err, errlen, "--%.*s takes no value", ilen, name);
                 return TD_ERR_CONFIG;
             }
             if (s_is(name, len, "help"))
@@ -420,7 +409,7 @@ static td_err s_walk(const td_config_option *table, void *target, int argc, char
         }
         int is_config = opt == NULL && s_is(name, len, "config");
         if (opt == NULL && !is_config) {
-            s_err(err, errlen, "unknown option --%.*s (see --help)", ilen, name);
+            td_msg(err, errlen, "unknown option --%.*s (see --help)", ilen, name);
             return TD_ERR_CONFIG;
         }
         if (value == NULL) {
@@ -429,7 +418,7 @@ static td_err s_walk(const td_config_option *table, void *target, int argc, char
             } else if (i + 1 < argc && s_can_be_value(argv[i + 1])) {
                 value = argv[++i];
             } else {
-                s_err(err, errlen, "--%.*s needs a value", ilen, name);
+                td_msg(err, errlen, "--%.*s needs a value", ilen, name);
                 return TD_ERR_CONFIG;
             }
         }
@@ -442,7 +431,7 @@ static td_err s_walk(const td_config_option *table, void *target, int argc, char
             char why[S_WHY_MAX];
             td_err rc = s_set(opt, target, value, why, sizeof why);
             if (rc != TD_OK) {
-                s_err(err, errlen, "--%s: %s", opt->name, why);
+                td_msg(err, errlen, "--%s: %s", opt->name, why);
                 return rc;
             }
         }
@@ -463,12 +452,9 @@ static int s_wants_help(int argc, char *const *argv)
     return 0;
 }
 
-td_err td_config_parse(const td_config_option *table, void *target, int argc, char *const *argv,
-                       td_config_args *args, char *err, size_t errlen)
+static td_err s_parse(const td_config_option *table, void *target, int argc, char *const *argv,
+                      td_config_args *args, int positional_allowed, char *err, size_t errlen)
 {
-    td_config_args local;
-    if (args == NULL)
-        args = &local;
     memset(args, 0, sizeof *args);
     if (err != NULL && errlen > 0)
         err[0] = '\0';
@@ -487,8 +473,8 @@ td_err td_config_parse(const td_config_option *table, void *target, int argc, ch
     rc = s_walk(table, target, argc, argv, 0, args, &config_file, err, errlen);
     if (rc != TD_OK)
         return rc;
-    if (args == &local && local.npositional > 0) {
-        s_err(err, errlen, "unexpected argument '%s'", local.positional[0]);
+    if (!positional_allowed && args->npositional > 0) {
+        td_msg(err, errlen, "unexpected argument '%s'", args->positional[0]);
         return TD_ERR_CONFIG;
     }
     if (config_file != NULL) {
@@ -500,6 +486,25 @@ td_err td_config_parse(const td_config_option *table, void *target, int argc, ch
     if (rc != TD_OK)
         return rc;
     return s_walk(table, target, argc, argv, 1, args, &config_file, err, errlen);
+}
+
+td_err td_config_parse(const td_config_option *table, void *target, int argc, char *const *argv,
+                       td_config_args *args, char *err, size_t errlen)
+{
+    td_config_args local;
+    td_config_args *a = args != NULL ? args : &local;
+    td_err rc = s_parse(table, target, argc, argv, a, args != NULL, err, errlen);
+    if (rc != TD_OK || a == &local)
+        td_config_args_free(a); /* on error nothing needs freeing but target's strings */
+    return rc;
+}
+
+void td_config_args_free(td_config_args *args)
+{
+    if (args == NULL)
+        return;
+    free(args->positional);
+    memset(args, 0, sizeof *args);
 }
 
 void td_config_free(const td_config_option *table, void *target)

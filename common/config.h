@@ -25,14 +25,13 @@ typedef struct {
     const char *help;
 } td_config_option;
 
-#define TD_CONFIG_MAX_POSITIONAL 8
-
 /* What td_config_parse found besides options. */
 typedef struct {
-    int help;         /* --help or -h */
-    int check_config; /* --check-config */
-    int npositional;
-    char *positional[TD_CONFIG_MAX_POSITIONAL]; /* borrowed from argv */
+    int help;          /* --help or -h */
+    int check_config;  /* --check-config */
+    int npositional;   /* every argument that is not an option, in order: as many as given */
+    char **positional; /* malloc'd array of pointers borrowed from argv (NULL when none);
+                          free with td_config_args_free */
 } td_config_args;
 
 /* Fill target from, in rising precedence: the table's defaults, the file named by
@@ -41,9 +40,14 @@ typedef struct {
  * or subcommand). Flags are "--name value" or "--name=value"; "--" ends options;
  * anything else is positional. Every value is checked against its row's bounds.
  * On error returns TD_ERR_CONFIG (or TD_ERR_NOMEM) with a message naming the option
- * (and file:line) in err; target may be partly filled: call td_config_free. */
+ * (and file:line) in err; target may be partly filled: call td_config_free. On success
+ * call td_config_args_free when done with args (on error it is already empty). args may
+ * be NULL: then any positional argument is an error. */
 td_err td_config_parse(const td_config_option *table, void *target, int argc, char *const *argv,
                        td_config_args *args, char *err, size_t errlen);
+
+/* Free the positional array and zero *args; accepts NULL and a zeroed struct. */
+void td_config_args_free(td_config_args *args);
 
 /* Free the strings the parser stored in target (safe on a partly filled target). */
 void td_config_free(const td_config_option *table, void *target);

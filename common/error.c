@@ -2,7 +2,9 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 static const char *const s_messages[TD_ERR__COUNT] = {
     [TD_OK] = "success",
@@ -61,4 +63,25 @@ td_err td_err_from_errno(int errnum)
     default:
         return TD_ERR_IO;
     }
+}
+
+void td_msg(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+td_err td_fail(td_err code, char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err != NULL && errlen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return code;
 }

@@ -2,6 +2,8 @@
 #ifndef TIENDO_ERROR_H
 #define TIENDO_ERROR_H
 
+#include <stddef.h>
+
 /* Every fallible tiendo function returns one of these (TD_OK = 0). errno, zmq and
  * MDB_* codes are translated at module boundaries; the original detail goes to the
  * log or to a caller-supplied message buffer. */
@@ -31,5 +33,13 @@ const char *td_strerror(int err);
 
 /* Map an errno value to a td_err. */
 td_err td_err_from_errno(int errnum);
+
+/* Write a message into the caller's buffer (err may be NULL or errlen 0: nothing is
+ * written). The one way modules fill their "char *err, size_t errlen" parameters. */
+void td_msg(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* td_msg, then return code: for `return td_fail(TD_ERR_IO, err, errlen, "...", ...)`. */
+td_err td_fail(td_err code, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -17,33 +17,19 @@
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93
 #endif
 
-static td_err s_fail(char *err, size_t errlen, td_err code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static td_err s_fail(char *err, size_t errlen, td_err code, const char *fmt, ...)
-{
-    if (err != NULL && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 /* Write text to a new file with the given mode; O_EXCL so an existing key is never
  * clobbered. fsync so a key we reported as made survives a crash. */
 static td_err s_write_new(const char *path, const char *text, mode_t mode, char *err, size_t errlen)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
-        return s_fail(err, errlen, td_err_from_errno(errno), "%s: %s", path, strerror(errno));
+        return td_fail(td_err_from_errno(errno), err, errlen, "%s: %s", path, strerror(errno));
     size_t len = strlen(text);
     td_err rc = TD_OK;
     if (fchmod(fd, mode) != 0 || write(fd, text, len) != (ssize_t) len || fsync(fd) != 0)
-        rc = s_fail(err, errlen, td_err_from_errno(errno), "%s: %s", path, strerror(errno));
+        rc = td_fail(td_err_from_errno(errno), err, errlen, "%s: %s", path, strerror(errno));
     if (close(fd) != 0 && rc == TD_OK)
-        rc = s_fail(err, errlen, TD_ERR_IO, "%s: %s", path, strerror(errno));
+        rc = td_fail(TD_ERR_IO, err, errlen, "%s: %s", path, strerror(errno));
     if (rc != TD_OK)
         unlink(path);
     return rc;
@@ -55,13 +41,13 @@ td_err td_keys_generate(const char *prefix, char *err, size_t errlen)
     char path_key[4096], path_pub[4096], text[TD_Z85_KEY_LEN + 2];
     if (snprintf(path_key, sizeof path_key, "%s.key", prefix) >= (int) sizeof path_key ||
         snprintf(path_pub, sizeof path_pub, "%s.pub", prefix) >= (int) sizeof path_pub)
-        return s_fail(err, errlen, TD_ERR_TOOBIG, "%s: path too long", prefix);
+        return td_fail(TD_ERR_TOOBIG, err, errlen, "%s: path too long", prefix);
     if (access(path_key, F_OK) == 0 || access(path_pub, F_OK) == 0)
-        return s_fail(err, errlen, TD_ERR_EXISTS,
-                      "%s.key or .pub already exists; refusing to overwrite a key", prefix);
+        return td_fail(TD_ERR_EXISTS, err, errlen,
+                       "%s.key or .pub already exists; refusing to overwrite a key", prefix);
     if (zmq_curve_keypair(public_key, secret) != 0)
-        return s_fail(err, errlen, TD_ERR_ZMQ, "cannot make a key pair: %s",
-                      zmq_strerror(zmq_errno()));
+        return td_fail(TD_ERR_ZMQ, err, errlen, "cannot make a key pair: %s",
+                       zmq_strerror(zmq_errno()));
     snprintf(text, sizeof text, "%s\n", secret);
     td_err rc = s_write_new(path_key, text, 0600, err, errlen);
     memset(secret, 0, sizeof secret);
@@ -82,16 +68,16 @@ static td_err s_read_key(const char *path, int fd, char key[TD_Z85_KEY_LEN + 1],
     char buf[128];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     if (n < 0)
-        return s_fail(err, errlen, TD_ERR_IO, "%s: %s", path, strerror(errno));
+        return td_fail(TD_ERR_IO, err, errlen, "%s: %s", path, strerror(errno));
     buf[n] = '\0';
     size_t len = strcspn(buf, "\r\n");
     uint8_t raw[32];
     if (len != TD_Z85_KEY_LEN)
-        return s_fail(err, errlen, TD_ERR_INVALID,
-                      "%s: not a key file (expected one line of 40 Z85 characters)", path);
+        return td_fail(TD_ERR_INVALID, err, errlen,
+                       "%s: not a key file (expected one line of 40 Z85 characters)", path);
     buf[len] = '\0';
     if (zmq_z85_decode(raw, buf) == NULL)
-        return s_fail(err, errlen, TD_ERR_INVALID, "%s: not a valid Z85 key", path);
+        return td_fail(TD_ERR_INVALID, err, errlen, "%s: not a valid Z85 key", path);
     memcpy(key, buf, TD_Z85_KEY_LEN + 1);
     memset(buf, 0, sizeof buf);
     return TD_OK;
@@ -102,20 +88,20 @@ td_err td_keys_load_secret(const char *path, char secret[TD_Z85_KEY_LEN + 1],
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return s_fail(err, errlen, td_err_from_errno(errno), "%s: %s", path, strerror(errno));
+        return td_fail(td_err_from_errno(errno), err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
     td_err rc = TD_OK;
     if (fstat(fd, &st) != 0) {
-        rc = s_fail(err, errlen, TD_ERR_IO, "%s: %s", path, strerror(errno));
+        rc = td_fail(TD_ERR_IO, err, errlen, "%s: %s", path, strerror(errno));
     } else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-        rc = s_fail(err, errlen, TD_ERR_PERMISSION,
-                    "%s: secret key is readable by others; run: chmod 600 %s", path, path);
+        rc = td_fail(TD_ERR_PERMISSION, err, errlen,
+                     "%s: secret key is readable by others; run: chmod 600 %s", path, path);
     } else {
         rc = s_read_key(path, fd, secret, err, errlen);
     }
     close(fd);
     if (rc == TD_OK && zmq_curve_public(public_key, secret) != 0)
-        rc = s_fail(err, errlen, TD_ERR_INVALID, "%s: cannot derive the public key", path);
+        rc = td_fail(TD_ERR_INVALID, err, errlen, "%s: cannot derive the public key", path);
     return rc;
 }
 
@@ -124,7 +110,7 @@ td_err td_keys_load_public(const char *path, char public_key[TD_Z85_KEY_LEN + 1]
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return s_fail(err, errlen, td_err_from_errno(errno), "%s: %s", path, strerror(errno));
+        return td_fail(td_err_from_errno(errno), err, errlen, "%s: %s", path, strerror(errno));
     td_err rc = s_read_key(path, fd, public_key, err, errlen);
     close(fd);
     return rc;

@@ -1,5 +1,6 @@
 /* registry.c: loads and checks data/units.csv, task-groups.csv and indicators.csv. */
 #include "registry.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -36,19 +37,6 @@ typedef struct {
     char *err;
     size_t errlen;
 } s_where;
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* "file:line: " + the reason. Always returns TD_ERR_INVALID, for `return s_bad(...)`. */
 static td_err s_bad(const s_where *at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -122,44 +110,6 @@ static int s_csv_split(char *line, char **fields, size_t max, size_t *count, con
     return 0;
 }
 
-/* Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF). */
-static int s_utf8_valid(const char *text)
-{
-    const unsigned char *s = (const unsigned char *) text;
-    while (*s != 0) {
-        unsigned c = *s;
-        size_t extra;
-        unsigned min;
-        if (c < 0x80) {
-            s++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1;
-            min = 0x80;
-            c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2;
-            min = 0x800;
-            c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3;
-            min = 0x10000;
-            c &= 0x07;
-        } else {
-            return 0;
-        }
-        for (size_t i = 1; i <= extra; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                return 0;
-            c = (c << 6) | (s[i] & 0x3Fu);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return 0;
-        s += extra + 1;
-    }
-    return 1;
-}
-
 /* Copy a text field; too long is an error, never a silent truncation. */
 static td_err s_text(const s_where *at, const char *what, char *dst, size_t size, const char *src,
                      int required)
@@ -169,7 +119,7 @@ static td_err s_text(const s_where *at, const char *what, char *dst, size_t size
         return s_bad(at, "%s is empty", what);
     if (len >= size)
         return s_bad(at, "%s is longer than %zu bytes", what, size - 1);
-    if (!s_utf8_valid(src))
+    if (!td_utf8_valid_text(src))
         return s_bad(at, "%s is not valid UTF-8", what);
     memcpy(dst, src, len + 1);
     return TD_OK;
@@ -237,30 +187,30 @@ static td_err s_load_csv(td_registry_t *reg, const char *data_dir, const char *f
     FILE *f = NULL;
     int n = snprintf(path, sizeof path, "%s/%s", data_dir, file);
     if (n < 0 || (size_t) n >= sizeof path) {
-        s_err(err, errlen, "%s/%s: path too long", data_dir, file);
+        td_msg(err, errlen, "%s/%s: path too long", data_dir, file);
         rc = TD_ERR_INVALID;
         goto cleanup;
     }
     f = fopen(path, "rb");
     if (f == NULL) {
-        s_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        td_msg(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         rc = td_err_from_errno(errno);
         goto cleanup;
     }
     buf = malloc((size_t) S_FILE_MAX + 2);
     if (buf == NULL) {
-        s_err(err, errlen, "%s: out of memory", path);
+        td_msg(err, errlen, "%s: out of memory", path);
         rc = TD_ERR_NOMEM;
         goto cleanup;
     }
     size_t len = fread(buf, 1, (size_t) S_FILE_MAX + 1, f);
     if (ferror(f)) {
-        s_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        td_msg(err, errlen, "%s: cannot read: %s", path, strerror(errno));
         rc = TD_ERR_IO;
         goto cleanup;
     }
     if (len > (size_t) S_FILE_MAX) {
-        s_err(err, errlen, "%s: larger than %ld MiB", path, S_FILE_MAX / (1024 * 1024));
+        td_msg(err, errlen, "%s: larger than %ld MiB", path, S_FILE_MAX / (1024 * 1024));
         rc = TD_ERR_TOOBIG;
         goto cleanup;
     }
@@ -316,7 +266,7 @@ static td_err s_load_csv(td_registry_t *reg, const char *data_dir, const char *f
             goto cleanup;
     }
     if (!seen_header) {
-        s_err(err, errlen, "%s: no header line", file);
+        td_msg(err, errlen, "%s: no header line", file);
         rc = TD_ERR_INVALID;
     }
 
@@ -367,7 +317,7 @@ static td_err s_unit_row(td_registry_t *reg, char **fields, const s_where *at)
     if (lines != NULL)
         reg->unit_lines = lines;
     if (units == NULL || lines == NULL) {
-        s_err(at->err, at->errlen, "%s: out of memory", at->file);
+        td_msg(at->err, at->errlen, "%s: out of memory", at->file);
         return TD_ERR_NOMEM;
     }
     reg->unit_lines[reg->nunits] = at->line;
@@ -394,7 +344,7 @@ static td_err s_group_row(td_registry_t *reg, char **fields, const s_where *at)
         return rc;
     td_task_group *groups = s_grow(reg->groups, &reg->groups_cap, reg->ngroups + 1, sizeof g);
     if (groups == NULL) {
-        s_err(at->err, at->errlen, "%s: out of memory", at->file);
+        td_msg(at->err, at->errlen, "%s: out of memory", at->file);
         return TD_ERR_NOMEM;
     }
     reg->groups = groups;
@@ -518,7 +468,7 @@ static td_err s_indicator_row(td_registry_t *reg, char **fields, const s_where *
     td_indicator *inds =
         s_grow(reg->indicators, &reg->indicators_cap, reg->nindicators + 1, sizeof ind);
     if (inds == NULL) {
-        s_err(at->err, at->errlen, "%s: out of memory", at->file);
+        td_msg(at->err, at->errlen, "%s: out of memory", at->file);
         return TD_ERR_NOMEM;
     }
     reg->indicators = inds;
@@ -565,7 +515,7 @@ static td_err s_index_units(td_registry_t *reg, char *err, size_t errlen)
     reg->by_code = malloc(reg->nunits * sizeof *reg->by_code);
     reg->provinces = malloc(reg->nunits * sizeof *reg->provinces);
     if (reg->by_code == NULL || reg->provinces == NULL) {
-        s_err(err, errlen, "units.csv: out of memory");
+        td_msg(err, errlen, "units.csv: out of memory");
         return TD_ERR_NOMEM;
     }
     for (size_t i = 0; i < reg->nunits; i++)
@@ -610,7 +560,7 @@ static td_err s_index_elements(td_registry_t *reg, char *err, size_t errlen)
     reg->elements = malloc(max * sizeof *reg->elements);
     reg->element_list = malloc(max * sizeof *reg->element_list);
     if (reg->elements == NULL || reg->element_list == NULL) {
-        s_err(err, errlen, "indicators.csv: out of memory");
+        td_msg(err, errlen, "indicators.csv: out of memory");
         return TD_ERR_NOMEM;
     }
     for (size_t i = 0; i < reg->nindicators; i++) {
@@ -638,13 +588,13 @@ td_err td_registry_open(td_registry_t **out, const char *data_dir, char *err, si
     if (err != NULL && errlen > 0)
         err[0] = '\0';
     if (out == NULL || data_dir == NULL) {
-        s_err(err, errlen, "no registry folder given");
+        td_msg(err, errlen, "no registry folder given");
         return TD_ERR_INVALID;
     }
     *out = NULL;
     td_registry_t *reg = calloc(1, sizeof *reg);
     if (reg == NULL) {
-        s_err(err, errlen, "out of memory");
+        td_msg(err, errlen, "out of memory");
         return TD_ERR_NOMEM;
     }
 
@@ -659,7 +609,7 @@ td_err td_registry_open(td_registry_t **out, const char *data_dir, char *err, si
             while (i < reg->ngroups && reg->groups[i].group != g)
                 i++;
             if (i == reg->ngroups) {
-                s_err(err, errlen, "task-groups.csv: group %d is missing", g);
+                td_msg(err, errlen, "task-groups.csv: group %d is missing", g);
                 rc = TD_ERR_INVALID;
                 break;
             }
@@ -813,12 +763,30 @@ const td_unit *td_registry_current(const td_registry_t *reg, const char *code, c
     return NULL;
 }
 
+#define S_CHAIN_MAX 16
+
+static int s_within(const td_registry_t *reg, const char *code, const char *root, int depth)
+{
+    if (strcmp(code, root) == 0)
+        return 1;
+    if (depth >= S_CHAIN_MAX)
+        return 0;
+    const td_unit *u = td_registry_find(reg, code, NULL);
+    if (u == NULL)
+        return 0;
+    if (u->successor[0] != '\0' && s_within(reg, u->successor, root, depth + 1))
+        return 1;
+    return u->parent[0] != '\0' && s_within(reg, u->parent, root, depth + 1);
+}
+
+int td_registry_within(const td_registry_t *reg, const char *code, const char *root)
+{
+    if (reg == NULL || code == NULL || root == NULL || code[0] == '\0' || root[0] == '\0')
+        return 0;
+    return s_within(reg, code, root, 0);
+}
+
 int td_registry_csv_split(char *line, char **fields, size_t max, size_t *count, const char **why)
 {
     return s_csv_split(line, fields, max, count, why);
-}
-
-int td_registry_utf8_valid(const char *text)
-{
-    return text != NULL && s_utf8_valid(text);
 }

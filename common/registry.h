@@ -7,8 +7,9 @@
 #include "error.h"
 #include "period.h"
 
-#define TD_CODE_MAX 16  /* unit code buffer (codes are 2 digits for provinces, 5 for communes) */
-#define TD_NAME_MAX 128 /* name buffer, UTF-8 */
+#define TD_CODE_MAX    16  /* unit code buffer (codes are 2 digits for provinces, 5 for communes) */
+#define TD_NAME_MAX    128 /* name buffer, UTF-8 */
+#define TD_TASK_GROUPS 6   /* Resolution 06-NQ/TW's groups of tasks, numbered 1..TD_TASK_GROUPS */
 
 typedef enum {
     TD_LEVEL_NATION,
@@ -44,7 +45,7 @@ typedef struct {
 } td_indicator;
 
 typedef struct {
-    int group; /* 1..6 */
+    int group; /* 1..TD_TASK_GROUPS */
     char title_vi[512];
     char title_en[256];
 } td_task_group;
@@ -89,13 +90,18 @@ const td_unit *td_registry_find_during(const td_registry_t *reg, const char *cod
  * Examples for on = 2026-11-29: 06 -> 19 (Thái Nguyên), 46 -> 46 (Huế), 01 -> 01. */
 const td_unit *td_registry_current(const td_registry_t *reg, const char *code, const td_date *on);
 
+/* The scope rule (docs/security.md, "Scopes"): 1 when code is root, or reaches root by
+ * following parent links (a commune of the province) and successor links (a unit merged
+ * into it: 06, Bắc Kạn, reaches 19, Thái Nguyên), in any order, through the latest record
+ * of each code; else 0. The collector's subtree scope (19 with a slash-star) and the agent's --unit
+ * 19 both ask exactly this. Chains longer than 16 links count as not reaching (a cycle in a broken
+ * registry). */
+int td_registry_within(const td_registry_t *reg, const char *code, const char *root);
+
 /* Split one CSV line in place into fields (RFC 4180 quoting, "" for a quote; a record
  * never spans lines). Fields point into line. Returns 0 with *count set, or -1 with a
  * static reason in *why (too many fields, unterminated quote, ...). The splitter every
  * file of data/ is read with. */
 int td_registry_csv_split(char *line, char **fields, size_t max, size_t *count, const char **why);
-
-/* Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF), NUL-terminated. */
-int td_registry_utf8_valid(const char *text);
 
 #endif

@@ -11,9 +11,8 @@
 #include <time.h>
 
 #include "clock.h"
+#include "utf8.h"
 
-#define S_GROUPS        6  /* Resolution 06's task groups, numbered 1..6 */
-#define S_DATASET_MAX   16 /* [a-z0-9_]{1,16} */
 #define S_ELEMENT_MAX   63 /* bytes in a data element name, [a-z0-9_] */
 #define S_QUOTE_MAX     40 /* bytes of a user's value echoed in a message */
 #define S_PATH_MAX      192
@@ -33,60 +32,12 @@ static const char *const s_status_names[] = {
 
 /* ---- messages ---------------------------------------------------------------- */
 
-static void s_setf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void s_setf(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (buf == NULL || len == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
-
-static int s_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *) s;
-    const unsigned char *end = p + n;
-
-    while (p < end) {
-        unsigned c = *p++;
-        size_t need;
-        uint32_t cp, min;
-
-        if (c < 0x80)
-            continue;
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1, cp = c & 0x1f, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2, cp = c & 0x0f, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return 0;
-        }
-        if ((size_t) (end - p) < need)
-            return 0;
-        for (size_t i = 0; i < need; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (p[i] & 0x3fu);
-        }
-        p += need;
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-    }
-    return 1;
-}
-
 /* A bounded, printable copy of a value for an error message: the text may come from
  * a hostile peer, so control bytes (and every non-ASCII byte of invalid UTF-8)
  * become '?', and long text is cut on a character boundary with "...". */
 static const char *s_quote(char *dst, size_t dstlen, const char *src, size_t srclen)
 {
-    int utf8 = s_utf8_valid(src, srclen);
+    int utf8 = td_utf8_valid(src, srclen);
     size_t o = 0;
 
     for (size_t i = 0; i < srclen && o + 4 < dstlen; i++) {
@@ -439,7 +390,7 @@ static int s_group_number(s_ctx *c, const char *path, const json_t *v, uint32_t 
 {
     long long g;
 
-    if (s_json_int(v, 1, S_GROUPS, &g) != 0)
+    if (s_json_int(v, 1, TD_TASK_GROUPS, &g) != 0)
         return s_fail(c, TD_ERR_INVALID, "%s: must be a task group from 1 to 6", path);
     *out = (uint32_t) g;
     return 0;
@@ -494,12 +445,12 @@ static int s_load_task_group(s_ctx *c, const json_t *obj, size_t idx, Tiendo__Ta
 static int s_load_task_groups(s_ctx *c, const json_t *arr, Tiendo__Report *r)
 {
     size_t n;
-    int seen[S_GROUPS + 1] = {0};
+    int seen[TD_TASK_GROUPS + 1] = {0};
 
     if (!json_is_array(arr))
         return s_fail(c, TD_ERR_INVALID, "task_groups: must be an array of the six task groups");
     n = json_array_size(arr);
-    if (n != S_GROUPS)
+    if (n != TD_TASK_GROUPS)
         return s_fail(c, TD_ERR_INVALID,
                       "task_groups: must list each of the six task groups 1 to 6 once (found %zu)",
                       n);
@@ -710,7 +661,7 @@ static int s_load_report(s_ctx *c, const json_t *root, Tiendo__Report *r)
     if (v != NULL) {
         if (s_take_string(c, "dataset", v, TD_MAX_SHORT_TEXT, &r->dataset) != 0)
             return -1;
-        if (!s_is_name(r->dataset, S_DATASET_MAX))
+        if (!td_dataset_name_valid(r->dataset))
             return s_fail(c, TD_ERR_INVALID,
                           "dataset: \"%s\" must be 1 to 16 lower-case letters, digits or _",
                           s_quote(q, sizeof q, r->dataset, strlen(r->dataset)));
@@ -779,27 +730,27 @@ static td_err s_json_error(const char *text, size_t len, const json_error_t *je,
 
     switch (json_error_code(je)) {
     case json_error_out_of_memory:
-        s_setf(err, errlen, "out of memory while reading the report");
+        td_msg(err, errlen, "out of memory while reading the report");
         return TD_ERR_NOMEM;
     case json_error_duplicate_key:
-        s_setf(err, errlen, "%s: the field appears twice (line %d, column %d)",
+        td_msg(err, errlen, "%s: the field appears twice (line %d, column %d)",
                path[0] ? path : "?", je->line, je->column);
         return TD_ERR_DECODE;
     case json_error_invalid_utf8:
-        s_setf(err, errlen, "%s%sinvalid UTF-8 at line %d, column %d (text must be UTF-8)", path,
+        td_msg(err, errlen, "%s%sinvalid UTF-8 at line %d, column %d (text must be UTF-8)", path,
                path[0] ? ": " : "", je->line, je->column);
         return TD_ERR_DECODE;
     case json_error_null_character:
     case json_error_null_byte_in_key:
-        s_setf(err, errlen, "%s%sNUL characters are not allowed (line %d, column %d)", path,
+        td_msg(err, errlen, "%s%sNUL characters are not allowed (line %d, column %d)", path,
                path[0] ? ": " : "", je->line, je->column);
         return TD_ERR_DECODE;
     case json_error_numeric_overflow:
-        s_setf(err, errlen, "%s%snumber out of range (line %d, column %d)", path,
+        td_msg(err, errlen, "%s%snumber out of range (line %d, column %d)", path,
                path[0] ? ": " : "", je->line, je->column);
         return TD_ERR_DECODE;
     default:
-        s_setf(err, errlen, "JSON syntax error at line %d, column %d%s: %s", je->line, je->column,
+        td_msg(err, errlen, "JSON syntax error at line %d, column %d%s: %s", je->line, je->column,
                at, je->text);
         return TD_ERR_DECODE;
     }
@@ -815,12 +766,12 @@ td_err td_report_from_json(const char *text, size_t len, Tiendo__Report **out, c
     size_t deep;
 
     if (out == NULL || (text == NULL && len > 0)) {
-        s_setf(err, errlen, "no report given");
+        td_msg(err, errlen, "no report given");
         return TD_ERR_INVALID;
     }
     *out = NULL;
     if (len > TD_MAX_REPORT_JSON) {
-        s_setf(err, errlen, "the report is %zu bytes; at most %d are accepted", len,
+        td_msg(err, errlen, "the report is %zu bytes; at most %d are accepted", len,
                TD_MAX_REPORT_JSON);
         return TD_ERR_TOOBIG;
     }
@@ -831,7 +782,7 @@ td_err td_report_from_json(const char *text, size_t len, Tiendo__Report **out, c
         deep = s_walk(text, len, path, sizeof path);
         if (deep < len) {
             s_line_column(text, deep, &line, &column);
-            s_setf(err, errlen, "%s%sJSON nested deeper than %d levels (line %d, column %d)", path,
+            td_msg(err, errlen, "%s%sJSON nested deeper than %d levels (line %d, column %d)", path,
                    path[0] ? ": " : "", TD_MAX_JSON_DEPTH, line, column);
             return TD_ERR_DECODE;
         }
@@ -900,7 +851,7 @@ static json_t *s_out_string(const char *s)
     char *copy;
     json_t *j;
 
-    if (s_utf8_valid(s, n))
+    if (td_utf8_valid(s, n))
         return json_stringn(s, n);
     copy = strdup(s);
     if (copy == NULL)
@@ -1002,7 +953,7 @@ static int s_out_data(s_out *o, const Tiendo__Report *r, json_t *root)
         }
         if (value == NULL)
             return -1;
-        if (s_utf8_valid(dv->element, strlen(dv->element))) {
+        if (td_utf8_valid(dv->element, strlen(dv->element))) {
             if (json_object_set_new(data, dv->element, value) != 0)
                 return -1;
         } else { /* an unvalidated message: show the name with '?' for its bad bytes */
@@ -1092,14 +1043,14 @@ char *td_report_template(const td_registry_t *reg, const char *unit, const char 
         period = td_period_format(&p, now_period, sizeof now_period);
     }
     if (s_set(root, "unit", s_out_string(unit != NULL ? unit : "")) != 0 ||
-        s_set(root, "dataset", s_out_string(dataset != NULL ? dataset : TD_DEFAULT_DATASET)) != 0 ||
+        s_set(root, "dataset", s_out_string(td_dataset_or_default(dataset))) != 0 ||
         s_set(root, "period", s_out_string(period)) != 0 ||
         s_set(root, "prepared_by", json_string("")) != 0)
         goto cleanup;
     groups = json_array();
     if (s_set(root, "task_groups", groups) != 0)
         goto cleanup;
-    for (int g = 1; g <= S_GROUPS; g++) {
+    for (int g = 1; g <= TD_TASK_GROUPS; g++) {
         json_t *obj = json_object();
 
         if (obj == NULL || json_array_append_new(groups, obj) != 0 ||
@@ -1142,20 +1093,20 @@ static int s_check_text(const char *path, const char *s, size_t max, int require
     if (s == NULL) {
         if (!required)
             return 0;
-        s_setf(reason, reasonlen, "%s: missing", path);
+        td_msg(reason, reasonlen, "%s: missing", path);
         return -1;
     }
     n = strlen(s);
     if (n > max) {
-        s_setf(reason, reasonlen, "%s: longer than %zu bytes (%zu)", path, max, n);
+        td_msg(reason, reasonlen, "%s: longer than %zu bytes (%zu)", path, max, n);
         return -1;
     }
-    if (!s_utf8_valid(s, n)) {
-        s_setf(reason, reasonlen, "%s: not valid UTF-8", path);
+    if (!td_utf8_valid(s, n)) {
+        td_msg(reason, reasonlen, "%s: not valid UTF-8", path);
         return -1;
     }
     if (nonblank && strspn(s, " \t\r\n") == n) {
-        s_setf(reason, reasonlen, "%s: must not be empty", path);
+        td_msg(reason, reasonlen, "%s: must not be empty", path);
         return -1;
     }
     return 0;
@@ -1175,12 +1126,12 @@ static int s_check_date(const char *path, const char *s, int required, char *rea
     if (s == NULL && !required)
         return 0;
     if (s == NULL) {
-        s_setf(reason, reasonlen, "%s: missing", path);
+        td_msg(reason, reasonlen, "%s: missing", path);
         return -1;
     }
     if (strlen(s) != 10 || td_date_parse(s, &d) != TD_OK) {
         char q[S_QUOTE_MAX * 2];
-        s_setf(reason, reasonlen, "%s: \"%s\" is not a date YYYY-MM-DD", path,
+        td_msg(reason, reasonlen, "%s: \"%s\" is not a date YYYY-MM-DD", path,
                s_quote(q, sizeof q, s, strlen(s)));
         return -1;
     }
@@ -1189,10 +1140,10 @@ static int s_check_date(const char *path, const char *s, int required, char *rea
 
 static int s_validate_groups(const Tiendo__Report *r, char *reason, size_t reasonlen)
 {
-    int seen[S_GROUPS + 1] = {0};
+    int seen[TD_TASK_GROUPS + 1] = {0};
 
-    if (r->n_task_groups != S_GROUPS || r->task_groups == NULL) {
-        s_setf(reason, reasonlen,
+    if (r->n_task_groups != TD_TASK_GROUPS || r->task_groups == NULL) {
+        td_msg(reason, reasonlen,
                "task_groups: must list each of the six task groups 1 to 6 once (found %zu)",
                r->n_task_groups);
         return -1;
@@ -1202,27 +1153,27 @@ static int s_validate_groups(const Tiendo__Report *r, char *reason, size_t reaso
         char path[S_PATH_MAX];
 
         if (t == NULL) {
-            s_setf(reason, reasonlen, "task_groups[%zu]: missing", i);
+            td_msg(reason, reasonlen, "task_groups[%zu]: missing", i);
             return -1;
         }
-        if (!t->has_group || t->group < 1 || t->group > S_GROUPS) {
-            s_setf(reason, reasonlen, "task_groups[%zu].group: must be a task group from 1 to 6",
+        if (!t->has_group || t->group < 1 || t->group > TD_TASK_GROUPS) {
+            td_msg(reason, reasonlen, "task_groups[%zu].group: must be a task group from 1 to 6",
                    i);
             return -1;
         }
         if (seen[t->group]++) {
-            s_setf(reason, reasonlen, "task_groups[%zu].group: task group %u is listed twice", i,
+            td_msg(reason, reasonlen, "task_groups[%zu].group: task group %u is listed twice", i,
                    t->group);
             return -1;
         }
         if (!s_valid_status(t->has_status, t->status)) {
-            s_setf(reason, reasonlen, "task_groups[%zu].status: %s", i,
+            td_msg(reason, reasonlen, "task_groups[%zu].status: %s", i,
                    t->has_status ? S_STATUS_HELP : "missing");
             return -1;
         }
         if (!t->has_progress_percent || !isfinite(t->progress_percent) || t->progress_percent < 0 ||
             t->progress_percent > 100) {
-            s_setf(reason, reasonlen, "task_groups[%zu].progress: %s", i,
+            td_msg(reason, reasonlen, "task_groups[%zu].progress: %s", i,
                    t->has_progress_percent ? "must be a number from 0 to 100" : "missing");
             return -1;
         }
@@ -1237,7 +1188,7 @@ static int s_validate_values(const Tiendo__Report *r, const td_registry_t *reg, 
                              size_t reasonlen)
 {
     if (r->n_values > TD_MAX_VALUES) {
-        s_setf(reason, reasonlen, "data: more than %d elements (%zu)", TD_MAX_VALUES, r->n_values);
+        td_msg(reason, reasonlen, "data: more than %d elements (%zu)", TD_MAX_VALUES, r->n_values);
         return -1;
     }
     for (size_t i = 0; i < r->n_values; i++) {
@@ -1245,28 +1196,28 @@ static int s_validate_values(const Tiendo__Report *r, const td_registry_t *reg, 
         char path[S_PATH_MAX];
 
         if (dv == NULL || dv->element == NULL) {
-            s_setf(reason, reasonlen, "data[%zu]: no element name", i);
+            td_msg(reason, reasonlen, "data[%zu]: no element name", i);
             return -1;
         }
         if (!s_is_name(dv->element, S_ELEMENT_MAX)) {
             char q[S_QUOTE_MAX * 2];
-            s_setf(reason, reasonlen, "data[%zu]: \"%s\" is not a data element name", i,
+            td_msg(reason, reasonlen, "data[%zu]: \"%s\" is not a data element name", i,
                    s_quote(q, sizeof q, dv->element, strlen(dv->element)));
             return -1;
         }
         snprintf(path, sizeof path, "data.%s", dv->element);
         if (!td_registry_has_element(reg, dv->element)) {
-            s_setf(reason, reasonlen, "%s: not a data element of the indicator catalogue", path);
+            td_msg(reason, reasonlen, "%s: not a data element of the indicator catalogue", path);
             return -1;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(r->values[j]->element, dv->element) == 0) {
-                s_setf(reason, reasonlen, "%s: reported twice", path);
+                td_msg(reason, reasonlen, "%s: reported twice", path);
                 return -1;
             }
         }
         if (!dv->has_value || !isfinite(dv->value) || dv->value < 0) {
-            s_setf(reason, reasonlen, "%s: %s", path,
+            td_msg(reason, reasonlen, "%s: %s", path,
                    dv->has_value ? "must be a finite non-negative number" : "no value");
             return -1;
         }
@@ -1280,7 +1231,7 @@ static int s_validate_values(const Tiendo__Report *r, const td_registry_t *reg, 
 static int s_validate_actions(const Tiendo__Report *r, char *reason, size_t reasonlen)
 {
     if (r->n_action_plan > TD_MAX_TASKS) {
-        s_setf(reason, reasonlen, "action_plan: more than %d tasks (%zu)", TD_MAX_TASKS,
+        td_msg(reason, reasonlen, "action_plan: more than %d tasks (%zu)", TD_MAX_TASKS,
                r->n_action_plan);
         return -1;
     }
@@ -1289,7 +1240,7 @@ static int s_validate_actions(const Tiendo__Report *r, char *reason, size_t reas
         char path[S_PATH_MAX];
 
         if (t == NULL) {
-            s_setf(reason, reasonlen, "action_plan[%zu]: missing", i);
+            td_msg(reason, reasonlen, "action_plan[%zu]: missing", i);
             return -1;
         }
 #define S_FIELD(name) (snprintf(path, sizeof path, "action_plan[%zu]." name, i), path)
@@ -1300,18 +1251,18 @@ static int s_validate_actions(const Tiendo__Report *r, char *reason, size_t reas
             s_check_date(S_FIELD("deadline"), t->deadline, 1, reason, reasonlen) != 0 ||
             s_check_date(S_FIELD("completed_on"), t->completed_on, 0, reason, reasonlen) != 0)
             return -1;
-        if (!t->has_task_group || t->task_group < 1 || t->task_group > S_GROUPS) {
-            s_setf(reason, reasonlen, "%s: must be a task group from 1 to 6",
+        if (!t->has_task_group || t->task_group < 1 || t->task_group > TD_TASK_GROUPS) {
+            td_msg(reason, reasonlen, "%s: must be a task group from 1 to 6",
                    S_FIELD("task_group"));
             return -1;
         }
         if (!s_valid_status(t->has_status, t->status)) {
-            s_setf(reason, reasonlen, "%s: %s", S_FIELD("status"),
+            td_msg(reason, reasonlen, "%s: %s", S_FIELD("status"),
                    t->has_status ? S_STATUS_HELP : "missing");
             return -1;
         }
         if (t->completed_on != NULL && t->status != TIENDO__TASK_STATUS__TASK_COMPLETED) {
-            s_setf(reason, reasonlen, "%s: only allowed when status is completed",
+            td_msg(reason, reasonlen, "%s: only allowed when status is completed",
                    S_FIELD("completed_on"));
             return -1;
         }
@@ -1319,13 +1270,30 @@ static int s_validate_actions(const Tiendo__Report *r, char *reason, size_t reas
         for (size_t j = 0; j < i; j++) {
             if (strcmp(r->action_plan[j]->id, t->id) == 0) {
                 char q[S_QUOTE_MAX * 2];
-                s_setf(reason, reasonlen, "action_plan[%zu].id: \"%s\" is used twice", i,
+                td_msg(reason, reasonlen, "action_plan[%zu].id: \"%s\" is used twice", i,
                        s_quote(q, sizeof q, t->id, strlen(t->id)));
                 return -1;
             }
         }
     }
     return 0;
+}
+
+int td_report_mean_progress(const Tiendo__Report *report, double *mean)
+{
+    double total = 0;
+    size_t n = 0;
+    for (size_t g = 0; report != NULL && g < report->n_task_groups; g++) {
+        const Tiendo__TaskGroupProgress *tg = report->task_groups[g];
+        if (tg->group < 1 || tg->group > TD_TASK_GROUPS)
+            continue;
+        total += tg->progress_percent;
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    *mean = total / (double) n;
+    return 1;
 }
 
 td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg, char *reason,
@@ -1336,33 +1304,33 @@ td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg
     const Tiendo__Report *r = report;
 
     if (r == NULL || reg == NULL) {
-        s_setf(reason, reasonlen, r == NULL ? "no report" : "no registry to check the report");
+        td_msg(reason, reasonlen, r == NULL ? "no report" : "no registry to check the report");
         return TD_ERR_INVALID;
     }
     if (r->unit == NULL || r->unit[0] == '\0') {
-        s_setf(reason, reasonlen, "unit: missing");
+        td_msg(reason, reasonlen, "unit: missing");
         return TD_ERR_INVALID;
     }
     if (!s_is_code(r->unit)) {
-        s_setf(reason, reasonlen, "unit: \"%s\" is not a unit code",
+        td_msg(reason, reasonlen, "unit: \"%s\" is not a unit code",
                s_quote(q, sizeof q, r->unit, strlen(r->unit)));
         return TD_ERR_INVALID;
     }
     if (td_registry_find(reg, r->unit, NULL) == NULL) {
-        s_setf(reason, reasonlen, "unit '%s' is not in the registry", r->unit);
+        td_msg(reason, reasonlen, "unit '%s' is not in the registry", r->unit);
         return TD_ERR_INVALID;
     }
-    if (r->dataset != NULL && !s_is_name(r->dataset, S_DATASET_MAX)) {
-        s_setf(reason, reasonlen, "dataset: \"%s\" must be 1 to 16 lower-case letters, digits or _",
+    if (r->dataset != NULL && !td_dataset_name_valid(r->dataset)) {
+        td_msg(reason, reasonlen, "dataset: \"%s\" must be 1 to 16 lower-case letters, digits or _",
                s_quote(q, sizeof q, r->dataset, strlen(r->dataset)));
         return TD_ERR_INVALID;
     }
     if (r->period == NULL) {
-        s_setf(reason, reasonlen, "period: missing");
+        td_msg(reason, reasonlen, "period: missing");
         return TD_ERR_INVALID;
     }
     if (strlen(r->period) >= TD_PERIOD_TEXT_MAX || td_period_parse(r->period, &p) != TD_OK) {
-        s_setf(reason, reasonlen, "period: \"%s\" is not a period " S_PERIOD_HELP,
+        td_msg(reason, reasonlen, "period: \"%s\" is not a period " S_PERIOD_HELP,
                s_quote(q, sizeof q, r->period, strlen(r->period)));
         return TD_ERR_INVALID;
     }
@@ -1370,7 +1338,7 @@ td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg
         0)
         return TD_ERR_INVALID;
     if (r->has_prepared_at && (r->prepared_at < S_TIME_MIN || r->prepared_at >= S_TIME_MAX)) {
-        s_setf(reason, reasonlen, "prepared_at: %lld is not a time between 2000 and 2100",
+        td_msg(reason, reasonlen, "prepared_at: %lld is not a time between 2000 and 2100",
                (long long) r->prepared_at);
         return TD_ERR_INVALID;
     }
@@ -1415,14 +1383,14 @@ static void s_not_during(const td_registry_t *reg, const char *code, const td_pe
 
         if (before->successor[0] != '\0')
             snprintf(successor, sizeof successor, "; successor %s", before->successor);
-        s_setf(reason, reasonlen, "unit '%s' (%s) does not exist during %s (valid until %s%s)",
+        td_msg(reason, reasonlen, "unit '%s' (%s) does not exist during %s (valid until %s%s)",
                code, before->name, period, td_date_format(&before->valid_to, date, sizeof date),
                successor);
     } else if (after != NULL) {
-        s_setf(reason, reasonlen, "unit '%s' (%s) does not exist during %s (valid from %s)", code,
+        td_msg(reason, reasonlen, "unit '%s' (%s) does not exist during %s (valid from %s)", code,
                after->name, period, td_date_format(&after->valid_from, date, sizeof date));
     } else {
-        s_setf(reason, reasonlen, "unit '%s' does not exist during %s", code, period);
+        td_msg(reason, reasonlen, "unit '%s' does not exist during %s", code, period);
     }
 }
 
@@ -1435,13 +1403,13 @@ td_err td_report_validate_at(const Tiendo__Report *report, const td_registry_t *
     if (rc != TD_OK)
         return rc;
     if (td_period_parse(report->period, &p) != TD_OK) { /* td_report_validate parsed it */
-        s_setf(reason, reasonlen, "period: not a period " S_PERIOD_HELP);
+        td_msg(reason, reasonlen, "period: not a period " S_PERIOD_HELP);
         return TD_ERR_INVALID;
     }
     if (td_registry_find_during(reg, report->unit, &p) == NULL) {
         s_not_during(reg, report->unit, &p, reason, reasonlen);
         return TD_ERR_INVALID;
     }
-    return td_calendar_check(cal, report->dataset != NULL ? report->dataset : TD_DEFAULT_DATASET,
-                             &p, now, reason, reasonlen);
+    return td_calendar_check(cal, td_dataset_or_default(report->dataset), &p, now, reason,
+                             reasonlen);
 }

@@ -3,13 +3,14 @@
 #define TIENDO_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "calendar.h"
 #include "error.h"
 #include "period.h"
 #include "registry.h"
 #include "tiendo.pb-c.h"
 
-#define TD_DEFAULT_DATASET "nq06"
 #define TD_MAX_REPORT_JSON 262144 /* bytes of JSON accepted by submit */
 #define TD_MAX_JSON_DEPTH  8
 #define TD_MAX_TEXT        2000 /* bytes in a note, comment or title */
@@ -39,14 +40,16 @@ char *td_report_template(const td_registry_t *reg, const char *unit, const char 
 td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg, char *reason,
                           size_t reasonlen);
 
+/* A unit's mean progress: the mean of progress_percent over the report's task groups
+ * numbered 1..TD_TASK_GROUPS (others are ignored: a stored report may predate a rule).
+ * Returns 1 with *mean set, or 0 when the report has no such group. The one definition
+ * the status, units and unit answers use. */
+int td_report_mean_progress(const Tiendo__Report *report, double *mean);
+
 /* Free a message from td_report_from_json (malloc-built) and NULL *report. */
 void td_report_free(Tiendo__Report **report);
 
 /* ---- Validation against the calendar ---- */
-
-#include <stdint.h>
-
-#include "calendar.h"
 
 /* td_report_validate, then the rules that need the calendar and the time of arrival
  * (now, Unix seconds); the collector applies these on ingest:

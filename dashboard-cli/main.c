@@ -140,7 +140,7 @@ static int s_show(options_command cmd, const options_t *opt, const Tiendo__Query
 int main(int argc, char **argv)
 {
     options_t opt;
-    td_config_args args;
+    td_config_args args = {0, 0, 0, NULL};
     client_params cp;
     char err[1024], config_path[4096], period[TD_PERIOD_TEXT_MAX] = "", timeout[32];
     char **av = NULL;
@@ -330,6 +330,7 @@ cleanup:
     td_registry_close(&reg);
     memset(cp.secret, 0, sizeof cp.secret);
     td_config_free(options_table, &opt);
+    td_config_args_free(&args);
     free(av);
     return status;
 }

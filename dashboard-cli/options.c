@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "calendar.h"
 
 /* Bounds: strings are paths or short words; a period is at most "2026-M07". */
 const td_config_option options_table[] = {
@@ -26,8 +27,8 @@ const td_config_option options_table[] = {
      "Print JSON (fields in docs/cli-json.md) instead of tables"},
     {"period", TD_OPT_STRING, offsetof(options_t, period), NULL, 0, 16,
      "Reporting period: 2026-Q3, 2026-M07, 2026-H2, 2026-9M or 2026 (default: this quarter)"},
-    {"dataset", TD_OPT_STRING, offsetof(options_t, dataset), "nq06", 0, OPTIONS_DATASET_MAX,
-     "Which reporting programme (nq06: Resolution 06-NQ/TW)"},
+    {"dataset", TD_OPT_STRING, offsetof(options_t, dataset), TD_DEFAULT_DATASET, 0,
+     TD_DATASET_NAME_MAX, "Which reporting programme (nq06: Resolution 06-NQ/TW)"},
     {"color", TD_OPT_STRING, offsetof(options_t, color), "auto", 0, 16,
      "Colours: auto (only on a terminal), always or never"},
     {"log-level", TD_OPT_STRING, offsetof(options_t, log_level), "warn", 0, 16,
@@ -117,19 +118,12 @@ td_err options_validate(const options_t *o, char *err, size_t errlen)
 {
     td_log_level level;
 
-    if (o->dataset == NULL || o->dataset[0] == '\0') {
-        snprintf(err, errlen, "--dataset must not be empty (the default is nq06)");
+    if (!td_dataset_name_valid(o->dataset)) {
+        snprintf(err, errlen,
+                 "--dataset '%.40s': use 1 to %d lower-case letters, digits and '_' (for example "
+                 "%s)",
+                 o->dataset != NULL ? o->dataset : "", TD_DATASET_NAME_MAX, TD_DEFAULT_DATASET);
         return TD_ERR_CONFIG;
-    }
-    for (const char *p = o->dataset; *p != '\0'; p++) {
-        if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p) || *p == '_' ||
-              *p == '-')) {
-            snprintf(err, errlen,
-                     "--dataset '%s': use lower-case letters, digits, '_' and '-' only "
-                     "(for example nq06)",
-                     o->dataset);
-            return TD_ERR_CONFIG;
-        }
     }
     if (o->color == NULL || (strcmp(o->color, "auto") != 0 && strcmp(o->color, "always") != 0 &&
                              strcmp(o->color, "never") != 0)) {

@@ -10,7 +10,6 @@
 #include "period.h"
 
 #define OPTIONS_DEFAULT_QUERY "tcp://127.0.0.1:7421"
-#define OPTIONS_DATASET_MAX   32
 #define OPTIONS_ENDPOINT_MAX  256
 #define OPTIONS_USER_CONFIG   "tiendo/tiendo.conf" /* under $XDG_CONFIG_HOME or ~/.config */
 
@@ -60,7 +59,7 @@ options_command options_command_find(int argc, char *const *argv);
 td_err options_resolve_period(const char *text, time_t now, char *out, size_t outlen, char *err,
                               size_t errlen);
 
-/* Check the values the table cannot: dataset (1..32 of a-z 0-9 _ -), color (auto, always,
+/* Check the values the table cannot: dataset (td_dataset_name_valid), color (auto, always,
  * never), log level, query endpoint (tcp://, ipc:// or inproc://), level (nation,
  * province), sort (code, name, progress, status), format (csv, json), province (1..16 of
  * letters and digits). TD_ERR_CONFIG with err. */

@@ -11,65 +11,19 @@
 #include "indicator.h"
 #include "period.h"
 #include "report.h"
+#include "utf8.h"
 
 typedef struct {
     uint32_t first, last;
 } s_range;
 
 #include "unicode_width.inc"
+#include "codec.h"
 
 static const char s_ellipsis[] = "\xE2\x80\xA6";    /* U+2026, one column */
 static const char s_replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
 /* ---- UTF-8 and display width ---- */
-
-size_t render_utf8_decode(const char *s, size_t len, uint32_t *cp)
-{
-    const unsigned char *p = (const unsigned char *) s;
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t need;
-    uint32_t value;
-
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    /* The second byte's range excludes overlong forms (E0, F0), surrogates (ED) and
-     * values over U+10FFFF (F4): RFC 3629's table. */
-    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-        need = 1;
-        value = p[0] & 0x1Fu;
-    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-        need = 2;
-        value = p[0] & 0x0Fu;
-        if (p[0] == 0xE0)
-            lo = 0xA0;
-        if (p[0] == 0xED)
-            hi = 0x9F;
-    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-        need = 3;
-        value = p[0] & 0x07u;
-        if (p[0] == 0xF0)
-            lo = 0x90;
-        if (p[0] == 0xF4)
-            hi = 0x8F;
-    } else {
-        *cp = RENDER_REPLACEMENT;
-        return 1;
-    }
-    for (size_t i = 1; i <= need; i++) {
-        if (i >= len || p[i] < lo || p[i] > hi) {
-            /* The maximal subpart seen so far is one replacement character. */
-            *cp = RENDER_REPLACEMENT;
-            return i;
-        }
-        value = (value << 6) | (p[i] & 0x3Fu);
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    *cp = value;
-    return need + 1;
-}
 
 static int s_in_ranges(const s_range *ranges, size_t n, uint32_t cp)
 {
@@ -91,8 +45,8 @@ static int s_in_ranges(const s_range *ranges, size_t n, uint32_t cp)
  * printed as they are; text from the network shows them as U+FFFD. */
 static int s_is_unsafe(uint32_t cp)
 {
-    return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028 || cp == 0x2029 ||
-           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    return cp == TD_UTF8_INVALID || cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0x2028 ||
+           cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 int render_codepoint_width(uint32_t cp)
@@ -117,7 +71,7 @@ size_t render_width(const char *s)
     len = strlen(s);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        i += render_utf8_decode(s + i, len - i, &cp);
+        i += td_utf8_decode(s + i, len - i, &cp);
         width += (size_t) render_codepoint_width(cp);
     }
     return width;
@@ -131,7 +85,7 @@ static size_t s_prefix_fitting(const char *s, size_t len, size_t limit, size_t *
 
     while (i < len) {
         uint32_t cp;
-        size_t n = render_utf8_decode(s + i, len - i, &cp);
+        size_t n = td_utf8_decode(s + i, len - i, &cp);
         size_t w = (size_t) render_codepoint_width(cp);
         if (w > 0 && used + w > limit)
             break;
@@ -149,8 +103,8 @@ static void s_write_safe(FILE *out, const char *s, size_t len)
 
     while (i < len) {
         uint32_t cp;
-        size_t n = render_utf8_decode(s + i, len - i, &cp);
-        int bad = s_is_unsafe(cp) || (cp == RENDER_REPLACEMENT && n < 3);
+        size_t n = td_utf8_decode(s + i, len - i, &cp);
+        int bad = s_is_unsafe(cp) || cp == TD_UTF8_INVALID;
         if (bad) {
             fwrite(s + clean_from, 1, i - clean_from, out);
             fputs(s_replacement, out);
@@ -769,7 +723,7 @@ static td_err s_text_lagging(FILE *out, const Tiendo__StatusSummary *s, const td
         {"Mean progress", RENDER_RIGHT, 0},
     };
     enum { CELL = 48 };
-    size_t n = s->n_lagging < RENDER_LAGGING_MAX ? s->n_lagging : RENDER_LAGGING_MAX;
+    size_t n = s->n_lagging < TD_STATUS_LAGGING_MAX ? s->n_lagging : TD_STATUS_LAGGING_MAX;
     char(*text)[CELL] = NULL;
     const char **cells = NULL;
     td_err rc = TD_OK;
@@ -852,7 +806,7 @@ td_err render_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
                                                          : 16;
     }
 
-    if (strcmp(dataset, "nq06") == 0)
+    if (strcmp(dataset, TD_DEFAULT_DATASET) == 0)
         snprintf(line, sizeof line,
                  "National summary - Resolution 06-NQ/TW (dataset nq06), period %s", period);
     else
@@ -982,8 +936,8 @@ static json_t *s_json_text(const char *s)
     /* Invalid bytes become U+FFFD; control characters are valid JSON (escaped). */
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = render_utf8_decode(s + i, len - i, &cp);
-        if (cp == RENDER_REPLACEMENT && n < 3)
+        size_t n = td_utf8_decode(s + i, len - i, &cp);
+        if (cp == TD_UTF8_INVALID)
             fputs(s_replacement, mem);
         else
             fwrite(s + i, 1, n, mem);
@@ -1815,8 +1769,8 @@ void render_csv_field(FILE *out, const char *s)
         fputc('"', out);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = render_utf8_decode(s + i, len - i, &cp);
-        if (cp == RENDER_REPLACEMENT && n < 3)
+        size_t n = td_utf8_decode(s + i, len - i, &cp);
+        if (cp == TD_UTF8_INVALID)
             fputs(s_replacement, out);
         else if (n == 1 && s[i] == '"')
             fputs("\"\"", out);

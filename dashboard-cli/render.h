@@ -12,14 +12,6 @@
 
 /* ---- UTF-8 and display width ---- */
 
-#define RENDER_REPLACEMENT 0xFFFDu /* shown for invalid bytes and control characters */
-
-/* Decode one code point from the len > 0 bytes at s. Returns the bytes consumed (1..4) and
- * sets *cp. Malformed input (overlong forms, surrogates, values over U+10FFFF, truncated or
- * stray bytes) yields U+FFFD and consumes the maximal invalid subpart (at least one byte), so
- * a caller that loops always advances. */
-size_t render_utf8_decode(const char *s, size_t len, uint32_t *cp);
-
 /* Columns a terminal gives to cp: 0 for combining and other non-spacing marks (Mn, Me),
  * format characters (Cf) and Hangul medial vowels; 2 for East Asian Wide and Fullwidth;
  * 1 otherwise. Control characters count 1 because the renderer prints them as U+FFFD. */
@@ -87,9 +79,6 @@ double render_completeness_percent(const Tiendo__StatusSummary *s);
 /* Timeliness in percent rounded to one decimal (units_on_time / units_expected * 100); -1
  * when nothing is expected or the collector sent no on-time count. */
 double render_timeliness_percent(const Tiendo__StatusSummary *s);
-
-/* How many lagging units the text form lists at most. */
-#define RENDER_LAGGING_MAX 10
 
 /* The national summary for people: headline, deadline and report statuses, task-group
  * table, nation-level indicators against their 2025 and 2030 targets, lagging units, who

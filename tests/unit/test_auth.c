@@ -764,7 +764,8 @@ START_TEST(test_enrol_creates_file)
     ck_assert_ptr_nonnull(d);
     struct dirent *de;
     while ((de = readdir(d)) != NULL)
-        ck_assert_msg(strstr(de->d_name, ".tmp") == NULL, "left behind: %s", de->d_name);
+        ck_assert_msg(strstr(de->d_name, ".partial") == NULL && strstr(de->d_name, ".tmp") == NULL,
+                      "left behind: %s", de->d_name);
     closedir(d);
 }
 END_TEST

@@ -111,22 +111,6 @@ START_TEST(width_of_wide_and_invalid_text)
 }
 END_TEST
 
-START_TEST(decode_code_points)
-{
-    uint32_t cp;
-    ck_assert_uint_eq(render_utf8_decode("\xE1\xBB\x99", 3, &cp), 3); /* ộ */
-    ck_assert_uint_eq(cp, 0x1ED9);
-    ck_assert_uint_eq(render_utf8_decode("\xF0\x9F\x98\x80", 4, &cp), 4);
-    ck_assert_uint_eq(cp, 0x1F600);
-    ck_assert_uint_eq(render_utf8_decode("\xF4\x90\x80\x80", 4, &cp), 1); /* > U+10FFFF */
-    ck_assert_uint_eq(cp, RENDER_REPLACEMENT);
-    ck_assert_uint_eq(render_utf8_decode("\xE1\xBB", 2, &cp), 2); /* cut short */
-    ck_assert_uint_eq(cp, RENDER_REPLACEMENT);
-    ck_assert_uint_eq(render_utf8_decode("\x80", 1, &cp), 1);
-    ck_assert_uint_eq(cp, RENDER_REPLACEMENT);
-}
-END_TEST
-
 /* ---- cells ---- */
 
 START_TEST(cell_pads_by_display_width)
@@ -1168,6 +1152,7 @@ START_TEST(options_table_and_checks)
     ck_assert_int_eq(td_config_parse(options_table, &o, 9, argv, &args, err, sizeof err), TD_OK);
     ck_assert_int_eq(args.npositional, 1);
     ck_assert_int_eq(options_command_parse(args.positional[0]), OPTIONS_CMD_STATUS);
+    td_config_args_free(&args);
     ck_assert_int_eq(o.json, 1);
     ck_assert_str_eq(o.period, "2026-Q3");
     ck_assert_str_eq(o.dataset, "nq06");
@@ -1848,6 +1833,7 @@ START_TEST(new_commands_and_options)
     unsetenv("TIENDO_PROVINCE");
     memset(&o, 0, sizeof o);
     ck_assert_int_eq(td_config_parse(options_table, &o, 9, argv, &args, err, sizeof err), TD_OK);
+    td_config_args_free(&args);
     ck_assert_str_eq(o.sort, "progress");
     ck_assert_str_eq(o.province, "01");
     ck_assert_str_eq(o.level, "nation");
@@ -1900,7 +1886,6 @@ static Suite *s_suite(void)
 
     tcase_add_test(width, width_of_vietnamese_names);
     tcase_add_test(width, width_of_wide_and_invalid_text);
-    tcase_add_test(width, decode_code_points);
     tcase_add_test(width, cell_pads_by_display_width);
     tcase_add_test(width, cell_truncates_with_ellipsis);
     tcase_add_test(width, cell_neutralises_control_characters);

@@ -1,5 +1,6 @@
 /* test_store.c: the collector's store: revisions, delivery, growth, gaps, retention, backup. */
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -796,6 +797,18 @@ START_TEST(prune_drops_only_settled_old_rejections)
 }
 END_TEST
 
+/* Files in dir whose name holds ".partial" (a temporary copy left behind). */
+static int s_partial_files(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += strstr(e->d_name, ".partial") != NULL;
+    closedir(d);
+    return n;
+}
+
 static off_t s_file_size(const char *dir, const char *name)
 {
     char path[256];
@@ -868,7 +881,7 @@ START_TEST(backup_copies_committed_state_and_refuses_a_store)
     store_abort(&txn);
     ck_assert(WIFEXITED(status));
     ck_assert_int_eq(WEXITSTATUS(status), 0);
-    ck_assert_int_eq(s_file_size(dest, "data.mdb.partial"), -1); /* renamed, not left */
+    ck_assert_int_eq(s_partial_files(dest), 0); /* renamed, not left */
 
     ck_assert_int_eq(store_open_read_only(&copy, dest, err, sizeof err), TD_OK);
     s_seen got;
@@ -914,7 +927,7 @@ START_TEST(backup_copies_committed_state_and_refuses_a_store)
     ck_assert_uint_eq(written, 0);
     ck_assert_int_ne(err[0], '\0');
     ck_assert_int_eq(s_file_size(dest, "data.mdb"), size);
-    ck_assert_int_eq(s_file_size(dest, "data.mdb.partial"), -1);
+    ck_assert_int_eq(s_partial_files(dest), 0);
     /* so is the live store's own folder */
     ck_assert_int_eq(store_backup(store, src, &written, err, sizeof err), TD_ERR_EXISTS);
 
