@@ -11,7 +11,7 @@
 #include "codec.h"
 #include "keys.h"
 #include "log.h"
-#include "report.h"
+#include "decide.h"
 
 #define ROUTING_ID_MAX 256
 /* A batch stops growing once its decoded envelopes hold this much memory: a peer
@@ -29,18 +29,9 @@ typedef struct {
     Tiendo__AckStatus status;
     uint64_t high_water;
     char reason[STORE_REASON_MAX];
-    int reject_kind;              /* s_reject_kind of a REJECTED answer, counted by s_count */
-    uint64_t gap_first, gap_last; /* a restore gap this envelope revealed (0, 0: none) */
+    ingest_reject_kind reject_kind; /* of a REJECTED answer, counted by s_count */
+    uint64_t gap_first, gap_last;   /* a restore gap this envelope revealed (0, 0: none) */
 } s_item;
-
-/* Why an envelope was rejected (the reason label of the rejected metric). */
-enum s_reject_kind {
-    S_REJECT_VALIDATION,
-    S_REJECT_PROTOCOL,
-    S_REJECT_OUT_OF_SCOPE,
-    S_REJECT_NOT_ENROLLED,
-    S_REJECT_RESENT,
-};
 
 /* Delivery state of one (agent, epoch) touched by the batch. */
 typedef struct {
@@ -214,22 +205,15 @@ static s_peer *s_peer_find(ingest_t *ing, store_txn *txn, const uint8_t *agent, 
     return p;
 }
 
-/* The restore gap (docs/protocol.md): the agent says everything below first_unsettled was
- * acknowledged, yet this store's mark is lower, so those reports were acknowledged by an
- * earlier copy of the store (it was restored from a backup). Waiting for them would block
- * the agent forever: record the gap and move the mark past it. A report envelope cannot
- * claim beyond its own seq (the agent never sends below its first unsettled report). */
-static td_err s_restore_gap(ingest_t *ing, store_txn *txn, s_item *item, s_peer *peer,
-                            int64_t now_ms)
+/* The restore gap (docs/protocol.md): reports acknowledged by an earlier copy of the
+ * store (it was restored from a backup). Waiting for them would block the agent forever:
+ * record the gap and move the mark past it. */
+static td_err s_restore_gap(store_txn *txn, s_item *item, s_peer *peer, int64_t now_ms)
 {
-    (void) ing;
     const Tiendo__Envelope *env = item->envelope;
-    if (!env->has_first_unsettled || env->first_unsettled == 0)
+    uint64_t first_unsettled;
+    if (!ingest_settled_claim(env, &first_unsettled))
         return TD_OK;
-    uint64_t first_unsettled = env->first_unsettled;
-    int is_report = env->body_case != TIENDO__ENVELOPE__BODY_HEARTBEAT;
-    if (is_report && (!env->has_seq || first_unsettled > env->seq))
-        return TD_OK; /* inconsistent: ignore the claim, decide the envelope as usual */
     if (first_unsettled > peer->high_water + 1) {
         store_gap gap;
         memcpy(gap.agent, item->agent, STORE_KEY_BYTES);
@@ -244,6 +228,7 @@ static td_err s_restore_gap(ingest_t *ing, store_txn *txn, s_item *item, s_peer 
         item->gap_last = gap.last_seq;
         peer->high_water = gap.last_seq;
     }
+    /* retention keeps a rejection reason until the agent has moved past it */
     if (first_unsettled > peer->settled_below)
         peer->settled_below = first_unsettled;
     return TD_OK;
@@ -278,100 +263,68 @@ static void s_answer(s_item *item, Tiendo__AckStatus status, const char *reason)
         snprintf(item->reason, sizeof item->reason, "%s", reason);
 }
 
-/* Decide one envelope inside the batch transaction. Only store errors are returned;
- * every verdict on the envelope itself goes into the item. */
+/* Decide one envelope inside the batch transaction (decide.h holds the rules). Only
+ * store errors are returned; every verdict on the envelope itself goes into the item. */
 static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t now_ms)
 {
     const Tiendo__Envelope *env = item->envelope;
-    td_err rc = TD_OK;
     const auth_entry *who = auth_find(ing->auth, item->agent);
-    /* Counted by s_count once the batch is decided (a MAP_FULL retry decides again). */
-    item->reject_kind = S_REJECT_PROTOCOL;
-    if (who == NULL || who->role != AUTH_ROLE_AGENT) {
-        /* Revoked since it connected (ZAP let it in). Nothing of it is recorded, so a
-         * re-enrolled key starts where it left off. */
-        item->reject_kind = S_REJECT_NOT_ENROLLED;
-        s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED,
-                 "this agent's key is not enrolled at the collector (revoked?)");
-        item->high_water = 0;
-        return TD_OK;
-    }
-    if (!env->has_epoch || env->epoch == 0) {
-        s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, "envelope has no epoch");
-        return TD_OK;
-    }
-    s_peer *peer = s_peer_find(ing, txn, item->agent, env->epoch, &rc);
-    if (peer == NULL)
-        return rc;
-    peer->dirty = 1; /* last seen moves on with any message */
+    td_err rc = TD_OK;
+    ingest_facts facts = {0};
+    facts.enrolled = who != NULL && who->role == AUTH_ROLE_AGENT;
+    facts.envelope = env;
+    s_peer *peer = NULL;
     item->gap_first = item->gap_last = 0;
-    rc = s_restore_gap(ing, txn, item, peer, now_ms);
+    if (facts.enrolled && env->has_epoch && env->epoch != 0) {
+        peer = s_peer_find(ing, txn, item->agent, env->epoch, &rc);
+        if (peer == NULL)
+            return rc;
+        peer->dirty = 1; /* last seen moves on with any message */
+        if ((rc = s_restore_gap(txn, item, peer, now_ms)) != TD_OK)
+            return rc;
+        facts.high_water = peer->high_water;
+    }
+    char kept[STORE_REASON_MAX], content[STORE_REASON_MAX];
+    switch (ingest_needs(&facts)) {
+    case INGEST_NEED_KEPT_REASON:
+        rc = store_rejection_get(txn, item->agent, env->epoch, env->seq, kept, sizeof kept);
+        if (rc != TD_OK && rc != TD_ERR_NOTFOUND)
+            return rc;
+        facts.kept_reason = rc == TD_OK ? kept : NULL;
+        rc = TD_OK;
+        break;
+    case INGEST_NEED_CONTENT_CHECK:
+        facts.content_kind = ingest_check_content(env, ing->auth, who, ing->registry, ing->calendar,
+                                                  now_ms, content, sizeof content);
+        facts.content_reason = content;
+        break;
+    case INGEST_NEED_NOTHING:
+        break;
+    }
+    ingest_verdict v;
+    ingest_decide(&facts, &v);
+    if (v.step == INGEST_STEP_RECORD) {
+        rc = store_rejection_put(txn, item->agent, env->epoch, env->seq, v.reason);
+    } else if (v.step == INGEST_STEP_STORE) {
+        store_origin origin;
+        memcpy(origin.agent, item->agent, STORE_KEY_BYTES);
+        origin.epoch = env->epoch;
+        origin.seq = env->seq;
+        origin.received_at_ms = now_ms;
+        rc =
+            store_report_put(txn, &origin, env->report, item->report_bytes, item->report_len, NULL);
+    }
     if (rc != TD_OK)
         return rc;
-
-    if (env->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT) {
-        peer->heartbeat = env->heartbeat;
-        s_answer(item, TIENDO__ACK_STATUS__ACK_OK, NULL);
-        item->high_water = peer->high_water;
-        return TD_OK;
+    if (peer != NULL) {
+        peer->high_water = v.high_water;
+        if (env->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT)
+            peer->heartbeat = env->heartbeat;
     }
-    uint64_t seq = env->has_seq ? env->seq : 0;
-    if (seq == 0) {
-        s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, "report envelope has no seq");
-    } else if (seq <= peer->high_water) {
-        /* A resend of something already decided: the same answer again. */
-        rc = store_rejection_get(txn, item->agent, env->epoch, seq, item->reason,
-                                 sizeof item->reason);
-        if (rc == TD_OK) {
-            item->status = TIENDO__ACK_STATUS__ACK_REJECTED;
-            item->reject_kind = S_REJECT_RESENT;
-        } else if (rc == TD_ERR_NOTFOUND)
-            s_answer(item, TIENDO__ACK_STATUS__ACK_DUPLICATE, NULL);
-        else
-            return rc;
-    } else if (seq > peer->high_water + 1) {
-        char reason[96];
-        snprintf(reason, sizeof reason, "out of order: expected seq %" PRIu64,
-                 peer->high_water + 1);
-        s_answer(item, TIENDO__ACK_STATUS__ACK_RETRY_LATER, reason);
-    } else {
-        /* The next seq: decide it for good and move the high-water mark. */
-        char reason[STORE_REASON_MAX] = "";
-        if (env->version != TD_PROTOCOL_VERSION)
-            snprintf(reason, sizeof reason,
-                     "unsupported protocol version %u (this collector speaks %d)", env->version,
-                     TD_PROTOCOL_VERSION);
-        else if (env->body_case != TIENDO__ENVELOPE__BODY_REPORT || env->report == NULL)
-            snprintf(reason, sizeof reason, "envelope carries no report");
-        else {
-            item->reject_kind = S_REJECT_VALIDATION;
-            td_report_validate_at(env->report, ing->registry, ing->calendar, now_ms / 1000, reason,
-                                  sizeof reason);
-        }
-        if (reason[0] == '\0' && !auth_permits(ing->auth, who, env->report->unit)) {
-            item->reject_kind = S_REJECT_OUT_OF_SCOPE;
-            snprintf(reason, sizeof reason,
-                     "unit %.16s is outside this agent's scope (%.64s, enrolled as '%.64s')",
-                     env->report->unit, who->scope_text, who->name);
-        }
-        if (reason[0] != '\0') {
-            rc = store_rejection_put(txn, item->agent, env->epoch, seq, reason);
-            s_answer(item, TIENDO__ACK_STATUS__ACK_REJECTED, reason);
-        } else {
-            store_origin origin;
-            memcpy(origin.agent, item->agent, STORE_KEY_BYTES);
-            origin.epoch = env->epoch;
-            origin.seq = seq;
-            origin.received_at_ms = now_ms;
-            rc = store_report_put(txn, &origin, env->report, item->report_bytes, item->report_len,
-                                  NULL);
-            s_answer(item, TIENDO__ACK_STATUS__ACK_OK, NULL);
-        }
-        if (rc != TD_OK)
-            return rc;
-        peer->high_water = seq;
-    }
-    item->high_water = peer->high_water;
+    item->status = v.status;
+    item->high_water = v.high_water;
+    item->reject_kind = v.reject_kind;
+    memcpy(item->reason, v.reason, sizeof item->reason);
     return TD_OK;
 }
 
@@ -458,16 +411,16 @@ static void s_count(ingest_t *ing)
         case TIENDO__ACK_STATUS__ACK_REJECTED:
             ing->stats.rejected++;
             switch (item->reject_kind) {
-            case S_REJECT_VALIDATION:
+            case INGEST_REJECT_VALIDATION:
                 ing->stats.validation++;
                 break;
-            case S_REJECT_OUT_OF_SCOPE:
+            case INGEST_REJECT_OUT_OF_SCOPE:
                 ing->stats.out_of_scope++;
                 break;
-            case S_REJECT_NOT_ENROLLED:
+            case INGEST_REJECT_NOT_ENROLLED:
                 ing->stats.not_enrolled++;
                 break;
-            case S_REJECT_RESENT:
+            case INGEST_REJECT_RESENT:
                 ing->stats.resent++;
                 break;
             default:
