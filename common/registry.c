@@ -126,12 +126,41 @@ static td_err s_text(const s_where *at, const char *what, char *dst, size_t size
 }
 
 /* Unit codes: letters, digits, '-', '_' or '.'; "" only where optional. */
+static int s_code_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+           c == '_' || c == '.';
+}
+
+int td_unit_code_valid(const char *code)
+{
+    size_t n = code != NULL ? strlen(code) : 0;
+    if (n == 0 || n >= TD_CODE_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s_code_char(code[i]))
+            return 0;
+    }
+    return 1;
+}
+
+int td_element_name_valid(const char *name)
+{
+    size_t n = name != NULL ? strlen(name) : 0;
+    if (n == 0 || n > TD_ELEMENT_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
 static td_err s_code(const s_where *at, const char *what, char *dst, const char *src, int required)
 {
     for (const char *p = src; *p != '\0'; p++) {
-        char c = *p;
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              c == '-' || c == '_' || c == '.'))
+        if (!s_code_char(*p))
             return s_bad(at, "%s '%s' may hold only letters, digits, '-', '_' and '.'", what, src);
     }
     return s_text(at, what, dst, TD_CODE_MAX, src, required);

@@ -7,9 +7,10 @@
 #include "error.h"
 #include "period.h"
 
-#define TD_CODE_MAX    16  /* unit code buffer (codes are 2 digits for provinces, 5 for communes) */
-#define TD_NAME_MAX    128 /* name buffer, UTF-8 */
-#define TD_TASK_GROUPS 6   /* Resolution 06-NQ/TW's groups of tasks, numbered 1..TD_TASK_GROUPS */
+#define TD_CODE_MAX         16 /* unit code buffer (codes are 2 digits for provinces, 5 for communes) */
+#define TD_NAME_MAX         128 /* name buffer, UTF-8 */
+#define TD_ELEMENT_NAME_MAX 63  /* bytes in a data element name, [a-z0-9_] */
+#define TD_TASK_GROUPS      6 /* Resolution 06-NQ/TW's groups of tasks, numbered 1..TD_TASK_GROUPS */
 
 typedef enum {
     TD_LEVEL_NATION,
@@ -89,6 +90,14 @@ const td_unit *td_registry_find_during(const td_registry_t *reg, const char *cod
  * valid on `on` (no successor, code unknown, a unit that starts after `on`, or a cycle).
  * Examples for on = 2026-11-29: 06 -> 19 (Thái Nguyên), 46 -> 46 (Huế), 01 -> 01. */
 const td_unit *td_registry_current(const td_registry_t *reg, const char *code, const td_date *on);
+
+/* The unit code rule (units.csv, a report's "unit", scopes): 1 to TD_CODE_MAX - 1 of
+ * letters, digits, '-', '_' and '.'. */
+int td_unit_code_valid(const char *code);
+
+/* The data element name rule (indicators.csv formulas, a report's "data" keys): 1 to
+ * TD_ELEMENT_NAME_MAX of a-z, 0-9 and _. */
+int td_element_name_valid(const char *name);
 
 /* The scope rule (docs/security.md, "Scopes"): 1 when code is root, or reaches root by
  * following parent links (a commune of the province) and successor links (a unit merged

@@ -1,4 +1,6 @@
-/* report.h: a locality's report: JSON form, template, and validation rules. */
+/* report.h: a locality's report: the bounds and words its modules share. The report's
+ * JSON form is read by report_json, written by report_write and checked by report_rules;
+ * this header includes all three, so "report.h" is the one include a program needs. */
 #ifndef TIENDO_REPORT_H
 #define TIENDO_REPORT_H
 
@@ -18,47 +20,32 @@
 #define TD_MAX_VALUES      256  /* data values per report */
 #define TD_MAX_TASKS       200  /* action-plan tasks per report */
 
-/* Parse a JSON report (docs/report-format.md). Checks shape and types and names the
- * offending field in err ("task_groups[2].progress: must be a number 0..100").
- * On success *out is a malloc-built message: free with td_report_free. Does not
- * consult the registry: call td_report_validate next. */
-td_err td_report_from_json(const char *text, size_t len, Tiendo__Report **out, char *err,
-                           size_t errlen);
+#define TD_REPORT_QUOTE_MAX 40  /* bytes of a user's value echoed in a message */
+#define TD_REPORT_PATH_MAX  192 /* a field path in a message: "action_plan[12].deadline" */
+/* prepared_at must fall within the years periods may use. */
+#define TD_REPORT_TIME_MIN  INT64_C(946684800)  /* 2000-01-01T00:00:00Z */
+#define TD_REPORT_TIME_MAX  INT64_C(4133980800) /* 2101-01-01T00:00:00Z */
+#define TD_TASK_STATUS_HELP "must be one of not_started, in_progress, completed"
+#define TD_PERIOD_HELP      "(expected e.g. 2026-Q3, 2026-M07, 2026-H2, 2026-9M, 2026)"
 
-/* The JSON form of a report (malloc'd, caller frees). NULL on no memory. */
-char *td_report_to_json(const Tiendo__Report *report);
+/* "not_started", "in_progress", "completed" (the JSON words, stable); NULL for a value
+ * outside the enum. */
+const char *td_task_status_name(Tiendo__TaskStatus status);
+/* The status called text (one of the words above): 0 with *out set, or -1. */
+int td_task_status_parse(const char *text, Tiendo__TaskStatus *out);
 
-/* A skeleton to fill in: the six task groups, every catalogue data element with a
- * null value, an empty action plan (malloc'd JSON text, caller frees). */
-char *td_report_template(const td_registry_t *reg, const char *unit, const char *dataset,
-                         const char *period);
+/* A bounded, printable copy of srclen bytes of src for an error message, in dst (dstlen
+ * bytes, at least 8): the text may come from a hostile peer, so control bytes (and every
+ * non-ASCII byte of invalid UTF-8) become '?', and text past TD_REPORT_QUOTE_MAX bytes is
+ * cut on a character boundary with "...". Returns dst. */
+const char *td_report_quote(char *dst, size_t dstlen, const char *src, size_t srclen);
 
-/* The rules both agent and collector apply: known unit (existing during the
- * period), period parses, six distinct task groups 1..6 with status and progress
- * 0..100, known data elements with finite non-negative values, bounded UTF-8 text.
- * Returns TD_OK or TD_ERR_INVALID with a human-readable reason. */
-td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg, char *reason,
-                          size_t reasonlen);
-
-/* A unit's mean progress: the mean of progress_percent over the report's task groups
- * numbered 1..TD_TASK_GROUPS (others are ignored: a stored report may predate a rule).
- * Returns 1 with *mean set, or 0 when the report has no such group. The one definition
- * the status, units and unit answers use. */
-int td_report_mean_progress(const Tiendo__Report *report, double *mean);
-
-/* Free a message from td_report_from_json (malloc-built) and NULL *report. */
+/* Free a report built by td_report_from_json or unpacked with the default allocator, and
+ * NULL *report; accepts NULL. */
 void td_report_free(Tiendo__Report **report);
 
-/* ---- Validation against the calendar ---- */
-
-/* td_report_validate, then the rules that need the calendar and the time of arrival
- * (now, Unix seconds); the collector applies these on ingest:
- *  - the unit exists during the report's period ("unit '06' (Bắc Kạn) does not exist
- *    during 2025-Q3 (valid until 2025-06-30; successor 19)");
- *  - td_calendar_check for the report's dataset (default nq06): known dataset, a
- *    period type it takes, not in the future, not locked.
- * Returns TD_OK or TD_ERR_INVALID with a human-readable reason. */
-td_err td_report_validate_at(const Tiendo__Report *report, const td_registry_t *reg,
-                             const td_calendar_t *cal, int64_t now, char *reason, size_t reasonlen);
+#include "report_json.h"
+#include "report_rules.h"
+#include "report_write.h"
 
 #endif
