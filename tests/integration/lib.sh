@@ -13,12 +13,23 @@ QUERY_EP=""
 METRICS_URL=""
 declare -a TD_PIDS=()
 
+td_kill_tree() { # pid: SIGKILL the process and everything it started (children first)
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do
+    td_kill_tree "$child"
+  done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
 td_cleanup() {
   local rc=$?
   local p
-  for p in "${TD_PIDS[@]}" $COLLECTOR_PID; do
-    kill -KILL "$p" 2>/dev/null || true
+  for p in "${TD_PIDS[@]}" $COLLECTOR_PID $(jobs -p); do
+    td_kill_tree "$p"
   done
+  # Whatever escaped (a child whose parent shell was killed is adopted by init): every
+  # program a test starts names a file or folder inside $T on its command line.
+  pkill -KILL -f -- "$T/" 2>/dev/null || true
   wait 2>/dev/null || true
   if [ $rc -ne 0 ]; then
     echo "---- collector log (last 40 lines) ----" >&2
@@ -155,7 +166,7 @@ td_wait_pid() { # pid seconds: wait for a background process; fails on timeout o
   local pid=$1 deadline=$((SECONDS + $2))
   while kill -0 "$pid" 2>/dev/null; do
     if [ $SECONDS -ge $deadline ]; then
-      kill -KILL "$pid" 2>/dev/null || true
+      td_kill_tree "$pid" # a subshell's children too, or they outlive the test
       wait "$pid" 2>/dev/null || true
       return 124
     fi
