@@ -208,17 +208,22 @@ td_err td_indicator_eval(const td_indicator *ind, const td_sums_t *sums, double 
         return TD_ERR_INVALID;
     if (p->reports == 0)
         return TD_ERR_NOTFOUND;
-    if (!p->ratio) {
-        *value = p->num;
+    return td_indicator_apply(ind, p->num, p->den, value);
+}
+
+td_err td_indicator_apply(const td_indicator *ind, double num, double den, double *value)
+{
+    if (ind->denominator[0] == '\0') {
+        *value = num;
         return TD_OK;
     }
-    if (p->den == 0)
+    if (den == 0)
         return TD_ERR_NOTFOUND;
     /* Scale before dividing: one rounding, so 29 of 100 is exactly 29, not 28.999... */
     if (strcmp(ind->unit, "%") == 0)
-        *value = p->num * 100.0 / p->den;
+        *value = num * 100.0 / den;
     else
-        *value = p->num / p->den;
+        *value = num / den;
     return TD_OK;
 }
 

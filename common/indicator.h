@@ -60,6 +60,11 @@ const td_indicator *td_indicator_find(const td_registry_t *reg, const char *id);
  * not in the accumulator's catalogue. */
 td_err td_indicator_eval(const td_indicator *ind, const td_sums_t *sums, double *value);
 
+/* The formula of ind applied to summed elements: sum(x) -> num; a / b -> num / den, times
+ * 100 when ind->unit is "%" (scaled before dividing: 29 of 100 is exactly 29). TD_OK with
+ * *value, or TD_ERR_NOTFOUND ("no data") for a ratio whose denominator is 0. */
+td_err td_indicator_apply(const td_indicator *ind, double num, double den, double *value);
+
 /* How many reports went into td_indicator_eval's value for ind (0: no data). */
 size_t td_indicator_coverage(const td_indicator *ind, const td_sums_t *sums);
 
