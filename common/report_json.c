@@ -334,21 +334,26 @@ static int s_load_task_group(s_ctx *c, const json_t *obj, size_t idx, Tiendo__Ta
         return -1;
     t->has_group = 1;
 
+    /* null (as the template writes them) is "not filled in": the rules say what is missing */
     snprintf(fp, sizeof fp, "%s.status", path);
     if (s_required(c, obj, "status", fp, &v) != 0)
         return -1;
-    if (s_json_status(v, &st) != 0)
-        return s_fail(c, TD_ERR_INVALID, "%s: " TD_TASK_STATUS_HELP, fp);
-    t->status = st;
-    t->has_status = 1;
+    if (!json_is_null(v)) {
+        if (s_json_status(v, &st) != 0)
+            return s_fail(c, TD_ERR_INVALID, "%s: " TD_TASK_STATUS_HELP, fp);
+        t->status = st;
+        t->has_status = 1;
+    }
 
     snprintf(fp, sizeof fp, "%s.progress", path);
     if (s_required(c, obj, "progress", fp, &v) != 0)
         return -1;
-    if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 100)
-        return s_fail(c, TD_ERR_INVALID, "%s: must be a number from 0 to 100", fp);
-    t->progress_percent = json_number_value(v);
-    t->has_progress_percent = 1;
+    if (!json_is_null(v)) {
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 100)
+            return s_fail(c, TD_ERR_INVALID, "%s: must be a number from 0 to 100", fp);
+        t->progress_percent = json_number_value(v);
+        t->has_progress_percent = 1;
+    }
 
     v = json_object_get(obj, "note");
     if (v != NULL) {

@@ -95,13 +95,15 @@ static int s_validate_groups(const Tiendo__Report *r, char *reason, size_t reaso
         }
         if (!s_valid_status(t->has_status, t->status)) {
             td_msg(reason, reasonlen, "task_groups[%zu].status: %s", i,
-                   t->has_status ? TD_TASK_STATUS_HELP : "missing");
+                   t->has_status ? TD_TASK_STATUS_HELP
+                                 : "not filled in (not_started, in_progress or completed)");
             return -1;
         }
         if (!t->has_progress_percent || !isfinite(t->progress_percent) || t->progress_percent < 0 ||
             t->progress_percent > 100) {
             td_msg(reason, reasonlen, "task_groups[%zu].progress: %s", i,
-                   t->has_progress_percent ? "must be a number from 0 to 100" : "missing");
+                   t->has_progress_percent ? "must be a number from 0 to 100"
+                                           : "not filled in (a number from 0 to 100)");
             return -1;
         }
         snprintf(path, sizeof path, "task_groups[%zu].note", i);
@@ -223,6 +225,21 @@ int td_report_mean_progress(const Tiendo__Report *report, double *mean)
     return 1;
 }
 
+/* A blank template: no task group says anything, no data, no action plan. */
+static int s_unfilled(const Tiendo__Report *r)
+{
+    for (size_t i = 0; i < r->n_task_groups; i++) {
+        const Tiendo__TaskGroupProgress *t = r->task_groups[i];
+        if (t != NULL && (t->has_status || t->has_progress_percent))
+            return 0;
+    }
+    for (size_t i = 0; i < r->n_values; i++) {
+        if (r->values[i] != NULL && r->values[i]->has_value)
+            return 0;
+    }
+    return r->n_action_plan == 0;
+}
+
 td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg, char *reason,
                           size_t reasonlen)
 {
@@ -232,6 +249,13 @@ td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg
 
     if (r == NULL || reg == NULL) {
         td_msg(reason, reasonlen, r == NULL ? "no report" : "no registry to check the report");
+        return TD_ERR_INVALID;
+    }
+    if (s_unfilled(r)) {
+        td_msg(reason, reasonlen,
+               "this report is an unfilled template: give each of the six task groups a status "
+               "(not_started, in_progress or completed) and a progress from 0 to 100, and fill "
+               "in the data you have (an element left empty counts as no data, never as 0)");
         return TD_ERR_INVALID;
     }
     if (r->unit == NULL || r->unit[0] == '\0') {

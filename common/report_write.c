@@ -245,11 +245,8 @@ char *td_report_template(const td_registry_t *reg, const char *unit, const char 
         json_t *obj = json_object();
 
         if (obj == NULL || json_array_append_new(groups, obj) != 0 ||
-            s_set(obj, "group", json_integer(g)) != 0 ||
-            s_set(obj, "status",
-                  json_string(td_task_status_name(TIENDO__TASK_STATUS__TASK_NOT_STARTED))) != 0 ||
-            s_set(obj, "progress", json_integer(0)) != 0 ||
-            s_set(obj, "note", json_string("")) != 0)
+            s_set(obj, "group", json_integer(g)) != 0 || s_set(obj, "status", json_null()) != 0 ||
+            s_set(obj, "progress", json_null()) != 0 || s_set(obj, "note", json_string("")) != 0)
             goto cleanup;
     }
     data = json_object();

@@ -181,6 +181,11 @@ static Tiendo__Report *s_report(const td_registry_t *reg, const char *unit, cons
     free(json);
     free(r->prepared_by);
     r->prepared_by = strdup("Nguyễn Văn A");
+    for (size_t i = 0; i < r->n_task_groups; i++) { /* the template says nothing yet */
+        r->task_groups[i]->has_status = r->task_groups[i]->has_progress_percent = 1;
+        r->task_groups[i]->status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
+        r->task_groups[i]->progress_percent = 50;
+    }
     return r;
 }
 

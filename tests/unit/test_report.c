@@ -508,14 +508,14 @@ START_TEST(validate_rejects_hostile_messages)
     r->task_groups[3]->progress_percent = 100.0001;
     s_invalid(r, "task_groups[3].progress: must be a number from 0 to 100");
     r->task_groups[3]->has_progress_percent = 0;
-    s_invalid(r, "task_groups[3].progress: missing");
+    s_invalid(r, "task_groups[3].progress: not filled in");
     r->task_groups[3]->has_progress_percent = 1;
     r->task_groups[3]->progress_percent = 50;
 
     r->task_groups[2]->status = (Tiendo__TaskStatus) 9;
     s_invalid(r, "task_groups[2].status: must be one of");
     r->task_groups[2]->has_status = 0;
-    s_invalid(r, "task_groups[2].status: missing");
+    s_invalid(r, "task_groups[2].status: not filled in");
     r->task_groups[2]->has_status = 1;
     r->task_groups[2]->status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
 
@@ -617,6 +617,27 @@ START_TEST(validate_rejects_hostile_messages)
 }
 END_TEST
 
+/* text with the first (or, with all, every) occurrence of from replaced by to (malloc'd). */
+static char *s_replace(const char *text, const char *from, const char *to, int all)
+{
+    size_t cap = strlen(text) * 2 + 64, o = 0;
+    char *out = malloc(cap);
+    ck_assert_ptr_nonnull(out);
+    const char *p = text, *at;
+    int done = 0;
+    while ((at = strstr(p, from)) != NULL && (all || !done)) {
+        memcpy(out + o, p, (size_t) (at - p));
+        o += (size_t) (at - p);
+        memcpy(out + o, to, strlen(to));
+        o += strlen(to);
+        p = at + strlen(from);
+        done = 1;
+    }
+    ck_assert_uint_lt(o + strlen(p), cap);
+    strcpy(out + o, p);
+    return out;
+}
+
 START_TEST(template_parses_and_validates_once_filled)
 {
     char *tpl = td_report_template(s_reg, "01", NULL, "2026-Q4");
@@ -639,31 +660,36 @@ START_TEST(template_parses_and_validates_once_filled)
         ck_assert_msg(strstr(tpl, key) != NULL, "template lacks %s", key);
     }
 
+    /* blank is not zero: the template's task groups say nothing yet */
+    ck_assert_ptr_nonnull(strstr(tpl, "\"status\": null,\n      \"progress\": null"));
     r = s_parse_ok(tpl);
     ck_assert_uint_eq(r->n_task_groups, 6);
     for (size_t i = 0; i < 6; i++) {
         ck_assert_uint_eq(r->task_groups[i]->group, i + 1);
-        ck_assert_int_eq(r->task_groups[i]->status, TIENDO__TASK_STATUS__TASK_NOT_STARTED);
-        ck_assert(r->task_groups[i]->progress_percent == 0);
+        ck_assert_int_eq(r->task_groups[i]->has_status, 0);
+        ck_assert_int_eq(r->task_groups[i]->has_progress_percent, 0);
         ck_assert_str_eq(r->task_groups[i]->note, "");
     }
     ck_assert_uint_eq(r->n_values, 0);
     ck_assert_uint_eq(r->n_action_plan, 0);
-    s_invalid(r, "prepared_by: must not be empty");
+    s_invalid(r, "this report is an unfilled template");
     td_report_free(&r);
-
-    filled = malloc(strlen(tpl) + 64);
-    ck_assert_ptr_nonnull(filled);
-    {
-        const char *at = strstr(tpl, field);
-        ck_assert_ptr_nonnull(at);
-        memcpy(filled, tpl, (size_t) (at - tpl));
-        strcpy(filled + (at - tpl), "\"prepared_by\": \"Sở Xây dựng Hà Nội\"");
-        strcat(filled, at + strlen(field));
-    }
-    r = s_parse_ok(filled);
+    /* one group filled in: the first one still blank is named */
+    const char *blank = "\"status\": null,\n      \"progress\": null";
+    const char *done = "\"status\": \"in_progress\",\n      \"progress\": 40";
+    filled = s_replace(tpl, field, "\"prepared_by\": \"Sở Xây dựng Hà Nội\"", 0);
+    char *one = s_replace(filled, blank, done, 0);
+    r = s_parse_ok(one);
+    s_invalid(r, "task_groups[1].status: not filled in (not_started, in_progress or completed)");
+    td_report_free(&r);
+    free(one);
+    /* every group filled in, the data left empty: valid, and no value is a zero */
+    char *all = s_replace(filled, blank, done, 1);
+    r = s_parse_ok(all);
     s_valid(r);
+    ck_assert_uint_eq(r->n_values, 0);
     td_report_free(&r);
+    free(all);
     free(filled);
     free(tpl);
 }
