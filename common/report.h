@@ -19,6 +19,7 @@
 #define TD_MAX_SHORT_TEXT  200  /* bytes in a name, owner, id */
 #define TD_MAX_VALUES      256  /* data values per report */
 #define TD_MAX_TASKS       200  /* action-plan tasks per report */
+#define TD_MAX_CO_OWNERS   10   /* co-owners of one action-plan task */
 
 #define TD_REPORT_QUOTE_MAX 40  /* bytes of a user's value echoed in a message */
 #define TD_REPORT_PATH_MAX  192 /* a field path in a message: "action_plan[12].deadline" */

@@ -478,8 +478,9 @@ static int s_load_data(s_ctx *c, const json_t *obj, Tiendo__Report *r)
 
 static int s_load_action(s_ctx *c, const json_t *obj, size_t idx, Tiendo__ActionTask *t)
 {
-    static const char *const allowed[] = {"id",       "title",  "task_group",   "owner",
-                                          "deadline", "status", "completed_on", NULL};
+    static const char *const allowed[] = {
+        "id",       "title",  "task_group",   "owner",           "co_owners",
+        "deadline", "status", "completed_on", "expected_result", NULL};
     char path[TD_REPORT_PATH_MAX], fp[TD_REPORT_PATH_MAX + 16];
     json_t *v;
     Tiendo__TaskStatus st;
@@ -507,6 +508,31 @@ static int s_load_action(s_ctx *c, const json_t *obj, size_t idx, Tiendo__Action
     if (v != NULL) {
         snprintf(fp, sizeof fp, "%s.owner", path);
         if (s_take_string(c, fp, v, TD_MAX_SHORT_TEXT, &t->owner) != 0)
+            return -1;
+    }
+    v = json_object_get(obj, "co_owners");
+    if (v != NULL && !json_is_null(v)) {
+        snprintf(fp, sizeof fp, "%s.co_owners", path);
+        if (!json_is_array(v) || json_array_size(v) > TD_MAX_CO_OWNERS)
+            return s_fail(c, TD_ERR_INVALID, "%s: must be a list of at most %d names", fp,
+                          TD_MAX_CO_OWNERS);
+        size_t n = json_array_size(v);
+        t->co_owners = n > 0 ? calloc(n, sizeof *t->co_owners) : NULL;
+        if (n > 0 && t->co_owners == NULL)
+            return s_nomem(c);
+        for (size_t k = 0; k < n; k++) {
+            char ep[TD_REPORT_PATH_MAX + 64];
+            snprintf(ep, sizeof ep, "%s[%zu]", fp, k);
+            if (s_take_string(c, ep, json_array_get(v, k), TD_MAX_SHORT_TEXT,
+                              &t->co_owners[t->n_co_owners]) != 0)
+                return -1;
+            t->n_co_owners++;
+        }
+    }
+    v = json_object_get(obj, "expected_result");
+    if (v != NULL && !json_is_null(v)) {
+        snprintf(fp, sizeof fp, "%s.expected_result", path);
+        if (s_take_string(c, fp, v, TD_MAX_TEXT, &t->expected_result) != 0)
             return -1;
     }
     snprintf(fp, sizeof fp, "%s.deadline", path);

@@ -175,11 +175,26 @@ static int s_validate_actions(const Tiendo__Report *r, char *reason, size_t reas
 #define S_FIELD(name) (snprintf(path, sizeof path, "action_plan[%zu]." name, i), path)
         if (s_check_text(S_FIELD("id"), t->id, TD_MAX_SHORT_TEXT, 1, 1, reason, reasonlen) != 0 ||
             s_check_text(S_FIELD("title"), t->title, TD_MAX_TEXT, 1, 1, reason, reasonlen) != 0 ||
-            s_check_text(S_FIELD("owner"), t->owner, TD_MAX_SHORT_TEXT, 0, 0, reason, reasonlen) !=
+            s_check_text(S_FIELD("owner"), t->owner, TD_MAX_SHORT_TEXT, 1, 1, reason, reasonlen) !=
                 0 ||
+            s_check_text(S_FIELD("expected_result"), t->expected_result, TD_MAX_TEXT, 0, 0, reason,
+                         reasonlen) != 0 ||
             s_check_date(S_FIELD("deadline"), t->deadline, 1, reason, reasonlen) != 0 ||
-            s_check_date(S_FIELD("completed_on"), t->completed_on, 0, reason, reasonlen) != 0)
+            s_check_date(S_FIELD("completed_on"), t->completed_on,
+                         t->has_status && t->status == TIENDO__TASK_STATUS__TASK_COMPLETED, reason,
+                         reasonlen) != 0)
             return -1;
+        if (t->n_co_owners > TD_MAX_CO_OWNERS || (t->n_co_owners > 0 && t->co_owners == NULL)) {
+            td_msg(reason, reasonlen, "%s: at most %d names", S_FIELD("co_owners"),
+                   TD_MAX_CO_OWNERS);
+            return -1;
+        }
+        for (size_t k = 0; k < t->n_co_owners; k++) {
+            char cp[TD_REPORT_PATH_MAX + 32];
+            snprintf(cp, sizeof cp, "action_plan[%zu].co_owners[%zu]", i, k);
+            if (s_check_text(cp, t->co_owners[k], TD_MAX_SHORT_TEXT, 1, 1, reason, reasonlen) != 0)
+                return -1;
+        }
         if (!t->has_task_group || t->task_group < 1 || t->task_group > TD_TASK_GROUPS) {
             td_msg(reason, reasonlen, "%s: must be a task group from 1 to 6",
                    S_FIELD("task_group"));

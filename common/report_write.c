@@ -175,10 +175,22 @@ static int s_out_action_plan(const Tiendo__Report *r, json_t *root)
             continue;
         if (s_set_string(obj, "id", t->id) != 0 || s_set_string(obj, "title", t->title) != 0 ||
             (t->has_task_group && s_set(obj, "task_group", json_integer(t->task_group)) != 0) ||
-            s_set_string(obj, "owner", t->owner) != 0 ||
-            s_set_string(obj, "deadline", t->deadline) != 0 ||
+            s_set_string(obj, "owner", t->owner) != 0)
+            return -1;
+        if (t->n_co_owners > 0) {
+            json_t *co = json_array();
+            if (s_set(obj, "co_owners", co) != 0)
+                return -1;
+            for (size_t k = 0; k < t->n_co_owners; k++) {
+                json_t *name = s_out_string(t->co_owners[k]);
+                if (name == NULL || json_array_append_new(co, name) != 0)
+                    return -1;
+            }
+        }
+        if (s_set_string(obj, "deadline", t->deadline) != 0 ||
             s_set_status(obj, "status", t->has_status, t->status) != 0 ||
-            s_set_string(obj, "completed_on", t->completed_on) != 0)
+            s_set_string(obj, "completed_on", t->completed_on) != 0 ||
+            s_set_string(obj, "expected_result", t->expected_result) != 0)
             return -1;
     }
     return 0;

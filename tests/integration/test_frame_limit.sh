@@ -19,8 +19,8 @@ if grep -q "status=" "$T/ack"; then td_fail "an envelope of 65,537 bytes was ans
 td_keygen big agent '*'
 td_report 01 2018-M01 >"$T/base.json"
 jq '.action_plan = [range(0;32) as $i | {id: ("KH-\($i)"),
-    title: ("x" * (if $i == 0 then 1666 else 2000 end)), task_group: 1,
-    deadline: "2026-06-30", status: "in_progress"}]' "$T/base.json" >"$T/big.json"
+    title: ("x" * (if $i == 0 then 1570 else 2000 end)), task_group: 1,
+    owner: "S", deadline: "2026-06-30", status: "in_progress"}]' "$T/base.json" >"$T/big.json"
 td_agent big submit "$T/big.json" >"$T/submit.out" || td_fail "submit refused the big report"
 td_agent_bg big "$T/agent.log" run --exit-when-empty
 td_wait_pid "$AGENT_PID" 20 || td_fail "a report submit accepted was not delivered in 20 s"

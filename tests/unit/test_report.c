@@ -40,7 +40,9 @@ static const char *const VALID =
     "     \"owner\": \"Sở Xây dựng\", \"deadline\": \"2026-06-30\", \"status\": \"completed\",\n"
     "     \"completed_on\": \"2026-06-15\"},\n"
     "    {\"id\": \"KH-02\", \"title\": \"Nhà ở xã hội\", \"task_group\": 4,\n"
-    "     \"deadline\": \"2027-12-31\", \"status\": \"in_progress\"}\n"
+    "     \"owner\": \"Sở Xây dựng\", \"co_owners\": [\"Sở Tài chính\", \"UBND xã\"],\n"
+    "     \"deadline\": \"2027-12-31\", \"status\": \"in_progress\",\n"
+    "     \"expected_result\": \"2.000 căn hộ nhà ở xã hội\"}\n"
     "  ]\n"
     "}\n";
 
@@ -162,6 +164,10 @@ static void s_assert_same(const Tiendo__Report *a, const Tiendo__Report *b)
         ck_assert(s_str_eq(x->deadline, y->deadline));
         ck_assert_int_eq(x->status, y->status);
         ck_assert(s_str_eq(x->completed_on, y->completed_on));
+        ck_assert(s_str_eq(x->expected_result, y->expected_result));
+        ck_assert_uint_eq(x->n_co_owners, y->n_co_owners);
+        for (size_t k = 0; k < x->n_co_owners; k++)
+            ck_assert(s_str_eq(x->co_owners[k], y->co_owners[k]));
     }
 }
 
@@ -198,7 +204,10 @@ START_TEST(valid_report_parses)
     ck_assert_uint_eq(r->action_plan[0]->task_group, 2);
     ck_assert_str_eq(r->action_plan[0]->completed_on, "2026-06-15");
     ck_assert_int_eq(r->action_plan[1]->status, TIENDO__TASK_STATUS__TASK_IN_PROGRESS);
-    ck_assert_ptr_null(r->action_plan[1]->owner);
+    ck_assert_str_eq(r->action_plan[1]->owner, "Sở Xây dựng");
+    ck_assert_uint_eq(r->action_plan[1]->n_co_owners, 2);
+    ck_assert_str_eq(r->action_plan[1]->co_owners[1], "UBND xã");
+    ck_assert_str_eq(r->action_plan[1]->expected_result, "2.000 căn hộ nhà ở xã hội");
     ck_assert_ptr_null(r->action_plan[1]->completed_on);
     s_valid(r);
     td_report_free(&r);
@@ -293,11 +302,14 @@ START_TEST(errors_name_their_field)
                  "task_groups[4]: unknown field 'weight'");
     s_edit_fails("\"deadline\": \"2027-12-31\"", "\"deadline\": \"2027-02-30\"",
                  "action_plan[1].deadline: must be a date YYYY-MM-DD");
-    s_edit_fails("\"status\": \"in_progress\"}\n  ]",
-                 "\"status\": \"in_progress\", \"completed_on\": \"2026-01-01\"}\n  ]",
+    s_edit_fails("\"status\": \"in_progress\",\n",
+                 "\"status\": \"in_progress\", \"completed_on\": \"2026-01-01\",\n",
                  "action_plan[1].completed_on: only allowed when status is completed");
     s_edit_fails("\"id\": \"KH-02\"", "\"id\": \"KH-01\"",
                  "action_plan[1].id: \"KH-01\" is used twice");
+    s_edit_fails("\"co_owners\": [\"Sở Tài chính\", \"UBND xã\"]",
+                 "\"co_owners\": \"Sở Tài chính\"",
+                 "action_plan[1].co_owners: must be a list of at most 10 names");
     s_edit_fails("\"task_group\": 4", "\"task_group\": 0",
                  "action_plan[1].task_group: must be a task group from 1 to 6");
     s_edit_fails("2026-11-20T09:00:00Z", "2026-11-20T16:00:00+07:00",
@@ -500,6 +512,30 @@ START_TEST(validate_rejects_hostile_messages)
     r->values[0]->has_value = 1;
     r->values[0]->value = 5;
     s_valid(r);
+
+    /* action plan: the "5 rõ" */
+    {
+        Tiendo__ActionTask *t = r->action_plan[1];
+        char *owner = t->owner;
+        t->owner = NULL;
+        s_invalid(r, "action_plan[1].owner: missing");
+        t->owner = (char *) "  ";
+        s_invalid(r, "action_plan[1].owner: must not be empty");
+        t->owner = owner;
+        char *done = r->action_plan[0]->completed_on;
+        r->action_plan[0]->completed_on = NULL;
+        s_invalid(r, "action_plan[0].completed_on: missing");
+        r->action_plan[0]->completed_on = done;
+        size_t nco = t->n_co_owners;
+        t->n_co_owners = TD_MAX_CO_OWNERS + 1;
+        s_invalid(r, "action_plan[1].co_owners: at most 10 names");
+        t->n_co_owners = nco;
+        char *co = t->co_owners[0];
+        t->co_owners[0] = (char *) "";
+        s_invalid(r, "action_plan[1].co_owners[0]: must not be empty");
+        t->co_owners[0] = co;
+        s_valid(r);
+    }
 
     r->task_groups[3]->progress_percent = NAN;
     s_invalid(r, "task_groups[3].progress: must be a number from 0 to 100");
