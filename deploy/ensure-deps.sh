@@ -3,7 +3,7 @@
 # Sourced by deploy/demo.sh and tests/run.sh; run it alone to prepare a machine.
 tiendo_packages=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev
   protobuf-c-compiler protobuf-compiler libprotobuf-dev g++ liblmdb-dev lmdb-utils check libjansson-dev jq
-  clang clang-format libclang-rt-14-dev libsystemd-dev libmicrohttpd-dev systemd dpkg-dev fakeroot curl file strace)
+  clang clang-format libclang-rt-14-dev libsystemd-dev libmicrohttpd-dev systemd dpkg-dev fakeroot curl file strace tzdata gettext)
 
 tiendo_ensure_deps() {
   local missing=() p
