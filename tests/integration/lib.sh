@@ -7,6 +7,9 @@ set -euo pipefail
 : "${TIENDO_REPORTGEN:?}" "${TIENDO_SOURCE_DIR:?}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/tiendo-test.XXXXXX")
+# The registry and catalogue every program of the test reads; td_use_communes switches to
+# a copy with the synthetic commune layer of tests/data/communes.csv.
+TD_DATA="$TIENDO_SOURCE_DIR/data"
 COLLECTOR_PID=""
 AGENTS_EP=""
 QUERY_EP=""
@@ -41,6 +44,13 @@ td_cleanup() {
 }
 trap td_cleanup EXIT
 
+td_use_communes() { # a data folder of the test's own: data/ plus the commune layer
+  mkdir -p "$T/data"
+  cp "$TIENDO_SOURCE_DIR"/data/*.csv "$T/data/"
+  grep -v '^#' "$TIENDO_SOURCE_DIR/tests/data/communes.csv" >>"$T/data/units.csv"
+  TD_DATA="$T/data"
+}
+
 td_fail() {
   echo "FAIL: $*" >&2
   exit 1
@@ -65,13 +75,13 @@ td_keygen() { # name [role [scope]] -> $T/keys/name.{key,pub}, enrolled in $TD_A
 
 td_enrol() { # name role scope: enrol (or re-enrol) the key; a running collector reloads
   "$TIENDO_COLLECTOR_BIN" enrol "$T/keys/$1.pub" --role "$2" --scope "$3" --name "test $1" \
-    --authorized-keys "$TD_AUTH" --data-dir "$TIENDO_SOURCE_DIR/data" >/dev/null
+    --authorized-keys "$TD_AUTH" --data-dir "$TD_DATA" >/dev/null
   td_reload
 }
 
 td_revoke() { # name: revoke the key; a running collector reloads
   "$TIENDO_COLLECTOR_BIN" revoke "$T/keys/$1.pub" --authorized-keys "$TD_AUTH" \
-    --data-dir "$TIENDO_SOURCE_DIR/data" >/dev/null
+    --data-dir "$TD_DATA" >/dev/null
   td_reload
 }
 
@@ -98,7 +108,7 @@ td_start_collector() {
   rm -f "$T/endpoints"
   [ -f "$TD_AUTH" ] || : >"$TD_AUTH"
   "$TIENDO_COLLECTOR_BIN" run --state-dir "$T/collector" --bind "$bind" --query-bind "$qbind" \
-    --secret-key "$T/keys/collector.key" --data-dir "$TIENDO_SOURCE_DIR/data" \
+    --secret-key "$T/keys/collector.key" --data-dir "$TD_DATA" \
     --authorized-keys "$TD_AUTH" \
     --endpoint-file "$T/endpoints" --stats-interval-s 1 \
     --metrics-bind "${TD_METRICS_BIND-127.0.0.1:0}" "$@" 2>>"$T/collector.log" &
@@ -130,7 +140,7 @@ td_agent() { # name command [args...]: run tiendo-agent with this agent's files
   [ -f "$T/keys/$name.key" ] || td_keygen "$name"
   "$TIENDO_AGENT" "$@" --state-dir "$T/agents/$name" --collector "$AGENTS_EP" \
     --collector-public-key "$T/keys/collector.pub" --secret-key "$T/keys/$name.key" \
-    --data-dir "$TIENDO_SOURCE_DIR/data" --resend-timeout-ms 1000 --heartbeat-ms 500
+    --data-dir "$TD_DATA" --resend-timeout-ms 1000 --heartbeat-ms 500
 }
 
 td_agent_bg() { # name log command [args...]: start tiendo-agent in the background
@@ -140,7 +150,7 @@ td_agent_bg() { # name log command [args...]: start tiendo-agent in the backgrou
   [ -f "$T/keys/$name.key" ] || td_keygen "$name"
   "$TIENDO_AGENT" "$@" --state-dir "$T/agents/$name" --collector "$AGENTS_EP" \
     --collector-public-key "$T/keys/collector.pub" --secret-key "$T/keys/$name.key" \
-    --data-dir "$TIENDO_SOURCE_DIR/data" --resend-timeout-ms 1000 --heartbeat-ms 500 \
+    --data-dir "$TD_DATA" --resend-timeout-ms 1000 --heartbeat-ms 500 \
     >>"$log" 2>&1 &
   AGENT_PID=$!
   TD_PIDS+=("$AGENT_PID")
@@ -149,12 +159,12 @@ td_agent_bg() { # name log command [args...]: start tiendo-agent in the backgrou
 td_cli() { # tiendo command with a query key
   [ -f "$T/keys/cli.key" ] || td_keygen cli
   "$TIENDO_CLI" "$@" --query "$QUERY_EP" --collector-public-key "$T/keys/collector.pub" \
-    --secret-key "$T/keys/cli.key" --data-dir "$TIENDO_SOURCE_DIR/data"
+    --secret-key "$T/keys/cli.key" --data-dir "$TD_DATA"
 }
 
 td_report() { # unit period [seed] -> JSON on stdout
   "$TIENDO_REPORTGEN" --unit "$1" --period "$2" --seed "${3:-7}" \
-    --data-dir "$TIENDO_SOURCE_DIR/data"
+    --data-dir "$TD_DATA"
 }
 
 # The 34 provincial codes of 2025.
@@ -189,7 +199,7 @@ td_wait_until() { # seconds command [args...]: poll the command every 0.1 s unti
 td_gen_reports() { # unit count dir [first-period] [seed]: reportgen --count into dir
   mkdir -p "$3"
   "$TIENDO_REPORTGEN" --unit "$1" --count "$2" --out-dir "$3" --first-period "${4:-2017-M01}" \
-    --seed "${5:-1}" --data-dir "$TIENDO_SOURCE_DIR/data" >/dev/null
+    --seed "${5:-1}" --data-dir "$TD_DATA" >/dev/null
 }
 
 td_status_field() { # name jq-filter: one field of `tiendo-agent status --json`
@@ -236,5 +246,5 @@ td_agent_exec() { # name command [args...]: replace this (sub)shell by tiendo-ag
   shift
   exec "$TIENDO_AGENT" "$@" --state-dir "$T/agents/$name" --collector "$AGENTS_EP" \
     --collector-public-key "$T/keys/collector.pub" --secret-key "$T/keys/$name.key" \
-    --data-dir "$TIENDO_SOURCE_DIR/data" --resend-timeout-ms 1000 --heartbeat-ms 500
+    --data-dir "$TD_DATA" --resend-timeout-ms 1000 --heartbeat-ms 500
 }
