@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "report.h"
 #include "sender.h"
+#include "sender_metrics.h"
 #include "signals.h"
 
 #define S_EXIT_OK    0
