@@ -75,6 +75,56 @@ static void s_report_free(s_report *r)
     r->prepared_by = NULL;
 }
 
+/* What `submit` does for one report: outbox_prepare, then outbox_enqueue_many. */
+static td_err s_queue_report(outbox_t *ob, const Tiendo__Report *report, int64_t at, uint64_t *seq,
+                             uint64_t *queued, char *err, size_t errlen)
+{
+    outbox_prepared item;
+    td_err e = outbox_prepare(report, &item, err, errlen);
+    if (e != TD_OK)
+        return e;
+    e = outbox_enqueue_many(ob, &item, 1, at, seq, queued, err, errlen);
+    outbox_prepared_clear(&item);
+    return e;
+}
+
+/* What the sender does to read a queued report: outbox_scan from seq; the record and a
+ * copy of its report in *out (free with outbox_record_clear). */
+static int s_get_visit(void *ctx, const outbox_record *rec)
+{
+    outbox_record *out = ctx;
+    *out = *rec;
+    out->owned = malloc(rec->report_len > 0 ? rec->report_len : 1);
+    ck_assert_ptr_nonnull(out->owned);
+    memcpy(out->owned, rec->report, rec->report_len);
+    out->report = out->owned;
+    return 1;
+}
+
+static td_err s_get(outbox_t *ob, uint64_t seq, outbox_record *out)
+{
+    char err[256];
+    memset(out, 0, sizeof *out);
+    td_err e = outbox_scan(ob, seq, 1, s_get_visit, out, NULL, err, sizeof err);
+    ck_assert_msg(e == TD_OK, "scan: %s", err);
+    if (out->seq != seq) {
+        outbox_record_clear(out);
+        return TD_ERR_NOTFOUND;
+    }
+    return TD_OK;
+}
+
+/* What the sender does with a rejection: outbox_settle; returns how many moved (0 or 1). */
+static size_t s_reject(outbox_t *ob, uint64_t seq, const char *reason, int64_t at)
+{
+    outbox_rejection rej = {seq, reason};
+    size_t moved = 0;
+    char err[256];
+    td_err e = outbox_settle(ob, NULL, 0, &rej, 1, at, &moved, err, sizeof err);
+    ck_assert_msg(e == TD_OK, "settle: %s", err);
+    return moved;
+}
+
 static uint64_t s_enqueue(outbox_t *ob, const char *unit, const char *period, const char *tag,
                           size_t pad, int64_t at)
 {
@@ -82,7 +132,7 @@ static uint64_t s_enqueue(outbox_t *ob, const char *unit, const char *period, co
     s_report_init(&r, unit, period, tag, pad);
     uint64_t seq = 0;
     char err[256];
-    td_err e = outbox_enqueue(ob, &r.report, at, &seq, NULL, err, sizeof err);
+    td_err e = s_queue_report(ob, &r.report, at, &seq, NULL, err, sizeof err);
     ck_assert_msg(e == TD_OK, "enqueue: %s", err);
     s_report_free(&r);
     return seq;
@@ -206,19 +256,19 @@ START_TEST(test_seqs_in_order_and_persist)
     s_report r;
     s_report_init(&r, "79", "2026-M07", "late", 0);
     char err[256];
-    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 5000, &seq, &queued, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_queue_report(ob, &r.report, 5000, &seq, &queued, err, sizeof err), TD_OK);
     s_report_free(&r);
     ck_assert_uint_eq(seq, 21);
     ck_assert_uint_eq(queued, 21);
 
     outbox_record rec;
-    ck_assert_int_eq(outbox_get(ob, 21, &rec, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, 21, &rec), TD_OK);
     ck_assert_str_eq(rec.unit, "79");
     ck_assert_str_eq(rec.period, "2026-M07");
     ck_assert_str_eq(rec.dataset, "nq06");
     ck_assert_int_eq(rec.queued_at_ms, 5000);
     outbox_record_clear(&rec);
-    ck_assert_int_eq(outbox_get(ob, 99, &rec, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(s_get(ob, 99, &rec), TD_ERR_NOTFOUND);
 
     /* scan from a seq, with a limit */
     s_collect *part = calloc(1, sizeof *part);
@@ -241,7 +291,7 @@ START_TEST(test_remove_set)
     uint64_t gone[] = {2, 4, 5, 8, 42};
     size_t removed = 0;
     char err[256];
-    ck_assert_int_eq(outbox_remove(ob, gone, 5, &removed, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, gone, 5, NULL, 0, 0, &removed, err, sizeof err), TD_OK);
     ck_assert_uint_eq(removed, 4); /* 42 never existed */
     s_collect *c = s_scan_all(ob, 0);
     uint64_t expect[] = {1, 3, 6, 7};
@@ -250,7 +300,7 @@ START_TEST(test_remove_set)
         ck_assert_uint_eq(c->seqs[i], expect[i]);
     free(c);
     /* removing again changes nothing */
-    ck_assert_int_eq(outbox_remove(ob, gone, 5, &removed, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, gone, 5, NULL, 0, 0, &removed, err, sizeof err), TD_OK);
     ck_assert_uint_eq(removed, 0);
     /* removal does not reuse numbers */
     ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "r", 0, 1000), 9);
@@ -266,14 +316,12 @@ START_TEST(test_dead_letters)
     s_enqueue(ob, "48", "2026-H2", "third", 100, 3000);
     char err[256];
     outbox_record before;
-    ck_assert_int_eq(outbox_get(ob, 2, &before, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, 2, &before), TD_OK);
 
-    ck_assert_int_eq(
-        outbox_reject(ob, 2, "task_groups[2].progress: must be 0..100", 7000, err, sizeof err),
-        TD_OK);
-    ck_assert_int_eq(outbox_reject(ob, 2, "again", 7000, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_uint_eq(s_reject(ob, 2, "task_groups[2].progress: must be 0..100", 7000), 1);
+    ck_assert_uint_eq(s_reject(ob, 2, "again", 7000), 0); /* settled once: the first stands */
     outbox_record dead;
-    ck_assert_int_eq(outbox_get(ob, 2, &dead, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(s_get(ob, 2, &dead), TD_ERR_NOTFOUND);
     ck_assert_int_eq(outbox_dead_get(ob, 2, &dead, err, sizeof err), TD_OK);
     ck_assert_str_eq(dead.reason, "task_groups[2].progress: must be 0..100");
     ck_assert_int_eq(dead.rejected_at_ms, 7000);
@@ -307,7 +355,7 @@ START_TEST(test_dead_letters)
     ck_assert_uint_eq(new_seq, 4);
     ck_assert_uint_eq(queued, 1);
     outbox_record again;
-    ck_assert_int_eq(outbox_get(ob, 4, &again, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, 4, &again), TD_OK);
     ck_assert_uint_eq(again.report_len, before.report_len);
     ck_assert_mem_eq(again.report, before.report, before.report_len);
     ck_assert_str_eq(again.unit, "79");
@@ -332,7 +380,7 @@ START_TEST(test_dead_letters)
     for (int i = 0; i < 999; i++)
         memcpy(longreason + 3 * i, "\xe1\xba\xbf", 3); /* "ế" */
     longreason[2997] = '\0';
-    ck_assert_int_eq(outbox_reject(ob, 4, longreason, 9500, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(s_reject(ob, 4, longreason, 9500), 1);
     ck_assert_int_eq(outbox_dead_get(ob, 4, &dead, err, sizeof err), TD_OK);
     ck_assert_uint_le(strlen(dead.reason), OUTBOX_REASON_MAX - 1);
     ck_assert_uint_eq(strlen(dead.reason) % 3, 0);
@@ -358,7 +406,7 @@ START_TEST(test_counts_and_oldest)
     s_enqueue(ob, "01", "2026-Q4", "a", 0, 1000);
     s_enqueue(ob, "01", "2026-Q4", "b", 0, 2500);
     s_enqueue(ob, "01", "2026-Q4", "c", 0, 4000);
-    ck_assert_int_eq(outbox_reject(ob, 3, "bad", 5000, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(s_reject(ob, 3, "bad", 5000), 1);
     ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
     ck_assert_uint_eq(st.queued, 2);
     ck_assert_uint_eq(st.dead, 1);
@@ -367,7 +415,7 @@ START_TEST(test_counts_and_oldest)
     ck_assert_int_eq(st.oldest_queued_at_ms, 1000);
 
     uint64_t one = 1;
-    ck_assert_int_eq(outbox_remove(ob, &one, 1, NULL, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, &one, 1, NULL, 0, 0, NULL, err, sizeof err), TD_OK);
     ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
     ck_assert_uint_eq(st.queued, 1);
     ck_assert_uint_eq(st.oldest_seq, 2);
@@ -382,10 +430,10 @@ START_TEST(test_refuses_bad_reports)
     char err[256];
     s_report r;
     s_report_init(&r, "01", "2026-Q4", "huge", OUTBOX_MAX_REPORT + 10);
-    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_TOOBIG);
+    ck_assert_int_eq(s_queue_report(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_TOOBIG);
     s_report_free(&r);
     s_report_init(&r, "", "2026-Q4", "nounit", 0);
-    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_INVALID);
+    ck_assert_int_eq(s_queue_report(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_INVALID);
     s_report_free(&r);
     outbox_stats st;
     ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
@@ -456,7 +504,7 @@ START_TEST(test_killed_writer_loses_nothing_committed)
             snprintf(tag, sizeof tag, "k%d", i);
             s_report_init(&r, "01", "2026-Q4", tag, 300);
             uint64_t seq = 0;
-            if (outbox_enqueue(ob, &r.report, i, &seq, NULL, err, sizeof err) != TD_OK)
+            if (s_queue_report(ob, &r.report, i, &seq, NULL, err, sizeof err) != TD_OK)
                 _exit(4);
             s_report_free(&r);
             if (write(fds[1], &seq, sizeof seq) != (ssize_t) sizeof seq)
@@ -512,7 +560,7 @@ START_TEST(test_two_processes_share_the_outbox)
             for (int i = 0; i < 300; i++) {
                 s_report r;
                 s_report_init(&r, p == 0 ? "01" : "79", "2026-Q4", "c", 200);
-                if (outbox_enqueue(ob, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
+                if (s_queue_report(ob, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
                     _exit(4);
                 s_report_free(&r);
             }
@@ -553,7 +601,7 @@ START_TEST(test_map_grown_by_another_process)
         for (int i = 0; i < 3000; i++) {
             s_report r;
             s_report_init(&r, "79", "2026-Q4", "grow", 600);
-            if (outbox_enqueue(mine, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
+            if (s_queue_report(mine, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
                 _exit(4);
             s_report_free(&r);
         }
@@ -575,7 +623,7 @@ START_TEST(test_map_grown_by_another_process)
     ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "last", 0, 2), 3002);
     uint64_t gone[] = {1, 3002};
     size_t removed = 0;
-    ck_assert_int_eq(outbox_remove(ob, gone, 2, &removed, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, gone, 2, NULL, 0, 0, &removed, err, sizeof err), TD_OK);
     ck_assert_uint_eq(removed, 2);
     outbox_close(&ob);
 }
@@ -633,7 +681,7 @@ START_TEST(test_enqueue_many_in_order)
     }
     free(c);
     outbox_record rec;
-    ck_assert_int_eq(outbox_get(ob, 3, &rec, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, 3, &rec), TD_OK);
     ck_assert_str_eq(rec.unit, "79");
     ck_assert_str_eq(rec.period, "2026-M07");
     ck_assert_str_eq(rec.dataset, "nq06");
@@ -668,7 +716,7 @@ START_TEST(test_enqueue_many_in_order)
     ck_assert_uint_eq(st.next_seq, 13);
     s_prepared_free(items, 5);
 
-    /* outbox_prepare refuses what outbox_enqueue refuses, and leaves nothing to free */
+    /* outbox_prepare refuses what cannot be queued, and leaves nothing to free */
     s_report r;
     outbox_prepared p;
     s_report_init(&r, "01", "2026-Q4", "huge", OUTBOX_MAX_REPORT + 10);

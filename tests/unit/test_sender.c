@@ -320,8 +320,12 @@ static outbox_t *s_outbox_with(size_t n)
         r.dataset = "nq06";
         r.period = "2026-Q4";
         r.prepared_by = "test";
-        ck_assert_int_eq(outbox_enqueue(ob, &r, s_wall_ms() - 2000, NULL, NULL, err, sizeof err),
-                         TD_OK);
+        outbox_prepared item;
+        ck_assert_int_eq(outbox_prepare(&r, &item, err, sizeof err), TD_OK);
+        ck_assert_int_eq(
+            outbox_enqueue_many(ob, &item, 1, s_wall_ms() - 2000, NULL, NULL, err, sizeof err),
+            TD_OK);
+        outbox_prepared_clear(&item);
     }
     return ob;
 }
