@@ -62,17 +62,24 @@ static const char *s_unit_name(const td_registry_t *reg, const char *code)
     return u != NULL ? u->name : "";
 }
 
+/* The fields a waiting report and a dead letter share, in their --json order. */
+static json_t *s_record_json(const outbox_record *rec, int *failed)
+{
+    json_t *o = json_object();
+    td_json_set(o, "seq", json_integer((json_int_t) rec->seq), failed);
+    td_json_set(o, "unit", td_json_text(rec->unit), failed);
+    td_json_set(o, "dataset", td_json_text(rec->dataset), failed);
+    td_json_set(o, "period", td_json_text(rec->period), failed);
+    td_json_set(o, "queued_at", td_json_time(1, rec->queued_at_ms), failed);
+    return o;
+}
+
 static int s_status_visit(void *vctx, const outbox_record *rec)
 {
     s_list_ctx *ctx = vctx;
     ctx->total++;
     if (ctx->list != NULL) {
-        json_t *o = json_object();
-        td_json_set(o, "seq", json_integer((json_int_t) rec->seq), &ctx->failed);
-        td_json_set(o, "unit", td_json_text(rec->unit), &ctx->failed);
-        td_json_set(o, "dataset", td_json_text(rec->dataset), &ctx->failed);
-        td_json_set(o, "period", td_json_text(rec->period), &ctx->failed);
-        td_json_set(o, "queued_at", td_json_time(1, rec->queued_at_ms), &ctx->failed);
+        json_t *o = s_record_json(rec, &ctx->failed);
         td_json_set(o, "queued_at_ms", json_integer(rec->queued_at_ms), &ctx->failed);
         td_json_set(o, "bytes", json_integer((json_int_t) rec->report_len), &ctx->failed);
         td_json_append(ctx->list, o, &ctx->failed);
@@ -207,12 +214,7 @@ static int s_dead_visit(void *vctx, const outbox_record *rec)
     s_list_ctx *ctx = vctx;
     ctx->total++;
     if (ctx->list != NULL) {
-        json_t *o = json_object();
-        td_json_set(o, "seq", json_integer((json_int_t) rec->seq), &ctx->failed);
-        td_json_set(o, "unit", td_json_text(rec->unit), &ctx->failed);
-        td_json_set(o, "dataset", td_json_text(rec->dataset), &ctx->failed);
-        td_json_set(o, "period", td_json_text(rec->period), &ctx->failed);
-        td_json_set(o, "queued_at", td_json_time(1, rec->queued_at_ms), &ctx->failed);
+        json_t *o = s_record_json(rec, &ctx->failed);
         td_json_set(o, "rejected_at", td_json_time(1, rec->rejected_at_ms), &ctx->failed);
         td_json_set(o, "reason", td_json_text(rec->reason), &ctx->failed);
         td_json_append(ctx->list, o, &ctx->failed);
