@@ -14,18 +14,10 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "record.h"
 #include "utf8.h"
 #include "mdb_error.h"
 
-/* Byte layout of a queued record (format 1), all integers big-endian:
- *   u8 format(=1) | i64 queued_at_ms | u8 len + unit | u8 len + dataset | u8 len + period
- *   | u32 len + packed Tiendo__Report
- * A dead letter (format 1):
- *   u8 format(=1) | i64 rejected_at_ms | u16 len + reason | the queued record verbatim
- * Keeping the queued record verbatim inside the dead letter makes resubmit a copy. */
-#define S_FORMAT       1u
-#define S_RECORD_FIXED (1 + 8 + 1 + 1 + 1 + 4)
-#define S_DEAD_FIXED   (1 + 8 + 2)
 #define S_MAX_ATTEMPTS 64
 #define S_APP_ERROR    (-1) /* a write callback failed for a reason it put in ob->app_* */
 
@@ -40,14 +32,6 @@ struct outbox {
 };
 
 /* ---- small helpers ---- */
-
-static void s_copy_label(char *dst, size_t dstlen, const uint8_t *src, size_t len)
-{
-    if (len >= dstlen)
-        len = td_utf8_cut((const char *) src, len, dstlen - 1);
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
 
 /* mkdir -p with mode 0700 for the components it creates. */
 static td_err s_make_dirs(const char *dir, char *err, size_t errlen)
@@ -80,122 +64,6 @@ static td_err s_make_dirs(const char *dir, char *err, size_t errlen)
     }
     free(path);
     return result;
-}
-
-/* ---- record encoding ---- */
-
-typedef struct {
-    int64_t queued_at_ms;
-    const uint8_t *unit, *dataset, *period;
-    size_t unit_len, dataset_len, period_len;
-    const uint8_t *report;
-    size_t report_len;
-} s_record_view;
-
-static size_t s_record_size(const s_record_view *v)
-{
-    return S_RECORD_FIXED + v->unit_len + v->dataset_len + v->period_len + v->report_len;
-}
-
-static void s_record_write(uint8_t *p, const s_record_view *v)
-{
-    *p++ = S_FORMAT;
-    td_put_be64(p, (uint64_t) v->queued_at_ms);
-    p += 8;
-    *p++ = (uint8_t) v->unit_len;
-    memcpy(p, v->unit, v->unit_len);
-    p += v->unit_len;
-    *p++ = (uint8_t) v->dataset_len;
-    memcpy(p, v->dataset, v->dataset_len);
-    p += v->dataset_len;
-    *p++ = (uint8_t) v->period_len;
-    memcpy(p, v->period, v->period_len);
-    p += v->period_len;
-    td_put_be32(p, (uint32_t) v->report_len);
-    p += 4;
-    if (v->report_len > 0) /* outbox_prepare writes the header alone (report NULL) */
-        memcpy(p, v->report, v->report_len);
-}
-
-/* Parse a queued record; returns 0, or -1 when it is malformed. */
-static int s_record_parse(const uint8_t *p, size_t len, s_record_view *v)
-{
-    const uint8_t *end = p + len;
-    if (len < S_RECORD_FIXED || p[0] != S_FORMAT)
-        return -1;
-    p++;
-    v->queued_at_ms = (int64_t) td_get_be64(p);
-    p += 8;
-    const uint8_t **fields[3] = {&v->unit, &v->dataset, &v->period};
-    size_t *lens[3] = {&v->unit_len, &v->dataset_len, &v->period_len};
-    for (int i = 0; i < 3; i++) {
-        if (end - p < 1)
-            return -1;
-        size_t n = *p++;
-        if ((size_t) (end - p) < n)
-            return -1;
-        *fields[i] = p;
-        *lens[i] = n;
-        p += n;
-    }
-    if (end - p < 4)
-        return -1;
-    size_t n = td_get_be32(p);
-    p += 4;
-    if ((size_t) (end - p) != n)
-        return -1;
-    v->report = p;
-    v->report_len = n;
-    return 0;
-}
-
-/* Fill a record (borrowed report) from a queued value. */
-static int s_record_from_val(uint64_t seq, const MDB_val *val, outbox_record *rec)
-{
-    s_record_view v;
-    memset(rec, 0, sizeof *rec);
-    if (s_record_parse(val->mv_data, val->mv_size, &v) != 0)
-        return -1;
-    rec->seq = seq;
-    rec->queued_at_ms = v.queued_at_ms;
-    s_copy_label(rec->unit, sizeof rec->unit, v.unit, v.unit_len);
-    s_copy_label(rec->dataset, sizeof rec->dataset, v.dataset, v.dataset_len);
-    s_copy_label(rec->period, sizeof rec->period, v.period, v.period_len);
-    rec->report = v.report;
-    rec->report_len = v.report_len;
-    return 0;
-}
-
-/* Split a dead letter into its header and the queued record inside. */
-static int s_dead_parse(const MDB_val *val, int64_t *rejected_at, const uint8_t **reason,
-                        size_t *reason_len, MDB_val *inner)
-{
-    const uint8_t *p = val->mv_data;
-    if (val->mv_size < S_DEAD_FIXED || p[0] != S_FORMAT)
-        return -1;
-    *rejected_at = (int64_t) td_get_be64(p + 1);
-    *reason_len = ((size_t) p[9] << 8) | p[10];
-    if (val->mv_size - S_DEAD_FIXED < *reason_len)
-        return -1;
-    *reason = p + S_DEAD_FIXED;
-    inner->mv_data = (void *) (p + S_DEAD_FIXED + *reason_len);
-    inner->mv_size = val->mv_size - S_DEAD_FIXED - *reason_len;
-    return 0;
-}
-
-static int s_dead_record_from_val(uint64_t seq, const MDB_val *val, outbox_record *rec)
-{
-    int64_t rejected_at;
-    const uint8_t *reason;
-    size_t reason_len;
-    MDB_val inner;
-    if (s_dead_parse(val, &rejected_at, &reason, &reason_len, &inner) != 0)
-        return -1;
-    if (s_record_from_val(seq, &inner, rec) != 0)
-        return -1;
-    rec->rejected_at_ms = rejected_at;
-    s_copy_label(rec->reason, sizeof rec->reason, reason, reason_len);
-    return 0;
 }
 
 void outbox_record_clear(outbox_record *rec)
@@ -369,7 +237,7 @@ static int s_init_txn(outbox_t *ob, MDB_txn *txn, void *ctx)
             rc = s_meta_put_u64(ob, txn, "next_seq", 1);
         if (rc == 0) {
             uint8_t fmt[4];
-            td_put_be32(fmt, S_FORMAT);
+            td_put_be32(fmt, RECORD_FORMAT);
             MDB_val key = {6, "format"};
             MDB_val val = {4, fmt};
             rc = mdb_put(txn, ob->meta, &key, &val, 0);
@@ -484,7 +352,8 @@ td_err outbox_prepare(const Tiendo__Report *report, outbox_prepared *out, char *
         td_msg(err, errlen, "a report needs a unit and a period");
         return TD_ERR_INVALID;
     }
-    if (unit_len > 255 || dataset_len > 255 || period_len > 255) {
+    if (unit_len > RECORD_LABEL_MAX || dataset_len > RECORD_LABEL_MAX ||
+        period_len > RECORD_LABEL_MAX) {
         td_msg(err, errlen, "unit, dataset or period text is too long");
         return TD_ERR_INVALID;
     }
@@ -495,23 +364,22 @@ td_err outbox_prepare(const Tiendo__Report *report, outbox_prepared *out, char *
         return TD_ERR_TOOBIG;
     }
     /* the header with an empty report, then the report packed in place behind it */
-    s_record_view v = {0,
-                       (const uint8_t *) report->unit,
-                       (const uint8_t *) (report->dataset != NULL ? report->dataset : ""),
-                       (const uint8_t *) report->period,
-                       unit_len,
-                       dataset_len,
-                       period_len,
-                       NULL,
-                       0};
-    size_t header_len = s_record_size(&v);
+    record_view v = {0,
+                     (const uint8_t *) report->unit,
+                     (const uint8_t *) (report->dataset != NULL ? report->dataset : ""),
+                     (const uint8_t *) report->period,
+                     unit_len,
+                     dataset_len,
+                     period_len,
+                     NULL,
+                     packed_len};
+    size_t header_len = record_size(&v) - packed_len;
     uint8_t *record = malloc(header_len + packed_len);
     if (record == NULL) {
         td_msg(err, errlen, "out of memory");
         return TD_ERR_NOMEM;
     }
-    s_record_write(record, &v);
-    td_put_be32(record + header_len - 4, (uint32_t) packed_len);
+    record_write(record, &v);
     protobuf_c_message_pack(&report->base, record + header_len);
     out->record = record;
     out->record_len = header_len + packed_len;
@@ -548,7 +416,7 @@ static int s_append_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
         if (rc != 0)
             return rc;
         memcpy(val.mv_data, item->record, item->record_len);
-        td_put_be64((uint8_t *) val.mv_data + 1, (uint64_t) ctx->queued_at_ms);
+        record_set_queued_at(val.mv_data, ctx->queued_at_ms);
     }
     rc = s_meta_put_u64(ob, txn, "next_seq", first + ctx->n);
     if (rc != 0)
@@ -573,7 +441,7 @@ td_err outbox_enqueue_many(outbox_t *ob, const outbox_prepared *items, size_t n,
         return TD_ERR_TOOBIG;
     }
     for (size_t i = 0; i < n; i++) {
-        if (items[i].record == NULL || items[i].record_len < S_RECORD_FIXED) {
+        if (items[i].record == NULL || items[i].record_len < RECORD_FIXED) {
             td_msg(err, errlen, "report %zu of the batch was not prepared", i + 1);
             return TD_ERR_INVALID;
         }
@@ -593,18 +461,6 @@ td_err outbox_enqueue_many(outbox_t *ob, const outbox_prepared *items, size_t n,
         if (queued_out != NULL)
             *queued_out = ctx.queued_out;
     }
-    return result;
-}
-
-td_err outbox_enqueue(outbox_t *ob, const Tiendo__Report *report, int64_t queued_at_ms,
-                      uint64_t *seq_out, uint64_t *queued_out, char *err, size_t errlen)
-{
-    outbox_prepared item;
-    td_err result = outbox_prepare(report, &item, err, errlen);
-    if (result != TD_OK)
-        return result;
-    result = outbox_enqueue_many(ob, &item, 1, queued_at_ms, seq_out, queued_out, err, errlen);
-    outbox_prepared_clear(&item);
     return result;
 }
 
@@ -641,8 +497,8 @@ static int s_scan_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
         }
         uint64_t seq = td_get_be64(key.mv_data);
         outbox_record rec;
-        int bad = ctx->dead ? s_dead_record_from_val(seq, &val, &rec)
-                            : s_record_from_val(seq, &val, &rec);
+        int bad = ctx->dead ? record_read_dead(seq, val.mv_data, val.mv_size, &rec)
+                            : record_read(seq, val.mv_data, val.mv_size, &rec);
         if (bad) {
             s_app_error(ob, TD_ERR_STORE, "outbox record #%llu is corrupt",
                         (unsigned long long) seq);
@@ -700,12 +556,11 @@ static int s_get_visit(void *vctx, const outbox_record *rec)
     return 1;
 }
 
-static td_err s_get(outbox_t *ob, int dead, uint64_t seq, outbox_record *out, char *err,
-                    size_t errlen)
+td_err outbox_dead_get(outbox_t *ob, uint64_t seq, outbox_record *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     s_get_ctx ctx = {seq, 0, 0, out};
-    td_err result = s_scan(ob, dead, seq, 1, s_get_visit, &ctx, NULL, err, errlen);
+    td_err result = s_scan(ob, 1, seq, 1, s_get_visit, &ctx, NULL, err, errlen);
     if (result != TD_OK)
         return result;
     if (ctx.nomem) {
@@ -714,21 +569,10 @@ static td_err s_get(outbox_t *ob, int dead, uint64_t seq, outbox_record *out, ch
     }
     if (!ctx.found) {
         if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "no %s #%llu", dead ? "dead letter" : "queued report",
-                     (unsigned long long) seq);
+            snprintf(err, errlen, "no dead letter #%llu", (unsigned long long) seq);
         return TD_ERR_NOTFOUND;
     }
     return TD_OK;
-}
-
-td_err outbox_get(outbox_t *ob, uint64_t seq, outbox_record *out, char *err, size_t errlen)
-{
-    return s_get(ob, 0, seq, out, err, errlen);
-}
-
-td_err outbox_dead_get(outbox_t *ob, uint64_t seq, outbox_record *out, char *err, size_t errlen)
-{
-    return s_get(ob, 1, seq, out, err, errlen);
 }
 
 /* ---- settle: deliveries and rejections in one transaction ---- */
@@ -757,18 +601,13 @@ static int s_move_to_dead(outbox_t *ob, MDB_txn *txn, const outbox_rejection *re
         return rc;
     const char *reason = rej->reason != NULL ? rej->reason : "";
     size_t reason_len = td_utf8_cut(reason, strlen(reason), OUTBOX_REASON_MAX - 1);
-    size_t dead_len = S_DEAD_FIXED + reason_len + val.mv_size;
+    size_t dead_len = record_dead_size(reason_len, val.mv_size);
     /* build the dead letter in memory: val points into a page that any later write in
      * this transaction (even to another DB) may spill and free */
     uint8_t *p = malloc(dead_len);
     if (p == NULL)
         return ENOMEM;
-    p[0] = S_FORMAT;
-    td_put_be64(p + 1, (uint64_t) rejected_at_ms);
-    p[9] = (uint8_t) (reason_len >> 8);
-    p[10] = (uint8_t) reason_len;
-    memcpy(p + S_DEAD_FIXED, reason, reason_len);
-    memcpy(p + S_DEAD_FIXED + reason_len, val.mv_data, val.mv_size);
+    record_dead_write(p, rejected_at_ms, reason, reason_len, val.mv_data, val.mv_size);
     MDB_val dead_val = {dead_len, p};
     rc = mdb_put(txn, ob->dead, &key, &dead_val, 0);
     free(p);
@@ -821,26 +660,6 @@ td_err outbox_settle(outbox_t *ob, const uint64_t *delivered, size_t ndelivered,
     return result;
 }
 
-td_err outbox_remove(outbox_t *ob, const uint64_t *seqs, size_t n, size_t *removed, char *err,
-                     size_t errlen)
-{
-    return outbox_settle(ob, seqs, n, NULL, 0, 0, removed, err, errlen);
-}
-
-td_err outbox_reject(outbox_t *ob, uint64_t seq, const char *reason, int64_t rejected_at_ms,
-                     char *err, size_t errlen)
-{
-    outbox_rejection rej = {seq, reason};
-    size_t moved = 0;
-    td_err result = outbox_settle(ob, NULL, 0, &rej, 1, rejected_at_ms, &moved, err, errlen);
-    if (result == TD_OK && moved == 0) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "no queued report #%llu", (unsigned long long) seq);
-        return TD_ERR_NOTFOUND;
-    }
-    return result;
-}
-
 /* ---- dead letters ---- */
 
 typedef struct {
@@ -864,25 +683,22 @@ static int s_resubmit_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     }
     if (rc != 0)
         return rc;
-    int64_t rejected_at;
-    const uint8_t *reason;
-    size_t reason_len;
-    MDB_val inner;
-    s_record_view v;
-    if (s_dead_parse(&val, &rejected_at, &reason, &reason_len, &inner) != 0 ||
-        s_record_parse(inner.mv_data, inner.mv_size, &v) != 0) {
+    record_dead_view dead;
+    record_view v;
+    if (record_dead_parse(val.mv_data, val.mv_size, &dead) != 0 ||
+        record_parse(dead.record, dead.record_len, &v) != 0) {
         s_app_error(ob, TD_ERR_STORE, "dead letter #%llu is corrupt",
                     (unsigned long long) ctx->seq);
         return S_APP_ERROR;
     }
-    /* copy before any write: inner points into a page a write may spill */
-    uint8_t *copy = malloc(inner.mv_size);
+    /* copy before any write: the record points into a page a write may spill */
+    uint8_t *copy = malloc(dead.record_len);
     if (copy == NULL)
         return ENOMEM;
-    memcpy(copy, inner.mv_data, inner.mv_size);
-    /* same content, new queue time (bytes 1..8 of the record) */
-    td_put_be64(copy + 1, (uint64_t) ctx->queued_at_ms);
-    MDB_val nval = {inner.mv_size, copy};
+    memcpy(copy, dead.record, dead.record_len);
+    /* same content, new queue time */
+    record_set_queued_at(copy, ctx->queued_at_ms);
+    MDB_val nval = {dead.record_len, copy};
     uint64_t seq = 0;
     rc = s_meta_get_u64(ob, txn, "next_seq", &seq);
     uint8_t newkey[8];
@@ -968,7 +784,8 @@ static int s_stats_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     rc = mdb_cursor_get(cursor, &key, &val, MDB_FIRST);
     if (rc == 0) {
         outbox_record rec;
-        if (key.mv_size == 8 && s_record_from_val(td_get_be64(key.mv_data), &val, &rec) == 0) {
+        if (key.mv_size == 8 &&
+            record_read(td_get_be64(key.mv_data), val.mv_data, val.mv_size, &rec) == 0) {
             st->oldest_seq = rec.seq;
             st->oldest_queued_at_ms = rec.queued_at_ms;
         }

@@ -13,7 +13,7 @@
  *   meta:   "epoch" -> u64 BE (random, made when the outbox is created, never changed),
  *           "next_seq" -> u64 BE (the number the next queued report gets, from 1),
  *           "format" -> u32 BE (record layout version, 1).
- *   outbox: seq u64 BE -> queued record (see outbox.c for the byte layout): queued_at_ms,
+ *   outbox: seq u64 BE -> queued record (byte layout in record.h): queued_at_ms,
  *           unit, dataset, period and the packed Tiendo__Report.
  *   dead:   seq u64 BE -> rejected_at_ms, reason, then the queued record unchanged.
  *
@@ -35,7 +35,7 @@
 typedef struct outbox outbox_t;
 
 /* One queued report or dead letter. In outbox_scan callbacks `report` points into the
- * database and is valid only during the callback; from outbox_get / outbox_dead_get it
+ * database and is valid only during the callback; from outbox_dead_get it
  * is malloc'd and owned by the record (free with outbox_record_clear). */
 typedef struct {
     uint64_t seq;
@@ -88,14 +88,6 @@ uint64_t outbox_epoch(const outbox_t *ob);
 /* The folder the outbox lives in (borrowed). */
 const char *outbox_dir(const outbox_t *ob);
 
-/* Pack report and queue it in ONE write transaction: takes next_seq, stores the record,
- * bumps next_seq, commits. On TD_OK *seq_out (may be NULL) is its number and *queued_out
- * (may be NULL) the number of reports waiting after it was queued. Fails with
- * TD_ERR_TOOBIG when the packed report is over OUTBOX_MAX_REPORT bytes, TD_ERR_INVALID
- * when unit or period is missing. Nothing is queued on error. */
-td_err outbox_enqueue(outbox_t *ob, const Tiendo__Report *report, int64_t queued_at_ms,
-                      uint64_t *seq_out, uint64_t *queued_out, char *err, size_t errlen);
-
 /* A report packed into its queued record by outbox_prepare, ready for
  * outbox_enqueue_many. Owned: free with outbox_prepared_clear. */
 typedef struct {
@@ -104,9 +96,9 @@ typedef struct {
     size_t report_len; /* packed size of the report inside */
 } outbox_prepared;
 
-/* Pack report into a record. The same checks as outbox_enqueue (TD_ERR_TOOBIG over
- * OUTBOX_MAX_REPORT bytes packed, TD_ERR_INVALID without unit or period), no outbox
- * access. On error *out is zeroed. */
+/* Pack report into a record: TD_ERR_TOOBIG over OUTBOX_MAX_REPORT bytes packed,
+ * TD_ERR_INVALID without unit or period (or one over 255 bytes), TD_ERR_NOMEM. No outbox
+ * access; thread-safe. On error *out is zeroed. Queue it with outbox_enqueue_many. */
 td_err outbox_prepare(const Tiendo__Report *report, outbox_prepared *out, char *err, size_t errlen);
 
 /* Frees the record and zeroes *p; accepts NULL and a zeroed item. */
@@ -130,9 +122,6 @@ typedef int (*outbox_visit_fn)(void *ctx, const outbox_record *rec);
 td_err outbox_scan(outbox_t *ob, uint64_t from_seq, size_t max, outbox_visit_fn fn, void *ctx,
                    size_t *visited, char *err, size_t errlen);
 
-/* Copy the queued report seq into *out (owned: outbox_record_clear). TD_ERR_NOTFOUND. */
-td_err outbox_get(outbox_t *ob, uint64_t seq, outbox_record *out, char *err, size_t errlen);
-
 /* In ONE write transaction: delete the queued reports in `delivered` (missing ones are
  * skipped) and move each of `rejected` to the dead letters with its reason and
  * rejected_at_ms. *changed (may be NULL) counts the records actually deleted or moved. */
@@ -140,15 +129,11 @@ td_err outbox_settle(outbox_t *ob, const uint64_t *delivered, size_t ndelivered,
                      const outbox_rejection *rejected, size_t nrejected, int64_t rejected_at_ms,
                      size_t *changed, char *err, size_t errlen);
 
-/* outbox_settle with only deliveries / only one rejection. */
-td_err outbox_remove(outbox_t *ob, const uint64_t *seqs, size_t n, size_t *removed, char *err,
-                     size_t errlen);
-td_err outbox_reject(outbox_t *ob, uint64_t seq, const char *reason, int64_t rejected_at_ms,
-                     char *err, size_t errlen);
-
 /* Dead letters: the same visiting contract as outbox_scan, over the dead store. */
 td_err outbox_dead_scan(outbox_t *ob, uint64_t from_seq, size_t max, outbox_visit_fn fn, void *ctx,
                         size_t *visited, char *err, size_t errlen);
+/* Copy dead letter seq into *out (owned: outbox_record_clear). TD_ERR_NOTFOUND when there
+ * is none, TD_ERR_NOMEM. */
 td_err outbox_dead_get(outbox_t *ob, uint64_t seq, outbox_record *out, char *err, size_t errlen);
 
 /* Queue dead letter seq again with its content unchanged under a NEW seq (next_seq),

@@ -13,6 +13,8 @@
 
 #include "outbox.h"
 #include "sender.h"
+#include "settle.h"
+#include "window.h"
 
 /* ---- helpers ---- */
 
@@ -73,6 +75,56 @@ static void s_report_free(s_report *r)
     r->prepared_by = NULL;
 }
 
+/* What `submit` does for one report: outbox_prepare, then outbox_enqueue_many. */
+static td_err s_queue_report(outbox_t *ob, const Tiendo__Report *report, int64_t at, uint64_t *seq,
+                             uint64_t *queued, char *err, size_t errlen)
+{
+    outbox_prepared item;
+    td_err e = outbox_prepare(report, &item, err, errlen);
+    if (e != TD_OK)
+        return e;
+    e = outbox_enqueue_many(ob, &item, 1, at, seq, queued, err, errlen);
+    outbox_prepared_clear(&item);
+    return e;
+}
+
+/* What the sender does to read a queued report: outbox_scan from seq; the record and a
+ * copy of its report in *out (free with outbox_record_clear). */
+static int s_get_visit(void *ctx, const outbox_record *rec)
+{
+    outbox_record *out = ctx;
+    *out = *rec;
+    out->owned = malloc(rec->report_len > 0 ? rec->report_len : 1);
+    ck_assert_ptr_nonnull(out->owned);
+    memcpy(out->owned, rec->report, rec->report_len);
+    out->report = out->owned;
+    return 1;
+}
+
+static td_err s_get(outbox_t *ob, uint64_t seq, outbox_record *out)
+{
+    char err[256];
+    memset(out, 0, sizeof *out);
+    td_err e = outbox_scan(ob, seq, 1, s_get_visit, out, NULL, err, sizeof err);
+    ck_assert_msg(e == TD_OK, "scan: %s", err);
+    if (out->seq != seq) {
+        outbox_record_clear(out);
+        return TD_ERR_NOTFOUND;
+    }
+    return TD_OK;
+}
+
+/* What the sender does with a rejection: outbox_settle; returns how many moved (0 or 1). */
+static size_t s_reject(outbox_t *ob, uint64_t seq, const char *reason, int64_t at)
+{
+    outbox_rejection rej = {seq, reason};
+    size_t moved = 0;
+    char err[256];
+    td_err e = outbox_settle(ob, NULL, 0, &rej, 1, at, &moved, err, sizeof err);
+    ck_assert_msg(e == TD_OK, "settle: %s", err);
+    return moved;
+}
+
 static uint64_t s_enqueue(outbox_t *ob, const char *unit, const char *period, const char *tag,
                           size_t pad, int64_t at)
 {
@@ -80,7 +132,7 @@ static uint64_t s_enqueue(outbox_t *ob, const char *unit, const char *period, co
     s_report_init(&r, unit, period, tag, pad);
     uint64_t seq = 0;
     char err[256];
-    td_err e = outbox_enqueue(ob, &r.report, at, &seq, NULL, err, sizeof err);
+    td_err e = s_queue_report(ob, &r.report, at, &seq, NULL, err, sizeof err);
     ck_assert_msg(e == TD_OK, "enqueue: %s", err);
     s_report_free(&r);
     return seq;
@@ -204,19 +256,19 @@ START_TEST(test_seqs_in_order_and_persist)
     s_report r;
     s_report_init(&r, "79", "2026-M07", "late", 0);
     char err[256];
-    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 5000, &seq, &queued, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_queue_report(ob, &r.report, 5000, &seq, &queued, err, sizeof err), TD_OK);
     s_report_free(&r);
     ck_assert_uint_eq(seq, 21);
     ck_assert_uint_eq(queued, 21);
 
     outbox_record rec;
-    ck_assert_int_eq(outbox_get(ob, 21, &rec, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, 21, &rec), TD_OK);
     ck_assert_str_eq(rec.unit, "79");
     ck_assert_str_eq(rec.period, "2026-M07");
     ck_assert_str_eq(rec.dataset, "nq06");
     ck_assert_int_eq(rec.queued_at_ms, 5000);
     outbox_record_clear(&rec);
-    ck_assert_int_eq(outbox_get(ob, 99, &rec, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(s_get(ob, 99, &rec), TD_ERR_NOTFOUND);
 
     /* scan from a seq, with a limit */
     s_collect *part = calloc(1, sizeof *part);
@@ -239,7 +291,7 @@ START_TEST(test_remove_set)
     uint64_t gone[] = {2, 4, 5, 8, 42};
     size_t removed = 0;
     char err[256];
-    ck_assert_int_eq(outbox_remove(ob, gone, 5, &removed, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, gone, 5, NULL, 0, 0, &removed, err, sizeof err), TD_OK);
     ck_assert_uint_eq(removed, 4); /* 42 never existed */
     s_collect *c = s_scan_all(ob, 0);
     uint64_t expect[] = {1, 3, 6, 7};
@@ -248,7 +300,7 @@ START_TEST(test_remove_set)
         ck_assert_uint_eq(c->seqs[i], expect[i]);
     free(c);
     /* removing again changes nothing */
-    ck_assert_int_eq(outbox_remove(ob, gone, 5, &removed, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, gone, 5, NULL, 0, 0, &removed, err, sizeof err), TD_OK);
     ck_assert_uint_eq(removed, 0);
     /* removal does not reuse numbers */
     ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "r", 0, 1000), 9);
@@ -264,14 +316,12 @@ START_TEST(test_dead_letters)
     s_enqueue(ob, "48", "2026-H2", "third", 100, 3000);
     char err[256];
     outbox_record before;
-    ck_assert_int_eq(outbox_get(ob, 2, &before, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, 2, &before), TD_OK);
 
-    ck_assert_int_eq(
-        outbox_reject(ob, 2, "task_groups[2].progress: must be 0..100", 7000, err, sizeof err),
-        TD_OK);
-    ck_assert_int_eq(outbox_reject(ob, 2, "again", 7000, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_uint_eq(s_reject(ob, 2, "task_groups[2].progress: must be 0..100", 7000), 1);
+    ck_assert_uint_eq(s_reject(ob, 2, "again", 7000), 0); /* settled once: the first stands */
     outbox_record dead;
-    ck_assert_int_eq(outbox_get(ob, 2, &dead, err, sizeof err), TD_ERR_NOTFOUND);
+    ck_assert_int_eq(s_get(ob, 2, &dead), TD_ERR_NOTFOUND);
     ck_assert_int_eq(outbox_dead_get(ob, 2, &dead, err, sizeof err), TD_OK);
     ck_assert_str_eq(dead.reason, "task_groups[2].progress: must be 0..100");
     ck_assert_int_eq(dead.rejected_at_ms, 7000);
@@ -305,7 +355,7 @@ START_TEST(test_dead_letters)
     ck_assert_uint_eq(new_seq, 4);
     ck_assert_uint_eq(queued, 1);
     outbox_record again;
-    ck_assert_int_eq(outbox_get(ob, 4, &again, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, 4, &again), TD_OK);
     ck_assert_uint_eq(again.report_len, before.report_len);
     ck_assert_mem_eq(again.report, before.report, before.report_len);
     ck_assert_str_eq(again.unit, "79");
@@ -330,7 +380,7 @@ START_TEST(test_dead_letters)
     for (int i = 0; i < 999; i++)
         memcpy(longreason + 3 * i, "\xe1\xba\xbf", 3); /* "ế" */
     longreason[2997] = '\0';
-    ck_assert_int_eq(outbox_reject(ob, 4, longreason, 9500, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(s_reject(ob, 4, longreason, 9500), 1);
     ck_assert_int_eq(outbox_dead_get(ob, 4, &dead, err, sizeof err), TD_OK);
     ck_assert_uint_le(strlen(dead.reason), OUTBOX_REASON_MAX - 1);
     ck_assert_uint_eq(strlen(dead.reason) % 3, 0);
@@ -356,7 +406,7 @@ START_TEST(test_counts_and_oldest)
     s_enqueue(ob, "01", "2026-Q4", "a", 0, 1000);
     s_enqueue(ob, "01", "2026-Q4", "b", 0, 2500);
     s_enqueue(ob, "01", "2026-Q4", "c", 0, 4000);
-    ck_assert_int_eq(outbox_reject(ob, 3, "bad", 5000, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(s_reject(ob, 3, "bad", 5000), 1);
     ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
     ck_assert_uint_eq(st.queued, 2);
     ck_assert_uint_eq(st.dead, 1);
@@ -365,7 +415,7 @@ START_TEST(test_counts_and_oldest)
     ck_assert_int_eq(st.oldest_queued_at_ms, 1000);
 
     uint64_t one = 1;
-    ck_assert_int_eq(outbox_remove(ob, &one, 1, NULL, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, &one, 1, NULL, 0, 0, NULL, err, sizeof err), TD_OK);
     ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
     ck_assert_uint_eq(st.queued, 1);
     ck_assert_uint_eq(st.oldest_seq, 2);
@@ -380,10 +430,10 @@ START_TEST(test_refuses_bad_reports)
     char err[256];
     s_report r;
     s_report_init(&r, "01", "2026-Q4", "huge", OUTBOX_MAX_REPORT + 10);
-    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_TOOBIG);
+    ck_assert_int_eq(s_queue_report(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_TOOBIG);
     s_report_free(&r);
     s_report_init(&r, "", "2026-Q4", "nounit", 0);
-    ck_assert_int_eq(outbox_enqueue(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_INVALID);
+    ck_assert_int_eq(s_queue_report(ob, &r.report, 1, NULL, NULL, err, sizeof err), TD_ERR_INVALID);
     s_report_free(&r);
     outbox_stats st;
     ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
@@ -454,7 +504,7 @@ START_TEST(test_killed_writer_loses_nothing_committed)
             snprintf(tag, sizeof tag, "k%d", i);
             s_report_init(&r, "01", "2026-Q4", tag, 300);
             uint64_t seq = 0;
-            if (outbox_enqueue(ob, &r.report, i, &seq, NULL, err, sizeof err) != TD_OK)
+            if (s_queue_report(ob, &r.report, i, &seq, NULL, err, sizeof err) != TD_OK)
                 _exit(4);
             s_report_free(&r);
             if (write(fds[1], &seq, sizeof seq) != (ssize_t) sizeof seq)
@@ -510,7 +560,7 @@ START_TEST(test_two_processes_share_the_outbox)
             for (int i = 0; i < 300; i++) {
                 s_report r;
                 s_report_init(&r, p == 0 ? "01" : "79", "2026-Q4", "c", 200);
-                if (outbox_enqueue(ob, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
+                if (s_queue_report(ob, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
                     _exit(4);
                 s_report_free(&r);
             }
@@ -551,7 +601,7 @@ START_TEST(test_map_grown_by_another_process)
         for (int i = 0; i < 3000; i++) {
             s_report r;
             s_report_init(&r, "79", "2026-Q4", "grow", 600);
-            if (outbox_enqueue(mine, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
+            if (s_queue_report(mine, &r.report, i, NULL, NULL, err, sizeof err) != TD_OK)
                 _exit(4);
             s_report_free(&r);
         }
@@ -573,7 +623,7 @@ START_TEST(test_map_grown_by_another_process)
     ck_assert_uint_eq(s_enqueue(ob, "01", "2026-Q4", "last", 0, 2), 3002);
     uint64_t gone[] = {1, 3002};
     size_t removed = 0;
-    ck_assert_int_eq(outbox_remove(ob, gone, 2, &removed, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, gone, 2, NULL, 0, 0, &removed, err, sizeof err), TD_OK);
     ck_assert_uint_eq(removed, 2);
     outbox_close(&ob);
 }
@@ -631,7 +681,7 @@ START_TEST(test_enqueue_many_in_order)
     }
     free(c);
     outbox_record rec;
-    ck_assert_int_eq(outbox_get(ob, 3, &rec, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, 3, &rec), TD_OK);
     ck_assert_str_eq(rec.unit, "79");
     ck_assert_str_eq(rec.period, "2026-M07");
     ck_assert_str_eq(rec.dataset, "nq06");
@@ -666,7 +716,7 @@ START_TEST(test_enqueue_many_in_order)
     ck_assert_uint_eq(st.next_seq, 13);
     s_prepared_free(items, 5);
 
-    /* outbox_prepare refuses what outbox_enqueue refuses, and leaves nothing to free */
+    /* outbox_prepare refuses what cannot be queued, and leaves nothing to free */
     s_report r;
     outbox_prepared p;
     s_report_init(&r, "01", "2026-Q4", "huge", OUTBOX_MAX_REPORT + 10);
@@ -809,190 +859,188 @@ END_TEST
 
 /* ---- the sender's window ---- */
 
-static sender_window_t *s_window(size_t cap)
+static window_t *s_window(size_t cap)
 {
-    sender_window_params p = {cap, 5000, 60000, 100};
-    sender_window_t *w = NULL;
-    ck_assert_int_eq(sender_window_create(&w, &p), TD_OK);
+    window_params p = {cap, 5000, 60000, 100};
+    window_t *w = NULL;
+    ck_assert_int_eq(window_create(&w, &p), TD_OK);
     return w;
 }
 
-static void s_push_range(sender_window_t *w, uint64_t from, uint64_t to)
+static void s_push_range(window_t *w, uint64_t from, uint64_t to)
 {
     for (uint64_t s = from; s <= to; s++)
-        ck_assert_int_eq(sender_window_push(w, s, "01", "2026-Q4"), TD_OK);
+        ck_assert_int_eq(window_push(w, s, "01", "2026-Q4"), TD_OK);
 }
 
 /* Send everything the window allows at `now`; returns the seqs sent in order. */
-static size_t s_send_all(sender_window_t *w, int64_t now, uint64_t *sent, size_t cap)
+static size_t s_send_all(window_t *w, int64_t now, uint64_t *sent, size_t cap)
 {
     size_t n = 0;
     uint64_t seq;
-    while (n < cap && sender_window_next(w, now, &seq)) {
+    while (n < cap && window_next(w, now, &seq)) {
         sent[n++] = seq;
-        sender_window_sent(w, now);
+        window_sent(w, now);
     }
     return n;
 }
 
 START_TEST(test_window_acks_remove_in_order)
 {
-    sender_window_t *w = s_window(4);
+    window_t *w = s_window(4);
     s_push_range(w, 1, 6 - 2); /* capacity 4 */
-    ck_assert_int_eq(sender_window_push(w, 5, "01", "2026-Q4"), TD_ERR_TOOBIG);
-    ck_assert_int_eq(sender_window_push(w, 3, "01", "2026-Q4"), TD_ERR_INVALID);
-    ck_assert_uint_eq(sender_window_room(w), 0);
+    ck_assert_int_eq(window_push(w, 5, "01", "2026-Q4"), TD_ERR_TOOBIG);
+    ck_assert_int_eq(window_push(w, 3, "01", "2026-Q4"), TD_ERR_INVALID);
+    ck_assert_uint_eq(window_room(w), 0);
     uint64_t sent[16];
     ck_assert_uint_eq(s_send_all(w, 0, sent, 16), 4);
     for (size_t i = 0; i < 4; i++)
         ck_assert_uint_eq(sent[i], i + 1);
-    ck_assert_uint_eq(sender_window_in_flight(w), 4);
+    ck_assert_uint_eq(window_in_flight(w), 4);
 
-    sender_settled out[4];
-    size_t n = sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 10, out, 4);
+    window_settled out[4];
+    size_t n = window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 10, out, 4);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 1);
     ck_assert_int_eq(out[0].rejected, 0);
     ck_assert_str_eq(out[0].unit, "01");
-    ck_assert_uint_eq(sender_window_room(w), 1);
-    ck_assert_uint_eq(sender_window_next_load(w), 5);
+    ck_assert_uint_eq(window_room(w), 1);
+    ck_assert_uint_eq(window_next_load(w), 5);
 
     /* a DUPLICATE is as good as OK; an OK for 4 settles 4 only, never 3 */
-    n = sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_DUPLICATE, 2, 11, out, 4);
+    n = window_ack(w, 2, TIENDO__ACK_STATUS__ACK_DUPLICATE, 2, 11, out, 4);
     ck_assert_uint_eq(n, 1);
-    n = sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 12, out, 4);
+    n = window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 12, out, 4);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 4);
-    ck_assert_uint_eq(sender_window_first_seq(w), 3);
-    ck_assert_uint_eq(sender_window_count(w), 2);
-    ck_assert_uint_eq(sender_window_unsettled(w), 1);
-    n = sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 12, out, 4);
+    ck_assert_uint_eq(window_first_seq(w), 3);
+    ck_assert_uint_eq(window_count(w), 2);
+    ck_assert_uint_eq(window_unsettled(w), 1);
+    n = window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 12, out, 4);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 3);
-    ck_assert_uint_eq(sender_window_count(w), 0);
-    ck_assert_uint_eq(sender_window_in_flight(w), 0);
+    ck_assert_uint_eq(window_count(w), 0);
+    ck_assert_uint_eq(window_in_flight(w), 0);
     /* a late ack of something settled changes nothing */
-    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 13, out, 4), 0);
+    ck_assert_uint_eq(window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 13, out, 4), 0);
 
     /* new reports keep flowing in after the window drained */
     s_push_range(w, 5, 6);
     ck_assert_uint_eq(s_send_all(w, 20, sent, 16), 2);
     ck_assert_uint_eq(sent[0], 5);
-    sender_window_destroy(&w);
+    window_destroy(&w);
     ck_assert_ptr_null(w);
 }
 END_TEST
 
 START_TEST(test_window_rejected_and_heartbeat_high_water)
 {
-    sender_window_t *w = s_window(8);
+    window_t *w = s_window(8);
     s_push_range(w, 1, 5);
     uint64_t sent[8];
     s_send_all(w, 0, sent, 8);
-    sender_settled out[8];
+    window_settled out[8];
     /* a REJECTED for 2 settles 2 as rejected and nothing else: 1 may have been
      * rejected too */
-    size_t n = sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 5, out, 8);
+    size_t n = window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 5, out, 8);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 2);
     ck_assert_int_eq(out[0].rejected, 1);
-    ck_assert_uint_eq(sender_window_first_seq(w), 1);
-    n = sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 5, out, 8);
+    ck_assert_uint_eq(window_first_seq(w), 1);
+    n = window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 5, out, 8);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 1);
     ck_assert_int_eq(out[0].rejected, 0);
     /* a heartbeat ack (seq 0) settles nothing, whatever its high water: 3 and 4 may have
      * been rejected, and only a resend brings back the reason */
-    ck_assert_uint_eq(sender_window_ack(w, 0, TIENDO__ACK_STATUS__ACK_OK, 4, 6, out, 8), 0);
-    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    ck_assert_uint_eq(window_ack(w, 0, TIENDO__ACK_STATUS__ACK_OK, 4, 6, out, 8), 0);
+    ck_assert_uint_eq(window_first_seq(w), 3);
     /* a REJECTED for 4 (after a lost ack for 3) settles 4 alone; 3 waits for its own */
-    n = sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_REJECTED, 4, 7, out, 8);
+    n = window_ack(w, 4, TIENDO__ACK_STATUS__ACK_REJECTED, 4, 7, out, 8);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 4);
     ck_assert_int_eq(out[0].rejected, 1);
-    ck_assert_uint_eq(sender_window_first_seq(w), 3);
-    ck_assert_uint_eq(sender_window_in_flight(w), 2); /* 3 and 5 */
-    ck_assert_uint_eq(sender_window_unsettled(w), 2);
-    sender_window_destroy(&w);
+    ck_assert_uint_eq(window_first_seq(w), 3);
+    ck_assert_uint_eq(window_in_flight(w), 2); /* 3 and 5 */
+    ck_assert_uint_eq(window_unsettled(w), 2);
+    window_destroy(&w);
 }
 END_TEST
 
 START_TEST(test_window_gap_rewinds_after_backoff)
 {
-    sender_window_t *w = s_window(16);
+    window_t *w = s_window(16);
     s_push_range(w, 1, 10);
     uint64_t sent[16];
     ck_assert_uint_eq(s_send_all(w, 0, sent, 16), 10);
-    sender_settled out[16];
+    window_settled out[16];
     /* collector stored 1..3, lost 4: RETRY_LATER for 5 with high water 3 */
-    sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 5, out, 16);
-    sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 5, out, 16);
-    sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 3, 5, out, 16);
-    size_t n = sender_window_ack(w, 5, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 10, out, 16);
+    window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 5, out, 16);
+    window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 5, out, 16);
+    window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 3, 5, out, 16);
+    size_t n = window_ack(w, 5, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 10, out, 16);
     ck_assert_uint_eq(n, 0);
-    ck_assert_uint_eq(sender_window_in_flight(w), 0);
-    ck_assert_uint_eq(sender_window_first_seq(w), 4);
+    ck_assert_uint_eq(window_in_flight(w), 0);
+    ck_assert_uint_eq(window_first_seq(w), 4);
     /* the rest of the abandoned pass answers RETRY_LATER too: no second rewind */
     for (uint64_t s = 6; s <= 10; s++)
-        ck_assert_uint_eq(
-            sender_window_ack(w, s, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 11, out, 16), 0);
+        ck_assert_uint_eq(window_ack(w, s, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 11, out, 16), 0);
     uint64_t seq = 0;
-    ck_assert_int_eq(sender_window_next(w, 50, &seq), 0); /* holding for the backoff */
-    ck_assert_int_eq(sender_window_deadline(w, 50), 110);
-    ck_assert_int_eq(sender_window_next(w, 110, &seq), 1);
+    ck_assert_int_eq(window_next(w, 50, &seq), 0); /* holding for the backoff */
+    ck_assert_int_eq(window_deadline(w, 50), 110);
+    ck_assert_int_eq(window_next(w, 110, &seq), 1);
     /* resend from high water + 1, in order */
     ck_assert_uint_eq(s_send_all(w, 110, sent, 16), 7);
     for (size_t i = 0; i < 7; i++)
         ck_assert_uint_eq(sent[i], 4 + i);
     /* a second RETRY_LATER doubles the hold */
-    sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 120, out, 16);
-    ck_assert_int_eq(sender_window_deadline(w, 120), 320);
+    window_ack(w, 4, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 3, 120, out, 16);
+    ck_assert_int_eq(window_deadline(w, 120), 320);
     /* progress resets the backoff */
     ck_assert_uint_eq(s_send_all(w, 320, sent, 16), 7);
-    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 330, out, 16), 1);
-    sender_window_ack(w, 6, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 4, 340, out, 16);
-    ck_assert_int_eq(sender_window_deadline(w, 340), 440);
-    sender_window_destroy(&w);
+    ck_assert_uint_eq(window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 330, out, 16), 1);
+    window_ack(w, 6, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 4, 340, out, 16);
+    ck_assert_int_eq(window_deadline(w, 340), 440);
+    window_destroy(&w);
 }
 END_TEST
 
 START_TEST(test_window_timeouts_back_off)
 {
-    sender_window_t *w = s_window(16);
+    window_t *w = s_window(16);
     s_push_range(w, 1, 3);
     uint64_t sent[16];
     s_send_all(w, 1000, sent, 16);
-    ck_assert_int_eq(sender_window_deadline(w, 1000), 6000);
-    ck_assert_int_eq(sender_window_check_timeout(w, 5999), 0);
-    ck_assert_int_eq(sender_window_check_timeout(w, 6000), 1);
-    ck_assert_uint_eq(sender_window_in_flight(w), 0);
-    ck_assert_int_eq(sender_window_timeout(w), 10000);
+    ck_assert_int_eq(window_deadline(w, 1000), 6000);
+    ck_assert_int_eq(window_check_timeout(w, 5999), 0);
+    ck_assert_int_eq(window_check_timeout(w, 6000), 1);
+    ck_assert_uint_eq(window_in_flight(w), 0);
+    ck_assert_int_eq(window_timeout(w), 10000);
     /* go back to the oldest unacknowledged and resend all, in order */
     ck_assert_uint_eq(s_send_all(w, 6000, sent, 16), 3);
     ck_assert_uint_eq(sent[0], 1);
     int64_t now = 6000;
     int64_t expect[] = {20000, 40000, 60000, 60000};
     for (int i = 0; i < 4; i++) {
-        int64_t t = sender_window_timeout(w);
-        ck_assert_int_eq(sender_window_check_timeout(w, now + t - 1), 0);
-        ck_assert_int_eq(sender_window_check_timeout(w, now + t), 1);
+        int64_t t = window_timeout(w);
+        ck_assert_int_eq(window_check_timeout(w, now + t - 1), 0);
+        ck_assert_int_eq(window_check_timeout(w, now + t), 1);
         now += t;
-        ck_assert_int_eq(sender_window_timeout(w), expect[i]);
+        ck_assert_int_eq(window_timeout(w), expect[i]);
         s_send_all(w, now, sent, 16);
     }
     /* progress: base timeout, and the timer restarts from the ack */
-    sender_settled out[16];
-    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, now + 100, out, 16),
-                      1);
-    ck_assert_int_eq(sender_window_timeout(w), 5000);
-    ck_assert_int_eq(sender_window_deadline(w, now + 100), now + 5100);
+    window_settled out[16];
+    ck_assert_uint_eq(window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, now + 100, out, 16), 1);
+    ck_assert_int_eq(window_timeout(w), 5000);
+    ck_assert_int_eq(window_deadline(w, now + 100), now + 5100);
     /* nothing in flight: no deadline */
-    sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 3, now + 200, out, 16);
-    ck_assert_int_eq(sender_window_deadline(w, now + 200), now + 5100); /* 2 still waits */
-    sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 3, now + 200, out, 16);
-    ck_assert_int_eq(sender_window_deadline(w, now + 200), INT64_MAX);
-    ck_assert_int_eq(sender_window_check_timeout(w, now + 999999), 0);
-    sender_window_destroy(&w);
+    window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 3, now + 200, out, 16);
+    ck_assert_int_eq(window_deadline(w, now + 200), now + 5100); /* 2 still waits */
+    window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 3, now + 200, out, 16);
+    ck_assert_int_eq(window_deadline(w, now + 200), INT64_MAX);
+    ck_assert_int_eq(window_check_timeout(w, now + 999999), 0);
+    window_destroy(&w);
 }
 END_TEST
 
@@ -1000,46 +1048,44 @@ END_TEST
  * back to 3 and resends only what is still unanswered. */
 START_TEST(test_window_later_ok_leaves_earlier_unsettled)
 {
-    sender_window_t *w = s_window(16);
+    window_t *w = s_window(16);
     s_push_range(w, 1, 6);
     uint64_t sent[16];
     ck_assert_uint_eq(s_send_all(w, 0, sent, 16), 6);
-    sender_settled out[16];
-    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 10, out, 16), 1);
-    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 20, out, 16), 1);
+    window_settled out[16];
+    ck_assert_uint_eq(window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 10, out, 16), 1);
+    ck_assert_uint_eq(window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 20, out, 16), 1);
     /* 3's answer is lost; 5's arrives */
-    ck_assert_uint_eq(sender_window_ack(w, 5, TIENDO__ACK_STATUS__ACK_OK, 5, 30, out, 16), 1);
+    ck_assert_uint_eq(window_ack(w, 5, TIENDO__ACK_STATUS__ACK_OK, 5, 30, out, 16), 1);
     ck_assert_uint_eq(out[0].seq, 5);
     ck_assert_int_eq(out[0].rejected, 0);
-    ck_assert_uint_eq(sender_window_first_seq(w), 3);
-    ck_assert_uint_eq(sender_window_count(w), 4);     /* 3 4 5 6 */
-    ck_assert_uint_eq(sender_window_unsettled(w), 3); /* 3 4 6 */
-    ck_assert_uint_eq(sender_window_in_flight(w), 3);
-    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_DUPLICATE, 5, 40, out, 16),
-                      1);
+    ck_assert_uint_eq(window_first_seq(w), 3);
+    ck_assert_uint_eq(window_count(w), 4);     /* 3 4 5 6 */
+    ck_assert_uint_eq(window_unsettled(w), 3); /* 3 4 6 */
+    ck_assert_uint_eq(window_in_flight(w), 3);
+    ck_assert_uint_eq(window_ack(w, 4, TIENDO__ACK_STATUS__ACK_DUPLICATE, 5, 40, out, 16), 1);
     ck_assert_uint_eq(out[0].seq, 4);
-    ck_assert_uint_eq(sender_window_first_seq(w), 3);
+    ck_assert_uint_eq(window_first_seq(w), 3);
     /* later acks do not restart 3's timer: it runs from the last time the head moved (20) */
-    ck_assert_int_eq(sender_window_deadline(w, 40), 5020);
-    ck_assert_int_eq(sender_window_check_timeout(w, 5019), 0);
-    ck_assert_int_eq(sender_window_check_timeout(w, 5020), 1);
+    ck_assert_int_eq(window_deadline(w, 40), 5020);
+    ck_assert_int_eq(window_check_timeout(w, 5019), 0);
+    ck_assert_int_eq(window_check_timeout(w, 5020), 1);
     /* go back to 3: resend 3 and 6, skip 4 and 5 (already answered) */
     ck_assert_uint_eq(s_send_all(w, 5020, sent, 16), 2);
     ck_assert_uint_eq(sent[0], 3);
     ck_assert_uint_eq(sent[1], 6);
-    ck_assert_uint_eq(sender_window_in_flight(w), 2);
+    ck_assert_uint_eq(window_in_flight(w), 2);
     /* the resend of 3 is answered DUPLICATE: 3, 4 and 5 leave; 6 is the head */
-    ck_assert_uint_eq(sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_DUPLICATE, 6, 5030, out, 16),
-                      1);
+    ck_assert_uint_eq(window_ack(w, 3, TIENDO__ACK_STATUS__ACK_DUPLICATE, 6, 5030, out, 16), 1);
     ck_assert_uint_eq(out[0].seq, 3);
-    ck_assert_uint_eq(sender_window_first_seq(w), 6);
-    ck_assert_uint_eq(sender_window_count(w), 1);
-    ck_assert_uint_eq(sender_window_room(w), 15);
-    ck_assert_int_eq(sender_window_deadline(w, 5030), 5030 + 5000);
-    ck_assert_uint_eq(sender_window_ack(w, 6, TIENDO__ACK_STATUS__ACK_OK, 6, 5040, out, 16), 1);
-    ck_assert_uint_eq(sender_window_count(w), 0);
-    ck_assert_int_eq(sender_window_deadline(w, 5040), INT64_MAX);
-    sender_window_destroy(&w);
+    ck_assert_uint_eq(window_first_seq(w), 6);
+    ck_assert_uint_eq(window_count(w), 1);
+    ck_assert_uint_eq(window_room(w), 15);
+    ck_assert_int_eq(window_deadline(w, 5030), 5030 + 5000);
+    ck_assert_uint_eq(window_ack(w, 6, TIENDO__ACK_STATUS__ACK_OK, 6, 5040, out, 16), 1);
+    ck_assert_uint_eq(window_count(w), 0);
+    ck_assert_int_eq(window_deadline(w, 5040), INT64_MAX);
+    window_destroy(&w);
 }
 END_TEST
 
@@ -1048,42 +1094,42 @@ END_TEST
  * the resend) still makes 3 a rejection. */
 START_TEST(test_window_rejection_after_later_ok)
 {
-    sender_window_t *w = s_window(8);
+    window_t *w = s_window(8);
     s_push_range(w, 1, 5);
     uint64_t sent[8];
     s_send_all(w, 0, sent, 8);
-    sender_settled out[8];
-    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 1, out, 8), 1);
-    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 1, out, 8), 1);
-    ck_assert_uint_eq(sender_window_ack(w, 5, TIENDO__ACK_STATUS__ACK_OK, 5, 2, out, 8), 1);
+    window_settled out[8];
+    ck_assert_uint_eq(window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 1, 1, out, 8), 1);
+    ck_assert_uint_eq(window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 1, out, 8), 1);
+    ck_assert_uint_eq(window_ack(w, 5, TIENDO__ACK_STATUS__ACK_OK, 5, 2, out, 8), 1);
     ck_assert_uint_eq(out[0].seq, 5);
-    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 5, 2, out, 8), 1);
-    ck_assert_uint_eq(sender_window_first_seq(w), 3);
-    ck_assert_uint_eq(sender_window_unsettled(w), 1);
+    ck_assert_uint_eq(window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 5, 2, out, 8), 1);
+    ck_assert_uint_eq(window_first_seq(w), 3);
+    ck_assert_uint_eq(window_unsettled(w), 1);
     /* timeout, resend 3 only */
-    ck_assert_int_eq(sender_window_check_timeout(w, 6000), 1);
+    ck_assert_int_eq(window_check_timeout(w, 6000), 1);
     ck_assert_uint_eq(s_send_all(w, 6000, sent, 8), 1);
     ck_assert_uint_eq(sent[0], 3);
     /* the collector kept its reason and answers REJECTED again */
-    size_t n = sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_REJECTED, 5, 6010, out, 8);
+    size_t n = window_ack(w, 3, TIENDO__ACK_STATUS__ACK_REJECTED, 5, 6010, out, 8);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 3);
     ck_assert_int_eq(out[0].rejected, 1);
     ck_assert_str_eq(out[0].unit, "01");
     ck_assert_str_eq(out[0].period, "2026-Q4");
-    ck_assert_uint_eq(sender_window_count(w), 0);
+    ck_assert_uint_eq(window_count(w), 0);
 
     /* the same without a resend: the late REJECTED overtakes nothing */
     s_push_range(w, 6, 8);
     s_send_all(w, 7000, sent, 8);
-    ck_assert_uint_eq(sender_window_ack(w, 8, TIENDO__ACK_STATUS__ACK_OK, 8, 7001, out, 8), 1);
-    ck_assert_uint_eq(sender_window_ack(w, 7, TIENDO__ACK_STATUS__ACK_OK, 8, 7002, out, 8), 1);
-    n = sender_window_ack(w, 6, TIENDO__ACK_STATUS__ACK_REJECTED, 8, 7003, out, 8);
+    ck_assert_uint_eq(window_ack(w, 8, TIENDO__ACK_STATUS__ACK_OK, 8, 7001, out, 8), 1);
+    ck_assert_uint_eq(window_ack(w, 7, TIENDO__ACK_STATUS__ACK_OK, 8, 7002, out, 8), 1);
+    n = window_ack(w, 6, TIENDO__ACK_STATUS__ACK_REJECTED, 8, 7003, out, 8);
     ck_assert_uint_eq(n, 1);
     ck_assert_uint_eq(out[0].seq, 6);
     ck_assert_int_eq(out[0].rejected, 1);
-    ck_assert_uint_eq(sender_window_count(w), 0);
-    sender_window_destroy(&w);
+    ck_assert_uint_eq(window_count(w), 0);
+    window_destroy(&w);
 }
 END_TEST
 
@@ -1091,46 +1137,44 @@ END_TEST
  * the window change nothing. */
 START_TEST(test_window_duplicate_acks_are_harmless)
 {
-    sender_window_t *w = s_window(8);
+    window_t *w = s_window(8);
     s_push_range(w, 1, 4);
     uint64_t sent[8];
     s_send_all(w, 0, sent, 8);
-    sender_settled out[8];
-    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 10, out, 8), 1);
-    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 11, out, 8), 0);
-    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_DUPLICATE, 2, 11, out, 8), 0);
+    window_settled out[8];
+    ck_assert_uint_eq(window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 10, out, 8), 1);
+    ck_assert_uint_eq(window_ack(w, 2, TIENDO__ACK_STATUS__ACK_OK, 2, 11, out, 8), 0);
+    ck_assert_uint_eq(window_ack(w, 2, TIENDO__ACK_STATUS__ACK_DUPLICATE, 2, 11, out, 8), 0);
     /* the first answer stands */
-    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 12, out, 8), 0);
-    ck_assert_uint_eq(sender_window_count(w), 4);
-    ck_assert_uint_eq(sender_window_unsettled(w), 3);
-    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 20, out, 8), 1);
+    ck_assert_uint_eq(window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 12, out, 8), 0);
+    ck_assert_uint_eq(window_count(w), 4);
+    ck_assert_uint_eq(window_unsettled(w), 3);
+    ck_assert_uint_eq(window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 20, out, 8), 1);
     ck_assert_uint_eq(out[0].seq, 1);
-    ck_assert_uint_eq(sender_window_first_seq(w), 3);
-    int64_t deadline = sender_window_deadline(w, 20);
+    ck_assert_uint_eq(window_first_seq(w), 3);
+    int64_t deadline = window_deadline(w, 20);
     ck_assert_int_eq(deadline, 5020);
     /* answers for slots that left, for seqs never loaded, and heartbeat acks */
-    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 30, out, 8), 0);
-    ck_assert_uint_eq(sender_window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 30, out, 8), 0);
-    ck_assert_uint_eq(sender_window_ack(w, 99, TIENDO__ACK_STATUS__ACK_OK, 99, 30, out, 8), 0);
-    ck_assert_uint_eq(sender_window_ack(w, 0, TIENDO__ACK_STATUS__ACK_OK, 4, 30, out, 8), 0);
+    ck_assert_uint_eq(window_ack(w, 1, TIENDO__ACK_STATUS__ACK_OK, 2, 30, out, 8), 0);
+    ck_assert_uint_eq(window_ack(w, 2, TIENDO__ACK_STATUS__ACK_REJECTED, 2, 30, out, 8), 0);
+    ck_assert_uint_eq(window_ack(w, 99, TIENDO__ACK_STATUS__ACK_OK, 99, 30, out, 8), 0);
+    ck_assert_uint_eq(window_ack(w, 0, TIENDO__ACK_STATUS__ACK_OK, 4, 30, out, 8), 0);
     /* a RETRY_LATER for an answered or unknown seq goes back nowhere */
-    ck_assert_uint_eq(sender_window_ack(w, 1, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 2, 31, out, 8),
-                      0);
-    ck_assert_uint_eq(sender_window_ack(w, 99, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 2, 31, out, 8),
-                      0);
-    ck_assert_uint_eq(sender_window_in_flight(w), 2);
+    ck_assert_uint_eq(window_ack(w, 1, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 2, 31, out, 8), 0);
+    ck_assert_uint_eq(window_ack(w, 99, TIENDO__ACK_STATUS__ACK_RETRY_LATER, 2, 31, out, 8), 0);
+    ck_assert_uint_eq(window_in_flight(w), 2);
     uint64_t seq = 0;
-    ck_assert_int_eq(sender_window_next(w, 31, &seq), 0);
+    ck_assert_int_eq(window_next(w, 31, &seq), 0);
     /* none of it moved the head's timer */
-    ck_assert_int_eq(sender_window_deadline(w, 31), deadline);
-    ck_assert_uint_eq(sender_window_count(w), 2);
-    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 40, out, 8), 1);
-    ck_assert_uint_eq(sender_window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 41, out, 8), 0);
-    ck_assert_uint_eq(sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 42, out, 8), 1);
-    ck_assert_uint_eq(sender_window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 43, out, 8), 0);
-    ck_assert_uint_eq(sender_window_count(w), 0);
-    ck_assert_uint_eq(sender_window_in_flight(w), 0);
-    sender_window_destroy(&w);
+    ck_assert_int_eq(window_deadline(w, 31), deadline);
+    ck_assert_uint_eq(window_count(w), 2);
+    ck_assert_uint_eq(window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 40, out, 8), 1);
+    ck_assert_uint_eq(window_ack(w, 4, TIENDO__ACK_STATUS__ACK_OK, 4, 41, out, 8), 0);
+    ck_assert_uint_eq(window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 42, out, 8), 1);
+    ck_assert_uint_eq(window_ack(w, 3, TIENDO__ACK_STATUS__ACK_OK, 4, 43, out, 8), 0);
+    ck_assert_uint_eq(window_count(w), 0);
+    ck_assert_uint_eq(window_in_flight(w), 0);
+    window_destroy(&w);
 }
 END_TEST
 
@@ -1141,7 +1185,7 @@ typedef struct {
     char reasons[8][64];
 } s_settled_log;
 
-static void s_log_settled(void *ctx, const sender_settled *s, const char *reason)
+static void s_log_settled(void *ctx, const window_settled *s, const char *reason)
 {
     s_settled_log *log = ctx;
     if (s->rejected) {
@@ -1166,36 +1210,36 @@ START_TEST(test_batch_one_transaction_per_round)
     outbox_t *ob = s_open(1 << 20);
     for (int i = 1; i <= 50; i++)
         s_enqueue(ob, "01", "2026-Q4", "b", 100, i);
-    sender_window_t *w = s_window(64);
+    window_t *w = s_window(64);
     s_push_range(w, 1, 50);
     uint64_t sent[64];
     ck_assert_uint_eq(s_send_all(w, 0, sent, 64), 50);
-    sender_batch_t *b = NULL;
-    ck_assert_int_eq(sender_batch_create(&b, 64), TD_OK);
+    settle_batch_t *b = NULL;
+    ck_assert_int_eq(settle_batch_create(&b, 64), TD_OK);
 
     /* one round: 7 rejected, 13's answer lost, the rest OK, out of order at the end */
-    sender_settled out[1];
+    window_settled out[1];
     for (uint64_t seq = 1; seq <= 50; seq++) {
         uint64_t s = seq <= 40 ? seq : 91 - seq; /* 41..50 answered 50..41 */
         if (s == 13)
             continue;
         Tiendo__AckStatus st =
             s == 7 ? TIENDO__ACK_STATUS__ACK_REJECTED : TIENDO__ACK_STATUS__ACK_OK;
-        if (sender_window_ack(w, s, st, s, 10, out, 1) == 1)
-            ck_assert_int_eq(sender_batch_add(b, out, s == 7 ? "unit 01: not enrolled" : NULL),
+        if (window_ack(w, s, st, s, 10, out, 1) == 1)
+            ck_assert_int_eq(settle_batch_add(b, out, s == 7 ? "unit 01: not enrolled" : NULL),
                              TD_OK);
     }
-    ck_assert_uint_eq(sender_batch_count(b), 49);
-    ck_assert_uint_eq(sender_window_first_seq(w), 13);
-    ck_assert_uint_eq(sender_window_count(w), 38); /* 13..50, only 13 unanswered */
-    ck_assert_uint_eq(sender_window_unsettled(w), 1);
+    ck_assert_uint_eq(settle_batch_count(b), 49);
+    ck_assert_uint_eq(window_first_seq(w), 13);
+    ck_assert_uint_eq(window_count(w), 38); /* 13..50, only 13 unanswered */
+    ck_assert_uint_eq(window_unsettled(w), 1);
 
     uint64_t before = s_txn_id(ob);
     s_settled_log log = {0, 0, 0, 1, {0}, {{0}}};
     char err[256];
-    ck_assert_int_eq(sender_batch_commit(b, ob, 777, s_log_settled, &log, err, sizeof err), TD_OK);
+    ck_assert_int_eq(settle_batch_commit(b, ob, 777, s_log_settled, &log, err, sizeof err), TD_OK);
     ck_assert_uint_eq(s_txn_id(ob), before + 1);
-    ck_assert_uint_eq(sender_batch_count(b), 0);
+    ck_assert_uint_eq(settle_batch_count(b), 0);
     ck_assert_uint_eq(log.calls, 49);
     ck_assert_uint_eq(log.delivered, 48);
     ck_assert_uint_eq(log.rejected, 1);
@@ -1213,24 +1257,22 @@ START_TEST(test_batch_one_transaction_per_round)
     outbox_record_clear(&dead);
 
     /* an empty round writes nothing */
-    ck_assert_int_eq(sender_batch_commit(b, ob, 778, s_log_settled, &log, err, sizeof err), TD_OK);
+    ck_assert_int_eq(settle_batch_commit(b, ob, 778, s_log_settled, &log, err, sizeof err), TD_OK);
     ck_assert_uint_eq(s_txn_id(ob), before + 1);
 
     /* next round: 13 times out, is resent, and its REJECTED (without a reason) comes
      * back: one more transaction, and 13 is a dead letter */
-    ck_assert_int_eq(sender_window_check_timeout(w, 5010), 1);
+    ck_assert_int_eq(window_check_timeout(w, 5010), 1);
     ck_assert_uint_eq(s_send_all(w, 5010, sent, 64), 1);
     ck_assert_uint_eq(sent[0], 13);
-    ck_assert_uint_eq(sender_window_ack(w, 13, TIENDO__ACK_STATUS__ACK_REJECTED, 50, 5020, out, 1),
-                      1);
-    ck_assert_int_eq(sender_batch_add(b, out, NULL), TD_OK);
+    ck_assert_uint_eq(window_ack(w, 13, TIENDO__ACK_STATUS__ACK_REJECTED, 50, 5020, out, 1), 1);
+    ck_assert_int_eq(settle_batch_add(b, out, NULL), TD_OK);
     /* a repeated answer adds nothing */
-    ck_assert_uint_eq(sender_window_ack(w, 13, TIENDO__ACK_STATUS__ACK_REJECTED, 50, 5021, out, 1),
-                      0);
-    ck_assert_uint_eq(sender_batch_count(b), 1);
-    ck_assert_int_eq(sender_batch_commit(b, ob, 779, NULL, NULL, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(window_ack(w, 13, TIENDO__ACK_STATUS__ACK_REJECTED, 50, 5021, out, 1), 0);
+    ck_assert_uint_eq(settle_batch_count(b), 1);
+    ck_assert_int_eq(settle_batch_commit(b, ob, 779, NULL, NULL, err, sizeof err), TD_OK);
     ck_assert_uint_eq(s_txn_id(ob), before + 2);
-    ck_assert_uint_eq(sender_window_count(w), 0);
+    ck_assert_uint_eq(window_count(w), 0);
     ck_assert_int_eq(outbox_dead_get(ob, 13, &dead, err, sizeof err), TD_OK);
     ck_assert_str_eq(dead.reason, "rejected without a reason");
     outbox_record_clear(&dead);
@@ -1240,16 +1282,16 @@ START_TEST(test_batch_one_transaction_per_round)
     ck_assert_uint_eq(st.dead, 2);
 
     /* a full batch refuses more instead of losing an answer */
-    sender_batch_t *tiny = NULL;
-    ck_assert_int_eq(sender_batch_create(&tiny, 1), TD_OK);
-    sender_settled one = {1, 0, "01", "2026-Q4"};
-    ck_assert_int_eq(sender_batch_add(tiny, &one, NULL), TD_OK);
-    ck_assert_int_eq(sender_batch_add(tiny, &one, NULL), TD_ERR_TOOBIG);
-    sender_batch_destroy(&tiny);
+    settle_batch_t *tiny = NULL;
+    ck_assert_int_eq(settle_batch_create(&tiny, 1), TD_OK);
+    window_settled one = {1, 0, "01", "2026-Q4"};
+    ck_assert_int_eq(settle_batch_add(tiny, &one, NULL), TD_OK);
+    ck_assert_int_eq(settle_batch_add(tiny, &one, NULL), TD_ERR_TOOBIG);
+    settle_batch_destroy(&tiny);
     ck_assert_ptr_null(tiny);
-    sender_batch_destroy(&b);
-    sender_batch_destroy(&b);
-    sender_window_destroy(&w);
+    settle_batch_destroy(&b);
+    settle_batch_destroy(&b);
+    window_destroy(&w);
     outbox_close(&ob);
 }
 END_TEST
@@ -1273,7 +1315,7 @@ START_TEST(test_window_matches_a_model)
     enum { CAP = 32, MAX_SEQ = 6000 };
     static unsigned char state[MAX_SEQ + 2];
     memset(state, 0, sizeof state);
-    sender_window_t *w = s_window(CAP);
+    window_t *w = s_window(CAP);
     uint64_t rng = 0x9e3779b97f4a7c15ULL, last = 0, cursor = 0;
     int64_t now = 0;
     size_t settled_total = 0;
@@ -1284,20 +1326,20 @@ START_TEST(test_window_matches_a_model)
             if (state[q] == S_M_WAITING)
                 head = q;
         /* a timeout fires exactly when the head was sent in this pass */
-        int fired = sender_window_check_timeout(w, now);
+        int fired = window_check_timeout(w, now);
         ck_assert_int_eq(fired, head != 0 && head <= cursor);
         if (fired)
             cursor = 0;
         if (s_rand(&rng) % 16 == 0) {
-            sender_window_rewind(w);
+            window_rewind(w);
             cursor = 0;
         }
         /* load */
         size_t loads = (size_t) (s_rand(&rng) % 4);
         for (size_t k = 0; k < loads && last < MAX_SEQ; k++) {
-            td_err e = sender_window_push(w, last + 1, "01", "2026-Q4");
+            td_err e = window_push(w, last + 1, "01", "2026-Q4");
             if (e == TD_ERR_TOOBIG) {
-                ck_assert_uint_eq(sender_window_room(w), 0);
+                ck_assert_uint_eq(window_room(w), 0);
                 break;
             }
             ck_assert_int_eq(e, TD_OK);
@@ -1310,12 +1352,12 @@ START_TEST(test_window_matches_a_model)
             for (uint64_t q = cursor + 1; q <= last && expect == 0; q++)
                 if (state[q] == S_M_WAITING)
                     expect = q;
-            int may = sender_window_next(w, now, &seq);
+            int may = window_next(w, now, &seq);
             ck_assert_int_eq(may, expect != 0);
             if (!may)
                 break;
             ck_assert_uint_eq(seq, expect);
-            sender_window_sent(w, now);
+            window_sent(w, now);
             cursor = seq;
         }
         /* answers: any status, for any seq near the window, often again */
@@ -1327,8 +1369,8 @@ START_TEST(test_window_matches_a_model)
                 TIENDO__ACK_STATUS__ACK_OK, TIENDO__ACK_STATUS__ACK_DUPLICATE,
                 TIENDO__ACK_STATUS__ACK_REJECTED, TIENDO__ACK_STATUS__ACK_RETRY_LATER};
             Tiendo__AckStatus st = statuses[s_rand(&rng) % 4];
-            sender_settled out[2];
-            size_t n = sender_window_ack(w, seq, st, seq, now, out, 2);
+            window_settled out[2];
+            size_t n = window_ack(w, seq, st, seq, now, out, 2);
             int waiting = seq <= last && state[seq] == S_M_WAITING;
             if (st == TIENDO__ACK_STATUS__ACK_RETRY_LATER) {
                 ck_assert_uint_eq(n, 0);
@@ -1355,13 +1397,13 @@ START_TEST(test_window_matches_a_model)
             unsettled++;
             in_flight += q <= cursor;
         }
-        ck_assert_uint_eq(sender_window_first_seq(w), head);
-        ck_assert_uint_eq(sender_window_count(w), head != 0 ? last - head + 1 : 0);
-        ck_assert_uint_eq(sender_window_unsettled(w), unsettled);
-        ck_assert_uint_eq(sender_window_in_flight(w), in_flight);
+        ck_assert_uint_eq(window_first_seq(w), head);
+        ck_assert_uint_eq(window_count(w), head != 0 ? last - head + 1 : 0);
+        ck_assert_uint_eq(window_unsettled(w), unsettled);
+        ck_assert_uint_eq(window_in_flight(w), in_flight);
     }
     ck_assert_uint_gt(settled_total, 1000);
-    sender_window_destroy(&w);
+    window_destroy(&w);
 }
 END_TEST
 

@@ -1,5 +1,6 @@
 /* test_sender.c: tiendo-agent's sender loop against a scripted collector over real sockets
- * (lost acks, rejections, one outbox transaction per round, silence, heartbeats). */
+ * (lost acks, rejections, one outbox transaction per round, silence, heartbeats), and the
+ * link's judgement of handshake failures. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,16 +14,20 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "decide.h"
 #include "keys.h"
+#include "link.h"
 #include "log.h"
 #include "outbox.h"
 #include "sender.h"
 
 /* ---- a scripted collector, run in a child process ----
  *
- * It follows the real collector's rules (accept only high_water + 1; DUPLICATE at or
- * below high water unless that seq was rejected, then REJECTED again with the kept
- * reason; RETRY_LATER past a gap) and adds faults on request. */
+ * It decides every envelope with the collector's own rules (collector/decide.h:
+ * ingest_needs, then ingest_decide), keeping in memory what the real one keeps in its
+ * store (the high-water mark, the reasons of rejected seqs), and adds faults on request:
+ * reject_seq is the content check's verdict for that seq, the others lose, delay or
+ * ignore answers. */
 
 #define S_MAX_SEQ 4096
 
@@ -124,7 +129,7 @@ static void s_collector_main(const s_plan *plan, int stop_fd, int result_fd)
 {
     static s_result res;
     static s_held held[S_MAX_SEQ];
-    static char rejected[S_MAX_SEQ];
+    static char kept[S_MAX_SEQ][STORE_REASON_MAX]; /* "": stored or undecided */
     size_t nheld = 0;
     int dropped = 0;
     memset(&res, 0, sizeof res);
@@ -158,43 +163,53 @@ static void s_collector_main(const s_plan *plan, int stop_fd, int result_fd)
             Tiendo__Envelope *env = tiendo__envelope__unpack(NULL, (size_t) len, frame);
             if (env == NULL)
                 _exit(13);
-            uint8_t ack[256];
-            size_t ack_len = 0;
-            if (env->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT) {
+            int heartbeat = env->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT;
+            uint64_t seq = env->has_seq ? env->seq : 0, epoch = env->epoch;
+            if (heartbeat) {
                 s_note_heartbeat(&res, env->heartbeat);
-                ack_len = s_pack_ack(ack, env->epoch, 0, TIENDO__ACK_STATUS__ACK_OK, NULL,
-                                     res.high_water);
-                s_send_ack(router, id, (size_t) id_len, ack, ack_len);
-                tiendo__envelope__free_unpacked(env, NULL);
-                continue;
-            }
-            res.reports_received++;
-            uint64_t seq = env->seq, epoch = env->epoch;
-            tiendo__envelope__free_unpacked(env, NULL);
-            if (s_now_ms() - bound_at < plan->ignore_reports_ms || seq == 0 || seq >= S_MAX_SEQ)
-                continue;
-            char reason[64] = "";
-            Tiendo__AckStatus status;
-            if (seq <= res.high_water) {
-                status = rejected[seq] ? TIENDO__ACK_STATUS__ACK_REJECTED
-                                       : TIENDO__ACK_STATUS__ACK_DUPLICATE;
-                if (rejected[seq])
-                    snprintf(reason, sizeof reason, "bad report %llu", (unsigned long long) seq);
-            } else if (seq > res.high_water + 1) {
-                status = TIENDO__ACK_STATUS__ACK_RETRY_LATER;
-                snprintf(reason, sizeof reason, "out of order");
-            } else if (seq == plan->reject_seq) {
-                status = TIENDO__ACK_STATUS__ACK_REJECTED;
-                snprintf(reason, sizeof reason, "bad report %llu", (unsigned long long) seq);
-                rejected[seq] = 1;
-                res.high_water = seq;
             } else {
-                status = TIENDO__ACK_STATUS__ACK_OK;
-                res.stored[res.nstored++] = seq;
-                res.high_water = seq;
+                res.reports_received++;
+                if (s_now_ms() - bound_at < plan->ignore_reports_ms || seq >= S_MAX_SEQ) {
+                    tiendo__envelope__free_unpacked(env, NULL);
+                    continue;
+                }
             }
-            ack_len = s_pack_ack(ack, epoch, seq, status, reason[0] != '\0' ? reason : NULL,
-                                 res.high_water);
+            ingest_facts facts;
+            memset(&facts, 0, sizeof facts);
+            facts.enrolled = 1;
+            facts.envelope = env;
+            facts.high_water = res.high_water;
+            char content_reason[64] = "";
+            switch (ingest_needs(&facts)) {
+            case INGEST_NEED_KEPT_REASON:
+                facts.kept_reason = kept[seq][0] != '\0' ? kept[seq] : NULL;
+                break;
+            case INGEST_NEED_CONTENT_CHECK:
+                if (seq == plan->reject_seq)
+                    snprintf(content_reason, sizeof content_reason, "bad report %llu",
+                             (unsigned long long) seq);
+                facts.content_reason = content_reason;
+                facts.content_kind = INGEST_REJECT_VALIDATION;
+                break;
+            case INGEST_NEED_NOTHING:
+                break;
+            }
+            ingest_verdict v;
+            ingest_decide(&facts, &v);
+            tiendo__envelope__free_unpacked(env, NULL);
+            if (v.step == INGEST_STEP_STORE)
+                res.stored[res.nstored++] = seq;
+            else if (v.step == INGEST_STEP_RECORD)
+                snprintf(kept[seq], sizeof kept[seq], "%s", v.reason);
+            res.high_water = v.high_water;
+            uint8_t ack[256];
+            size_t ack_len = s_pack_ack(ack, epoch, seq, v.status,
+                                        v.reason[0] != '\0' ? v.reason : NULL, v.high_water);
+            if (heartbeat) {
+                s_send_ack(router, id, (size_t) id_len, ack, ack_len);
+                continue;
+            }
+            Tiendo__AckStatus status = v.status;
             if (seq == plan->drop_ack_of && !dropped) {
                 dropped = 1; /* as the collector does at its send high-water mark */
                 res.acks_dropped++;
@@ -320,8 +335,12 @@ static outbox_t *s_outbox_with(size_t n)
         r.dataset = "nq06";
         r.period = "2026-Q4";
         r.prepared_by = "test";
-        ck_assert_int_eq(outbox_enqueue(ob, &r, s_wall_ms() - 2000, NULL, NULL, err, sizeof err),
-                         TD_OK);
+        outbox_prepared item;
+        ck_assert_int_eq(outbox_prepare(&r, &item, err, sizeof err), TD_OK);
+        ck_assert_int_eq(
+            outbox_enqueue_many(ob, &item, 1, s_wall_ms() - 2000, NULL, NULL, err, sizeof err),
+            TD_OK);
+        outbox_prepared_clear(&item);
     }
     return ob;
 }
@@ -477,6 +496,98 @@ START_TEST(test_silent_collector_then_recovery)
 }
 END_TEST
 
+/* ---- the handshake judgement (link.h), on made-up event sequences ---- */
+
+/* One connection attempt at `at` that closes before the handshake after `close_after` ms
+ * with errno err; returns what the judgement says at the close. */
+static link_say s_attempt_closed(link_handshake *h, int64_t at, int64_t close_after, int err)
+{
+    ck_assert_int_eq(link_handshake_note(h, ZMQ_EVENT_CONNECTED, 12, at), LINK_SAY_NOTHING);
+    return link_handshake_note(h, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, (uint32_t) err,
+                               at + close_after);
+}
+
+/* A collector restart (or one killed while it hung): a few resets during the handshake,
+ * then a handshake succeeds. Nothing names the collector's key, however often it
+ * happens. */
+START_TEST(test_handshake_resets_are_not_a_wrong_key)
+{
+    link_handshake h;
+    memset(&h, 0, sizeof h);
+    int64_t now = 1000;
+    for (int restart = 0; restart < 50; restart++) {
+        ck_assert_int_eq(link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, now),
+                         LINK_SAY_NOTHING);
+        now += 30000;
+        for (int i = 0; i < 10; i++, now += 300)
+            ck_assert_int_eq(s_attempt_closed(&h, now, 2, i % 2 ? ECONNRESET : EPIPE),
+                             LINK_SAY_NOTHING);
+    }
+    /* a hung collector: the handshake times out, again and again, for ten minutes */
+    for (int i = 0; i < 20; i++, now += 31000)
+        ck_assert_int_eq(s_attempt_closed(&h, now, 30000, EAGAIN), LINK_SAY_NOTHING);
+}
+END_TEST
+
+/* A wrong --collector-public-key: the collector closes every connection right after our
+ * HELLO. After a minute of that the key is named, then at most once a minute. */
+START_TEST(test_handshake_closes_for_a_minute_name_the_key)
+{
+    link_handshake h;
+    memset(&h, 0, sizeof h);
+    int64_t start = 5000, now = start, first = 0, second = 0;
+    for (; now < start + 200000; now += 200) {
+        link_say say = s_attempt_closed(&h, now, 1, EPIPE);
+        if (say == LINK_SAY_NOTHING)
+            continue;
+        ck_assert_int_eq(say, LINK_SAY_KEEPS_CLOSING);
+        if (first == 0)
+            first = now;
+        else if (second == 0)
+            second = now;
+        else
+            break;
+    }
+    ck_assert_int_ge(first - start, LINK_SUSPECT_MS - 1);
+    ck_assert_int_le(first - start, LINK_SUSPECT_MS + 200);
+    ck_assert_int_ge(second - first, LINK_WARN_EVERY_MS - 1);
+    ck_assert_int_le(second - first, LINK_WARN_EVERY_MS + 200);
+    ck_assert_uint_ge(h.failures, 300);
+    /* a handshake that succeeds starts the count again */
+    link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, now);
+    for (int i = 0; i < 100; i++, now += 200)
+        ck_assert_int_eq(s_attempt_closed(&h, now, 1, EPIPE), LINK_SAY_NOTHING);
+}
+END_TEST
+
+/* A refusal by the collector's key check (ZAP status) or a protocol error is said at
+ * once, then at most once a minute, also when the link comes back in between. */
+START_TEST(test_handshake_refusals_are_said_at_once)
+{
+    link_handshake h;
+    memset(&h, 0, sizeof h);
+    link_handshake_note(&h, ZMQ_EVENT_CONNECTED, 12, 100);
+    ck_assert_int_eq(link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, 101),
+                     LINK_SAY_REFUSED);
+    ck_assert_int_eq(link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, 1101),
+                     LINK_SAY_NOTHING);
+    link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0, 2000);
+    ck_assert_int_eq(link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, 3000),
+                     LINK_SAY_NOTHING);
+    ck_assert_int_eq(
+        link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400, 101 + LINK_WARN_EVERY_MS),
+        LINK_SAY_REFUSED);
+    ck_assert_int_eq(link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                                         ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, 200000),
+                     LINK_SAY_PROTOCOL);
+    ck_assert_int_eq(link_handshake_note(&h, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL,
+                                         ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC, 200500),
+                     LINK_SAY_NOTHING);
+    /* neither counts as a connection closing during the handshake */
+    ck_assert_uint_eq(h.failures, 0);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("sender");
@@ -487,6 +598,11 @@ static Suite *s_suite(void)
     tcase_add_test(tc, test_round_of_acks_is_one_transaction);
     tcase_add_test(tc, test_silent_collector_then_recovery);
     suite_add_tcase(s, tc);
+    TCase *th = tcase_create("handshake");
+    tcase_add_test(th, test_handshake_resets_are_not_a_wrong_key);
+    tcase_add_test(th, test_handshake_closes_for_a_minute_name_the_key);
+    tcase_add_test(th, test_handshake_refusals_are_said_at_once);
+    suite_add_tcase(s, th);
     return s;
 }
 
