@@ -17,6 +17,7 @@ typedef struct {
 
 typedef struct {
     verify_result *result;
+    td_arena_t *arena; /* decoded reports, reset per revision */
     s_origin_seq *seqs;
     size_t nseqs, cap;
     /* the previous revision, to check order within one natural key */
@@ -37,15 +38,17 @@ static int s_cmp_origin(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, uint32_t revision,
-                         const store_origin *origin, const uint8_t *report, size_t len)
+static int s_on_revision(void *arg, const store_revision *rev)
 {
     s_ctx *ctx = arg;
+    const store_origin *origin = &rev->origin;
     ctx->result->revisions++;
-    ProtobufCMessage *msg = NULL;
-    if (td_message_decode(&tiendo__report__descriptor, report, len, TD_MAX_FRAME, &msg) != TD_OK)
+    ctx->result->pruned += rev->pruned != 0;
+    Tiendo__Report *report = NULL;
+    td_arena_reset(ctx->arena);
+    if (store_report_decode(ctx->arena, rev->report, rev->report_len, NULL, &report, NULL, 0) !=
+        TD_OK)
         ctx->result->undecodable++;
-    td_message_free(&msg);
     if (ctx->nseqs == ctx->cap) {
         size_t cap = ctx->cap ? ctx->cap * 2 : 1024;
         s_origin_seq *grown = realloc(ctx->seqs, cap * sizeof *grown);
@@ -62,14 +65,14 @@ static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, 
     s->seq = origin->seq;
     /* Revisions of one natural key come in revision order: from one (agent, epoch),
      * a later revision must carry a higher seq (the agent sends in submission order). */
-    if (revision > 1 && natural_len == ctx->prev_len &&
-        memcmp(natural, ctx->prev_key, natural_len) == 0 &&
+    if (rev->revision > 1 && rev->natural_len == ctx->prev_len &&
+        memcmp(rev->natural_key, ctx->prev_key, rev->natural_len) == 0 &&
         memcmp(origin->agent, ctx->prev_origin.agent, STORE_KEY_BYTES) == 0 &&
         origin->epoch == ctx->prev_origin.epoch && origin->seq <= ctx->prev_origin.seq)
         ctx->result->order_violations++;
-    if (natural_len <= sizeof ctx->prev_key) {
-        memcpy(ctx->prev_key, natural, natural_len);
-        ctx->prev_len = natural_len;
+    if (rev->natural_len <= sizeof ctx->prev_key) {
+        memcpy(ctx->prev_key, rev->natural_key, rev->natural_len);
+        ctx->prev_len = rev->natural_len;
     }
     ctx->prev_origin = *origin;
     return 0;
@@ -113,8 +116,8 @@ static int s_on_gap(void *arg, const store_gap *gap)
     if (a < g->nseqs && memcmp(g->seqs[a].agent, gap->agent, STORE_KEY_BYTES) == 0 &&
         g->seqs[a].epoch == gap->epoch && g->seqs[a].seq <= gap->last_seq)
         r->gap_conflicts++;
-    uint64_t high_water = 0;
-    g->rc = store_delivery_get(g->txn, gap->agent, gap->epoch, &high_water);
+    uint64_t high_water = 0, settled_below = 0;
+    g->rc = store_delivery_read(g->txn, gap->agent, gap->epoch, &high_water, &settled_below);
     if (g->rc == TD_OK && (gap->last_seq < gap->first_seq || gap->last_seq > high_water))
         r->gap_conflicts++;
     return g->rc != TD_OK;
@@ -127,18 +130,23 @@ td_err verify_store(store_t *store, verify_result *out)
     memset(&ctx, 0, sizeof ctx);
     ctx.result = out;
     store_txn txn;
-    td_err rc = store_begin(store, 1, &txn);
-    if (rc != TD_OK)
+    td_err rc = td_arena_open(&ctx.arena, 256 << 10);
+    if (rc == TD_OK)
+        rc = store_begin(store, 1, &txn);
+    if (rc != TD_OK) {
+        td_arena_close(&ctx.arena);
         return rc;
+    }
     size_t latest = 0;
     rc = store_count_latest(&txn, &latest);
     out->latest = latest;
     if (rc == TD_OK)
-        rc = store_scan_revisions(&txn, s_on_revision, &ctx);
+        rc = store_scan_revisions(&txn, NULL, 0, s_on_revision, &ctx, NULL);
     if (rc == TD_OK)
         rc = ctx.rc;
     if (rc != TD_OK) {
         store_abort(&txn);
+        td_arena_close(&ctx.arena);
         free(ctx.seqs);
         return rc;
     }
@@ -158,7 +166,8 @@ td_err verify_store(store_t *store, verify_result *out)
             memcpy(o->agent, s->agent, STORE_KEY_BYTES);
             o->epoch = s->epoch;
             o->first_seq = s->seq;
-            rc = store_delivery_get(&txn, s->agent, s->epoch, &o->high_water);
+            uint64_t settled_below;
+            rc = store_delivery_read(&txn, s->agent, s->epoch, &o->high_water, &settled_below);
             if (rc != TD_OK)
                 break;
         } else if (s->seq == ctx.seqs[i - 1].seq) {
@@ -168,8 +177,6 @@ td_err verify_store(store_t *store, verify_result *out)
         o->stored++;
         o->last_seq = s->seq;
     }
-    if (rc == TD_OK)
-        rc = store_count_pruned(&txn, &out->pruned);
     if (rc == TD_OK) {
         s_gap_ctx g = {out, &txn, ctx.seqs, ctx.nseqs, TD_OK};
         rc = store_scan_gaps(&txn, s_on_gap, &g);
@@ -177,6 +184,7 @@ td_err verify_store(store_t *store, verify_result *out)
             rc = g.rc;
     }
     store_abort(&txn);
+    td_arena_close(&ctx.arena);
     free(ctx.seqs);
     if (rc != TD_OK)
         verify_free(out);

@@ -353,12 +353,10 @@ typedef struct {
     td_err rc;
 } s_history;
 
-static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, uint32_t revision,
-                         const store_origin *origin, const uint8_t *report, size_t len)
+static int s_on_revision(void *arg, const store_revision *rev)
 {
-    (void) natural;
-    (void) natural_len;
     s_history *h = arg;
+    const store_origin *origin = &rev->origin;
     Tiendo__UnitDetail *d = h->detail;
     if (d->n_history == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 8;
@@ -383,11 +381,11 @@ static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, 
     zmq_z85_encode(key, origin->agent, STORE_KEY_BYTES);
     ri->agent_key = key;
     ri->has_revision = ri->has_received_at_ms = ri->has_epoch = ri->has_seq = 1;
-    ri->revision = revision;
+    ri->revision = rev->revision;
     ri->received_at_ms = origin->received_at_ms;
     ri->epoch = origin->epoch;
     ri->seq = origin->seq;
-    Tiendo__Report *r = tiendo__report__unpack(NULL, len, report);
+    Tiendo__Report *r = tiendo__report__unpack(NULL, rev->report_len, rev->report);
     if (r != NULL) {
         ri->prepared_by = r->prepared_by != NULL ? strdup(r->prepared_by) : NULL;
         ri->has_prepared_at = r->has_prepared_at;
