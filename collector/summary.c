@@ -23,6 +23,7 @@ typedef struct {
 
 typedef struct {
     const td_registry_t *registry;
+    const char *dataset;
     const td_period *period;
     td_sums_t *sums;
     td_arena_t *arena;
@@ -35,6 +36,8 @@ typedef struct {
     size_t nexpected;
     unsigned char *expected_seen;
     td_err rc;
+    char *reason; /* why rc, for the answer */
+    size_t reasonlen;
 } s_status_ctx;
 
 void summary_free(ProtobufCMessage **msg)
@@ -56,11 +59,11 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
     Tiendo__Report *report = NULL;
     /* One arena for the whole scan, reset per report: no malloc/free per field. */
     td_arena_reset(ctx->arena);
-    if (td_message_decode_in(ctx->arena, &tiendo__report__descriptor, bytes, len, TD_MAX_FRAME,
-                             (ProtobufCMessage **) &report) != TD_OK) {
-        ctx->rc = TD_ERR_STORE;
+    store_report_name name = {ctx->dataset, ctx->period, unit, revision};
+    ctx->rc =
+        store_report_decode(ctx->arena, bytes, len, &name, &report, ctx->reason, ctx->reasonlen);
+    if (ctx->rc != TD_OK)
         return 1;
-    }
     /* The nation's indicators sum every unit's elements, predecessors included. */
     td_indicator_sums_add(ctx->sums, report);
     int expected = -1;
@@ -306,7 +309,10 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
     s_status_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.registry = registry;
+    ctx.dataset = dataset;
     ctx.period = &period;
+    ctx.reason = reason;
+    ctx.reasonlen = reasonlen;
     size_t nunits = td_registry_units(registry, &(const td_unit *){NULL});
     ctx.expected = calloc(nunits + 1, sizeof *ctx.expected);
     ctx.expected_seen = calloc(nunits + 1, 1);
