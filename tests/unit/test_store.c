@@ -647,6 +647,7 @@ START_TEST(prune_cuts_old_superseded_bodies_and_keeps_the_audit)
     s_put_prepared(store, "48", "clerk 48 r2", 1699990004, &o4); /* latest */
     s_put_prepared(store, "01", "clerk 01 r3", 1699990005, &o5); /* latest */
     s_put_prepared(store, "79", "clerk 79 r1", 1699990006, &o6); /* latest, old */
+    s_set_high_water(store, AGENT_A, 42, 6); /* as ingest leaves it: seqs 1..6 decided */
     s_revs before, after;
     s_all_revisions(store, &before);
     ck_assert_int_eq(before.n, 6);
@@ -806,6 +807,93 @@ START_TEST(prune_drops_only_settled_old_rejections)
     ck_assert_int_eq(store_rejection_get(&txn, b, 1, 1, reason, sizeof reason), TD_OK);
     ck_assert_str_eq(reason, "bad progress");
     store_abort(&txn);
+    store_close(&store);
+}
+END_TEST
+
+static verify_origin s_find_origin(const verify_result *r, uint8_t agent, uint64_t epoch)
+{
+    uint8_t key[STORE_KEY_BYTES];
+    memset(key, agent, sizeof key);
+    for (size_t i = 0; i < r->norigins; i++)
+        if (memcmp(r->origins[i].agent, key, sizeof key) == 0 && r->origins[i].epoch == epoch)
+            return r->origins[i];
+    ck_abort_msg("no origin for agent %02x epoch %llu", agent, (unsigned long long) epoch);
+    return r->origins[0];
+}
+
+/* check's invariant (docs/operations.md): for every (agent, epoch), stored + rejected +
+ * lost in a restore gap = high water; retention's dropped reasons show as unaccounted;
+ * a revision or reason above the mark fails the check. */
+START_TEST(verify_accounts_for_every_seq_up_to_the_mark)
+{
+    store_t *store = NULL;
+    char err[256];
+    uint8_t a[STORE_KEY_BYTES], c[STORE_KEY_BYTES];
+    memset(a, AGENT_A, sizeof a);
+    memset(c, 0x22, sizeof c);
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_origin o1 = s_origin(1), o3 = s_origin(3);
+    s_put(store, "01", 10, &o1);
+    s_put(store, "79", 20, &o3);
+    store_gap g = s_gap(AGENT_A, 42, 4, 6, T0_MS);
+    s_put_gap(store, &g, TD_OK);
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 42, 2, "bad progress"), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 42, 7, "unit 99 is not known"), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, a, 42, 7, 8), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, a, 43, 0, 0), TD_OK); /* heartbeats only */
+    ck_assert_int_eq(store_rejection_put(&txn, c, 1, 1, "outside this agent's scope"), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, c, 1, 1, 0), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.norigins, 3); /* every mark, those without a revision too */
+    verify_origin o = s_find_origin(&r, AGENT_A, 42);
+    ck_assert_uint_eq(o.stored, 2);
+    ck_assert_uint_eq(o.rejected, 2);
+    ck_assert_uint_eq(o.lost, 3);
+    ck_assert_uint_eq(o.high_water, 7);
+    ck_assert_uint_eq(o.unaccounted, 0);
+    o = s_find_origin(&r, AGENT_A, 43);
+    ck_assert_uint_eq(o.stored + o.rejected + o.lost + o.high_water, 0);
+    o = s_find_origin(&r, 0x22, 1);
+    ck_assert_uint_eq(o.stored, 0);
+    ck_assert_uint_eq(o.first_seq, 0);
+    ck_assert_uint_eq(o.rejected, 1);
+    ck_assert_uint_eq(o.high_water, 1);
+    ck_assert_uint_eq(r.rejected, 3);
+    ck_assert_uint_eq(r.unaccounted, 0);
+    ck_assert_uint_eq(r.above_high_water, 0);
+    ck_assert_int_eq(verify_clean(&r), 1);
+    verify_free(&r);
+
+    /* retention drops the two settled reasons of A/42: they become unaccounted, which is
+     * no fault */
+    retention_config all = {INT64_MIN, td_now_ms() + 60000, 0, 0};
+    retention_stats st;
+    ck_assert_int_eq(s_prune(store, &all, &st), TD_OK);
+    ck_assert_uint_eq(st.rejections_pruned, 2);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    o = s_find_origin(&r, AGENT_A, 42);
+    ck_assert_uint_eq(o.rejected, 0);
+    ck_assert_uint_eq(o.unaccounted, 2);
+    ck_assert_uint_eq(r.unaccounted, 2);
+    ck_assert_int_eq(verify_clean(&r), 1);
+    verify_free(&r);
+
+    /* a revision and a reason above their marks: a resend would be decided again */
+    store_origin o9 = s_origin(9);
+    s_put(store, "48", 30, &o9);
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, c, 1, 5, "bad progress"), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.above_high_water, 2);
+    ck_assert_int_eq(verify_clean(&r), 0);
+    verify_free(&r);
     store_close(&store);
 }
 END_TEST
@@ -1144,6 +1232,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, verify_reports_gaps_in_conflict);
     tcase_add_test(tc, prune_cuts_old_superseded_bodies_and_keeps_the_audit);
     tcase_add_test(tc, prune_drops_only_settled_old_rejections);
+    tcase_add_test(tc, verify_accounts_for_every_seq_up_to_the_mark);
     tcase_add_test(tc, backup_copies_committed_state_and_refuses_a_store);
     tcase_add_test(tc, in_use_sees_another_process);
     tcase_add_test(tc, schema_is_written_read_and_upgraded);
