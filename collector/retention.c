@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "stored.h"
 
 #define STEP_RECORDS_DEFAULT 2000
 
@@ -80,7 +81,7 @@ static td_err s_audit(s_step *step, const store_revision *rev, s_change *change,
     Tiendo__Report *r = NULL;
     *worth_it = 0;
     td_arena_reset(step->pass->arena);
-    if (store_report_decode(step->pass->arena, rev->report, rev->report_len, NULL, &r, NULL, 0) !=
+    if (stored_report_decode(step->pass->arena, rev->report, rev->report_len, NULL, &r, NULL, 0) !=
         TD_OK)
         return TD_OK; /* does not decode: leave it as it is for `check` to report */
     Tiendo__Report stub = TIENDO__REPORT__INIT;

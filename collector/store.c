@@ -580,35 +580,6 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     return TD_OK;
 }
 
-td_err store_report_decode(td_arena_t *arena, const uint8_t *bytes, size_t len,
-                           const store_report_name *name, Tiendo__Report **out, char *reason,
-                           size_t reasonlen)
-{
-    ProtobufCMessage *msg = NULL;
-    *out = NULL;
-    if (td_message_decode_in(arena, &tiendo__report__descriptor, bytes, len, TD_MAX_FRAME, &msg) ==
-        TD_OK) {
-        *out = (Tiendo__Report *) msg;
-        return TD_OK;
-    }
-    /* The one rule for every answer: never a figure that silently left a record out. */
-    if (name != NULL) {
-        char period[TD_PERIOD_TEXT_MAX];
-        td_period_format(name->period, period, sizeof period);
-        td_msg(reason, reasonlen,
-               "the stored report of unit %s for %s (dataset %s, revision %u) does not decode, "
-               "and this answer would leave it out: run `tiendo-collector check` on the "
-               "collector's store",
-               name->unit, period, name->dataset, name->revision);
-    } else {
-        td_msg(reason, reasonlen,
-               "a stored report of %zu bytes does not decode: run `tiendo-collector check` on "
-               "the collector's store",
-               len);
-    }
-    return TD_ERR_STORE;
-}
-
 typedef struct {
     store_txn *txn;
     size_t plen;

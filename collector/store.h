@@ -6,14 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codec.h"
 #include "error.h"
 #include "period.h"
 #include "tiendo.pb-c.h"
 
 /* The layout (tables, keys, values) is in docs/architecture.md, "Storage layout"; only
- * this module reads or writes the bytes. backup.h copies and restores a whole store,
- * retention.h prunes old records through the functions below.
+ * this module reads or writes the bytes. stored.h decodes the protobuf a record holds,
+ * backup.h copies and restores a whole store, retention.h prunes old records through
+ * the functions below.
  *
  * Threads and processes. A store_t is one LMDB environment (opened with MDB_NOTLS):
  *  - open a folder once per process, and never use a store_t in a child after fork()
@@ -170,24 +170,6 @@ td_err store_scan_rejections(store_txn *txn, store_position *from, size_t limit,
 td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo__Report *report,
                         const uint8_t *raw, size_t raw_len, uint32_t *revision_out);
 
-/* Names a stored report in the message of store_report_decode. */
-typedef struct {
-    const char *dataset;
-    const td_period *period;
-    const char *unit;
-    uint32_t revision;
-} store_report_name;
-
-/* Decode the bytes of a stored report (as a scan gave them): the one way every reader of
- * the store decodes one, bounded like a frame from the network (at most TD_MAX_FRAME
- * bytes, td_message_decode_in's cap). *out lives in arena until td_arena_reset (never
- * td_message_free it). A record that does not decode means the store is damaged, and an
- * answer built without it would silently leave it out: TD_ERR_STORE, with reason (may be
- * NULL) naming the record (name may be NULL) and saying to run `tiendo-collector check`. */
-td_err store_report_decode(td_arena_t *arena, const uint8_t *bytes, size_t len,
-                           const store_report_name *name, Tiendo__Report **out, char *reason,
-                           size_t reasonlen);
-
 /* The latest revision of each unit reported for (dataset, period), in key order (unit
  * code), with when its first revision was received (timeliness counts the first
  * submission). Data pointers are valid only during the callback. Return non-zero to stop.
@@ -206,7 +188,7 @@ typedef struct {
     uint32_t revision;
     store_origin origin;
     int pruned;            /* 1: retention cut the report to its audit fields */
-    const uint8_t *report; /* the report as packed protobuf (store_report_decode) */
+    const uint8_t *report; /* the report as packed protobuf (stored_report_decode) */
     size_t report_len;
 } store_revision;
 typedef int (*store_revision_fn)(void *ctx, const store_revision *revision);
@@ -241,7 +223,8 @@ td_err store_count_revisions(store_txn *txn, size_t *count);
 td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], int64_t seen_ms,
                         uint64_t epoch, uint64_t high_water, const Tiendo__Heartbeat *hb);
 
-/* One stored agent record (heartbeat bytes valid only during the callback). */
+/* One stored agent record (heartbeat bytes valid only during the callback; decode them
+ * with stored_heartbeat_decode). */
 typedef struct {
     uint8_t agent[STORE_KEY_BYTES];
     int64_t last_seen_ms;

@@ -31,7 +31,11 @@ td_err summary_indicator_values(const td_registry_t *registry, const td_sums_t *
 /* Every agent the collector has heard from. TD_ERR_NOMEM, the store's errors. */
 td_err summary_agents(store_t *store, Tiendo__AgentList **out);
 
-/* Free any message built by this module and NULL the pointer. */
+/* Free any message built by this module (or views.h) and NULL the pointer. */
 void summary_free(ProtobufCMessage **msg);
+
+/* A malloc-built copy of msg, a message decoded into an arena (stored.h), that can be
+ * part of an answer summary_free frees; NULL when out of memory. */
+ProtobufCMessage *summary_copy(const ProtobufCMessage *msg);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "keys.h"
+#include "stored.h"
 
 /* One (agent, epoch, seq): of a revision, or of a kept rejection reason. */
 typedef struct {
@@ -77,7 +78,7 @@ static int s_on_revision(void *arg, const store_revision *rev)
     ctx->result->pruned += rev->pruned != 0;
     Tiendo__Report *report = NULL;
     td_arena_reset(ctx->arena);
-    if (store_report_decode(ctx->arena, rev->report, rev->report_len, NULL, &report, NULL, 0) !=
+    if (stored_report_decode(ctx->arena, rev->report, rev->report_len, NULL, &report, NULL, 0) !=
         TD_OK)
         ctx->result->undecodable++;
     ctx->rc = s_seq_add(&ctx->revisions, origin->agent, origin->epoch, origin->seq);

@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "summary.h"
 #include "report.h"
+#include "stored.h"
 
 /* The latest revision of one unit of the period, copied out of the transaction. */
 typedef struct {
@@ -99,28 +100,13 @@ static const s_latest *s_find(const s_latest_set *set, const char *code)
     return NULL;
 }
 
-/* The latest report l of unit l->unit, decoded into arena (store_report_decode: a record
+/* The latest report l of unit l->unit, decoded into arena (stored_report_decode: a record
  * that does not decode refuses the answer, reason naming it). */
 static td_err s_decode(td_arena_t *arena, const s_latest *l, const char *ds, const td_period *p,
                        Tiendo__Report **out, char *reason, size_t reasonlen)
 {
-    store_report_name name = {ds, p, l->unit, l->revision};
-    return store_report_decode(arena, l->bytes, l->len, &name, out, reason, reasonlen);
-}
-
-/* A malloc-built copy of msg (decoded into an arena), for an answer summary_free frees
- * with protobuf-c's default allocator. It unpacks the bytes we just packed from a message
- * that store_report_decode decoded within its bound, so it is bounded the same way. */
-static ProtobufCMessage *s_copy(const ProtobufCMessage *msg)
-{
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (buf == NULL)
-        return NULL;
-    protobuf_c_message_pack(msg, buf);
-    ProtobufCMessage *copy = protobuf_c_message_unpack(msg->descriptor, NULL, len, buf);
-    free(buf);
-    return copy;
+    stored_report_name name = {ds, p, l->unit, l->revision};
+    return stored_report_decode(arena, l->bytes, l->len, &name, out, reason, reasonlen);
 }
 
 static td_err s_args(const char *dataset, const char *period, td_period *p, const char **ds,
@@ -306,7 +292,7 @@ static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l, c
     if (row->task_groups == NULL)
         return TD_ERR_NOMEM;
     for (size_t g = 0; g < r->n_task_groups; g++) {
-        row->task_groups[g] = (Tiendo__TaskGroupProgress *) s_copy(&r->task_groups[g]->base);
+        row->task_groups[g] = (Tiendo__TaskGroupProgress *) summary_copy(&r->task_groups[g]->base);
         if (row->task_groups[g] == NULL)
             return TD_ERR_NOMEM;
         row->n_task_groups++;
@@ -433,11 +419,11 @@ static int s_on_revision(void *arg, const store_revision *rev)
     ri->epoch = origin->epoch;
     ri->seq = origin->seq;
     const s_rows *shared = h->shared;
-    store_report_name name = {shared->dataset, shared->period, h->unit, rev->revision};
+    stored_report_name name = {shared->dataset, shared->period, h->unit, rev->revision};
     Tiendo__Report *r = NULL;
     td_arena_reset(shared->arena);
-    h->rc = store_report_decode(shared->arena, rev->report, rev->report_len, &name, &r,
-                                shared->reason, shared->reasonlen);
+    h->rc = stored_report_decode(shared->arena, rev->report, rev->report_len, &name, &r,
+                                 shared->reason, shared->reasonlen);
     if (h->rc != TD_OK)
         return 1;
     ri->prepared_by = r->prepared_by != NULL ? strdup(r->prepared_by) : NULL;
@@ -494,7 +480,7 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
         Tiendo__Report *r = NULL;
         if (rc == TD_OK && l != NULL &&
             (rc = s_decode(shared.arena, l, ds, &p, &r, reason, reasonlen)) == TD_OK &&
-            (d->report = (Tiendo__Report *) s_copy(&r->base)) == NULL)
+            (d->report = (Tiendo__Report *) summary_copy(&r->base)) == NULL)
             rc = TD_ERR_NOMEM;
         char buf[16];
         if (td_date_is_set(&u->valid_from))

@@ -15,7 +15,7 @@
  * calling thread (store.h's rules apply); registry and calendar are borrowed. All read
  * O(units of the period). reason holds a user-facing message on TD_ERR_INVALID (period,
  * level, province or unit) and on TD_ERR_STORE when a stored report the answer needs
- * does not decode (store_report_decode: it names the record; the answer is refused
+ * does not decode (stored_report_decode: it names the record; the answer is refused
  * rather than leave it out). Other errors: TD_ERR_NOMEM, the store's. */
 
 /* The nation and, for level "province", every province of the current map: elements
