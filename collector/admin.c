@@ -66,19 +66,22 @@ int admin_keygen(void *ctx, int noperands, char **operands)
     return COLLECTOR_EXIT_OK;
 }
 
-/* KEY is a .pub file or the 40 characters themselves; then the registry scopes are
- * checked against. 0 with key and *registry set, or an exit code. */
-static int s_key_and_registry(const collector_settings *cfg, const char *key_arg,
-                              char key[TD_Z85_KEY_LEN + 1], td_registry_t **registry)
+/* The one operand of enrol and revoke: a .pub file or the 40 characters themselves, into
+ * key; then the registry the scopes are checked against, into *registry. Returns
+ * COLLECTOR_EXIT_OK, or the exit code of what went wrong (said on stderr). */
+static int s_key_operand(const collector_settings *cfg, const char *command, int noperands,
+                         char **operands, char key[TD_Z85_KEY_LEN + 1], td_registry_t **registry)
 {
     char err[512] = "";
-    if (strlen(key_arg) == TD_Z85_KEY_LEN && access(key_arg, F_OK) != 0) {
-        memcpy(key, key_arg, TD_Z85_KEY_LEN + 1);
-    } else if (access(key_arg, F_OK) != 0) {
-        s_fail("'%s' is neither a public key file (.pub) nor a public key (40 characters)",
-               key_arg);
+    if (!s_one_operand(command, noperands, "PUBLIC-KEY (a .pub file or its 40 characters)"))
         return COLLECTOR_EXIT_USAGE;
-    } else if (td_keys_load_public(key_arg, key, err, sizeof err) != TD_OK) {
+    const char *arg = operands[0];
+    if (strlen(arg) == TD_Z85_KEY_LEN && access(arg, F_OK) != 0) {
+        memcpy(key, arg, TD_Z85_KEY_LEN + 1);
+    } else if (access(arg, F_OK) != 0) {
+        s_fail("'%s' is neither a public key file (.pub) nor a public key (40 characters)", arg);
+        return COLLECTOR_EXIT_USAGE;
+    } else if (td_keys_load_public(arg, key, err, sizeof err) != TD_OK) {
         s_fail("%s", err);
         return COLLECTOR_EXIT_ERROR;
     }
@@ -100,9 +103,7 @@ int admin_enrol(void *ctx, int noperands, char **operands)
     const collector_settings *cfg = ctx;
     char err[512] = "", key[TD_Z85_KEY_LEN + 1];
     td_registry_t *registry = NULL;
-    if (!s_one_operand("enrol", noperands, "PUBLIC-KEY (a .pub file or its 40 characters)"))
-        return COLLECTOR_EXIT_USAGE;
-    int status = s_key_and_registry(cfg, operands[0], key, &registry);
+    int status = s_key_operand(cfg, "enrol", noperands, operands, key, &registry);
     if (status != COLLECTOR_EXIT_OK)
         return status;
     auth_role role = AUTH_ROLE_AGENT;
@@ -142,9 +143,7 @@ int admin_revoke(void *ctx, int noperands, char **operands)
     const collector_settings *cfg = ctx;
     char err[512] = "", key[TD_Z85_KEY_LEN + 1];
     td_registry_t *registry = NULL;
-    if (!s_one_operand("revoke", noperands, "PUBLIC-KEY (a .pub file or its 40 characters)"))
-        return COLLECTOR_EXIT_USAGE;
-    int status = s_key_and_registry(cfg, operands[0], key, &registry);
+    int status = s_key_operand(cfg, "revoke", noperands, operands, key, &registry);
     if (status != COLLECTOR_EXIT_OK)
         return status;
     if (auth_file_revoke(cfg->authorized_keys, key, registry, err, sizeof err) != TD_OK) {
