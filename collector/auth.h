@@ -38,6 +38,10 @@ typedef struct {
     int line;
 } auth_entry;
 
+/* An auth_t does not change once loaded: any number of threads may read it (auth_find,
+ * auth_count, auth_permits) until auth_close; a reload loads a new one and swaps. The
+ * file functions take an exclusive lock on PATH.lock, so enrol and revoke in several
+ * processes at once take turns. */
 typedef struct auth auth_t;
 
 /* Read and check the whole file at path. Every scope code must name a unit of the

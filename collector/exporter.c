@@ -11,6 +11,7 @@
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
+#include "stored.h"
 
 #define S_PUBLISH_MIN_MS   100  /* at most ten snapshots a second: ingest never waits on us */
 #define S_AGENTS_EVERY_MS  2000 /* agents table, map use and revisions: every two seconds */
@@ -300,6 +301,7 @@ void exporter_on_monitor(exporter_t *e)
 typedef struct {
     exporter_t *e;
     const auth_t *auth;
+    td_arena_t *arena; /* decoded heartbeats, reset per agent */
     td_err rc;
 } s_scan_ctx;
 
@@ -325,16 +327,13 @@ static int s_agent_visit(void *vctx, const store_agent *a)
     if (who != NULL)
         snprintf(out->name, sizeof out->name, "%s", who->name);
     out->last_seen_ms = a->last_seen_ms;
-    if (a->heartbeat_at_ms > 0 && a->heartbeat_len > 0) {
-        Tiendo__Heartbeat *hb = NULL;
-        if (td_message_decode(&tiendo__heartbeat__descriptor, a->heartbeat, a->heartbeat_len,
-                              TD_MAX_FRAME, (ProtobufCMessage **) &hb) == TD_OK) {
-            out->has_heartbeat = hb->has_outbox_depth;
-            out->outbox_depth = hb->outbox_depth;
-            out->oldest_unsent_age_ms = hb->has_oldest_unsent_age_ms ? hb->oldest_unsent_age_ms : 0;
-            out->dead_letters = hb->has_dead_letters ? hb->dead_letters : 0;
-            td_message_free((ProtobufCMessage **) &hb);
-        }
+    Tiendo__Heartbeat *hb = NULL;
+    td_arena_reset(ctx->arena);
+    if (stored_heartbeat_decode(ctx->arena, a, &hb) == TD_OK) {
+        out->has_heartbeat = hb->has_outbox_depth;
+        out->outbox_depth = hb->outbox_depth;
+        out->oldest_unsent_age_ms = hb->has_oldest_unsent_age_ms ? hb->oldest_unsent_age_ms : 0;
+        out->dead_letters = hb->has_dead_letters ? hb->dead_letters : 0;
     }
     e->nagents++;
     return 0;
@@ -348,10 +347,14 @@ static void s_refresh(exporter_t *e, const auth_t *auth)
     e->map_bytes = map_bytes;
     e->map_used_bytes = used;
     store_txn txn;
-    if (store_begin(e->store, 1, &txn) != TD_OK)
+    s_scan_ctx ctx = {e, auth, NULL, TD_OK};
+    if (td_arena_open(&ctx.arena, 4 << 10) != TD_OK)
+        return;
+    if (store_begin(e->store, 1, &txn) != TD_OK) {
+        td_arena_close(&ctx.arena);
         return; /* keep the last reading */
+    }
     e->nagents = 0;
-    s_scan_ctx ctx = {e, auth, TD_OK};
     td_err rc = store_scan_agents(&txn, s_agent_visit, &ctx);
     if (rc != TD_OK || ctx.rc != TD_OK) /* what was read so far is published */
         td_warn("metrics: cannot read the agents table: %s",
@@ -360,6 +363,7 @@ static void s_refresh(exporter_t *e, const auth_t *auth)
     e->have_revisions = store_count_revisions(&txn, &revisions) == TD_OK;
     e->revisions = revisions;
     store_abort(&txn);
+    td_arena_close(&ctx.arena);
 }
 
 void exporter_publish(exporter_t *e, const ingest_stats *ingest, const zap_stats *zap,

@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "log.h"
 #include "decide.h"
+#include "peer_log.h"
 
 #define ROUTING_ID_MAX 256
 /* A batch stops growing once its decoded envelopes hold this much memory: a peer
@@ -55,7 +56,7 @@ struct ingest {
     s_peer *peers;
     int npeers;
     ingest_stats stats;
-    int64_t last_malformed_log_ms;
+    peer_log malformed_log; /* its count is stats.malformed */
 };
 
 td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry,
@@ -109,16 +110,12 @@ const ingest_stats *ingest_get_stats(const ingest_t *ingest)
     return &ingest->stats;
 }
 
-/* Log bad input at most once a second so a hostile peer cannot flood the log. */
+/* Bad input is counted and logged at most once a second (peer_log). */
 static void s_malformed(ingest_t *ing, const char *what, const char *peer)
 {
-    ing->stats.malformed++;
-    int64_t now = td_mono_ms();
-    if (now - ing->last_malformed_log_ms >= 1000) {
-        ing->last_malformed_log_ms = now;
-        td_warn("dropped a bad message from %s: %s (%" PRIu64 " dropped so far)",
-                peer != NULL ? peer : "unknown peer", what, ing->stats.malformed);
-    }
+    ing->stats.malformed = peer_log_event(&ing->malformed_log, td_mono_ms(), "dropped",
+                                          "dropped a bad message from %s: %s",
+                                          peer != NULL ? peer : "unknown peer", what);
 }
 
 /* Take one whole message off the socket. Returns 1 with an item filled, 0 when the

@@ -42,11 +42,16 @@ typedef struct {
     td_histogram batch_reports;  /* report envelopes per batch (batches with any) */
 } ingest_stats;
 
+/* An ingest_t, the ROUTER socket it drains and the store it writes belong to one thread
+ * (the serving loop; store.h: the one writer). Malformed messages are logged at most
+ * once a second (peer_log.h). */
 typedef struct ingest ingest_t;
 
-/* store, registry and calendar are borrowed and must outlive the ingest object. */
+/* store, registry and calendar are borrowed and must outlive the ingest object.
+ * TD_ERR_NOMEM. */
 td_err ingest_open(ingest_t **out, store_t *store, const td_registry_t *registry,
                    const td_calendar_t *calendar, const ingest_config *config);
+/* Free and NULL *ingest; accepts NULL. */
 void ingest_close(ingest_t **ingest);
 
 /* Receive what is readable on the ROUTER socket (up to the batch bounds), store it in

@@ -6,7 +6,8 @@
 #include <zmq.h>
 
 #include "codec.h"
-#include "log.h"
+#include "clock.h"
+#include "peer_log.h"
 #include "summary.h"
 #include "views.h"
 
@@ -17,7 +18,9 @@ struct query {
     store_t *store;
     const td_registry_t *registry;
     const td_calendar_t *calendar;
-    uint8_t *buf; /* TD_MAX_QUERY_FRAME bytes for the encoded response */
+    uint8_t *buf;           /* TD_MAX_QUERY_FRAME bytes for the encoded response */
+    peer_log malformed_log; /* messages that are not one REQ request */
+    peer_log unsent_log;    /* answers the socket would not take */
 };
 
 td_err query_open(query_t **out, store_t *store, const td_registry_t *registry,
@@ -158,7 +161,8 @@ void query_handle(query_t *q, void *router)
         for (int i = 0; i < nparts; i++)
             zmq_msg_close(&parts[i]);
         if (bad || nparts != 2) {
-            td_warn("dropped a malformed query message (%d frames)", nparts + 1);
+            peer_log_event(&q->malformed_log, td_mono_ms(), "dropped",
+                           "dropped a malformed query message (%d frames)", nparts + 1);
             continue;
         }
 
@@ -181,6 +185,7 @@ void query_handle(query_t *q, void *router)
         if (zmq_send(router, routing_id, (size_t) id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
             zmq_send(router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
             zmq_send(router, q->buf, len, ZMQ_DONTWAIT) < 0)
-            td_warn("could not send a query answer: %s", zmq_strerror(zmq_errno()));
+            peer_log_event(&q->unsent_log, td_mono_ms(), "not sent",
+                           "could not send a query answer: %s", zmq_strerror(zmq_errno()));
     }
 }

@@ -9,14 +9,22 @@
 
 typedef struct query query_t;
 
-/* store, registry and calendar are borrowed. */
+/* A query_t and the socket it answers on belong to one thread (the serving loop, which
+ * also owns the store: store.h). */
+
+/* store, registry and calendar are borrowed and must outlive the query object.
+ * TD_ERR_NOMEM. */
 td_err query_open(query_t **out, store_t *store, const td_registry_t *registry,
                   const td_calendar_t *calendar);
+/* Free and NULL *query; accepts NULL. */
 void query_close(query_t **query);
 
-/* Answer every request readable on the ROUTER socket (REQ clients: routing id,
- * empty delimiter, one frame). Bad requests get an error response; replies never
- * block. */
+/* Answer the requests readable on the ROUTER socket (REQ clients: routing id, empty
+ * delimiter, one request frame; docs/protocol.md), at most 64 per call so ingest is not
+ * starved. A request that does not decode or cannot be answered gets a response with
+ * error_code and error; a message of another shape is dropped. Replies never block: one
+ * the socket will not take is dropped. Dropped messages and replies are counted and
+ * logged at most once a second each (peer_log.h). */
 void query_handle(query_t *query, void *router);
 
 #endif

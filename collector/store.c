@@ -1,8 +1,7 @@
-/* store.c: LMDB layout of the collector (docs/architecture.md, "Storage layout"). */
+/* store.c: the LMDB layout of the collector (docs/architecture.md, "Storage layout"). */
 #include "store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,21 +9,19 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "calendar.h"
 #include "clock.h"
-#include "codec.h"
 #include "log.h"
 #include "mdb_error.h"
-#include "atomic_file.h"
-#include "calendar.h"
 
 /* Named databases. Keys are big-endian composites so cursors walk them in order. */
 struct store {
     MDB_env *env;
     MDB_dbi meta;       /* "schema" -> u32 */
-    MDB_dbi delivery;   /* agent(32) | epoch(8) -> high water u64 */
-    MDB_dbi rejections; /* agent(32) | epoch(8) | seq(8) -> reason text */
+    MDB_dbi delivery;   /* agent(32) | epoch(8) -> high water(8) [| settled_below(8)] */
+    MDB_dbi rejections; /* agent(32) | epoch(8) | seq(8) -> 0 | time(8) | reason */
     MDB_dbi revisions;  /* natural key | revision(4) -> record */
-    MDB_dbi latest;     /* natural key -> revision(4) | origin */
+    MDB_dbi latest;     /* natural key -> revision(4) | origin | first received(8) */
     MDB_dbi agents;     /* agent(32) -> agent record */
     MDB_dbi gaps;       /* agent(32) | epoch(8) | first seq(8) -> last seq(8) | time(8) */
     int has_gaps;       /* 0: a schema 1 store opened read-only (no gaps db yet) */
@@ -36,9 +33,10 @@ struct store {
 #define NATURAL_MAX  (16 + 1 + 4 + 16 + 1)
 /* latest value: revision(4) | origin of that revision | first revision's received_at(8) */
 #define LATEST_BYTES (4 + ORIGIN_BYTES + 8)
-/* Revision record format byte: 1 the report as received; REVISION_PRUNED the report cut
- * by retention to its audit fields (unit, dataset, period, prepared_by, prepared_at). */
-#define REVISION_PRUNED 2
+/* Revision record format byte: REVISION_AS_RECEIVED the report as received;
+ * REVISION_PRUNED the report cut by retention to its audit fields. */
+#define REVISION_AS_RECEIVED 1
+#define REVISION_PRUNED      2
 
 static void s_put_origin(uint8_t *p, const store_origin *o)
 {
@@ -79,6 +77,22 @@ static size_t s_natural_key(uint8_t *key, const char *dataset, const td_period *
     key[n++] = 0;
     return n;
 }
+
+/* agent(32) | epoch(8) [| seq(8)]: the keys of delivery, rejections and gaps */
+static void s_agent_key(uint8_t *k, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch)
+{
+    memcpy(k, agent, STORE_KEY_BYTES);
+    td_put_be64(k + 32, epoch);
+}
+
+static void s_agent_seq_key(uint8_t k[48], const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                            uint64_t seq)
+{
+    s_agent_key(k, agent, epoch);
+    td_put_be64(k + 40, seq);
+}
+
+/* ---- the environment ---- */
 
 static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes,
                      int read_only, char *err, size_t errlen)
@@ -236,6 +250,27 @@ int store_clear_stale_readers(store_t *store)
     return dead;
 }
 
+td_err store_copy_to_fd(store_t *store, int fd, char *err, size_t errlen)
+{
+    /* One read transaction: a consistent snapshot while the collector keeps writing;
+     * MDB_CP_COMPACT leaves out free pages and renumbers the rest. */
+    int rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
+    for (int tries = 0; rc == MDB_MAP_RESIZED && tries < 3; tries++) {
+        /* the collector grew the map since we opened it: adopt its size, start again */
+        mdb_env_set_mapsize(store->env, 0);
+        if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+            return td_fail(td_err_from_errno(errno), err, errlen, "cannot start the copy again: %s",
+                           strerror(errno));
+        rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
+    }
+    if (rc == 0)
+        return TD_OK;
+    td_err code = td_err_from_mdb(rc);
+    return td_fail(code == TD_OK ? TD_ERR_STORE : code, err, errlen, "%s", mdb_strerror(rc));
+}
+
+/* ---- transactions ---- */
+
 td_err store_begin(store_t *store, int read_only, store_txn *txn)
 {
     txn->store = store;
@@ -269,63 +304,163 @@ void store_abort(store_txn *txn)
     txn->txn = NULL;
 }
 
-td_err store_delivery_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                          uint64_t *high_water)
+/* ---- one cursor walk for every scan ---- */
+
+/* visit returns 0 to go on, S_WALK_STOP to stop (not an error), or a td_err. */
+#define S_WALK_STOP (-1)
+typedef int (*s_visit_fn)(void *ctx, const MDB_val *key, const MDB_val *val);
+
+/* Which keys a walk visits: those that start with prefix (plen 0: all); with resume,
+ * only those after resume->key, at most limit of them (0: no limit), resume moving to
+ * the last one visited and *finished (may be NULL) set when the end was reached. */
+typedef struct {
+    const void *prefix;
+    size_t plen;
+    store_position *resume;
+    size_t limit;
+    int *finished;
+} s_range;
+
+static td_err s_walk(store_txn *txn, MDB_dbi dbi, const s_range *range, s_visit_fn visit, void *ctx)
 {
-    uint8_t k[40];
-    memcpy(k, agent, 32);
-    td_put_be64(k + 32, epoch);
-    MDB_val key = {sizeof k, k}, val;
-    int rc = mdb_get(txn->txn, txn->store->delivery, &key, &val);
-    if (rc == MDB_NOTFOUND) {
-        *high_water = 0;
-        return TD_OK;
-    }
+    store_position *resume = range->resume;
+    if (range->finished != NULL)
+        *range->finished = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, dbi, &cur);
     if (rc != 0)
         return td_err_from_mdb(rc);
-    if (val.mv_size != 8 && val.mv_size != 16) /* 16: with settled_below (schema 2) */
+    MDB_val key = {range->plen, (void *) range->prefix}, val;
+    MDB_cursor_op op = range->plen > 0 ? MDB_SET_RANGE : MDB_FIRST;
+    if (resume != NULL && resume->len > 0) {
+        key.mv_size = resume->len;
+        key.mv_data = resume->key;
+        op = MDB_SET_RANGE;
+    }
+    rc = mdb_cursor_get(cur, &key, &val, op);
+    if (rc == 0 && resume != NULL && resume->len > 0 && key.mv_size == resume->len &&
+        memcmp(key.mv_data, resume->key, resume->len) == 0)
+        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT); /* visited by the previous walk */
+    td_err result = TD_OK;
+    int ended = 0;
+    for (size_t visited = 0;; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT), visited++) {
+        if (range->limit > 0 && visited == range->limit)
+            break;
+        if (rc == MDB_NOTFOUND ||
+            (rc == 0 && range->plen > 0 &&
+             (key.mv_size < range->plen || memcmp(key.mv_data, range->prefix, range->plen) != 0))) {
+            ended = 1;
+            break;
+        }
+        if (rc != 0) {
+            result = td_err_from_mdb(rc);
+            break;
+        }
+        if (resume != NULL) {
+            if (key.mv_size > sizeof resume->key) {
+                result = TD_ERR_STORE;
+                break;
+            }
+            memcpy(resume->key, key.mv_data, key.mv_size);
+            resume->len = key.mv_size;
+        }
+        int v = visit(ctx, &key, &val);
+        if (v == S_WALK_STOP)
+            break;
+        if (v != 0) {
+            result = (td_err) v;
+            break;
+        }
+    }
+    if (range->finished != NULL)
+        *range->finished = ended && result == TD_OK;
+    mdb_cursor_close(cur);
+    return result;
+}
+
+/* ---- delivery state ---- */
+
+static td_err s_delivery_value(const MDB_val *val, uint64_t *high_water, uint64_t *settled_below)
+{
+    /* 8 bytes: the schema 1 value (or no settled_below said yet); 16: with settled_below */
+    if (val->mv_size != 8 && val->mv_size != 16)
         return TD_ERR_STORE;
-    *high_water = td_get_be64(val.mv_data);
+    *high_water = td_get_be64(val->mv_data);
+    *settled_below = val->mv_size == 16 ? td_get_be64((const uint8_t *) val->mv_data + 8) : 0;
     return TD_OK;
 }
 
-td_err store_delivery_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                          uint64_t high_water)
+td_err store_delivery_read(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                           uint64_t *high_water, uint64_t *settled_below)
 {
-    uint64_t old_high_water, settled_below;
-    td_err rc = store_delivery_read(txn, agent, epoch, &old_high_water, &settled_below);
-    return rc != TD_OK ? rc : store_delivery_write(txn, agent, epoch, high_water, settled_below);
+    uint8_t k[40];
+    s_agent_key(k, agent, epoch);
+    MDB_val key = {sizeof k, k}, val;
+    *high_water = 0;
+    *settled_below = 0;
+    int rc = mdb_get(txn->txn, txn->store->delivery, &key, &val);
+    if (rc == MDB_NOTFOUND)
+        return TD_OK;
+    if (rc != 0)
+        return td_err_from_mdb(rc);
+    return s_delivery_value(&val, high_water, settled_below);
 }
 
-/* Skip the time prefix of a schema 2 rejection value; *at_ms gets it (0: unknown). */
+td_err store_delivery_write(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                            uint64_t high_water, uint64_t settled_below)
+{
+    uint8_t k[40], v[16];
+    s_agent_key(k, agent, epoch);
+    td_put_be64(v, high_water);
+    td_put_be64(v + 8, settled_below);
+    MDB_val key = {sizeof k, k}, val = {settled_below > 0 ? 16 : 8, v};
+    return td_err_from_mdb(mdb_put(txn->txn, txn->store->delivery, &key, &val, 0));
+}
+
+typedef struct {
+    store_delivery_fn fn;
+    void *ctx;
+} s_delivery_walk;
+
+static int s_delivery_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_delivery_walk *w = vctx;
+    store_delivery mark;
+    if (key->mv_size != 40 || s_delivery_value(val, &mark.high_water, &mark.settled_below) != 0)
+        return TD_ERR_STORE;
+    memcpy(mark.agent, key->mv_data, STORE_KEY_BYTES);
+    mark.epoch = td_get_be64((const uint8_t *) key->mv_data + 32);
+    return w->fn(w->ctx, &mark) != 0 ? S_WALK_STOP : 0;
+}
+
+td_err store_scan_delivery(store_txn *txn, store_delivery_fn fn, void *ctx)
+{
+    s_delivery_walk w = {fn, ctx};
+    s_range all = {NULL, 0, NULL, 0, NULL};
+    return s_walk(txn, txn->store->delivery, &all, s_delivery_visit, &w);
+}
+
+/* ---- rejections ---- */
+
+/* Skip the time prefix of a schema 2 rejection value; *at_ms gets it (0: unknown). A
+ * schema 1 value is the bare reason, which never starts with a NUL byte. */
 static void s_rejection_strip_time(MDB_val *val, int64_t *at_ms)
 {
     const uint8_t *p = val->mv_data;
-    if (at_ms != NULL)
-        *at_ms = 0;
+    *at_ms = 0;
     if (val->mv_size >= 9 && p[0] == 0) {
-        if (at_ms != NULL)
-            *at_ms = (int64_t) td_get_be64(p + 1);
+        *at_ms = (int64_t) td_get_be64(p + 1);
         val->mv_data = (void *) (p + 9);
         val->mv_size -= 9;
     }
-}
-
-static void s_rejection_key(uint8_t k[48], const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                            uint64_t seq)
-{
-    memcpy(k, agent, 32);
-    td_put_be64(k + 32, epoch);
-    td_put_be64(k + 40, seq);
 }
 
 td_err store_rejection_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
                            uint64_t seq, const char *reason)
 {
     uint8_t k[48], v[1 + 8 + STORE_REASON_MAX];
-    s_rejection_key(k, agent, epoch, seq);
-    /* 0 | recorded at (8) | reason: the time lets retention age it (schema 2; a schema 1
-     * value is the bare reason, which never starts with a NUL byte). */
+    s_agent_seq_key(k, agent, epoch, seq);
+    /* 0 | recorded at (8) | reason: the time lets retention age it (schema 2) */
     size_t n = strnlen(reason, STORE_REASON_MAX - 1);
     v[0] = 0;
     td_put_be64(v + 1, (uint64_t) td_now_ms());
@@ -338,17 +473,59 @@ td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES],
                            uint64_t seq, char *reason, size_t reasonlen)
 {
     uint8_t k[48];
-    s_rejection_key(k, agent, epoch, seq);
+    s_agent_seq_key(k, agent, epoch, seq);
     MDB_val key = {sizeof k, k}, val;
     int rc = mdb_get(txn->txn, txn->store->rejections, &key, &val);
     if (rc != 0)
         return td_err_from_mdb(rc);
-    s_rejection_strip_time(&val, NULL);
+    int64_t at_ms;
+    s_rejection_strip_time(&val, &at_ms);
     size_t n = val.mv_size < reasonlen - 1 ? val.mv_size : reasonlen - 1;
     memcpy(reason, val.mv_data, n);
     reason[n] = '\0';
     return TD_OK;
 }
+
+td_err store_rejection_delete(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                              uint64_t seq)
+{
+    uint8_t k[48];
+    s_agent_seq_key(k, agent, epoch, seq);
+    MDB_val key = {sizeof k, k};
+    return td_err_from_mdb(mdb_del(txn->txn, txn->store->rejections, &key, NULL));
+}
+
+typedef struct {
+    store_rejection_fn fn;
+    void *ctx;
+} s_rejection_walk;
+
+static int s_rejection_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_rejection_walk *w = vctx;
+    if (key->mv_size != 48)
+        return TD_ERR_STORE;
+    const uint8_t *k = key->mv_data;
+    store_rejection r;
+    memcpy(r.agent, k, STORE_KEY_BYTES);
+    r.epoch = td_get_be64(k + 32);
+    r.seq = td_get_be64(k + 40);
+    MDB_val reason = *val;
+    s_rejection_strip_time(&reason, &r.recorded_at_ms);
+    r.reason = reason.mv_data;
+    r.reason_len = reason.mv_size;
+    return w->fn(w->ctx, &r) != 0 ? S_WALK_STOP : 0;
+}
+
+td_err store_scan_rejections(store_txn *txn, store_position *from, size_t limit,
+                             store_rejection_fn fn, void *ctx, int *finished)
+{
+    s_rejection_walk w = {fn, ctx};
+    s_range range = {NULL, 0, from, from != NULL ? limit : 0, finished};
+    return s_walk(txn, txn->store->rejections, &range, s_rejection_visit, &w);
+}
+
+/* ---- reports ---- */
 
 td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo__Report *report,
                         const uint8_t *raw, size_t raw_len, uint32_t *revision_out)
@@ -383,7 +560,7 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     if (rc != 0)
         return td_err_from_mdb(rc);
     uint8_t *p = rval.mv_data;
-    p[0] = 1;
+    p[0] = REVISION_AS_RECEIVED;
     s_put_origin(p + 1, origin);
     if (raw != NULL)
         memcpy(p + 1 + ORIGIN_BYTES, raw, raw_len);
@@ -402,6 +579,183 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
         *revision_out = revision;
     return TD_OK;
 }
+
+typedef struct {
+    store_txn *txn;
+    size_t plen;
+    store_latest_fn fn;
+    void *ctx;
+} s_latest_walk;
+
+static int s_latest_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_latest_walk *w = vctx;
+    size_t plen = w->plen;
+    if (key->mv_size <= plen)
+        return S_WALK_STOP;
+    if (val->mv_size != LATEST_BYTES || key->mv_size > NATURAL_MAX)
+        return TD_ERR_STORE;
+    char unit[17];
+    size_t ulen = key->mv_size - plen - 1;
+    if (ulen >= sizeof unit)
+        return TD_ERR_STORE;
+    memcpy(unit, (const uint8_t *) key->mv_data + plen, ulen);
+    unit[ulen] = '\0';
+    uint32_t revision = td_get_be32(val->mv_data);
+    store_origin origin;
+    s_get_origin((const uint8_t *) val->mv_data + 4, &origin);
+    uint8_t rk[NATURAL_MAX + 4];
+    memcpy(rk, key->mv_data, key->mv_size);
+    td_put_be32(rk + key->mv_size, revision);
+    MDB_val rkey = {key->mv_size + 4, rk}, rval;
+    int grc = mdb_get(w->txn->txn, w->txn->store->revisions, &rkey, &rval);
+    if (grc != 0)
+        return grc == MDB_NOTFOUND ? TD_ERR_STORE : td_err_from_mdb(grc); /* no record */
+    if (rval.mv_size < 1 + ORIGIN_BYTES)
+        return TD_ERR_STORE;
+    int64_t first_received =
+        (int64_t) td_get_be64((const uint8_t *) val->mv_data + 4 + ORIGIN_BYTES);
+    return w->fn(w->ctx, unit, revision, &origin, first_received,
+                 (const uint8_t *) rval.mv_data + 1 + ORIGIN_BYTES,
+                 rval.mv_size - 1 - ORIGIN_BYTES) != 0
+               ? S_WALK_STOP
+               : 0;
+}
+
+td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *period,
+                         store_latest_fn fn, void *ctx)
+{
+    uint8_t prefix[NATURAL_MAX];
+    size_t plen = s_natural_prefix(prefix, dataset, period);
+    s_latest_walk w = {txn, plen, fn, ctx};
+    s_range range = {prefix, plen, NULL, 0, NULL};
+    return s_walk(txn, txn->store->latest, &range, s_latest_visit, &w);
+}
+
+typedef struct {
+    size_t plen; /* one natural key (store_scan_unit_revisions), 0: every revision */
+    store_revision_fn fn;
+    void *ctx;
+} s_revision_walk;
+
+static int s_revision_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_revision_walk *w = vctx;
+    if (w->plen > 0 && key->mv_size != w->plen + 4)
+        return S_WALK_STOP; /* a longer natural key that starts with this one */
+    const uint8_t *v = val->mv_data;
+    if (key->mv_size < 5 || key->mv_size > NATURAL_MAX + 4 || val->mv_size < 1 + ORIGIN_BYTES ||
+        (v[0] != REVISION_AS_RECEIVED && v[0] != REVISION_PRUNED))
+        return TD_ERR_STORE;
+    const uint8_t *k = key->mv_data;
+    store_revision rev;
+    rev.natural_key = k;
+    rev.natural_len = key->mv_size - 4;
+    rev.revision = td_get_be32(k + rev.natural_len);
+    s_get_origin(v + 1, &rev.origin);
+    rev.pruned = v[0] == REVISION_PRUNED;
+    rev.report = v + 1 + ORIGIN_BYTES;
+    rev.report_len = val->mv_size - 1 - ORIGIN_BYTES;
+    return w->fn(w->ctx, &rev) != 0 ? S_WALK_STOP : 0;
+}
+
+td_err store_scan_revisions(store_txn *txn, store_position *from, size_t limit,
+                            store_revision_fn fn, void *ctx, int *finished)
+{
+    s_revision_walk w = {0, fn, ctx};
+    s_range range = {NULL, 0, from, from != NULL ? limit : 0, finished};
+    return s_walk(txn, txn->store->revisions, &range, s_revision_visit, &w);
+}
+
+td_err store_scan_unit_revisions(store_txn *txn, const char *dataset, const td_period *period,
+                                 const char *unit, store_revision_fn fn, void *ctx)
+{
+    uint8_t prefix[NATURAL_MAX + 4];
+    size_t plen = s_natural_key(prefix, dataset, period, unit);
+    s_revision_walk w = {plen, fn, ctx};
+    s_range range = {prefix, plen, NULL, 0, NULL};
+    return s_walk(txn, txn->store->revisions, &range, s_revision_visit, &w);
+}
+
+td_err store_revision_superseded_at(store_txn *txn, const store_revision *revision, int64_t *at_ms)
+{
+    *at_ms = 0;
+    size_t nlen = revision->natural_len;
+    if (nlen > NATURAL_MAX)
+        return TD_ERR_INVALID;
+    MDB_val key = {nlen, (void *) revision->natural_key}, val;
+    int rc = mdb_get(txn->txn, txn->store->latest, &key, &val);
+    if (rc == MDB_NOTFOUND)
+        return TD_OK;
+    if (rc != 0)
+        return td_err_from_mdb(rc);
+    if (val.mv_size != LATEST_BYTES)
+        return TD_ERR_STORE;
+    if (revision->revision >= td_get_be32(val.mv_data))
+        return TD_OK; /* the latest: never superseded */
+    uint8_t rk[NATURAL_MAX + 4];
+    memcpy(rk, revision->natural_key, nlen);
+    td_put_be32(rk + nlen, revision->revision + 1);
+    MDB_val rkey = {nlen + 4, rk};
+    rc = mdb_get(txn->txn, txn->store->revisions, &rkey, &val);
+    if (rc == MDB_NOTFOUND)
+        return TD_OK;
+    if (rc != 0)
+        return td_err_from_mdb(rc);
+    if (val.mv_size < 1 + ORIGIN_BYTES)
+        return TD_ERR_STORE;
+    store_origin next;
+    s_get_origin((const uint8_t *) val.mv_data + 1, &next);
+    *at_ms = next.received_at_ms;
+    return TD_OK;
+}
+
+td_err store_revision_prune(store_txn *txn, const uint8_t *natural_key, size_t natural_len,
+                            uint32_t revision, const uint8_t *audit, size_t audit_len)
+{
+    if (natural_len > NATURAL_MAX)
+        return TD_ERR_INVALID;
+    uint8_t rk[NATURAL_MAX + 4];
+    memcpy(rk, natural_key, natural_len);
+    td_put_be32(rk + natural_len, revision);
+    MDB_val key = {natural_len + 4, rk}, old;
+    int rc = mdb_get(txn->txn, txn->store->revisions, &key, &old);
+    if (rc != 0)
+        return td_err_from_mdb(rc);
+    if (old.mv_size < 1 + ORIGIN_BYTES)
+        return TD_ERR_STORE;
+    uint8_t origin[ORIGIN_BYTES];
+    memcpy(origin, (const uint8_t *) old.mv_data + 1, ORIGIN_BYTES); /* the put moves pages */
+    MDB_val val = {1 + ORIGIN_BYTES + audit_len, NULL};
+    rc = mdb_put(txn->txn, txn->store->revisions, &key, &val, MDB_RESERVE);
+    if (rc != 0)
+        return td_err_from_mdb(rc);
+    uint8_t *p = val.mv_data;
+    p[0] = REVISION_PRUNED;
+    memcpy(p + 1, origin, ORIGIN_BYTES);
+    memcpy(p + 1 + ORIGIN_BYTES, audit, audit_len);
+    return TD_OK;
+}
+
+static td_err s_count(store_txn *txn, MDB_dbi dbi, size_t *count)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn->txn, dbi, &st);
+    *count = rc == 0 ? st.ms_entries : 0;
+    return td_err_from_mdb(rc);
+}
+
+td_err store_count_latest(store_txn *txn, size_t *count)
+{
+    return s_count(txn, txn->store->latest, count);
+}
+
+td_err store_count_revisions(store_txn *txn, size_t *count)
+{
+    return s_count(txn, txn->store->revisions, count);
+}
+
+/* ---- agents ---- */
 
 /* Agent record: last_seen(8) epoch(8) high_water(8) heartbeat_at(8) heartbeat bytes. */
 td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], int64_t seen_ms,
@@ -439,90 +793,6 @@ td_err store_agent_seen(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], in
     return TD_OK;
 }
 
-/* One cursor walk for every scan: from the first key at or after prefix (plen 0: the
- * first key) while keys start with prefix. visit returns 0 to go on, S_WALK_STOP to stop
- * (not an error), or a td_err. */
-#define S_WALK_STOP (-1)
-typedef int (*s_visit_fn)(void *ctx, const MDB_val *key, const MDB_val *val);
-
-static td_err s_walk(store_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, s_visit_fn visit,
-                     void *ctx)
-{
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->txn, dbi, &cur);
-    if (rc != 0)
-        return td_err_from_mdb(rc);
-    MDB_val key = {plen, (void *) prefix}, val;
-    td_err result = TD_OK;
-    for (rc = mdb_cursor_get(cur, &key, &val, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (plen > 0 && (key.mv_size < plen || memcmp(key.mv_data, prefix, plen) != 0))
-            break;
-        int v = visit(ctx, &key, &val);
-        if (v == S_WALK_STOP)
-            break;
-        if (v != 0) {
-            result = (td_err) v;
-            break;
-        }
-    }
-    if (rc != 0 && rc != MDB_NOTFOUND && result == TD_OK)
-        result = td_err_from_mdb(rc);
-    mdb_cursor_close(cur);
-    return result;
-}
-
-typedef struct {
-    store_txn *txn;
-    size_t plen;
-    store_latest_fn fn;
-    void *ctx;
-} s_latest_walk;
-
-static int s_latest_visit(void *vctx, const MDB_val *key, const MDB_val *val)
-{
-    s_latest_walk *w = vctx;
-    size_t plen = w->plen;
-    if (key->mv_size <= plen)
-        return S_WALK_STOP;
-    if (val->mv_size != LATEST_BYTES || key->mv_size > NATURAL_MAX)
-        return TD_ERR_STORE;
-    char unit[17];
-    size_t ulen = key->mv_size - plen - 1;
-    if (ulen >= sizeof unit)
-        return TD_ERR_STORE;
-    memcpy(unit, (const uint8_t *) key->mv_data + plen, ulen);
-    unit[ulen] = '\0';
-    uint32_t revision = td_get_be32(val->mv_data);
-    store_origin origin;
-    s_get_origin((const uint8_t *) val->mv_data + 4, &origin);
-    uint8_t rk[NATURAL_MAX + 4];
-    memcpy(rk, key->mv_data, key->mv_size);
-    td_put_be32(rk + key->mv_size, revision);
-    MDB_val rkey = {key->mv_size + 4, rk}, rval;
-    int grc = mdb_get(w->txn->txn, w->txn->store->revisions, &rkey, &rval);
-    if (grc != 0)
-        return td_err_from_mdb(grc);
-    if (rval.mv_size < 1 + ORIGIN_BYTES)
-        return TD_ERR_STORE;
-    int64_t first_received =
-        (int64_t) td_get_be64((const uint8_t *) val->mv_data + 4 + ORIGIN_BYTES);
-    return w->fn(w->ctx, unit, revision, &origin, first_received,
-                 (const uint8_t *) rval.mv_data + 1 + ORIGIN_BYTES,
-                 rval.mv_size - 1 - ORIGIN_BYTES) != 0
-               ? S_WALK_STOP
-               : 0;
-}
-
-td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *period,
-                         store_latest_fn fn, void *ctx)
-{
-    uint8_t prefix[NATURAL_MAX];
-    size_t plen = s_natural_prefix(prefix, dataset, period);
-    s_latest_walk w = {txn, plen, fn, ctx};
-    return s_walk(txn, txn->store->latest, prefix, plen, s_latest_visit, &w);
-}
-
 typedef struct {
     store_agent_fn fn;
     void *ctx;
@@ -548,110 +818,11 @@ static int s_agent_visit(void *vctx, const MDB_val *key, const MDB_val *val)
 td_err store_scan_agents(store_txn *txn, store_agent_fn fn, void *ctx)
 {
     s_agent_walk w = {fn, ctx};
-    return s_walk(txn, txn->store->agents, NULL, 0, s_agent_visit, &w);
+    s_range all = {NULL, 0, NULL, 0, NULL};
+    return s_walk(txn, txn->store->agents, &all, s_agent_visit, &w);
 }
 
-typedef struct {
-    size_t plen;
-    store_revision_fn fn;
-    void *ctx;
-} s_revision_walk;
-
-static int s_revision_visit(void *vctx, const MDB_val *key, const MDB_val *val)
-{
-    s_revision_walk *w = vctx;
-    if (w->plen > 0 && key->mv_size != w->plen + 4)
-        return S_WALK_STOP; /* a longer natural key that starts with this one */
-    const uint8_t *v = val->mv_data;
-    if (key->mv_size < 5 || val->mv_size < 1 + ORIGIN_BYTES ||
-        (v[0] != 1 && v[0] != REVISION_PRUNED))
-        return TD_ERR_STORE;
-    store_origin origin;
-    s_get_origin(v + 1, &origin);
-    const uint8_t *k = key->mv_data;
-    return w->fn(w->ctx, k, key->mv_size - 4, td_get_be32(k + key->mv_size - 4), &origin,
-                 v + 1 + ORIGIN_BYTES, val->mv_size - 1 - ORIGIN_BYTES) != 0
-               ? S_WALK_STOP
-               : 0;
-}
-
-/* Walk revisions whose keys are prefix | revision(4) (plen 0: all of them). */
-static td_err s_scan_revisions(store_txn *txn, const uint8_t *prefix, size_t plen,
-                               store_revision_fn fn, void *ctx)
-{
-    s_revision_walk w = {plen, fn, ctx};
-    return s_walk(txn, txn->store->revisions, prefix, plen, s_revision_visit, &w);
-}
-
-td_err store_scan_revisions(store_txn *txn, store_revision_fn fn, void *ctx)
-{
-    return s_scan_revisions(txn, NULL, 0, fn, ctx);
-}
-
-td_err store_scan_unit_revisions(store_txn *txn, const char *dataset, const td_period *period,
-                                 const char *unit, store_revision_fn fn, void *ctx)
-{
-    uint8_t prefix[NATURAL_MAX + 4];
-    size_t plen = s_natural_key(prefix, dataset, period, unit);
-    return s_scan_revisions(txn, prefix, plen, fn, ctx);
-}
-
-td_err store_count_latest(store_txn *txn, size_t *count)
-{
-    MDB_stat st;
-    int rc = mdb_stat(txn->txn, txn->store->latest, &st);
-    *count = rc == 0 ? st.ms_entries : 0;
-    return td_err_from_mdb(rc);
-}
-
-td_err store_count_revisions(store_txn *txn, size_t *count)
-{
-    MDB_stat st;
-    int rc = mdb_stat(txn->txn, txn->store->revisions, &st);
-    *count = rc == 0 ? st.ms_entries : 0;
-    return td_err_from_mdb(rc);
-}
-
-/* ---- backup, restore gaps, retention ---- */
-
-static void s_delivery_key(uint8_t k[40], const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch)
-{
-    memcpy(k, agent, STORE_KEY_BYTES);
-    td_put_be64(k + 32, epoch);
-}
-
-td_err store_delivery_read(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                           uint64_t *high_water, uint64_t *settled_below)
-{
-    uint8_t k[40];
-    s_delivery_key(k, agent, epoch);
-    MDB_val key = {sizeof k, k}, val;
-    *high_water = 0;
-    *settled_below = 0;
-    int rc = mdb_get(txn->txn, txn->store->delivery, &key, &val);
-    if (rc == MDB_NOTFOUND)
-        return TD_OK;
-    if (rc != 0)
-        return td_err_from_mdb(rc);
-    if (val.mv_size != 8 && val.mv_size != 16)
-        return TD_ERR_STORE;
-    *high_water = td_get_be64(val.mv_data);
-    if (val.mv_size == 16)
-        *settled_below = td_get_be64((const uint8_t *) val.mv_data + 8);
-    return TD_OK;
-}
-
-td_err store_delivery_write(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                            uint64_t high_water, uint64_t settled_below)
-{
-    uint8_t k[40], v[16];
-    s_delivery_key(k, agent, epoch);
-    td_put_be64(v, high_water);
-    td_put_be64(v + 8, settled_below);
-    /* 8 bytes (the schema 1 value) until the agent has said what it settled */
-    MDB_val key = {sizeof k, k}, val = {settled_below > 0 ? 16 : 8, v};
-    return td_err_from_mdb(mdb_put(txn->txn, txn->store->delivery, &key, &val, 0));
-}
+/* ---- restore gaps ---- */
 
 td_err store_gap_put(store_txn *txn, const store_gap *gap)
 {
@@ -660,7 +831,7 @@ td_err store_gap_put(store_txn *txn, const store_gap *gap)
     if (gap->first_seq == 0 || gap->last_seq < gap->first_seq)
         return TD_ERR_INVALID; /* an empty or inverted range would count as 2^64 lost */
     uint8_t k[48], v[16];
-    s_rejection_key(k, gap->agent, gap->epoch, gap->first_seq);
+    s_agent_seq_key(k, gap->agent, gap->epoch, gap->first_seq);
     td_put_be64(v, gap->last_seq);
     td_put_be64(v + 8, (uint64_t) gap->recorded_at_ms);
     MDB_val key = {sizeof k, k}, val = {sizeof v, v};
@@ -692,357 +863,6 @@ td_err store_scan_gaps(store_txn *txn, store_gap_fn fn, void *ctx)
     if (!txn->store->has_gaps)
         return TD_OK; /* a schema 1 store read as it is: no gap recorded */
     s_gap_walk w = {fn, ctx};
-    return s_walk(txn, txn->store->gaps, NULL, 0, s_gap_visit, &w);
-}
-
-static int s_pruned_visit(void *vctx, const MDB_val *key, const MDB_val *val)
-{
-    (void) key;
-    if (val->mv_size > 0 && ((const uint8_t *) val->mv_data)[0] == REVISION_PRUNED)
-        (*(uint64_t *) vctx)++;
-    return 0;
-}
-
-td_err store_count_pruned(store_txn *txn, uint64_t *pruned)
-{
-    *pruned = 0;
-    return s_walk(txn, txn->store->revisions, NULL, 0, s_pruned_visit, pruned);
-}
-
-td_err store_backup(store_t *store, const char *dest_dir, size_t *bytes_out, char *err,
-                    size_t errlen)
-{
-    char path[TD_PATH_MAX];
-    struct stat st;
-    *bytes_out = 0;
-    if (mkdir(dest_dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: cannot create: %s", dest_dir, strerror(errno));
-        return td_err_from_errno(errno);
-    }
-    if (snprintf(path, sizeof path, "%s/data.mdb", dest_dir) >= (int) sizeof path)
-        return td_fail(TD_ERR_TOOBIG, err, errlen, "%.200s...: path too long", dest_dir);
-    if (stat(path, &st) == 0) {
-        snprintf(err, errlen, "%s already holds a store (data.mdb); choose an empty folder",
-                 dest_dir);
-        return TD_ERR_EXISTS;
-    }
-    td_atomic_file f;
-    td_err rc = td_atomic_open(&f, path, 0600, NULL, err, errlen);
-    if (rc != TD_OK)
-        return rc;
-    /* One read transaction: a consistent snapshot while the collector keeps writing;
-     * MDB_CP_COMPACT leaves out free pages and renumbers the rest. */
-    int mrc = mdb_env_copyfd2(store->env, f.fd, MDB_CP_COMPACT);
-    for (int tries = 0; mrc == MDB_MAP_RESIZED && tries < 3; tries++) {
-        /* the collector grew the map since we opened it: adopt its size, start again */
-        mdb_env_set_mapsize(store->env, 0);
-        if (ftruncate(f.fd, 0) != 0 || lseek(f.fd, 0, SEEK_SET) != 0)
-            break;
-        mrc = mdb_env_copyfd2(store->env, f.fd, MDB_CP_COMPACT);
-    }
-    if (mrc != 0) {
-        snprintf(err, errlen, "copy to %s failed: %s", f.tmp, mdb_strerror(mrc));
-        td_atomic_abort(&f);
-        return td_err_from_mdb(mrc) == TD_OK ? TD_ERR_STORE : td_err_from_mdb(mrc);
-    }
-    if (fstat(f.fd, &st) != 0) {
-        int e = errno;
-        td_atomic_abort(&f);
-        return td_fail(td_err_from_errno(e), err, errlen, "%s: %s", path, strerror(e));
-    }
-    rc = td_atomic_commit(&f, err, errlen);
-    if (rc == TD_OK)
-        *bytes_out = (size_t) st.st_size;
-    return rc;
-}
-
-int store_in_use(const char *dir)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/lock.mdb", dir);
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -1;
-    /* Every process with the environment open holds a shared lock on byte 0 of the lock
-     * file (LMDB's mdb_env_excl_lock); an exclusive lock is granted only when none does. */
-    struct flock lk;
-    memset(&lk, 0, sizeof lk);
-    lk.l_type = F_WRLCK;
-    lk.l_whence = SEEK_SET;
-    lk.l_start = 0;
-    lk.l_len = 1;
-    int in_use = 0;
-    if (fcntl(fd, F_SETLK, &lk) != 0) {
-        in_use = errno == EAGAIN || errno == EACCES ? 1 : -1;
-    } else {
-        lk.l_type = F_UNLCK;
-        fcntl(fd, F_SETLK, &lk);
-    }
-    close(fd);
-    return in_use;
-}
-
-/* ---- retention ---- */
-
-#define PRUNE_KEY_MAX 64
-
-struct store_prune {
-    store_prune_config config;
-    store_prune_stats stats;
-    int phase; /* 0 revisions, 1 rejections, 2 done */
-    uint8_t resume[PRUNE_KEY_MAX];
-    size_t resume_len; /* 0: from the start of the phase's db */
-};
-
-/* One write of a step: a new value for key (value NULL: delete key). */
-typedef struct {
-    uint8_t key[PRUNE_KEY_MAX];
-    size_t key_len;
-    uint8_t *value;
-    size_t value_len;
-} s_prune_change;
-
-typedef struct {
-    s_prune_change *changes;
-    size_t n;
-    store_prune_stats stats; /* of this step, added on commit */
-    uint8_t last[PRUNE_KEY_MAX];
-    size_t last_len;
-    int finished; /* the cursor reached the end of the db */
-} s_prune_step;
-
-td_err store_prune_open(store_prune_t **out, const store_prune_config *config)
-{
-    *out = calloc(1, sizeof **out);
-    if (*out == NULL)
-        return TD_ERR_NOMEM;
-    (*out)->config = *config;
-    if ((*out)->config.step_records == 0)
-        (*out)->config.step_records = 2000;
-    return TD_OK;
-}
-
-void store_prune_close(store_prune_t **prune)
-{
-    if (prune == NULL || *prune == NULL)
-        return;
-    free(*prune);
-    *prune = NULL;
-}
-
-const store_prune_stats *store_prune_get_stats(const store_prune_t *prune)
-{
-    return &prune->stats;
-}
-
-/* The audit part of a report: who prepared it and when, for which unit and period. */
-static td_err s_pruned_record(const uint8_t *old, size_t old_len, s_prune_change *change)
-{
-    ProtobufCMessage *msg = NULL;
-    td_err rc = td_message_decode(&tiendo__report__descriptor, old + 1 + ORIGIN_BYTES,
-                                  old_len - 1 - ORIGIN_BYTES, TD_MAX_FRAME, &msg);
-    if (rc != TD_OK)
-        return rc;
-    const Tiendo__Report *r = (const Tiendo__Report *) msg;
-    Tiendo__Report stub = TIENDO__REPORT__INIT;
-    stub.unit = r->unit;
-    stub.dataset = r->dataset;
-    stub.period = r->period;
-    stub.prepared_by = r->prepared_by;
-    stub.has_prepared_at = r->has_prepared_at;
-    stub.prepared_at = r->prepared_at;
-    size_t packed = protobuf_c_message_get_packed_size(&stub.base);
-    change->value_len = 1 + ORIGIN_BYTES + packed;
-    change->value = malloc(change->value_len);
-    if (change->value == NULL) {
-        td_message_free(&msg);
-        return TD_ERR_NOMEM;
-    }
-    change->value[0] = REVISION_PRUNED;
-    memcpy(change->value + 1, old + 1, ORIGIN_BYTES);
-    protobuf_c_message_pack(&stub.base, change->value + 1 + ORIGIN_BYTES);
-    td_message_free(&msg);
-    return TD_OK;
-}
-
-/* Is revision `revision` of natural key nk superseded, and since when? 0 when it is the
- * latest (never pruned) or when its successor is missing. */
-static td_err s_superseded_at(store_txn *txn, const uint8_t *nk, size_t nlen, uint32_t revision,
-                              int64_t *at_ms)
-{
-    *at_ms = 0;
-    MDB_val key = {nlen, (void *) nk}, val;
-    int rc = mdb_get(txn->txn, txn->store->latest, &key, &val);
-    if (rc == MDB_NOTFOUND)
-        return TD_OK;
-    if (rc != 0)
-        return td_err_from_mdb(rc);
-    if (val.mv_size != LATEST_BYTES)
-        return TD_ERR_STORE;
-    if (revision >= td_get_be32(val.mv_data))
-        return TD_OK;
-    uint8_t rk[NATURAL_MAX + 4];
-    memcpy(rk, nk, nlen);
-    td_put_be32(rk + nlen, revision + 1);
-    MDB_val rkey = {nlen + 4, rk};
-    rc = mdb_get(txn->txn, txn->store->revisions, &rkey, &val);
-    if (rc == MDB_NOTFOUND)
-        return TD_OK;
-    if (rc != 0)
-        return td_err_from_mdb(rc);
-    if (val.mv_size < 1 + ORIGIN_BYTES)
-        return TD_ERR_STORE;
-    *at_ms = (int64_t) td_get_be64((const uint8_t *) val.mv_data + 1 + 48);
-    return TD_OK;
-}
-
-static td_err s_prune_look(store_txn *txn, const store_prune_t *p, const MDB_val *key,
-                           const MDB_val *val, s_prune_step *step)
-{
-    const uint8_t *k = key->mv_data, *v = val->mv_data;
-    s_prune_change *c = &step->changes[step->n];
-    if (p->phase == 0) {
-        if (key->mv_size < 5 || key->mv_size > NATURAL_MAX + 4 || val->mv_size < 1 + ORIGIN_BYTES)
-            return TD_ERR_STORE;
-        step->stats.revisions_seen++;
-        if (v[0] == REVISION_PRUNED) {
-            step->stats.already_pruned++;
-            return TD_OK;
-        }
-        size_t nlen = key->mv_size - 4;
-        int64_t superseded_at;
-        td_err rc = s_superseded_at(txn, k, nlen, td_get_be32(k + nlen), &superseded_at);
-        if (rc != TD_OK || superseded_at == 0 || superseded_at > p->config.superseded_cutoff_ms)
-            return rc;
-        if (s_pruned_record(v, val->mv_size, c) != TD_OK)
-            return TD_OK; /* does not decode: leave it as it is for `check` to report */
-        if (c->value_len >= val->mv_size) {
-            free(c->value); /* nothing to gain */
-            c->value = NULL;
-            return TD_OK;
-        }
-        step->stats.revisions_pruned++;
-        step->stats.body_bytes_freed += val->mv_size - c->value_len;
-    } else {
-        if (key->mv_size != 48)
-            return TD_ERR_STORE;
-        step->stats.rejections_seen++;
-        MDB_val reason = *val;
-        int64_t at_ms;
-        s_rejection_strip_time(&reason, &at_ms);
-        if (at_ms > p->config.rejections_cutoff_ms) /* 0, unknown (schema 1): old enough */
-            return TD_OK;
-        /* Only when the agent has said it no longer holds that seq: a resend would
-         * otherwise find no reason and be answered DUPLICATE, losing the report. */
-        uint64_t high_water, settled_below;
-        td_err rc = store_delivery_read(txn, k, td_get_be64(k + 32), &high_water, &settled_below);
-        if (rc != TD_OK)
-            return rc;
-        if (td_get_be64(k + 40) >= settled_below) {
-            step->stats.rejections_kept_unsettled++;
-            return TD_OK;
-        }
-        step->stats.rejections_pruned++;
-        c->value = NULL;
-        c->value_len = 0;
-    }
-    memcpy(c->key, k, key->mv_size);
-    c->key_len = key->mv_size;
-    step->n++;
-    return TD_OK;
-}
-
-static td_err s_prune_scan(store_txn *txn, const store_prune_t *p, s_prune_step *step)
-{
-    MDB_dbi dbi = p->phase == 0 ? txn->store->revisions : txn->store->rejections;
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn->txn, dbi, &cur);
-    if (rc != 0)
-        return td_err_from_mdb(rc);
-    MDB_val key = {p->resume_len, (void *) p->resume}, val;
-    rc = mdb_cursor_get(cur, &key, &val, p->resume_len ? MDB_SET_RANGE : MDB_FIRST);
-    if (rc == 0 && p->resume_len && key.mv_size == p->resume_len &&
-        memcmp(key.mv_data, p->resume, p->resume_len) == 0)
-        rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT); /* looked at in the last step */
-    td_err result = TD_OK;
-    size_t looked = 0;
-    for (; rc == 0 && looked < p->config.step_records;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT), looked++) {
-        if (key.mv_size > PRUNE_KEY_MAX) {
-            result = TD_ERR_STORE;
-            break;
-        }
-        result = s_prune_look(txn, p, &key, &val, step);
-        if (result != TD_OK)
-            break;
-        memcpy(step->last, key.mv_data, key.mv_size);
-        step->last_len = key.mv_size;
-    }
-    if (result == TD_OK && rc == MDB_NOTFOUND)
-        step->finished = 1;
-    else if (result == TD_OK && rc != 0)
-        result = td_err_from_mdb(rc);
-    mdb_cursor_close(cur);
-    return result;
-}
-
-static void s_add_stats(store_prune_stats *to, const store_prune_stats *from)
-{
-    to->revisions_seen += from->revisions_seen;
-    to->revisions_pruned += from->revisions_pruned;
-    to->already_pruned += from->already_pruned;
-    to->body_bytes_freed += from->body_bytes_freed;
-    to->rejections_seen += from->rejections_seen;
-    to->rejections_pruned += from->rejections_pruned;
-    to->rejections_kept_unsettled += from->rejections_kept_unsettled;
-    to->transactions += from->transactions;
-}
-
-td_err store_prune_step(store_t *store, store_prune_t *p, int *done)
-{
-    *done = 0;
-    if (p->phase == 0 && p->config.superseded_cutoff_ms == INT64_MIN)
-        p->phase = 1;
-    if (p->phase == 1 && p->config.rejections_cutoff_ms == INT64_MIN)
-        p->phase = 2;
-    if (p->phase >= 2) {
-        *done = 1;
-        return TD_OK;
-    }
-    s_prune_step step;
-    memset(&step, 0, sizeof step);
-    step.changes = calloc(p->config.step_records, sizeof *step.changes);
-    if (step.changes == NULL)
-        return TD_ERR_NOMEM;
-    store_txn txn;
-    td_err rc = store_begin(store, p->config.dry_run, &txn);
-    if (rc == TD_OK)
-        rc = s_prune_scan(&txn, p, &step);
-    MDB_dbi dbi = p->phase == 0 ? store->revisions : store->rejections;
-    for (size_t i = 0; i < step.n && rc == TD_OK && !p->config.dry_run; i++) {
-        s_prune_change *c = &step.changes[i];
-        MDB_val key = {c->key_len, c->key}, val = {c->value_len, c->value};
-        int mrc = c->value != NULL ? mdb_put(txn.txn, dbi, &key, &val, 0)
-                                   : mdb_del(txn.txn, dbi, &key, NULL);
-        rc = td_err_from_mdb(mrc);
-    }
-    if (rc == TD_OK && !p->config.dry_run)
-        rc = store_commit(&txn);
-    else
-        store_abort(&txn);
-    if (rc == TD_OK) {
-        step.stats.transactions = p->config.dry_run ? 0 : 1;
-        s_add_stats(&p->stats, &step.stats);
-        if (step.finished) {
-            p->phase++;
-            p->resume_len = 0;
-        } else {
-            memcpy(p->resume, step.last, step.last_len);
-            p->resume_len = step.last_len;
-        }
-    }
-    for (size_t i = 0; i < step.n; i++)
-        free(step.changes[i].value);
-    free(step.changes);
-    return rc;
+    s_range all = {NULL, 0, NULL, 0, NULL};
+    return s_walk(txn, txn->store->gaps, &all, s_gap_visit, &w);
 }

@@ -12,6 +12,7 @@
 #include "indicator.h"
 #include "keys.h"
 #include "report.h"
+#include "stored.h"
 
 /* Per expected unit: reported?, its first submission time and mean progress. */
 typedef struct {
@@ -23,6 +24,7 @@ typedef struct {
 
 typedef struct {
     const td_registry_t *registry;
+    const char *dataset;
     const td_period *period;
     td_sums_t *sums;
     td_arena_t *arena;
@@ -35,6 +37,8 @@ typedef struct {
     size_t nexpected;
     unsigned char *expected_seen;
     td_err rc;
+    char *reason; /* why rc, for the answer */
+    size_t reasonlen;
 } s_status_ctx;
 
 void summary_free(ProtobufCMessage **msg)
@@ -44,6 +48,20 @@ void summary_free(ProtobufCMessage **msg)
     /* Built with malloc: the default allocator frees it. */
     protobuf_c_message_free_unpacked(*msg, NULL);
     *msg = NULL;
+}
+
+ProtobufCMessage *summary_copy(const ProtobufCMessage *msg)
+{
+    /* It unpacks the bytes just packed from a message stored.h decoded within its bound,
+     * so this unpack is bounded the same way. */
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (buf == NULL)
+        return NULL;
+    protobuf_c_message_pack(msg, buf);
+    ProtobufCMessage *copy = protobuf_c_message_unpack(msg->descriptor, NULL, len, buf);
+    free(buf);
+    return copy;
 }
 
 static int s_on_latest(void *arg, const char *unit, uint32_t revision, const store_origin *origin,
@@ -56,11 +74,11 @@ static int s_on_latest(void *arg, const char *unit, uint32_t revision, const sto
     Tiendo__Report *report = NULL;
     /* One arena for the whole scan, reset per report: no malloc/free per field. */
     td_arena_reset(ctx->arena);
-    if (td_message_decode_in(ctx->arena, &tiendo__report__descriptor, bytes, len, TD_MAX_FRAME,
-                             (ProtobufCMessage **) &report) != TD_OK) {
-        ctx->rc = TD_ERR_STORE;
+    stored_report_name name = {ctx->dataset, ctx->period, unit, revision};
+    ctx->rc =
+        stored_report_decode(ctx->arena, bytes, len, &name, &report, ctx->reason, ctx->reasonlen);
+    if (ctx->rc != TD_OK)
         return 1;
-    }
     /* The nation's indicators sum every unit's elements, predecessors included. */
     td_indicator_sums_add(ctx->sums, report);
     int expected = -1;
@@ -306,7 +324,10 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
     s_status_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.registry = registry;
+    ctx.dataset = dataset;
     ctx.period = &period;
+    ctx.reason = reason;
+    ctx.reasonlen = reasonlen;
     size_t nunits = td_registry_units(registry, &(const td_unit *){NULL});
     ctx.expected = calloc(nunits + 1, sizeof *ctx.expected);
     ctx.expected_seen = calloc(nunits + 1, 1);
@@ -388,6 +409,7 @@ done:
 typedef struct {
     Tiendo__AgentList *list;
     size_t cap;
+    td_arena_t *arena; /* decoded heartbeats, reset per agent */
     td_err rc;
 } s_agents_ctx;
 
@@ -424,8 +446,14 @@ static int s_on_agent(void *arg, const store_agent *a)
     if (a->heartbeat_at_ms != 0) {
         info->has_last_heartbeat_ms = 1;
         info->last_heartbeat_ms = a->heartbeat_at_ms;
-        /* Unpack with the default allocator so summary_free can free it. */
-        info->last_heartbeat = tiendo__heartbeat__unpack(NULL, a->heartbeat_len, a->heartbeat);
+        /* A heartbeat that does not decode is left out: it is no figure of a report. */
+        Tiendo__Heartbeat *hb = NULL;
+        td_arena_reset(ctx->arena);
+        if (stored_heartbeat_decode(ctx->arena, a, &hb) == TD_OK &&
+            (info->last_heartbeat = (Tiendo__Heartbeat *) summary_copy(&hb->base)) == NULL) {
+            ctx->rc = TD_ERR_NOMEM;
+            return 1;
+        }
     }
     return 0;
 }
@@ -433,9 +461,11 @@ static int s_on_agent(void *arg, const store_agent *a)
 td_err summary_agents(store_t *store, Tiendo__AgentList **out)
 {
     *out = NULL;
-    s_agents_ctx ctx = {malloc(sizeof(Tiendo__AgentList)), 0, TD_OK};
-    if (ctx.list == NULL)
+    s_agents_ctx ctx = {malloc(sizeof(Tiendo__AgentList)), 0, NULL, TD_OK};
+    if (ctx.list == NULL || td_arena_open(&ctx.arena, 4 << 10) != TD_OK) {
+        free(ctx.list);
         return TD_ERR_NOMEM;
+    }
     tiendo__agent_list__init(ctx.list);
     store_txn txn;
     td_err rc = store_begin(store, 1, &txn);
@@ -445,6 +475,7 @@ td_err summary_agents(store_t *store, Tiendo__AgentList **out)
     }
     if (rc == TD_OK)
         rc = ctx.rc;
+    td_arena_close(&ctx.arena);
     if (rc != TD_OK) {
         summary_free((ProtobufCMessage **) &ctx.list);
         return rc;

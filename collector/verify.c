@@ -1,4 +1,4 @@
-/* verify.c: counts revisions by origin to prove "each report stored once, in order". */
+/* verify.c: proves "each report stored once, in order, every seq accounted for" on a store. */
 #include "verify.h"
 
 #include <inttypes.h>
@@ -8,7 +8,9 @@
 
 #include "codec.h"
 #include "keys.h"
+#include "stored.h"
 
+/* One (agent, epoch, seq): of a revision, or of a kept rejection reason. */
 typedef struct {
     uint8_t agent[STORE_KEY_BYTES];
     uint64_t epoch;
@@ -16,108 +18,241 @@ typedef struct {
 } s_origin_seq;
 
 typedef struct {
+    s_origin_seq *items;
+    size_t n, cap;
+} s_seqs;
+
+typedef struct {
     verify_result *result;
-    s_origin_seq *seqs;
-    size_t nseqs, cap;
+    td_arena_t *arena;
+    s_seqs revisions, rejections; /* the rejections come in key order: sorted */
+    store_delivery *marks;        /* in key order */
+    size_t nmarks, marks_cap;
     /* the previous revision, to check order within one natural key */
-    uint8_t prev_key[64];
+    uint8_t prev_key[STORE_POSITION_MAX];
     size_t prev_len;
     store_origin prev_origin;
     td_err rc;
 } s_ctx;
 
+static int s_cmp_key(const uint8_t *agent_a, uint64_t epoch_a, const uint8_t *agent_b,
+                     uint64_t epoch_b)
+{
+    int c = memcmp(agent_a, agent_b, STORE_KEY_BYTES);
+    if (c != 0)
+        return c;
+    return epoch_a < epoch_b ? -1 : epoch_a > epoch_b;
+}
+
 static int s_cmp_origin(const void *a, const void *b)
 {
     const s_origin_seq *x = a, *y = b;
-    int c = memcmp(x->agent, y->agent, STORE_KEY_BYTES);
+    int c = s_cmp_key(x->agent, x->epoch, y->agent, y->epoch);
     if (c != 0)
         return c;
-    if (x->epoch != y->epoch)
-        return x->epoch < y->epoch ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, uint32_t revision,
-                         const store_origin *origin, const uint8_t *report, size_t len)
+static td_err s_seq_add(s_seqs *seqs, const uint8_t *agent, uint64_t epoch, uint64_t seq)
+{
+    if (seqs->n == seqs->cap) {
+        size_t cap = seqs->cap ? seqs->cap * 2 : 1024;
+        s_origin_seq *grown = realloc(seqs->items, cap * sizeof *grown);
+        if (grown == NULL)
+            return TD_ERR_NOMEM;
+        seqs->items = grown;
+        seqs->cap = cap;
+    }
+    s_origin_seq *s = &seqs->items[seqs->n++];
+    memcpy(s->agent, agent, STORE_KEY_BYTES);
+    s->epoch = epoch;
+    s->seq = seq;
+    return TD_OK;
+}
+
+static int s_on_revision(void *arg, const store_revision *rev)
 {
     s_ctx *ctx = arg;
+    const store_origin *origin = &rev->origin;
     ctx->result->revisions++;
-    ProtobufCMessage *msg = NULL;
-    if (td_message_decode(&tiendo__report__descriptor, report, len, TD_MAX_FRAME, &msg) != TD_OK)
+    ctx->result->pruned += rev->pruned != 0;
+    Tiendo__Report *report = NULL;
+    td_arena_reset(ctx->arena);
+    if (stored_report_decode(ctx->arena, rev->report, rev->report_len, NULL, &report, NULL, 0) !=
+        TD_OK)
         ctx->result->undecodable++;
-    td_message_free(&msg);
-    if (ctx->nseqs == ctx->cap) {
-        size_t cap = ctx->cap ? ctx->cap * 2 : 1024;
-        s_origin_seq *grown = realloc(ctx->seqs, cap * sizeof *grown);
-        if (grown == NULL) {
-            ctx->rc = TD_ERR_NOMEM;
-            return 1;
-        }
-        ctx->seqs = grown;
-        ctx->cap = cap;
-    }
-    s_origin_seq *s = &ctx->seqs[ctx->nseqs++];
-    memcpy(s->agent, origin->agent, STORE_KEY_BYTES);
-    s->epoch = origin->epoch;
-    s->seq = origin->seq;
+    ctx->rc = s_seq_add(&ctx->revisions, origin->agent, origin->epoch, origin->seq);
+    if (ctx->rc != TD_OK)
+        return 1;
     /* Revisions of one natural key come in revision order: from one (agent, epoch),
      * a later revision must carry a higher seq (the agent sends in submission order). */
-    if (revision > 1 && natural_len == ctx->prev_len &&
-        memcmp(natural, ctx->prev_key, natural_len) == 0 &&
+    if (rev->revision > 1 && rev->natural_len == ctx->prev_len &&
+        memcmp(rev->natural_key, ctx->prev_key, rev->natural_len) == 0 &&
         memcmp(origin->agent, ctx->prev_origin.agent, STORE_KEY_BYTES) == 0 &&
         origin->epoch == ctx->prev_origin.epoch && origin->seq <= ctx->prev_origin.seq)
         ctx->result->order_violations++;
-    if (natural_len <= sizeof ctx->prev_key) {
-        memcpy(ctx->prev_key, natural, natural_len);
-        ctx->prev_len = natural_len;
+    if (rev->natural_len <= sizeof ctx->prev_key) {
+        memcpy(ctx->prev_key, rev->natural_key, rev->natural_len);
+        ctx->prev_len = rev->natural_len;
     }
     ctx->prev_origin = *origin;
     return 0;
 }
 
-typedef struct {
-    verify_result *result;
-    store_txn *txn;
-    const s_origin_seq *seqs; /* sorted */
-    size_t nseqs;
-    td_err rc;
-} s_gap_ctx;
+static int s_on_rejection(void *arg, const store_rejection *rej)
+{
+    s_ctx *ctx = arg;
+    ctx->result->rejected++;
+    ctx->rc = s_seq_add(&ctx->rejections, rej->agent, rej->epoch, rej->seq);
+    return ctx->rc != TD_OK;
+}
+
+static int s_on_mark(void *arg, const store_delivery *mark)
+{
+    s_ctx *ctx = arg;
+    if (ctx->nmarks == ctx->marks_cap) {
+        size_t cap = ctx->marks_cap ? ctx->marks_cap * 2 : 64;
+        store_delivery *grown = realloc(ctx->marks, cap * sizeof *grown);
+        if (grown == NULL) {
+            ctx->rc = TD_ERR_NOMEM;
+            return 1;
+        }
+        ctx->marks = grown;
+        ctx->marks_cap = cap;
+    }
+    ctx->marks[ctx->nmarks++] = *mark;
+    return 0;
+}
+
+/* The delivery mark of (agent, epoch), 0 when there is none (marks are sorted). */
+static uint64_t s_mark(const s_ctx *ctx, const uint8_t *agent, uint64_t epoch)
+{
+    size_t a = 0, b = ctx->nmarks;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        int c = s_cmp_key(ctx->marks[mid].agent, ctx->marks[mid].epoch, agent, epoch);
+        if (c == 0)
+            return ctx->marks[mid].high_water;
+        if (c < 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return 0;
+}
 
 /* A recorded gap says its seqs are not in this store: one that is, or a gap above the
  * delivery mark, means the gap (or the store) is wrong. */
 static int s_on_gap(void *arg, const store_gap *gap)
 {
-    s_gap_ctx *g = arg;
-    verify_result *r = g->result;
+    s_ctx *ctx = arg;
+    verify_result *r = ctx->result;
     store_gap *grown = realloc(r->gap_list, (r->ngaps + 1) * sizeof *grown);
     if (grown == NULL) {
-        g->rc = TD_ERR_NOMEM;
+        ctx->rc = TD_ERR_NOMEM;
         return 1;
     }
     r->gap_list = grown;
     r->gap_list[r->ngaps++] = *gap;
     r->gaps++;
     r->reports_lost += gap->last_seq - gap->first_seq + 1;
+    const s_seqs *stored = &ctx->revisions; /* sorted by now */
     s_origin_seq lo;
     memcpy(lo.agent, gap->agent, STORE_KEY_BYTES);
     lo.epoch = gap->epoch;
     lo.seq = gap->first_seq;
-    size_t a = 0, b = g->nseqs;
+    size_t a = 0, b = stored->n;
     while (a < b) { /* first stored seq at or after the gap's first */
         size_t mid = a + (b - a) / 2;
-        if (s_cmp_origin(&g->seqs[mid], &lo) < 0)
+        if (s_cmp_origin(&stored->items[mid], &lo) < 0)
             a = mid + 1;
         else
             b = mid;
     }
-    if (a < g->nseqs && memcmp(g->seqs[a].agent, gap->agent, STORE_KEY_BYTES) == 0 &&
-        g->seqs[a].epoch == gap->epoch && g->seqs[a].seq <= gap->last_seq)
+    if (a < stored->n &&
+        s_cmp_key(stored->items[a].agent, stored->items[a].epoch, gap->agent, gap->epoch) == 0 &&
+        stored->items[a].seq <= gap->last_seq)
         r->gap_conflicts++;
-    uint64_t high_water = 0;
-    g->rc = store_delivery_get(g->txn, gap->agent, gap->epoch, &high_water);
-    if (g->rc == TD_OK && (gap->last_seq < gap->first_seq || gap->last_seq > high_water))
+    if (gap->last_seq < gap->first_seq || gap->last_seq > s_mark(ctx, gap->agent, gap->epoch))
         r->gap_conflicts++;
-    return g->rc != TD_OK;
+    return 0;
+}
+
+/* The origin for (agent, epoch): the last one when it is that key (keys come in order),
+ * else a new one. NULL when out of memory. */
+static verify_origin *s_origin(verify_result *r, const uint8_t *agent, uint64_t epoch)
+{
+    verify_origin *o = r->norigins ? &r->origins[r->norigins - 1] : NULL;
+    if (o != NULL && s_cmp_key(o->agent, o->epoch, agent, epoch) == 0)
+        return o;
+    verify_origin *grown = realloc(r->origins, (r->norigins + 1) * sizeof *grown);
+    if (grown == NULL)
+        return NULL;
+    r->origins = grown;
+    o = &r->origins[r->norigins++];
+    memset(o, 0, sizeof *o);
+    memcpy(o->agent, agent, STORE_KEY_BYTES);
+    o->epoch = epoch;
+    return o;
+}
+
+/* Merge the sorted revisions, rejections, marks and gaps by (agent, epoch) into the
+ * origins, in key order. */
+static td_err s_origins(s_ctx *ctx)
+{
+    verify_result *r = ctx->result;
+    const s_seqs *st = &ctx->revisions, *rj = &ctx->rejections;
+    size_t i = 0, j = 0, m = 0, g = 0;
+    while (i < st->n || j < rj->n || m < ctx->nmarks) {
+        /* the smallest (agent, epoch) among the three heads */
+        const uint8_t *agent = NULL;
+        uint64_t epoch = 0;
+        if (i < st->n)
+            agent = st->items[i].agent, epoch = st->items[i].epoch;
+        if (j < rj->n &&
+            (agent == NULL || s_cmp_key(rj->items[j].agent, rj->items[j].epoch, agent, epoch) < 0))
+            agent = rj->items[j].agent, epoch = rj->items[j].epoch;
+        if (m < ctx->nmarks && (agent == NULL || s_cmp_key(ctx->marks[m].agent, ctx->marks[m].epoch,
+                                                           agent, epoch) < 0))
+            agent = ctx->marks[m].agent, epoch = ctx->marks[m].epoch;
+        uint8_t key[STORE_KEY_BYTES];
+        memcpy(key, agent, sizeof key);
+        verify_origin *o = s_origin(r, key, epoch);
+        if (o == NULL)
+            return TD_ERR_NOMEM;
+        if (m < ctx->nmarks && s_cmp_key(ctx->marks[m].agent, ctx->marks[m].epoch, key, epoch) == 0)
+            o->high_water = ctx->marks[m++].high_water;
+        for (; i < st->n && s_cmp_key(st->items[i].agent, st->items[i].epoch, key, epoch) == 0;
+             i++) {
+            uint64_t seq = st->items[i].seq;
+            if (o->stored == 0)
+                o->first_seq = seq;
+            else if (seq == o->last_seq) {
+                o->duplicates++;
+                r->duplicate_origins++;
+            }
+            o->stored++;
+            o->last_seq = seq;
+            r->above_high_water += seq > o->high_water;
+        }
+        for (; j < rj->n && s_cmp_key(rj->items[j].agent, rj->items[j].epoch, key, epoch) == 0;
+             j++) {
+            o->rejected++;
+            r->above_high_water += rj->items[j].seq > o->high_water;
+        }
+        for (;
+             g < r->ngaps && s_cmp_key(r->gap_list[g].agent, r->gap_list[g].epoch, key, epoch) <= 0;
+             g++) {
+            const store_gap *gap = &r->gap_list[g];
+            if (s_cmp_key(gap->agent, gap->epoch, key, epoch) == 0 &&
+                gap->last_seq >= gap->first_seq)
+                o->lost += gap->last_seq - gap->first_seq + 1;
+        }
+        uint64_t accounted = o->stored - o->duplicates + o->rejected + o->lost;
+        o->unaccounted = o->high_water > accounted ? o->high_water - accounted : 0;
+        r->unaccounted += o->unaccounted;
+    }
+    return TD_OK;
 }
 
 td_err verify_store(store_t *store, verify_result *out)
@@ -126,58 +261,31 @@ td_err verify_store(store_t *store, verify_result *out)
     s_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.result = out;
-    store_txn txn;
-    td_err rc = store_begin(store, 1, &txn);
-    if (rc != TD_OK)
-        return rc;
+    store_txn txn = {0};
+    td_err rc = td_arena_open(&ctx.arena, 256 << 10);
+    if (rc == TD_OK)
+        rc = store_begin(store, 1, &txn);
     size_t latest = 0;
-    rc = store_count_latest(&txn, &latest);
+    if (rc == TD_OK)
+        rc = store_count_latest(&txn, &latest);
     out->latest = latest;
     if (rc == TD_OK)
-        rc = store_scan_revisions(&txn, s_on_revision, &ctx);
-    if (rc == TD_OK)
-        rc = ctx.rc;
-    if (rc != TD_OK) {
-        store_abort(&txn);
-        free(ctx.seqs);
-        return rc;
+        rc = store_scan_revisions(&txn, NULL, 0, s_on_revision, &ctx, NULL);
+    if (rc == TD_OK && (rc = ctx.rc) == TD_OK)
+        rc = store_scan_rejections(&txn, NULL, 0, s_on_rejection, &ctx, NULL);
+    if (rc == TD_OK && (rc = ctx.rc) == TD_OK)
+        rc = store_scan_delivery(&txn, s_on_mark, &ctx);
+    if (rc == TD_OK && (rc = ctx.rc) == TD_OK) {
+        qsort(ctx.revisions.items, ctx.revisions.n, sizeof *ctx.revisions.items, s_cmp_origin);
+        rc = store_scan_gaps(&txn, s_on_gap, &ctx);
     }
-    qsort(ctx.seqs, ctx.nseqs, sizeof *ctx.seqs, s_cmp_origin);
-    for (size_t i = 0; i < ctx.nseqs; i++) {
-        const s_origin_seq *s = &ctx.seqs[i];
-        verify_origin *o = out->norigins ? &out->origins[out->norigins - 1] : NULL;
-        if (o == NULL || o->epoch != s->epoch || memcmp(o->agent, s->agent, STORE_KEY_BYTES)) {
-            verify_origin *grown = realloc(out->origins, (out->norigins + 1) * sizeof *grown);
-            if (grown == NULL) {
-                rc = TD_ERR_NOMEM;
-                break;
-            }
-            out->origins = grown;
-            o = &out->origins[out->norigins++];
-            memset(o, 0, sizeof *o);
-            memcpy(o->agent, s->agent, STORE_KEY_BYTES);
-            o->epoch = s->epoch;
-            o->first_seq = s->seq;
-            rc = store_delivery_get(&txn, s->agent, s->epoch, &o->high_water);
-            if (rc != TD_OK)
-                break;
-        } else if (s->seq == ctx.seqs[i - 1].seq) {
-            o->duplicates++;
-            out->duplicate_origins++;
-        }
-        o->stored++;
-        o->last_seq = s->seq;
-    }
-    if (rc == TD_OK)
-        rc = store_count_pruned(&txn, &out->pruned);
-    if (rc == TD_OK) {
-        s_gap_ctx g = {out, &txn, ctx.seqs, ctx.nseqs, TD_OK};
-        rc = store_scan_gaps(&txn, s_on_gap, &g);
-        if (rc == TD_OK)
-            rc = g.rc;
-    }
+    if (rc == TD_OK && (rc = ctx.rc) == TD_OK)
+        rc = s_origins(&ctx);
     store_abort(&txn);
-    free(ctx.seqs);
+    td_arena_close(&ctx.arena);
+    free(ctx.revisions.items);
+    free(ctx.rejections.items);
+    free(ctx.marks);
     if (rc != TD_OK)
         verify_free(out);
     return rc;
@@ -186,7 +294,7 @@ td_err verify_store(store_t *store, verify_result *out)
 int verify_clean(const verify_result *r)
 {
     return r->undecodable == 0 && r->duplicate_origins == 0 && r->order_violations == 0 &&
-           r->gap_conflicts == 0;
+           r->gap_conflicts == 0 && r->above_high_water == 0;
 }
 
 void verify_free(verify_result *result)
@@ -203,9 +311,12 @@ void verify_print_json(FILE *out, const verify_result *r)
             ",\n  \"undecodable\": %" PRIu64 ",\n  \"duplicate_origins\": %" PRIu64
             ",\n  \"order_violations\": %" PRIu64 ",\n  \"pruned\": %" PRIu64
             ",\n  \"gaps\": %" PRIu64 ",\n  \"reports_lost\": %" PRIu64
-            ",\n  \"gap_conflicts\": %" PRIu64 ",\n  \"origins\": [",
+            ",\n  \"gap_conflicts\": %" PRIu64 ",\n  \"rejected\": %" PRIu64
+            ",\n  \"above_high_water\": %" PRIu64 ",\n  \"unaccounted\": %" PRIu64
+            ",\n  \"origins\": [",
             r->revisions, r->latest, r->undecodable, r->duplicate_origins, r->order_violations,
-            r->pruned, r->gaps, r->reports_lost, r->gap_conflicts);
+            r->pruned, r->gaps, r->reports_lost, r->gap_conflicts, r->rejected, r->above_high_water,
+            r->unaccounted);
     for (size_t i = 0; i < r->norigins; i++) {
         const verify_origin *o = &r->origins[i];
         char key[TD_Z85_KEY_LEN + 1];
@@ -213,9 +324,10 @@ void verify_print_json(FILE *out, const verify_result *r)
         fprintf(out,
                 "%s\n    {\"public_key\": \"%s\", \"epoch\": \"%016" PRIx64
                 "\", \"stored\": %" PRIu64 ", \"first_seq\": %" PRIu64 ", \"last_seq\": %" PRIu64
-                ", \"duplicates\": %" PRIu64 ", \"high_water\": %" PRIu64 "}",
+                ", \"duplicates\": %" PRIu64 ", \"high_water\": %" PRIu64 ", \"rejected\": %" PRIu64
+                ", \"lost\": %" PRIu64 ", \"unaccounted\": %" PRIu64 "}",
                 i ? "," : "", key, o->epoch, o->stored, o->first_seq, o->last_seq, o->duplicates,
-                o->high_water);
+                o->high_water, o->rejected, o->lost, o->unaccounted);
     }
     fprintf(out, "%s],\n  \"gap_list\": [", r->norigins ? "\n  " : "");
     for (size_t i = 0; i < r->ngaps; i++) {

@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "summary.h"
 #include "report.h"
+#include "stored.h"
 
 /* The latest revision of one unit of the period, copied out of the transaction. */
 typedef struct {
@@ -99,6 +100,15 @@ static const s_latest *s_find(const s_latest_set *set, const char *code)
     return NULL;
 }
 
+/* The latest report l of unit l->unit, decoded into arena (stored_report_decode: a record
+ * that does not decode refuses the answer, reason naming it). */
+static td_err s_decode(td_arena_t *arena, const s_latest *l, const char *ds, const td_period *p,
+                       Tiendo__Report **out, char *reason, size_t reasonlen)
+{
+    stored_report_name name = {ds, p, l->unit, l->revision};
+    return stored_report_decode(arena, l->bytes, l->len, &name, out, reason, reasonlen);
+}
+
 static td_err s_args(const char *dataset, const char *period, td_period *p, const char **ds,
                      char *reason, size_t reasonlen)
 {
@@ -171,9 +181,10 @@ td_err views_indicators(store_t *store, const td_registry_t *registry, const cha
     for (size_t i = 0; i < set.n; i++) {
         Tiendo__Report *r = NULL;
         td_arena_reset(arena);
-        if (td_message_decode_in(arena, &tiendo__report__descriptor, set.items[i].bytes,
-                                 set.items[i].len, TD_MAX_FRAME, (ProtobufCMessage **) &r) != TD_OK)
-            continue;
+        if ((rc = s_decode(arena, &set.items[i], ds, &p, &r, reason, reasonlen)) != TD_OK) {
+            s_latest_free(&set);
+            goto done;
+        }
         td_indicator_sums_add(sums[nprov], r); /* the nation */
         reports[nprov]++;
         if (!by_province)
@@ -237,9 +248,19 @@ done:
 
 /* ---- units ---- */
 
+/* What every row of one answer shares. */
+typedef struct {
+    const td_calendar_t *calendar;
+    const char *dataset;
+    const td_period *period;
+    int64_t now;
+    td_arena_t *arena; /* decoded reports, reset per row */
+    char *reason;      /* why a row failed, for the answer */
+    size_t reasonlen;
+} s_rows;
+
 /* Fill a row for unit u from its latest report (NULL when not reported). */
-static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l,
-                    const td_calendar_t *calendar, const char *ds, const td_period *p, int64_t now)
+static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l, const s_rows *rows)
 {
     tiendo__unit_row__init(row);
     row->unit = strdup(u->code);
@@ -247,7 +268,8 @@ static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l,
     row->level = strdup(s_level_name(u->level));
     row->parent = strdup(u->parent);
     td_report_status status =
-        td_calendar_status(calendar, ds, p, l != NULL ? l->first_received_ms / 1000 : -1, now);
+        td_calendar_status(rows->calendar, rows->dataset, rows->period,
+                           l != NULL ? l->first_received_ms / 1000 : -1, rows->now);
     row->status = strdup(td_calendar_status_name(status));
     if (row->unit == NULL || row->name == NULL || row->level == NULL || row->parent == NULL ||
         row->status == NULL)
@@ -258,17 +280,23 @@ static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l,
     row->revision = l->revision;
     row->first_received_at_ms = l->first_received_ms;
     row->received_at_ms = l->received_ms;
-    Tiendo__Report *r = tiendo__report__unpack(NULL, l->len, l->bytes);
-    if (r == NULL)
-        return TD_OK;
+    Tiendo__Report *r = NULL;
+    td_arena_reset(rows->arena);
+    td_err rc =
+        s_decode(rows->arena, l, rows->dataset, rows->period, &r, rows->reason, rows->reasonlen);
+    if (rc != TD_OK)
+        return rc;
     row->has_mean_progress_percent =
         (protobuf_c_boolean) td_report_mean_progress(r, &row->mean_progress_percent);
-    /* hand the task groups over to the row (same default allocator) */
-    row->task_groups = r->task_groups;
-    row->n_task_groups = r->n_task_groups;
-    r->task_groups = NULL;
-    r->n_task_groups = 0;
-    tiendo__report__free_unpacked(r, NULL);
+    row->task_groups = calloc(r->n_task_groups + 1, sizeof *row->task_groups);
+    if (row->task_groups == NULL)
+        return TD_ERR_NOMEM;
+    for (size_t g = 0; g < r->n_task_groups; g++) {
+        row->task_groups[g] = (Tiendo__TaskGroupProgress *) summary_copy(&r->task_groups[g]->base);
+        if (row->task_groups[g] == NULL)
+            return TD_ERR_NOMEM;
+        row->n_task_groups++;
+    }
     return TD_OK;
 }
 
@@ -304,14 +332,16 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
         nrows = td_registry_expected(registry, &p, rows, nall + 1);
     }
     s_latest_set set;
+    s_rows shared = {calendar, ds, &p, (int64_t) time(NULL), NULL, reason, reasonlen};
     Tiendo__UnitList *list = calloc(1, sizeof *list);
-    if (list == NULL || (rc = s_load(store, ds, &p, &set)) != TD_OK) {
+    if (list == NULL || td_arena_open(&shared.arena, 64 << 10) != TD_OK ||
+        (rc = s_load(store, ds, &p, &set)) != TD_OK) {
         free(rows);
         free(list);
+        td_arena_close(&shared.arena);
         return rc != TD_OK ? rc : TD_ERR_NOMEM;
     }
     tiendo__unit_list__init(list);
-    int64_t now = (int64_t) time(NULL);
     char buf[16];
     td_date deadline = td_calendar_deadline(calendar, ds, &p);
     list->dataset = strdup(ds);
@@ -327,7 +357,7 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
             rc = TD_ERR_NOMEM;
             break;
         }
-        rc = s_row(row, rows[i], s_find(&set, rows[i]->code), calendar, ds, &p, now);
+        rc = s_row(row, rows[i], s_find(&set, rows[i]->code), &shared);
         int keep = !overdue_only || (row->status != NULL && (strcmp(row->status, "late") == 0 ||
                                                              strcmp(row->status, "overdue") == 0));
         if (keep || rc != TD_OK)
@@ -336,6 +366,7 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
             summary_free((ProtobufCMessage **) &row);
     }
     s_latest_free(&set);
+    td_arena_close(&shared.arena);
     free(rows);
     if (rc != TD_OK) {
         summary_free((ProtobufCMessage **) &list);
@@ -350,15 +381,15 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
 typedef struct {
     Tiendo__UnitDetail *detail;
     size_t cap;
+    const s_rows *shared;
+    const char *unit;
     td_err rc;
 } s_history;
 
-static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, uint32_t revision,
-                         const store_origin *origin, const uint8_t *report, size_t len)
+static int s_on_revision(void *arg, const store_revision *rev)
 {
-    (void) natural;
-    (void) natural_len;
     s_history *h = arg;
+    const store_origin *origin = &rev->origin;
     Tiendo__UnitDetail *d = h->detail;
     if (d->n_history == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 8;
@@ -383,16 +414,24 @@ static int s_on_revision(void *arg, const uint8_t *natural, size_t natural_len, 
     zmq_z85_encode(key, origin->agent, STORE_KEY_BYTES);
     ri->agent_key = key;
     ri->has_revision = ri->has_received_at_ms = ri->has_epoch = ri->has_seq = 1;
-    ri->revision = revision;
+    ri->revision = rev->revision;
     ri->received_at_ms = origin->received_at_ms;
     ri->epoch = origin->epoch;
     ri->seq = origin->seq;
-    Tiendo__Report *r = tiendo__report__unpack(NULL, len, report);
-    if (r != NULL) {
-        ri->prepared_by = r->prepared_by != NULL ? strdup(r->prepared_by) : NULL;
-        ri->has_prepared_at = r->has_prepared_at;
-        ri->prepared_at = r->prepared_at;
-        tiendo__report__free_unpacked(r, NULL);
+    const s_rows *shared = h->shared;
+    stored_report_name name = {shared->dataset, shared->period, h->unit, rev->revision};
+    Tiendo__Report *r = NULL;
+    td_arena_reset(shared->arena);
+    h->rc = stored_report_decode(shared->arena, rev->report, rev->report_len, &name, &r,
+                                 shared->reason, shared->reasonlen);
+    if (h->rc != TD_OK)
+        return 1;
+    ri->prepared_by = r->prepared_by != NULL ? strdup(r->prepared_by) : NULL;
+    ri->has_prepared_at = r->has_prepared_at;
+    ri->prepared_at = r->prepared_at;
+    if (r->prepared_by != NULL && ri->prepared_by == NULL) {
+        h->rc = TD_ERR_NOMEM;
+        return 1;
     }
     return 0;
 }
@@ -414,11 +453,14 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
         snprintf(reason, reasonlen, "unit '%s' is not in the registry", unit ? unit : "");
         return TD_ERR_INVALID;
     }
+    s_rows shared = {calendar, ds, &p, (int64_t) time(NULL), NULL, reason, reasonlen};
     Tiendo__UnitDetail *d = calloc(1, sizeof *d);
-    if (d == NULL)
+    if (d == NULL || td_arena_open(&shared.arena, 64 << 10) != TD_OK) {
+        free(d);
         return TD_ERR_NOMEM;
+    }
     tiendo__unit_detail__init(d);
-    s_history h = {d, 0, TD_OK};
+    s_history h = {d, 0, &shared, u->code, TD_OK};
     store_txn txn;
     rc = store_begin(store, 1, &txn);
     s_latest_set set;
@@ -434,10 +476,12 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
     if (rc == TD_OK) {
         const s_latest *l = s_find(&set, u->code);
         d->row = malloc(sizeof *d->row);
-        rc = d->row == NULL ? TD_ERR_NOMEM
-                            : s_row(d->row, u, l, calendar, ds, &p, (int64_t) time(NULL));
-        if (rc == TD_OK && l != NULL)
-            d->report = tiendo__report__unpack(NULL, l->len, l->bytes);
+        rc = d->row == NULL ? TD_ERR_NOMEM : s_row(d->row, u, l, &shared);
+        Tiendo__Report *r = NULL;
+        if (rc == TD_OK && l != NULL &&
+            (rc = s_decode(shared.arena, l, ds, &p, &r, reason, reasonlen)) == TD_OK &&
+            (d->report = (Tiendo__Report *) summary_copy(&r->base)) == NULL)
+            rc = TD_ERR_NOMEM;
         char buf[16];
         if (td_date_is_set(&u->valid_from))
             d->valid_from = strdup(td_date_format(&u->valid_from, buf, sizeof buf));
@@ -447,6 +491,7 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
             d->successor = strdup(u->successor);
     }
     s_latest_free(&set);
+    td_arena_close(&shared.arena);
     if (rc != TD_OK) {
         summary_free((ProtobufCMessage **) &d);
         return rc;

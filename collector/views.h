@@ -10,8 +10,13 @@
 #include "store.h"
 #include "tiendo.pb-c.h"
 
-/* Each builds a malloc-built message into *out (free with summary_free); on
- * TD_ERR_INVALID reason holds a user-facing message. All read O(units of the period). */
+/* Each builds a malloc-built message into *out, owned by the caller (free with
+ * summary_free; NULL on error), reading the store in read-only transactions of the
+ * calling thread (store.h's rules apply); registry and calendar are borrowed. All read
+ * O(units of the period). reason holds a user-facing message on TD_ERR_INVALID (period,
+ * level, province or unit) and on TD_ERR_STORE when a stored report the answer needs
+ * does not decode (stored_report_decode: it names the record; the answer is refused
+ * rather than leave it out). Other errors: TD_ERR_NOMEM, the store's. */
 
 /* The nation and, for level "province", every province of the current map: elements
  * of every report of the period summed into the province its unit belongs to today

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "keys.h"
 #include "log.h"
+#include "peer_log.h"
 
 #define ZAP_FRAMES 7 /* version, request id, domain, address, identity, mechanism, key */
 
@@ -16,8 +17,7 @@ struct zap {
     void *socket;
     const auth_t *auth;
     zap_stats stats;
-    int64_t last_refusal_log_ms;
-    uint64_t refusals_logged;
+    peer_log refusal_log; /* its count is stats.refused */
 };
 
 td_err zap_open(zap_t **out, void *ctx)
@@ -75,18 +75,13 @@ static void s_reply(void *sock, const char *request_id, size_t id_len, const cha
     zmq_send(sock, "", 0, 0);
 }
 
-/* Refuse, logging at most one line a second so a reconnecting stranger cannot flood
- * the log; the line says how many were refused since the last one. */
+/* Refuse, logging at most one line a second (peer_log) so a reconnecting stranger
+ * cannot flood the log; the line says how many were refused so far. */
 static void s_refuse(zap_t *zap, const char *request_id, size_t id_len, const char *code,
                      const char *text, const char *who, const char *address)
 {
-    zap->stats.refused++;
-    int64_t now = td_mono_ms();
-    if (now - zap->last_refusal_log_ms >= 1000) {
-        td_warn("refused a connection from %s: %s %s (%" PRIu64 " refused so far)", address, who,
-                text, zap->stats.refused);
-        zap->last_refusal_log_ms = now;
-    }
+    zap->stats.refused = peer_log_event(&zap->refusal_log, td_mono_ms(), "refused",
+                                        "refused a connection from %s: %s %s", address, who, text);
     s_reply(zap->socket, request_id, id_len, code, text, "");
 }
 

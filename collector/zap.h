@@ -10,11 +10,14 @@
 #define ZAP_DOMAIN_AGENTS "tiendo-agents"
 #define ZAP_DOMAIN_QUERY  "tiendo-query"
 
+/* A zap_t and its socket belong to the thread that polls them (the serving loop);
+ * refusals are logged at most once a second (peer_log.h). */
 typedef struct zap zap_t;
 
 /* Bind the handler (a REP on inproc://zeromq.zap.01) in ctx. Must run before any
- * CURVE server socket binds. */
+ * CURVE server socket binds. TD_ERR_NOMEM, TD_ERR_ZMQ (logged). */
 td_err zap_open(zap_t **out, void *ctx);
+/* Close the socket, free and NULL *zap; accepts NULL. */
 void zap_close(zap_t **zap);
 
 /* The socket to poll for ZMQ_POLLIN. */

@@ -33,8 +33,14 @@ expect_refused "$T/does-not-exist.json" "does-not-exist.json"
 # kind is logged, and the collector keeps serving.
 td_keygen peer
 "$TIENDO_TESTPEER" "$AGENTS_EP" "$T/keys/collector.pub" "$T/keys/peer.key" garbage 200 >/dev/null
-"$TIENDO_TESTPEER" "$AGENTS_EP" "$T/keys/collector.pub" "$T/keys/peer.key" multiframe 50 >/dev/null
-"$TIENDO_TESTPEER" "$AGENTS_EP" "$T/keys/collector.pub" "$T/keys/peer.key" empty 10 >/dev/null
+# docs/protocol.md, "Framing": a message of more than one frame is dropped without an ack...
+"$TIENDO_TESTPEER" "$AGENTS_EP" "$T/keys/collector.pub" "$T/keys/peer.key" multiframe 50 >"$T/multi.out"
+[ ! -s "$T/multi.out" ] || td_fail "a multi-frame message was answered: $(head -n 3 "$T/multi.out")"
+# ...while an empty frame decodes (an Envelope with every field absent) and is answered
+# like any envelope without an epoch: REJECTED, epoch and seq 0, high water 0.
+"$TIENDO_TESTPEER" "$AGENTS_EP" "$T/keys/collector.pub" "$T/keys/peer.key" empty 10 >"$T/empty.out"
+td_assert_eq "$(grep -c '^ack seq=0 status=ACK_REJECTED hw=0 reason=envelope has no epoch$' \
+  "$T/empty.out")" 10 "acks of 10 empty frames ($(head -n 2 "$T/empty.out"))"
 # A well-formed envelope without a report is answered REJECTED with a reason.
 "$TIENDO_TESTPEER" "$AGENTS_EP" "$T/keys/collector.pub" "$T/keys/peer.key" seq 77 1 >"$T/peer.out"
 grep -q "status=ACK_REJECTED.*no report" "$T/peer.out" || td_fail "no REJECTED ack: $(cat "$T/peer.out")"

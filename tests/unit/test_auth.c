@@ -700,6 +700,21 @@ START_TEST(test_load_missing_and_bad)
     char where[sizeof s_path + 16];
     snprintf(where, sizeof where, "%s:2: ", s_path);
     ck_assert_msg(strncmp(s_err, where, strlen(where)) == 0, "err '%s'", s_err);
+
+    /* docs/security.md: a regular file of at most 16 MiB */
+    ck_assert_int_eq(unlink(s_path), 0);
+    ck_assert_int_eq(mkdir(s_path, 0755), 0);
+    auth = (auth_t *) 1;
+    ck_assert_int_eq(auth_load(&auth, s_path, s_reg, s_err, sizeof s_err), TD_ERR_INVALID);
+    ck_assert_ptr_null(auth);
+    ck_assert_msg(strstr(s_err, "not a regular file") != NULL, "err '%s'", s_err);
+    ck_assert_int_eq(rmdir(s_path), 0);
+    s_write(s_path, text, strlen(text), 0644);
+    ck_assert_int_eq(truncate(s_path, (off_t) (16 << 20) + 1), 0); /* sparse */
+    auth = (auth_t *) 1;
+    ck_assert_int_eq(auth_load(&auth, s_path, s_reg, s_err, sizeof s_err), TD_ERR_TOOBIG);
+    ck_assert_ptr_null(auth);
+    ck_assert_msg(strstr(s_err, "16 MiB") != NULL, "err '%s'", s_err);
 }
 END_TEST
 

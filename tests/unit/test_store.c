@@ -10,6 +10,8 @@
 
 #include "bytes.h"
 #include "clock.h"
+#include "backup.h"
+#include "retention.h"
 #include "store.h"
 #include "summary.h"
 #include "verify.h"
@@ -157,18 +159,25 @@ START_TEST(delivery_and_rejections_persist)
     store_txn txn;
     uint64_t hw = 99;
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_delivery_get(&txn, agent, 5, &hw), TD_OK);
+    uint64_t settled = 99;
+    ck_assert_int_eq(store_delivery_read(&txn, agent, 5, &hw, &settled), TD_OK);
     ck_assert_uint_eq(hw, 0);
-    ck_assert_int_eq(store_delivery_put(&txn, agent, 5, 17), TD_OK);
+    ck_assert_uint_eq(settled, 0);
+    ck_assert_int_eq(store_delivery_write(&txn, agent, 5, 17, 0), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, agent, 7, 30, 12), TD_OK);
     ck_assert_int_eq(store_rejection_put(&txn, agent, 5, 12, "unit '99' is not known"), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
     store_close(&store);
 
     ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
     ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
-    ck_assert_int_eq(store_delivery_get(&txn, agent, 5, &hw), TD_OK);
+    ck_assert_int_eq(store_delivery_read(&txn, agent, 5, &hw, &settled), TD_OK);
     ck_assert_uint_eq(hw, 17);
-    ck_assert_int_eq(store_delivery_get(&txn, agent, 6, &hw), TD_OK); /* another epoch */
+    ck_assert_uint_eq(settled, 0);
+    ck_assert_int_eq(store_delivery_read(&txn, agent, 7, &hw, &settled), TD_OK);
+    ck_assert_uint_eq(hw, 30);
+    ck_assert_uint_eq(settled, 12);
+    ck_assert_int_eq(store_delivery_read(&txn, agent, 6, &hw, &settled), TD_OK); /* another epoch */
     ck_assert_uint_eq(hw, 0);
     ck_assert_int_eq(store_rejection_get(&txn, agent, 5, 12, reason, sizeof reason), TD_OK);
     ck_assert_str_eq(reason, "unit '99' is not known");
@@ -400,7 +409,7 @@ static void s_set_high_water(store_t *store, uint8_t agent, uint64_t epoch, uint
     memset(a, agent, sizeof a);
     store_txn txn;
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_delivery_put(&txn, a, epoch, high_water), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, a, epoch, high_water, 0), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
 }
 
@@ -516,6 +525,7 @@ typedef struct {
     size_t ngroups;
     size_t len;
     uint64_t hash; /* FNV-1a of the stored report bytes */
+    int pruned;
 } s_rev;
 
 typedef struct {
@@ -531,20 +541,18 @@ static uint64_t s_hash(const uint8_t *p, size_t len)
     return h;
 }
 
-static int s_collect_rev(void *ctx, const uint8_t *natural, size_t natural_len, uint32_t revision,
-                         const store_origin *o, const uint8_t *bytes, size_t len)
+static int s_collect_rev(void *ctx, const store_revision *rev)
 {
-    (void) natural;
-    (void) natural_len;
     s_revs *revs = ctx;
     ck_assert_int_lt(revs->n, 16);
     s_rev *v = &revs->revs[revs->n++];
     memset(v, 0, sizeof *v);
-    v->revision = revision;
-    v->origin = *o;
-    v->len = len;
-    v->hash = s_hash(bytes, len);
-    Tiendo__Report *r = tiendo__report__unpack(NULL, len, bytes);
+    v->revision = rev->revision;
+    v->origin = rev->origin;
+    v->pruned = rev->pruned;
+    v->len = rev->report_len;
+    v->hash = s_hash(rev->report, rev->report_len);
+    Tiendo__Report *r = tiendo__report__unpack(NULL, rev->report_len, rev->report);
     ck_assert_ptr_nonnull(r);
     snprintf(v->unit, sizeof v->unit, "%s", r->unit ? r->unit : "");
     snprintf(v->period, sizeof v->period, "%s", r->period ? r->period : "");
@@ -572,7 +580,7 @@ static void s_all_revisions(store_t *store, s_revs *revs)
     store_txn txn;
     memset(revs, 0, sizeof *revs);
     ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
-    ck_assert_int_eq(store_scan_revisions(&txn, s_collect_rev, revs), TD_OK);
+    ck_assert_int_eq(store_scan_revisions(&txn, NULL, 0, s_collect_rev, revs, NULL), TD_OK);
     store_abort(&txn);
 }
 
@@ -591,28 +599,33 @@ static void s_put_prepared(store_t *store, const char *unit, const char *by, int
     ck_assert_int_eq(store_commit(&txn), TD_OK);
 }
 
-static td_err s_prune(store_t *store, const store_prune_config *config, store_prune_stats *stats)
+static td_err s_prune(store_t *store, const retention_config *config, retention_stats *stats)
 {
-    store_prune_t *prune = NULL;
-    td_err rc = store_prune_open(&prune, config);
+    retention_t *pass = NULL;
+    td_err rc = retention_open(&pass, config);
     ck_assert_int_eq(rc, TD_OK);
     int done = 0, steps = 0;
     while (!done && rc == TD_OK && steps++ < 1000)
-        rc = store_prune_step(store, prune, &done);
+        rc = retention_step(store, pass, &done);
     ck_assert_int_eq(done, 1);
-    *stats = *store_prune_get_stats(prune);
-    store_prune_close(&prune);
-    ck_assert_ptr_null(prune);
+    *stats = *retention_get_stats(pass);
+    retention_close(&pass);
+    ck_assert_ptr_null(pass);
     return rc;
 }
 
+/* Revisions a scan marks pruned; `check` counts the same. */
 static uint64_t s_count_pruned(store_t *store)
 {
-    store_txn txn;
-    uint64_t pruned = 99;
-    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
-    ck_assert_int_eq(store_count_pruned(&txn, &pruned), TD_OK);
-    store_abort(&txn);
+    s_revs revs;
+    verify_result r;
+    uint64_t pruned = 0;
+    s_all_revisions(store, &revs);
+    for (int i = 0; i < revs.n; i++)
+        pruned += revs.revs[i].pruned != 0;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.pruned, pruned);
+    verify_free(&r);
     return pruned;
 }
 
@@ -634,6 +647,7 @@ START_TEST(prune_cuts_old_superseded_bodies_and_keeps_the_audit)
     s_put_prepared(store, "48", "clerk 48 r2", 1699990004, &o4); /* latest */
     s_put_prepared(store, "01", "clerk 01 r3", 1699990005, &o5); /* latest */
     s_put_prepared(store, "79", "clerk 79 r1", 1699990006, &o6); /* latest, old */
+    s_set_high_water(store, AGENT_A, 42, 6); /* as ingest leaves it: seqs 1..6 decided */
     s_revs before, after;
     s_all_revisions(store, &before);
     ck_assert_int_eq(before.n, 6);
@@ -641,8 +655,8 @@ START_TEST(prune_cuts_old_superseded_bodies_and_keeps_the_audit)
 
     /* A dry run (as `prune --dry-run` does it, on a read-only store) counts and writes
      * nothing. */
-    store_prune_config config = {cutoff, INT64_MIN, 1, 0};
-    store_prune_stats st;
+    retention_config config = {cutoff, INT64_MIN, 1, 0};
+    retention_stats st;
     ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
     ck_assert_int_eq(s_prune(store, &config, &st), TD_OK);
     ck_assert_uint_eq(st.revisions_seen, 6);
@@ -774,14 +788,14 @@ START_TEST(prune_drops_only_settled_old_rejections)
     ck_assert_uint_eq(settled, 5);
 
     /* recorded just now: not older than an hour, all kept */
-    store_prune_config recent = {INT64_MIN, td_now_ms() - 3600000, 0, 0};
-    store_prune_stats st;
+    retention_config recent = {INT64_MIN, td_now_ms() - 3600000, 0, 0};
+    retention_stats st;
     ck_assert_int_eq(s_prune(store, &recent, &st), TD_OK);
     ck_assert_uint_eq(st.revisions_seen, 0);
     ck_assert_uint_eq(st.rejections_seen, 3);
     ck_assert_uint_eq(st.rejections_pruned, 0);
 
-    store_prune_config all = {INT64_MIN, td_now_ms() + 60000, 0, 0};
+    retention_config all = {INT64_MIN, td_now_ms() + 60000, 0, 0};
     ck_assert_int_eq(s_prune(store, &all, &st), TD_OK);
     ck_assert_uint_eq(st.rejections_seen, 3);
     ck_assert_uint_eq(st.rejections_pruned, 1);
@@ -793,6 +807,93 @@ START_TEST(prune_drops_only_settled_old_rejections)
     ck_assert_int_eq(store_rejection_get(&txn, b, 1, 1, reason, sizeof reason), TD_OK);
     ck_assert_str_eq(reason, "bad progress");
     store_abort(&txn);
+    store_close(&store);
+}
+END_TEST
+
+static verify_origin s_find_origin(const verify_result *r, uint8_t agent, uint64_t epoch)
+{
+    uint8_t key[STORE_KEY_BYTES];
+    memset(key, agent, sizeof key);
+    for (size_t i = 0; i < r->norigins; i++)
+        if (memcmp(r->origins[i].agent, key, sizeof key) == 0 && r->origins[i].epoch == epoch)
+            return r->origins[i];
+    ck_abort_msg("no origin for agent %02x epoch %llu", agent, (unsigned long long) epoch);
+    return r->origins[0];
+}
+
+/* check's invariant (docs/operations.md): for every (agent, epoch), stored + rejected +
+ * lost in a restore gap = high water; retention's dropped reasons show as unaccounted;
+ * a revision or reason above the mark fails the check. */
+START_TEST(verify_accounts_for_every_seq_up_to_the_mark)
+{
+    store_t *store = NULL;
+    char err[256];
+    uint8_t a[STORE_KEY_BYTES], c[STORE_KEY_BYTES];
+    memset(a, AGENT_A, sizeof a);
+    memset(c, 0x22, sizeof c);
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_origin o1 = s_origin(1), o3 = s_origin(3);
+    s_put(store, "01", 10, &o1);
+    s_put(store, "79", 20, &o3);
+    store_gap g = s_gap(AGENT_A, 42, 4, 6, T0_MS);
+    s_put_gap(store, &g, TD_OK);
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 42, 2, "bad progress"), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 42, 7, "unit 99 is not known"), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, a, 42, 7, 8), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, a, 43, 0, 0), TD_OK); /* heartbeats only */
+    ck_assert_int_eq(store_rejection_put(&txn, c, 1, 1, "outside this agent's scope"), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, c, 1, 1, 0), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.norigins, 3); /* every mark, those without a revision too */
+    verify_origin o = s_find_origin(&r, AGENT_A, 42);
+    ck_assert_uint_eq(o.stored, 2);
+    ck_assert_uint_eq(o.rejected, 2);
+    ck_assert_uint_eq(o.lost, 3);
+    ck_assert_uint_eq(o.high_water, 7);
+    ck_assert_uint_eq(o.unaccounted, 0);
+    o = s_find_origin(&r, AGENT_A, 43);
+    ck_assert_uint_eq(o.stored + o.rejected + o.lost + o.high_water, 0);
+    o = s_find_origin(&r, 0x22, 1);
+    ck_assert_uint_eq(o.stored, 0);
+    ck_assert_uint_eq(o.first_seq, 0);
+    ck_assert_uint_eq(o.rejected, 1);
+    ck_assert_uint_eq(o.high_water, 1);
+    ck_assert_uint_eq(r.rejected, 3);
+    ck_assert_uint_eq(r.unaccounted, 0);
+    ck_assert_uint_eq(r.above_high_water, 0);
+    ck_assert_int_eq(verify_clean(&r), 1);
+    verify_free(&r);
+
+    /* retention drops the two settled reasons of A/42: they become unaccounted, which is
+     * no fault */
+    retention_config all = {INT64_MIN, td_now_ms() + 60000, 0, 0};
+    retention_stats st;
+    ck_assert_int_eq(s_prune(store, &all, &st), TD_OK);
+    ck_assert_uint_eq(st.rejections_pruned, 2);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    o = s_find_origin(&r, AGENT_A, 42);
+    ck_assert_uint_eq(o.rejected, 0);
+    ck_assert_uint_eq(o.unaccounted, 2);
+    ck_assert_uint_eq(r.unaccounted, 2);
+    ck_assert_int_eq(verify_clean(&r), 1);
+    verify_free(&r);
+
+    /* a revision and a reason above their marks: a resend would be decided again */
+    store_origin o9 = s_origin(9);
+    s_put(store, "48", 30, &o9);
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, c, 1, 5, "bad progress"), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.above_high_water, 2);
+    ck_assert_int_eq(verify_clean(&r), 0);
+    verify_free(&r);
     store_close(&store);
 }
 END_TEST
@@ -871,7 +972,7 @@ START_TEST(backup_copies_committed_state_and_refuses_a_store)
         store_t *ro = NULL;
         size_t written = 0;
         int ok = store_open_read_only(&ro, src, err, sizeof err) == TD_OK &&
-                 store_backup(ro, dest, &written, err, sizeof err) == TD_OK &&
+                 backup_copy(ro, dest, &written, err, sizeof err) == TD_OK &&
                  (off_t) written == s_file_size(dest, "data.mdb");
         store_close(&ro);
         _exit(ok ? 0 : 1);
@@ -905,9 +1006,10 @@ START_TEST(backup_copies_committed_state_and_refuses_a_store)
     s_scan_gaps(copy, &gaps);
     ck_assert_int_eq(gaps.n, 1);
     s_assert_gap(&gaps.gaps[0], AGENT_A, 42, 6, 9, T0_MS + 5);
-    uint64_t hw = 0;
+    uint64_t hw = 0, settled = 0;
     ck_assert_int_eq(store_begin(copy, 1, &txn), TD_OK);
-    ck_assert_int_eq(store_delivery_get(&txn, (const uint8_t *) g.agent, 42, &hw), TD_OK);
+    ck_assert_int_eq(store_delivery_read(&txn, (const uint8_t *) g.agent, 42, &hw, &settled),
+                     TD_OK);
     store_abort(&txn);
     ck_assert_uint_eq(hw, 9);
     verify_result r;
@@ -923,18 +1025,18 @@ START_TEST(backup_copies_committed_state_and_refuses_a_store)
     off_t size = s_file_size(dest, "data.mdb");
     size_t written = 1;
     err[0] = '\0';
-    ck_assert_int_eq(store_backup(store, dest, &written, err, sizeof err), TD_ERR_EXISTS);
+    ck_assert_int_eq(backup_copy(store, dest, &written, err, sizeof err), TD_ERR_EXISTS);
     ck_assert_uint_eq(written, 0);
     ck_assert_int_ne(err[0], '\0');
     ck_assert_int_eq(s_file_size(dest, "data.mdb"), size);
     ck_assert_int_eq(s_partial_files(dest), 0);
     /* so is the live store's own folder */
-    ck_assert_int_eq(store_backup(store, src, &written, err, sizeof err), TD_ERR_EXISTS);
+    ck_assert_int_eq(backup_copy(store, src, &written, err, sizeof err), TD_ERR_EXISTS);
 
     /* From a writable store: a compacted copy, its size reported. */
     size_t map, used;
     store_map_use(store, &map, &used);
-    ck_assert_int_eq(store_backup(store, dest2, &written, err, sizeof err), TD_OK);
+    ck_assert_int_eq(backup_copy(store, dest2, &written, err, sizeof err), TD_OK);
     ck_assert_uint_gt(written, 0);
     ck_assert_int_eq((off_t) written, s_file_size(dest2, "data.mdb"));
     ck_assert_uint_le(written, used);
@@ -954,10 +1056,10 @@ START_TEST(in_use_sees_another_process)
     store_t *store = NULL;
     char err[256], missing[128];
     snprintf(missing, sizeof missing, "%s/none", s_dir);
-    ck_assert_int_eq(store_in_use(missing), 0);
+    ck_assert_int_eq(backup_store_in_use(missing), 0);
     ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
     store_close(&store);
-    ck_assert_int_eq(store_in_use(s_dir), 0);
+    ck_assert_int_eq(backup_store_in_use(s_dir), 0);
     for (int read_only = 0; read_only < 2; read_only++) {
         int ready[2], release[2];
         ck_assert_int_eq(pipe(ready), 0);
@@ -976,7 +1078,7 @@ START_TEST(in_use_sees_another_process)
         char c = 0;
         ck_assert_int_eq(read(ready[0], &c, 1), 1);
         ck_assert_int_eq(c, 'y');
-        int in_use = store_in_use(s_dir);
+        int in_use = backup_store_in_use(s_dir);
         ck_assert_int_eq(write(release[1], &c, 1), 1);
         int status = 0;
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -987,7 +1089,7 @@ START_TEST(in_use_sees_another_process)
         ck_assert_int_eq(in_use, 1);
         ck_assert(WIFEXITED(status));
         ck_assert_int_eq(WEXITSTATUS(status), 0);
-        ck_assert_int_eq(store_in_use(s_dir), 0);
+        ck_assert_int_eq(backup_store_in_use(s_dir), 0);
     }
 }
 END_TEST
@@ -1091,7 +1193,7 @@ START_TEST(schema_is_written_read_and_upgraded)
     s_scan_gaps(store, &gaps);
     ck_assert_int_eq(gaps.n, 1);
     ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
-    ck_assert_int_eq(store_delivery_get(&txn, a, 42, &hw), TD_OK);
+    ck_assert_int_eq(store_delivery_read(&txn, a, 42, &hw, &settled), TD_OK);
     ck_assert_uint_eq(hw, 3);
     ck_assert_int_eq(store_rejection_get(&txn, a, 42, 7, reason, sizeof reason), TD_OK);
     ck_assert_str_eq(reason, "unit unknown");
@@ -1130,6 +1232,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, verify_reports_gaps_in_conflict);
     tcase_add_test(tc, prune_cuts_old_superseded_bodies_and_keeps_the_audit);
     tcase_add_test(tc, prune_drops_only_settled_old_rejections);
+    tcase_add_test(tc, verify_accounts_for_every_seq_up_to_the_mark);
     tcase_add_test(tc, backup_copies_committed_state_and_refuses_a_store);
     tcase_add_test(tc, in_use_sees_another_process);
     tcase_add_test(tc, schema_is_written_read_and_upgraded);
