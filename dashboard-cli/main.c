@@ -15,7 +15,11 @@
 #include "options.h"
 #include "period.h"
 #include "registry.h"
-#include "render.h"
+#include "answer_agents.h"
+#include "answer_indicators.h"
+#include "answer_status.h"
+#include "answer_unit.h"
+#include "answer_units.h"
 
 /* Documented in docs/cli.md; scripts rely on them. */
 enum {
@@ -59,10 +63,10 @@ static int s_missing(const char *what)
 }
 
 /* The order --sort asks for; fallback when the user gave none. */
-static render_sort s_sort(const options_t *opt, render_sort fallback)
+static answer_sort s_sort(const options_t *opt, answer_sort fallback)
 {
-    render_sort by;
-    if (opt->sort == NULL || render_sort_parse(opt->sort, &by) != 0)
+    answer_sort by;
+    if (opt->sort == NULL || answer_sort_parse(opt->sort, &by) != 0)
         return fallback;
     return by;
 }
@@ -72,7 +76,7 @@ static int s_show(options_command cmd, const options_t *opt, const Tiendo__Query
                   const td_registry_t *reg)
 {
     int is_terminal = isatty(STDOUT_FILENO);
-    render_style style = {0, 0, 0};
+    answer_style style = {0, 0, 0};
     td_err rc;
 
     if (resp->error_code != 0) {
@@ -87,45 +91,45 @@ static int s_show(options_command cmd, const options_t *opt, const Tiendo__Query
     case OPTIONS_CMD_STATUS:
         if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_STATUS || resp->status == NULL)
             return s_missing("a status summary");
-        rc = opt->json ? render_status_json(stdout, resp->status, reg)
-                       : render_status_text(stdout, resp->status, reg, &style);
+        rc = opt->json ? answer_status_json(stdout, resp->status, reg)
+                       : answer_status_text(stdout, resp->status, reg, &style);
         break;
     case OPTIONS_CMD_AGENTS:
         if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_AGENTS || resp->agents == NULL)
             return s_missing("an agent list");
-        rc = opt->json ? render_agents_json(stdout, resp->agents)
-                       : render_agents_text(stdout, resp->agents, td_now_ms(), &style);
+        rc = opt->json ? answer_agents_json(stdout, resp->agents)
+                       : answer_agents_text(stdout, resp->agents, td_now_ms(), &style);
         break;
     case OPTIONS_CMD_INDICATORS:
         if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_INDICATORS ||
             resp->indicators == NULL)
             return s_missing("an indicator table");
-        rc = opt->json ? render_indicators_json(stdout, resp->indicators, reg)
-                       : render_indicators_text(stdout, resp->indicators, reg, &style);
+        rc = opt->json ? answer_indicators_json(stdout, resp->indicators, reg)
+                       : answer_indicators_text(stdout, resp->indicators, reg, &style);
         break;
     case OPTIONS_CMD_UNIT:
         if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_UNIT || resp->unit == NULL)
             return s_missing("a unit's report");
-        rc = opt->json ? render_unit_json(stdout, resp->unit)
-                       : render_unit_text(stdout, resp->unit, reg, &style);
+        rc = opt->json ? answer_unit_json(stdout, resp->unit)
+                       : answer_unit_text(stdout, resp->unit, reg, &style);
         break;
     case OPTIONS_CMD_OVERDUE:
         if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_OVERDUE || resp->overdue == NULL)
             return s_missing("a list of late and overdue units");
-        render_units_sort(resp->overdue, s_sort(opt, RENDER_SORT_STATUS));
-        rc = opt->json ? render_units_json(stdout, resp->overdue)
-                       : render_units_text(stdout, resp->overdue, "Late and overdue units", &style);
+        answer_units_sort(resp->overdue, s_sort(opt, ANSWER_SORT_STATUS));
+        rc = opt->json ? answer_units_json(stdout, resp->overdue)
+                       : answer_units_text(stdout, resp->overdue, "Late and overdue units", &style);
         break;
     default: /* units, export */
         if (resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_UNITS || resp->units == NULL)
             return s_missing("a unit list");
-        render_units_sort(resp->units, s_sort(opt, RENDER_SORT_CODE));
+        answer_units_sort(resp->units, s_sort(opt, ANSWER_SORT_CODE));
         if (cmd == OPTIONS_CMD_EXPORT)
-            rc = strcmp(opt->format, "json") == 0 ? render_units_json(stdout, resp->units)
-                                                  : render_units_csv(stdout, resp->units);
+            rc = strcmp(opt->format, "json") == 0 ? answer_units_json(stdout, resp->units)
+                                                  : answer_units_csv(stdout, resp->units);
         else
-            rc = opt->json ? render_units_json(stdout, resp->units)
-                           : render_units_text(stdout, resp->units, "Units", &style);
+            rc = opt->json ? answer_units_json(stdout, resp->units)
+                           : answer_units_text(stdout, resp->units, "Units", &style);
         break;
     }
     if (rc == TD_OK && fflush(stdout) != 0)

@@ -1,255 +1,46 @@
-/* test_render.c: unit tests of the tiendo command: display width, tables, JSON, periods, client. */
+/* test_answers.c: unit tests of the tiendo command's answers: status, agents, indicators,
+ * units (sort, JSON, CSV) and one unit, as text and as JSON. */
 #include <check.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
-#include "client.h"
-#include "clock.h"
+#include "answer_agents.h"
+#include "answer_indicators.h"
+#include "answer_status.h"
+#include "answer_unit.h"
+#include "answer_units.h"
+#include "cli_test.h"
 #include "codec.h"
-#include "options.h"
 #include "registry.h"
-#include "render.h"
-
-/* ---- helpers ---- */
-
-typedef struct {
-    char *buf;
-    size_t len;
-    FILE *f;
-} s_mem;
-
-static void s_mem_open(s_mem *m)
-{
-    m->buf = NULL;
-    m->len = 0;
-    m->f = open_memstream(&m->buf, &m->len);
-    ck_assert_ptr_nonnull(m->f);
-}
-
-/* Close the stream and return its text (owned by m). */
-static const char *s_mem_text(s_mem *m)
-{
-    fclose(m->f);
-    m->f = NULL;
-    return m->buf;
-}
-
-static char *s_cell(const char *text, size_t width, render_align align)
-{
-    s_mem m;
-    s_mem_open(&m);
-    render_cell(m.f, text, width, align);
-    s_mem_text(&m);
-    return m.buf;
-}
-
-static td_registry_t *s_registry(void)
-{
-    td_registry_t *reg = NULL;
-    char err[256] = "";
-    td_err rc = td_registry_open(&reg, TIENDO_SOURCE_DIR "/data", err, sizeof err);
-    ck_assert_msg(rc == TD_OK, "registry: %s", err);
-    return reg;
-}
-
-/* Split text into lines (modifies it); returns the count. */
-static size_t s_lines(char *text, char **lines, size_t max)
-{
-    size_t n = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line != NULL && n < max;
-         line = strtok_r(NULL, "\n", &save))
-        lines[n++] = line;
-    return n;
-}
-
-/* The display column where needle starts in line. */
-static size_t s_column_of(const char *line, const char *needle)
-{
-    const char *at = strstr(line, needle);
-    char *prefix;
-    size_t w;
-    ck_assert_msg(at != NULL, "'%s' not in '%s'", needle, line);
-    prefix = strndup(line, (size_t) (at - line));
-    w = render_width(prefix);
-    free(prefix);
-    return w;
-}
-
-/* ---- UTF-8 and width ---- */
-
-START_TEST(width_of_vietnamese_names)
-{
-    ck_assert_uint_eq(render_width("Hà Nội"), 6);
-    ck_assert_uint_eq(render_width("Ha\xCC\x80"), 2); /* a + U+0300 combining grave */
-    ck_assert_uint_eq(render_width("Thừa Thiên Huế"), 14);
-    /* Fully decomposed Huế: e + U+0302 circumflex + U+0301 acute. */
-    ck_assert_uint_eq(render_width("Hue\xCC\x82\xCC\x81"), 3);
-    ck_assert_uint_eq(render_width("Đắk Lắk"), 7);
-    ck_assert_uint_eq(render_width(""), 0);
-    ck_assert_uint_eq(render_width(NULL), 0);
-}
-END_TEST
-
-START_TEST(width_of_wide_and_invalid_text)
-{
-    ck_assert_uint_eq(render_width("\xE6\xBC\xA2\xE5\xAD\x97"), 4); /* 漢字: East Asian wide */
-    ck_assert_uint_eq(render_width("\xEF\xBC\xA1"), 2);             /* fullwidth A */
-    ck_assert_uint_eq(render_width("\xF0\x9F\x98\x80"), 2);         /* emoji U+1F600 */
-    ck_assert_uint_eq(render_width("a\xE2\x80\x8B"
-                                   "b"),
-                      2);                               /* zero width space */
-    ck_assert_uint_eq(render_width("\xFF\xFE"), 2);     /* two invalid bytes */
-    ck_assert_uint_eq(render_width("x\xE1\xBA"), 2);    /* truncated sequence: one U+FFFD */
-    ck_assert_uint_eq(render_width("\xC0\xAF"), 2);     /* overlong '/' */
-    ck_assert_uint_eq(render_width("\xED\xA0\x80"), 3); /* a UTF-16 surrogate */
-    ck_assert_uint_eq(render_width("\x1b[31m"), 5);     /* ESC shows as U+FFFD, one column */
-}
-END_TEST
-
-/* ---- cells ---- */
-
-START_TEST(cell_pads_by_display_width)
-{
-    char *s = s_cell("Hà Nội", 10, RENDER_LEFT);
-    ck_assert_str_eq(s, "Hà Nội    ");
-    free(s);
-    s = s_cell("Hà Nội", 8, RENDER_RIGHT);
-    ck_assert_str_eq(s, "  Hà Nội");
-    free(s);
-    s = s_cell("Ha\xCC\x80", 3, RENDER_LEFT);
-    ck_assert_str_eq(s, "Ha\xCC\x80 ");
-    free(s);
-    s = s_cell(NULL, 2, RENDER_LEFT);
-    ck_assert_str_eq(s, "  ");
-    free(s);
-}
-END_TEST
-
-START_TEST(cell_truncates_with_ellipsis)
-{
-    char *s = s_cell("Thừa Thiên Huế", 8, RENDER_LEFT);
-    ck_assert_str_eq(s, "Thừa Th…");
-    ck_assert_uint_eq(render_width(s), 8);
-    free(s);
-    /* Combining marks stay with their letter: "Hà" keeps its grave accent. */
-    s = s_cell("Ha\xCC\x80 Noi", 3, RENDER_LEFT);
-    ck_assert_str_eq(s, "Ha\xCC\x80…");
-    free(s);
-    /* A wide character that would straddle the edge is left out and the gap padded. */
-    s = s_cell("\xE6\xBC\xA2\xE5\xAD\x97\xE6\xBC\xA2", 4, RENDER_LEFT);
-    ck_assert_str_eq(s, "\xE6\xBC\xA2\xE2\x80\xA6 ");
-    ck_assert_uint_eq(render_width(s), 4);
-    free(s);
-    s = s_cell("Hà Nội", 6, RENDER_LEFT); /* exactly fits: not cut */
-    ck_assert_str_eq(s, "Hà Nội");
-    free(s);
-    s = s_cell("abc", 1, RENDER_RIGHT);
-    ck_assert_str_eq(s, "…");
-    free(s);
-    s = s_cell("abc", 0, RENDER_LEFT);
-    ck_assert_str_eq(s, "");
-    free(s);
-}
-END_TEST
-
-START_TEST(cell_neutralises_control_characters)
-{
-    char *s = s_cell("a\x1b[2Jb\xFF", 8, RENDER_LEFT);
-    ck_assert_ptr_null(strchr(s, 0x1b));
-    ck_assert_str_eq(s, "a\xEF\xBF\xBD[2Jb\xEF\xBF\xBD ");
-    ck_assert_uint_eq(render_width(s), 8);
-    free(s);
-}
-END_TEST
-
-/* ---- tables ---- */
-
-START_TEST(table_of_unit_names_aligns)
-{
-    static const char *const cells[] = {
-        "01",
-        "Hà Nội",
-        "12",
-        "46",
-        ("Thu\xCC\x9B\xCC\x80"
-         "a Thie\xCC\x82n Hue\xCC\x82\xCC\x81"), /* decomposed: 14 columns */
-        "3",
-        "66",
-        "Đắk Lắk",
-        "104",
-        "04",
-        "Cao Ba\xCC\x86\xCC\x80ng",
-        "7", /* decomposed Bằng */
-        "99",
-        "\xE6\xBC\xA2\xE5\xAD\x97",
-        "0",
-    };
-    static const render_column cols[] = {
-        {"Code", RENDER_LEFT, 0}, {"Name", RENDER_LEFT, 0}, {"Reports", RENDER_RIGHT, 0}};
-    s_mem m;
-    char *lines[16];
-    size_t n;
-
-    s_mem_open(&m);
-    ck_assert_int_eq(render_table(m.f, cols, 3, cells, 5, "  ", NULL, NULL), TD_OK);
-    s_mem_text(&m);
-    n = s_lines(m.buf, lines, 16);
-    ck_assert_uint_eq(n, 7); /* header, dashes, five rows */
-    for (size_t i = 0; i < n; i++) {
-        ck_assert_uint_eq(render_width(lines[i]), render_width(lines[0]));
-        ck_assert_uint_eq(strncmp(lines[i], "  ", 2), 0);
-    }
-    /* Code | Name (14 wide: Thừa Thiên Huế) | Reports, two spaces apart. */
-    ck_assert_uint_eq(render_width(lines[0]), 2 + 4 + 2 + 14 + 2 + 7);
-    for (size_t i = 2; i < n; i++)
-        ck_assert_uint_eq(s_column_of(lines[i], cells[(i - 2) * 3 + 1]), 8);
-    ck_assert_uint_eq(s_column_of(lines[4], "104"), 2 + 4 + 2 + 14 + 2 + 4);
-    free(m.buf);
-}
-END_TEST
-
-START_TEST(table_cuts_long_cells)
-{
-    static const char *const cells[] = {"Thừa Thiên Huế", "x", "Hà Nội", "y"};
-    static const render_column cols[] = {{"Name", RENDER_LEFT, 8}, {"V", RENDER_LEFT, 0}};
-    s_mem m;
-    char *lines[8];
-
-    s_mem_open(&m);
-    render_table(m.f, cols, 2, cells, 2, NULL, NULL, NULL);
-    s_mem_text(&m);
-    ck_assert_uint_eq(s_lines(m.buf, lines, 8), 4);
-    ck_assert_str_eq(lines[0], "Name      V");
-    ck_assert_str_eq(lines[1], "--------  -");
-    ck_assert_str_eq(lines[2], "Thừa Th…  x");
-    ck_assert_str_eq(lines[3], "Hà Nội    y");
-    free(m.buf);
-}
-END_TEST
+#include "term.h"
+#include "timefmt.h"
 
 /* ---- formatters ---- */
 
 START_TEST(times_and_ages)
 {
     char buf[64];
-    ck_assert_str_eq(render_rfc3339(0, buf, sizeof buf), "1970-01-01T00:00:00.000Z");
-    ck_assert_str_eq(render_rfc3339(1795167000123LL, buf, sizeof buf), "2026-11-20T09:30:00.123Z");
-    ck_assert_str_eq(render_rfc3339(-1, buf, sizeof buf), "1969-12-31T23:59:59.999Z");
-    ck_assert_str_eq(render_age_ago(100000, 97000, buf, sizeof buf), "3 s ago");
-    ck_assert_str_eq(render_age_ago(100000, 99500, buf, sizeof buf), "0 s ago");
-    ck_assert_str_eq(render_age_ago(100000, 200000, buf, sizeof buf), "0 s ago");
-    ck_assert_str_eq(render_age_ago(10000000, 10000000 - 125000, buf, sizeof buf), "2 min ago");
-    ck_assert_str_eq(render_age_ago(100000, 0, buf, sizeof buf), "never");
-    ck_assert_str_eq(render_offset(120, buf, sizeof buf), "+120 ms");
-    ck_assert_str_eq(render_offset(-3400, buf, sizeof buf), "-3.4 s");
-    ck_assert_str_eq(render_offset(0, buf, sizeof buf), "0 ms");
-    ck_assert_str_eq(render_offset(5 * 60000 + 10, buf, sizeof buf), "+5 min");
-    ck_assert_str_eq(render_duration(90000, buf, sizeof buf), "1 min");
+    ck_assert_str_eq(td_time_rfc3339(0, buf, sizeof buf), "1970-01-01T00:00:00.000Z");
+    ck_assert_str_eq(td_time_rfc3339(1795167000123LL, buf, sizeof buf), "2026-11-20T09:30:00.123Z");
+    ck_assert_str_eq(td_time_rfc3339(-1, buf, sizeof buf), "1969-12-31T23:59:59.999Z");
+    ck_assert_str_eq(td_age_text(100000, 97000, buf, sizeof buf), "3 s ago");
+    ck_assert_str_eq(td_age_text(100000, 99500, buf, sizeof buf), "0 s ago");
+    ck_assert_str_eq(td_age_text(100000, 200000, buf, sizeof buf), "0 s ago");
+    ck_assert_str_eq(td_age_text(10000000, 10000000 - 125000, buf, sizeof buf), "2 min ago");
+    ck_assert_str_eq(td_age_text(100000, 0, buf, sizeof buf), "never");
+    ck_assert_str_eq(td_offset_text(120, buf, sizeof buf), "+120 ms");
+    ck_assert_str_eq(td_offset_text(-3400, buf, sizeof buf), "-3.4 s");
+    ck_assert_str_eq(td_offset_text(0, buf, sizeof buf), "0 ms");
+    ck_assert_str_eq(td_offset_text(5 * 60000 + 10, buf, sizeof buf), "+5 min");
+    ck_assert_str_eq(td_duration_text(90000, buf, sizeof buf), "1 min");
+    /* Two units from an hour up (td_duration_text), where the CLI once said "3 h". */
+    ck_assert_str_eq(td_duration_text((3 * 3600 + 5 * 60) * 1000LL, buf, sizeof buf), "3 h 5 min");
+    ck_assert_str_eq(td_duration_text(3 * 3600 * 1000LL, buf, sizeof buf), "3 h");
+    ck_assert_str_eq(
+        td_age_text(1000000000, 1000000000 - (2 * 86400 + 4 * 3600) * 1000LL, buf, sizeof buf),
+        "2 d 4 h ago");
 }
 END_TEST
 
@@ -390,7 +181,7 @@ static json_t *s_status_json(const Tiendo__StatusSummary *s, const td_registry_t
     json_t *root;
 
     s_mem_open(&m);
-    ck_assert_int_eq(render_status_json(m.f, s, reg), TD_OK);
+    ck_assert_int_eq(answer_status_json(m.f, s, reg), TD_OK);
     s_mem_text(&m);
     root = json_loads(m.buf, 0, &jerr);
     ck_assert_msg(root != NULL, "not JSON: %s\n%s", jerr.text, m.buf);
@@ -553,14 +344,14 @@ START_TEST(status_text_for_people)
 {
     s_summary x;
     td_registry_t *reg = s_registry();
-    render_style style = {0, 80, 0};
+    answer_style style = {0, 80, 0};
     s_mem m;
     char *lines[64];
     size_t n, table = 0;
 
     s_summary_init(&x);
     s_mem_open(&m);
-    ck_assert_int_eq(render_status_text(m.f, &x.s, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
     s_mem_text(&m);
     ck_assert_ptr_null(strchr(m.buf, 0x1b)); /* no colour unless asked */
     n = s_lines(m.buf, lines, 64);
@@ -572,8 +363,8 @@ START_TEST(status_text_for_people)
             table = i;
     ck_assert_uint_gt(table, 0);
     for (size_t i = table; i < table + 8; i++) {
-        ck_assert_uint_eq(render_width(lines[i]), render_width(lines[table]));
-        ck_assert_uint_le(render_width(lines[i]), 80); /* fits the line width asked for */
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[table]));
+        ck_assert_uint_le(term_width(lines[i]), 80); /* fits the line width asked for */
     }
     ck_assert_ptr_nonnull(strstr(lines[table + 3], "Quality of urban planning"));
     ck_assert_ptr_nonnull(strstr(lines[table + 2], "…")); /* group 1's long title is cut */
@@ -584,7 +375,7 @@ START_TEST(status_text_for_people)
     x.s.n_missing = 0;
     x.s.units_reported = 34;
     s_mem_open(&m);
-    render_status_text(m.f, &x.s, reg, &style);
+    answer_status_text(m.f, &x.s, reg, &style);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "34 of 34 (100.0%)"));
     n = s_lines(m.buf, lines, 64);
@@ -600,7 +391,7 @@ START_TEST(status_text_wraps_long_missing_list)
                             "22", "24", "25", "31", "33", "37", "38", "40", "42"};
     s_summary x;
     td_registry_t *reg = s_registry();
-    render_style style = {0, 60, 0};
+    answer_style style = {0, 60, 0};
     s_mem m;
     char *lines[64];
     size_t n, first = 0;
@@ -609,7 +400,7 @@ START_TEST(status_text_wraps_long_missing_list)
     x.s.missing = codes;
     x.s.n_missing = sizeof codes / sizeof codes[0];
     s_mem_open(&m);
-    render_status_text(m.f, &x.s, reg, &style);
+    answer_status_text(m.f, &x.s, reg, &style);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "42 Hà Tĩnh"));
     ck_assert_ptr_nonnull(strstr(m.buf, "15 Lào Cai")); /* the 2025 name of code 15 */
@@ -620,7 +411,7 @@ START_TEST(status_text_wraps_long_missing_list)
     ck_assert_uint_gt(first, 0);
     ck_assert_uint_gt(n - first, 2);
     for (size_t i = first; i < n; i++) {
-        ck_assert_uint_le(render_width(lines[i]), 60);
+        ck_assert_uint_le(term_width(lines[i]), 60);
         if (i > first)
             ck_assert_uint_eq(strncmp(lines[i], "  ", 2), 0);
     }
@@ -646,7 +437,7 @@ START_TEST(status_json_deadline_and_timeliness)
     ck_assert(json_is_real(json_object_get(root, "timeliness_percent")));
     ck_assert_double_eq_tol(json_real_value(json_object_get(root, "timeliness_percent")), 88.2,
                             1e-9);
-    ck_assert_double_eq_tol(render_timeliness_percent(&x.s), 88.2, 1e-9);
+    ck_assert_double_eq_tol(answer_status_timeliness(&x.s), 88.2, 1e-9);
     json_decref(root);
 
     x.s.units_on_time = 34;
@@ -849,14 +640,14 @@ static const char *s_row_of(char **lines, size_t first, size_t count, const char
 /* The column after the end of needle in line: where a right-aligned cell ends. */
 static size_t s_end_of(const char *line, const char *needle)
 {
-    return s_column_of(line, needle) + render_width(needle);
+    return s_column_of(line, needle) + term_width(needle);
 }
 
 START_TEST(status_text_deadline_indicators_lagging)
 {
     s_summary x;
     td_registry_t *reg = s_registry();
-    render_style style = {0, 120, 0};
+    answer_style style = {0, 120, 0};
     s_mem m;
     char *lines[64];
     const char *row;
@@ -864,7 +655,7 @@ START_TEST(status_text_deadline_indicators_lagging)
 
     s_summary_init(&x);
     s_mem_open(&m);
-    ck_assert_int_eq(render_status_text(m.f, &x.s, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 64);
     ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
@@ -874,7 +665,7 @@ START_TEST(status_text_deadline_indicators_lagging)
     head = s_table_after(lines, n, "Indicators (nation)", &rows);
     ck_assert_uint_eq(rows, S_INDICATORS);
     for (size_t i = head; i < head + 2 + rows; i++)
-        ck_assert_uint_eq(render_width(lines[i]), render_width(lines[head]));
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[head]));
     row = s_row_of(lines, head + 2, rows, "T01 ");
     ck_assert_ptr_nonnull(strstr(row, "Urbanisation rate "));
     ck_assert_ptr_nonnull(strstr(row, "42.7 %"));
@@ -905,7 +696,7 @@ START_TEST(status_text_deadline_indicators_lagging)
         s_table_after(lines, n, "Lagging units (overdue, late, then lowest mean progress)", &rows);
     ck_assert_uint_eq(rows, S_LAGGING);
     for (size_t i = head; i < head + 2 + rows; i++)
-        ck_assert_uint_eq(render_width(lines[i]), render_width(lines[head]));
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[head]));
     ck_assert_ptr_nonnull(strstr(lines[head + 2], "04    Cao Bằng"));
     ck_assert_ptr_nonnull(strstr(lines[head + 2], "overdue"));
     ck_assert_ptr_nonnull(strstr(lines[head + 2], "—"));
@@ -929,13 +720,13 @@ START_TEST(status_text_fits_100_and_80_columns)
 
     s_summary_init(&x);
     for (size_t w = 0; w < 2; w++) {
-        render_style style = {0, widths[w], 0};
+        answer_style style = {0, widths[w], 0};
         s_mem_open(&m);
-        ck_assert_int_eq(render_status_text(m.f, &x.s, reg, &style), TD_OK);
+        ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
         s_mem_text(&m);
         n = s_lines(m.buf, lines, 64);
         for (size_t i = 0; i < n; i++)
-            ck_assert_msg(render_width(lines[i]) <= widths[w], "%zu columns: '%s'", widths[w],
+            ck_assert_msg(term_width(lines[i]) <= widths[w], "%zu columns: '%s'", widths[w],
                           lines[i]);
         /* The deadline line wraps before the timeliness item, which is kept whole. */
         ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
@@ -943,7 +734,7 @@ START_TEST(status_text_fits_100_and_80_columns)
         ck_assert_str_eq(lines[3], "  timeliness 88.2% (on time / expected)");
         head = s_table_after(lines, n, "Indicators (nation)", &rows);
         for (size_t i = head; i < head + 2 + rows; i++)
-            ck_assert_uint_eq(render_width(lines[i]), render_width(lines[head]));
+            ck_assert_uint_eq(term_width(lines[i]), term_width(lines[head]));
         /* A name cut to fit keeps its mark: "…*". */
         if (widths[w] == 80)
             ck_assert_ptr_nonnull(strstr(s_row_of(lines, head + 2, rows, "T10 "), "…*"));
@@ -957,13 +748,13 @@ START_TEST(status_text_footnote_only_for_unconfirmed_targets)
 {
     s_summary x;
     td_registry_t *reg = s_registry();
-    render_style style = {0, 100, 0};
+    answer_style style = {0, 100, 0};
     s_mem m;
 
     s_summary_init(&x);
     x.s.n_indicators = 4; /* T01, T02, T03, T09: all verified "yes" */
     s_mem_open(&m);
-    render_status_text(m.f, &x.s, reg, &style);
+    answer_status_text(m.f, &x.s, reg, &style);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "Indicators (nation)"));
     ck_assert_ptr_null(strstr(m.buf, "target not confirmed"));
@@ -977,7 +768,7 @@ START_TEST(status_text_footnote_only_for_unconfirmed_targets)
     x.s.n_indicators = 0;
     x.s.n_lagging = 0;
     s_mem_open(&m);
-    render_status_text(m.f, &x.s, reg, &style);
+    answer_status_text(m.f, &x.s, reg, &style);
     s_mem_text(&m);
     ck_assert_ptr_null(strstr(m.buf, "Deadline"));
     ck_assert_ptr_null(strstr(m.buf, "Indicators"));
@@ -987,7 +778,7 @@ START_TEST(status_text_footnote_only_for_unconfirmed_targets)
     /* No registry: codes and the collector's statuses, "?" for unknown targets. */
     s_summary_init(&x);
     s_mem_open(&m);
-    ck_assert_int_eq(render_status_text(m.f, &x.s, NULL, &style), TD_OK);
+    ck_assert_int_eq(answer_status_text(m.f, &x.s, NULL, &style), TD_OK);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "T10 "));
     ck_assert_ptr_nonnull(strstr(m.buf, "42.7 %"));
@@ -1039,7 +830,7 @@ START_TEST(agents_json_and_text)
     list.agents = agents;
 
     s_mem_open(&m);
-    ck_assert_int_eq(render_agents_json(m.f, &list), TD_OK);
+    ck_assert_int_eq(answer_agents_json(m.f, &list), TD_OK);
     s_mem_text(&m);
     root = json_loads(m.buf, 0, &jerr);
     ck_assert_msg(root != NULL, "%s", jerr.text);
@@ -1065,7 +856,7 @@ START_TEST(agents_json_and_text)
     json_decref(root);
 
     s_mem_open(&m);
-    ck_assert_int_eq(render_agents_text(m.f, &list, now, NULL), TD_OK);
+    ck_assert_int_eq(answer_agents_text(m.f, &list, now, NULL), TD_OK);
     s_mem_text(&m);
     ck_assert_uint_eq(s_lines(m.buf, lines, 8), 5);
     ck_assert_ptr_nonnull(strstr(lines[3], "rq:rM>}U?@Ln..."));
@@ -1075,327 +866,21 @@ START_TEST(agents_json_and_text)
     ck_assert_ptr_nonnull(strstr(lines[3], "15 s"));
     ck_assert_ptr_nonnull(strstr(lines[3], "+1.5 s"));
     ck_assert_ptr_nonnull(strstr(lines[4], "never"));
-    ck_assert_uint_eq(render_width(lines[3]), render_width(lines[1]));
-    ck_assert_uint_eq(render_width(lines[4]), render_width(lines[1]));
+    ck_assert_uint_eq(term_width(lines[3]), term_width(lines[1]));
+    ck_assert_uint_eq(term_width(lines[4]), term_width(lines[1]));
     free(m.buf);
-}
-END_TEST
 
-/* ---- options ---- */
-
-START_TEST(period_default_is_current_quarter)
-{
-    char out[TD_PERIOD_TEXT_MAX], err[256];
-    time_t nov29 = (time_t) 1795910400; /* 2026-11-29T00:00:00Z */
-
-    ck_assert_int_eq(options_resolve_period(NULL, nov29, out, sizeof out, err, sizeof err), TD_OK);
-    ck_assert_str_eq(out, "2026-Q4");
-    ck_assert_int_eq(options_resolve_period("", (time_t) 1783036800 /* 2026-07-03 */, out,
-                                            sizeof out, err, sizeof err),
-                     TD_OK);
-    ck_assert_str_eq(out, "2026-Q3");
-    ck_assert_int_eq(options_resolve_period("2026-M07", nov29, out, sizeof out, err, sizeof err),
-                     TD_OK);
-    ck_assert_str_eq(out, "2026-M07");
-    ck_assert_int_eq(options_resolve_period(" 2026-q3 ", nov29, out, sizeof out, err, sizeof err),
-                     TD_OK);
-    ck_assert_str_eq(out, "2026-Q3");
-    ck_assert_int_eq(options_resolve_period("2026-9m", nov29, out, sizeof out, err, sizeof err),
-                     TD_OK);
-    ck_assert_str_eq(out, "2026-9M");
-}
-END_TEST
-
-START_TEST(bad_period_names_accepted_forms)
-{
-    static const char *const bad[] = {
-        "2026-Q5", "Q3-2026", "2026-M7",  "1999",
-        "2026-H3", "2026/Q3", "2026-Q3x", "2026-Q3-and-much-more-text"};
-    char out[TD_PERIOD_TEXT_MAX], err[512];
-
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        err[0] = '\0';
-        ck_assert_int_eq(options_resolve_period(bad[i], 0, out, sizeof out, err, sizeof err),
-                         TD_ERR_INVALID);
-        ck_assert_ptr_nonnull(strstr(err, "is not a reporting period"));
-        ck_assert_ptr_nonnull(strstr(err, "2026-Q3 (quarter)"));
-        ck_assert_ptr_nonnull(strstr(err, "2026-M07 (month)"));
-        ck_assert_ptr_nonnull(strstr(err, "2026-9M"));
-        ck_assert_ptr_nonnull(strstr(err, bad[i]) == err + 1 ? err : NULL); /* quoted as typed */
-    }
-    ck_assert_int_eq(options_resolve_period("2026-q5", 0, out, sizeof out, err, sizeof err),
-                     TD_ERR_INVALID);
-    ck_assert_uint_eq(strncmp(err, "'2026-q5' is not", 16), 0);
-}
-END_TEST
-
-START_TEST(options_table_and_checks)
-{
-    options_t o;
-    td_config_args args;
-    char err[512] = "";
-    char *argv[] = {"--json",
-                    "status",
-                    "--period",
-                    "2026-Q3",
-                    "--query=tcp://10.0.0.5:7421",
-                    "--collector-public-key",
-                    "c.pub",
-                    "--secret-key",
-                    "me.key",
-                    NULL};
-
-    unsetenv("TIENDO_QUERY");
-    unsetenv("TIENDO_DATASET");
-    unsetenv("TIENDO_TIMEOUT_MS");
-    memset(&o, 0, sizeof o);
-    ck_assert_int_eq(td_config_parse(options_table, &o, 9, argv, &args, err, sizeof err), TD_OK);
-    ck_assert_int_eq(args.npositional, 1);
-    ck_assert_int_eq(options_command_parse(args.positional[0]), OPTIONS_CMD_STATUS);
-    td_config_args_free(&args);
-    ck_assert_int_eq(o.json, 1);
-    ck_assert_str_eq(o.period, "2026-Q3");
-    ck_assert_str_eq(o.dataset, "nq06");
-    ck_assert_str_eq(o.color, "auto");
-    ck_assert_int_eq(o.timeout_ms, 5000);
-    ck_assert_str_eq(o.query, "tcp://10.0.0.5:7421");
-    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_OK);
-    free(o.color);
-    o.color = strdup("sometimes");
-    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err, "auto, always or never"));
-    free(o.dataset);
-    o.dataset = strdup("NQ 06");
-    free(o.color);
-    o.color = strdup("never");
-    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err, "--dataset"));
-    td_config_free(options_table, &o);
-
-    char *slow[] = {"agents", "--timeout-ms", "50", NULL};
-    ck_assert_int_eq(td_config_parse(options_table, &o, 3, slow, &args, err, sizeof err),
-                     TD_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err, "timeout-ms"));
-    td_config_free(options_table, &o);
-
-    char *help[] = {"--period", "2026", "agents", "--help", NULL};
-    ck_assert_int_eq(options_command_find(4, help), OPTIONS_CMD_AGENTS);
-    ck_assert_int_eq(options_command_parse("stats"), OPTIONS_CMD_NONE);
-}
-END_TEST
-
-START_TEST(color_only_on_terminals)
-{
-    ck_assert_int_eq(options_use_color("auto", 1, NULL, "xterm"), 1);
-    ck_assert_int_eq(options_use_color("auto", 0, NULL, "xterm"), 0);
-    ck_assert_int_eq(options_use_color("auto", 1, "1", "xterm"), 0);
-    ck_assert_int_eq(options_use_color("auto", 1, "", "xterm"), 1);
-    ck_assert_int_eq(options_use_color("auto", 1, NULL, "dumb"), 0);
-    ck_assert_int_eq(options_use_color("always", 0, "1", "dumb"), 1);
-    ck_assert_int_eq(options_use_color("never", 1, NULL, "xterm"), 0);
-}
-END_TEST
-
-START_TEST(timeout_text)
-{
-    char buf[32];
-    ck_assert_str_eq(options_format_timeout(5000, buf, sizeof buf), "5 s");
-    ck_assert_str_eq(options_format_timeout(1500, buf, sizeof buf), "1.5 s");
-    ck_assert_str_eq(options_format_timeout(250, buf, sizeof buf), "250 ms");
-}
-END_TEST
-
-/* ---- client against an in-test CURVE REP server ---- */
-
-typedef struct {
-    void *ctx;
-    char secret[TD_Z85_KEY_LEN + 1];
-    char endpoint[256];
-    int answer;           /* 1: answer the question; 0: read it and stay silent */
-    uint32_t got_version; /* what the server saw */
-    char got_dataset[64], got_period[32];
-    int got_case;
-    void *sock;
-} s_server;
-
-static void s_server_start(s_server *srv, const char *secret)
-{
-    int one = 1, zero = 0;
-    size_t len = sizeof srv->endpoint;
-
-    memcpy(srv->secret, secret, sizeof srv->secret);
-    srv->sock = zmq_socket(srv->ctx, ZMQ_REP);
-    ck_assert_ptr_nonnull(srv->sock);
-    /* No ZAP handler in this test: any client key is accepted; the encryption is real. */
-    ck_assert_int_eq(zmq_setsockopt(srv->sock, ZMQ_CURVE_SERVER, &one, sizeof one), 0);
-    ck_assert_int_eq(zmq_setsockopt(srv->sock, ZMQ_CURVE_SECRETKEY, secret, TD_Z85_KEY_LEN), 0);
-    ck_assert_int_eq(zmq_setsockopt(srv->sock, ZMQ_LINGER, &zero, sizeof zero), 0);
-    ck_assert_int_eq(zmq_bind(srv->sock, "tcp://127.0.0.1:*"), 0);
-    ck_assert_int_eq(zmq_getsockopt(srv->sock, ZMQ_LAST_ENDPOINT, srv->endpoint, &len), 0);
-}
-
-static void *s_server_run(void *arg)
-{
-    s_server *srv = arg;
-    uint8_t buf[4096], out[4096];
-    zmq_pollitem_t item = {srv->sock, 0, ZMQ_POLLIN, 0};
-    Tiendo__QueryRequest *req = NULL;
-    Tiendo__QueryResponse resp = TIENDO__QUERY_RESPONSE__INIT;
-    Tiendo__StatusSummary sum = TIENDO__STATUS_SUMMARY__INIT;
-    size_t len = 0;
-    int n;
-
-    if (zmq_poll(&item, 1, 5000) <= 0)
-        return NULL;
-    n = zmq_recv(srv->sock, buf, sizeof buf, 0);
-    if (n < 0 || td_query_request_decode(buf, (size_t) n, &req) != TD_OK)
-        return NULL;
-    srv->got_version = req->version;
-    srv->got_case = (int) req->query_case;
-    if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_STATUS) {
-        snprintf(srv->got_dataset, sizeof srv->got_dataset, "%s", req->status->dataset);
-        snprintf(srv->got_period, sizeof srv->got_period, "%s", req->status->period);
-    }
-    if (srv->answer) {
-        resp.has_version = 1;
-        resp.version = TD_PROTOCOL_VERSION;
-        sum.dataset = srv->got_dataset;
-        sum.period = srv->got_period;
-        sum.has_units_expected = sum.has_units_reported = 1;
-        sum.units_expected = 34;
-        sum.units_reported = 12;
-        resp.result_case = TIENDO__QUERY_RESPONSE__RESULT_STATUS;
-        resp.status = &sum;
-        if (td_message_encode(&resp.base, out, sizeof out, &len) == TD_OK)
-            zmq_send(srv->sock, out, len, 0);
-    }
-    td_query_request_free(&req);
-    return NULL;
-}
-
-static void s_client_params(client_params *cp, const char *endpoint, const char *server_public,
-                            int timeout_ms)
-{
-    memset(cp, 0, sizeof *cp);
-    cp->endpoint = endpoint;
-    memcpy(cp->server_public, server_public, TD_Z85_KEY_LEN + 1);
-    ck_assert_int_eq(zmq_curve_keypair(cp->public_key, cp->secret), 0);
-    cp->timeout_ms = timeout_ms;
-}
-
-static void s_status_request(Tiendo__QueryRequest *req, Tiendo__StatusQuery *sq)
-{
-    static const Tiendo__QueryRequest r_init = TIENDO__QUERY_REQUEST__INIT;
-    static const Tiendo__StatusQuery s_init = TIENDO__STATUS_QUERY__INIT;
-    *req = r_init;
-    *sq = s_init;
-    req->has_version = 1;
-    req->version = TD_PROTOCOL_VERSION;
-    sq->dataset = "nq06";
-    sq->period = "2026-Q4";
-    req->query_case = TIENDO__QUERY_REQUEST__QUERY_STATUS;
-    req->status = sq;
-}
-
-START_TEST(client_round_trip_over_curve)
-{
-    char pub[TD_Z85_KEY_LEN + 1], sec[TD_Z85_KEY_LEN + 1], err[256] = "";
-    s_server srv;
-    pthread_t thread;
-    client_params cp;
-    Tiendo__QueryRequest req;
-    Tiendo__StatusQuery sq;
-    Tiendo__QueryResponse *resp = NULL;
-
-    memset(&srv, 0, sizeof srv);
-    srv.ctx = zmq_ctx_new();
-    srv.answer = 1;
-    ck_assert_int_eq(zmq_curve_keypair(pub, sec), 0);
-    s_server_start(&srv, sec);
-    ck_assert_int_eq(pthread_create(&thread, NULL, s_server_run, &srv), 0);
-    s_client_params(&cp, srv.endpoint, pub, 5000);
-    s_status_request(&req, &sq);
-    ck_assert_int_eq(client_query(&cp, &req, &resp, err, sizeof err), TD_OK);
-    pthread_join(thread, NULL);
-    ck_assert_uint_eq(srv.got_version, TD_PROTOCOL_VERSION);
-    ck_assert_int_eq(srv.got_case, TIENDO__QUERY_REQUEST__QUERY_STATUS);
-    ck_assert_str_eq(srv.got_dataset, "nq06");
-    ck_assert_str_eq(srv.got_period, "2026-Q4");
-    ck_assert_ptr_nonnull(resp);
-    ck_assert_int_eq(resp->error_code, 0);
-    ck_assert_int_eq(resp->result_case, TIENDO__QUERY_RESPONSE__RESULT_STATUS);
-    ck_assert_uint_eq(resp->status->units_reported, 12);
-    ck_assert_str_eq(resp->status->period, "2026-Q4");
-    td_query_response_free(&resp);
-    zmq_close(srv.sock);
-    zmq_ctx_term(srv.ctx);
-}
-END_TEST
-
-START_TEST(client_names_a_wrong_server_key)
-{
-    char pub[TD_Z85_KEY_LEN + 1], sec[TD_Z85_KEY_LEN + 1], other_pub[TD_Z85_KEY_LEN + 1],
-        other_sec[TD_Z85_KEY_LEN + 1], err[256] = "";
-    s_server srv;
-    pthread_t thread;
-    client_params cp;
-    Tiendo__QueryRequest req;
-    Tiendo__StatusQuery sq;
-    Tiendo__QueryResponse *resp = NULL;
-    int64_t start, took;
-
-    memset(&srv, 0, sizeof srv);
-    srv.ctx = zmq_ctx_new();
-    srv.answer = 1;
-    ck_assert_int_eq(zmq_curve_keypair(pub, sec), 0);
-    ck_assert_int_eq(zmq_curve_keypair(other_pub, other_sec), 0);
-    s_server_start(&srv, sec);
-    ck_assert_int_eq(pthread_create(&thread, NULL, s_server_run, &srv), 0);
-    /* The client expects another collector: the handshake fails, and the client says so
-     * at once instead of waiting out its timeout (3 s here). */
-    s_client_params(&cp, srv.endpoint, other_pub, 3000);
-    s_status_request(&req, &sq);
-    start = td_mono_ms();
-    ck_assert_int_eq(client_query(&cp, &req, &resp, err, sizeof err), TD_ERR_PERMISSION);
-    took = td_mono_ms() - start;
-    ck_assert_int_lt(took, 2000);
-    ck_assert_msg(strstr(err, "collector-public-key") != NULL, "err: %s", err);
-    ck_assert_ptr_null(resp);
-    ck_assert_str_eq(srv.got_period, ""); /* the question never reached the server */
-    zmq_close(srv.sock);
-    zmq_ctx_term(srv.ctx); /* ends the server's poll with ETERM */
-    pthread_join(thread, NULL);
-}
-END_TEST
-
-START_TEST(client_times_out_when_nobody_listens)
-{
-    char pub[TD_Z85_KEY_LEN + 1], sec[TD_Z85_KEY_LEN + 1], endpoint[256], err[256] = "";
-    size_t len = sizeof endpoint;
-    void *ctx = zmq_ctx_new(), *sock = zmq_socket(ctx, ZMQ_REP);
-    client_params cp;
-    Tiendo__QueryRequest req;
-    Tiendo__StatusQuery sq;
-    Tiendo__QueryResponse *resp = NULL;
-    int64_t start, took;
-
-    /* Take a free port, then let it go: nothing listens there any more. */
-    ck_assert_int_eq(zmq_bind(sock, "tcp://127.0.0.1:*"), 0);
-    ck_assert_int_eq(zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, endpoint, &len), 0);
-    zmq_close(sock);
-    zmq_ctx_term(ctx);
-    ck_assert_int_eq(zmq_curve_keypair(pub, sec), 0);
-    s_client_params(&cp, endpoint, pub, 300);
-    s_status_request(&req, &sq);
-    start = td_mono_ms();
-    ck_assert_int_eq(client_query(&cp, &req, &resp, err, sizeof err), TD_ERR_TIMEOUT);
-    took = td_mono_ms() - start;
-    ck_assert_int_ge(took, 290);
-    ck_assert_int_lt(took, 3000);
-
-    s_client_params(&cp, "bogus://nowhere", pub, 300);
-    ck_assert_int_eq(client_query(&cp, &req, &resp, err, sizeof err), TD_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err, "bogus://nowhere"));
+    /* Long waits read in two units: an outbox 3 h 5 min old, an agent silent 2 d 4 h. */
+    hb.oldest_unsent_age_ms = (3 * 3600 + 5 * 60) * 1000LL;
+    a.last_seen_ms = now - (2 * 86400 + 4 * 3600) * 1000LL;
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_agents_text(m.f, &list, now, NULL), TD_OK);
+    s_mem_text(&m);
+    ck_assert_uint_eq(s_lines(m.buf, lines, 8), 5);
+    ck_assert_ptr_nonnull(strstr(lines[3], "3 h 5 min"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "2 d 4 h ago"));
+    ck_assert_uint_eq(term_width(lines[3]), term_width(lines[1]));
+    free(m.buf);
 }
 END_TEST
 
@@ -1462,25 +947,25 @@ static void s_assert_order(const Tiendo__UnitList *l, const char *a, const char 
 START_TEST(units_sorting_orders)
 {
     s_units u;
-    render_sort by;
+    answer_sort by;
 
     s_units_fill(&u);
-    ck_assert_int_eq(render_sort_parse("code", &by), 0);
-    render_units_sort(&u.list, by);
+    ck_assert_int_eq(answer_sort_parse("code", &by), 0);
+    answer_units_sort(&u.list, by);
     s_assert_order(&u.list, "01", "02", "48", "79");
-    ck_assert_int_eq(render_sort_parse("status", &by), 0);
-    ck_assert_int_eq(by, RENDER_SORT_STATUS);
-    render_units_sort(&u.list, by);
+    ck_assert_int_eq(answer_sort_parse("status", &by), 0);
+    ck_assert_int_eq(by, ANSWER_SORT_STATUS);
+    answer_units_sort(&u.list, by);
     s_assert_order(&u.list, "48", "01", "02", "79"); /* overdue, late, not_yet_due, on_time */
-    render_units_sort(&u.list, RENDER_SORT_PROGRESS);
+    answer_units_sort(&u.list, ANSWER_SORT_PROGRESS);
     s_assert_order(&u.list, "48", "02", "01", "79"); /* none, 10, 40, 62.25 */
-    render_units_sort(&u.list, RENDER_SORT_NAME);
+    answer_units_sort(&u.list, ANSWER_SORT_NAME);
     /* strcmp on UTF-8: "Hà G" < "Hà N" < "Th" < "Đ" (U+0110 sorts after ASCII) */
     s_assert_order(&u.list, "02", "01", "79", "48");
-    ck_assert_int_eq(render_sort_parse("size", &by), -1);
-    ck_assert_int_eq(render_status_rank("overdue"), 0);
-    ck_assert_int_eq(render_status_rank("on_time"), 3);
-    ck_assert_int_eq(render_status_rank(NULL), 4);
+    ck_assert_int_eq(answer_sort_parse("size", &by), -1);
+    ck_assert_int_eq(answer_status_rank("overdue"), 0);
+    ck_assert_int_eq(answer_status_rank("on_time"), 3);
+    ck_assert_int_eq(answer_status_rank(NULL), 4);
 }
 END_TEST
 
@@ -1505,7 +990,7 @@ START_TEST(units_json_fields)
 
     s_units_fill(&u);
     s_mem_open(&m);
-    ck_assert_int_eq(render_units_json(m.f, &u.list), TD_OK);
+    ck_assert_int_eq(answer_units_json(m.f, &u.list), TD_OK);
     root = json_loads(s_mem_text(&m), 0, &jerr);
     ck_assert_msg(root != NULL, "%s", jerr.text);
     ck_assert_str_eq(json_string_value(json_object_get(root, "dataset")), "nq06");
@@ -1548,7 +1033,7 @@ START_TEST(units_csv_quoting)
 
     s_units_fill(&u);
     s_mem_open(&m);
-    ck_assert_int_eq(render_units_csv(m.f, &u.list), TD_OK);
+    ck_assert_int_eq(answer_units_csv(m.f, &u.list), TD_OK);
     text = s_mem_text(&m);
     ck_assert_str_eq(text, "unit,name,level,parent,status,revision,first_received_at,"
                            "received_at,mean_progress_percent\r\n"
@@ -1562,11 +1047,11 @@ START_TEST(units_csv_quoting)
     free(m.buf);
 
     s_mem_open(&m);
-    render_csv_field(m.f, "line\nbreak");
+    answer_csv_field(m.f, "line\nbreak");
     fputc('|', m.f);
-    render_csv_field(m.f, "bad \xFF byte");
+    answer_csv_field(m.f, "bad \xFF byte");
     fputc('|', m.f);
-    render_csv_field(m.f, NULL);
+    answer_csv_field(m.f, NULL);
     ck_assert_str_eq(s_mem_text(&m), "\"line\nbreak\"|bad \xEF\xBF\xBD byte|");
     free(m.buf);
 }
@@ -1578,21 +1063,21 @@ START_TEST(units_text_aligned_and_fits)
     s_mem m;
     char *lines[16];
     size_t n, width;
-    render_style style = {0, 80, 0};
+    answer_style style = {0, 80, 0};
 
     s_units_fill(&u);
     s_mem_open(&m);
-    ck_assert_int_eq(render_units_text(m.f, &u.list, "Units", &style), TD_OK);
+    ck_assert_int_eq(answer_units_text(m.f, &u.list, "Units", &style), TD_OK);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "Units, nq06 2026-Q3 (deadline 2026-10-15)"));
     ck_assert_ptr_nonnull(strstr(m.buf, "4 units"));
     n = s_lines(m.buf, lines, 16);
     ck_assert_uint_eq(n, 8); /* heading, header, dashes, 4 rows, count */
     ck_assert_ptr_nonnull(strstr(lines[1], "Code"));
-    width = render_width(lines[1]);
+    width = term_width(lines[1]);
     ck_assert_uint_le(width, 80);
     for (size_t i = 2; i < 7; i++)
-        ck_assert_uint_eq(render_width(lines[i]), width);
+        ck_assert_uint_eq(term_width(lines[i]), width);
     /* Columns line up whatever the names' byte lengths. */
     ck_assert_uint_eq(s_column_of(lines[3], "on_time"), s_column_of(lines[1], "Status"));
     ck_assert_uint_eq(s_column_of(lines[4], "late"), s_column_of(lines[1], "Status"));
@@ -1622,7 +1107,7 @@ START_TEST(indicators_json_and_text)
     Tiendo__IndicatorScope nation = sc_init, hn = sc_init, *scopes[2] = {&nation, &hn};
     Tiendo__IndicatorTable t = t_init;
     td_registry_t *reg = s_registry();
-    render_style style = {0, 100, 0};
+    answer_style style = {0, 100, 0};
     json_error_t jerr;
     json_t *root, *s0, *i0;
     s_mem m;
@@ -1650,7 +1135,7 @@ START_TEST(indicators_json_and_text)
     t.scopes = scopes;
 
     s_mem_open(&m);
-    ck_assert_int_eq(render_indicators_json(m.f, &t, reg), TD_OK);
+    ck_assert_int_eq(answer_indicators_json(m.f, &t, reg), TD_OK);
     root = json_loads(s_mem_text(&m), 0, &jerr);
     ck_assert_msg(root != NULL, "%s", jerr.text);
     ck_assert_str_eq(json_string_value(json_object_get(root, "level")), "province");
@@ -1674,15 +1159,15 @@ START_TEST(indicators_json_and_text)
 
     /* Province matrix: a row per scope, aligned, within 100 columns. */
     s_mem_open(&m);
-    ck_assert_int_eq(render_indicators_text(m.f, &t, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 32);
     ck_assert_uint_ge(n, 6);
     ck_assert_ptr_nonnull(strstr(lines[2], "T01"));
-    width = render_width(lines[2]);
+    width = term_width(lines[2]);
     ck_assert_uint_le(width, 100);
-    ck_assert_uint_eq(render_width(lines[4]), width);
-    ck_assert_uint_eq(render_width(lines[5]), width);
+    ck_assert_uint_eq(term_width(lines[4]), width);
+    ck_assert_uint_eq(term_width(lines[5]), width);
     ck_assert_ptr_nonnull(strstr(lines[4], "45.7"));
     ck_assert_ptr_nonnull(strstr(lines[4], "\xE2\x80\x94")); /* T02 no data for VN */
     ck_assert_ptr_nonnull(strstr(lines[5], "12345"));
@@ -1694,7 +1179,7 @@ START_TEST(indicators_json_and_text)
     t.level = "nation";
     t.n_scopes = 1;
     s_mem_open(&m);
-    ck_assert_int_eq(render_indicators_text(m.f, &t, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "Indicators (VN Việt Nam, 63 reports)"));
     ck_assert_ptr_nonnull(strstr(m.buf, "2025 target"));
@@ -1717,7 +1202,7 @@ START_TEST(unit_detail_json_and_text)
     Tiendo__TaskGroupProgress g = g_init, *gs[1] = {&g};
     Tiendo__RevisionInfo h1 = h_init, h2 = h_init, *hist[2] = {&h1, &h2};
     td_registry_t *reg = s_registry();
-    render_style style = {0, 100, 0};
+    answer_style style = {0, 100, 0};
     json_error_t jerr;
     json_t *root, *jh;
     s_mem m;
@@ -1757,7 +1242,7 @@ START_TEST(unit_detail_json_and_text)
     d.successor = "";
 
     s_mem_open(&m);
-    ck_assert_int_eq(render_unit_json(m.f, &d), TD_OK);
+    ck_assert_int_eq(answer_unit_json(m.f, &d), TD_OK);
     root = json_loads(s_mem_text(&m), 0, &jerr);
     ck_assert_msg(root != NULL, "%s", jerr.text);
     ck_assert_str_eq(json_string_value(json_object_get(root, "unit")), "01");
@@ -1784,7 +1269,7 @@ START_TEST(unit_detail_json_and_text)
     free(m.buf);
 
     s_mem_open(&m);
-    ck_assert_int_eq(render_unit_text(m.f, &d, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_unit_text(m.f, &d, reg, &style), TD_OK);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "Unit 01 Hà Nội"));
     ck_assert_ptr_nonnull(strstr(m.buf, "Valid: 2008-08-01 to \xE2\x80\x94"));
@@ -1800,11 +1285,11 @@ START_TEST(unit_detail_json_and_text)
     d.report = NULL;
     d.n_history = 0;
     s_mem_open(&m);
-    ck_assert_int_eq(render_unit_text(m.f, &d, NULL, &style), TD_OK);
+    ck_assert_int_eq(answer_unit_text(m.f, &d, NULL, &style), TD_OK);
     ck_assert_ptr_nonnull(strstr(s_mem_text(&m), "No report for this period."));
     free(m.buf);
     s_mem_open(&m);
-    ck_assert_int_eq(render_unit_json(m.f, &d), TD_OK);
+    ck_assert_int_eq(answer_unit_json(m.f, &d), TD_OK);
     root = json_loads(s_mem_text(&m), 0, &jerr);
     ck_assert(json_is_null(json_object_get(root, "report")));
     json_decref(root);
@@ -1813,119 +1298,38 @@ START_TEST(unit_detail_json_and_text)
 }
 END_TEST
 
-START_TEST(new_commands_and_options)
-{
-    options_t o;
-    td_config_args args;
-    char err[512] = "";
-    char *argv[] = {
-        "units", "--sort",       "progress", "--province", "01", "--collector-public-key",
-        "c.pub", "--secret-key", "me.key",   NULL};
-
-    ck_assert_int_eq(options_command_parse("indicators"), OPTIONS_CMD_INDICATORS);
-    ck_assert_int_eq(options_command_parse("units"), OPTIONS_CMD_UNITS);
-    ck_assert_int_eq(options_command_parse("unit"), OPTIONS_CMD_UNIT);
-    ck_assert_int_eq(options_command_parse("overdue"), OPTIONS_CMD_OVERDUE);
-    ck_assert_int_eq(options_command_parse("export"), OPTIONS_CMD_EXPORT);
-    unsetenv("TIENDO_SORT");
-    unsetenv("TIENDO_LEVEL");
-    unsetenv("TIENDO_FORMAT");
-    unsetenv("TIENDO_PROVINCE");
-    memset(&o, 0, sizeof o);
-    ck_assert_int_eq(td_config_parse(options_table, &o, 9, argv, &args, err, sizeof err), TD_OK);
-    td_config_args_free(&args);
-    ck_assert_str_eq(o.sort, "progress");
-    ck_assert_str_eq(o.province, "01");
-    ck_assert_str_eq(o.level, "nation");
-    ck_assert_str_eq(o.format, "csv");
-    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_OK);
-    free(o.sort);
-    o.sort = strdup("size");
-    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err, "--sort"));
-    free(o.sort);
-    o.sort = NULL;
-    free(o.level);
-    o.level = strdup("district");
-    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err, "nation or province"));
-    free(o.level);
-    o.level = strdup("province");
-    free(o.format);
-    o.format = strdup("xlsx");
-    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err, "csv or json"));
-    free(o.format);
-    o.format = strdup("json");
-    free(o.province);
-    o.province = strdup("0 1;");
-    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(err, "--province"));
-    td_config_free(options_table, &o);
-
-    /* Every new command has its own help. */
-    for (int c = OPTIONS_CMD_INDICATORS; c <= OPTIONS_CMD_EXPORT; c++) {
-        s_mem m;
-        s_mem_open(&m);
-        options_print_help(m.f, (options_command) c);
-        ck_assert_ptr_nonnull(strstr(s_mem_text(&m), "Usage: tiendo "));
-        ck_assert_ptr_nonnull(strstr(m.buf, "Examples:"));
-        free(m.buf);
-    }
-}
-END_TEST
-
 static Suite *s_suite(void)
 {
-    Suite *s = suite_create("render");
-    TCase *width = tcase_create("width");
-    TCase *table = tcase_create("table");
-    TCase *answers = tcase_create("answers");
-    TCase *options = tcase_create("options");
-    TCase *client = tcase_create("client");
+    Suite *s = suite_create("answers");
+    TCase *times = tcase_create("times");
+    TCase *status = tcase_create("status");
+    TCase *agents = tcase_create("agents");
+    TCase *units = tcase_create("units");
 
-    tcase_add_test(width, width_of_vietnamese_names);
-    tcase_add_test(width, width_of_wide_and_invalid_text);
-    tcase_add_test(width, cell_pads_by_display_width);
-    tcase_add_test(width, cell_truncates_with_ellipsis);
-    tcase_add_test(width, cell_neutralises_control_characters);
-    tcase_add_test(table, table_of_unit_names_aligns);
-    tcase_add_test(table, table_cuts_long_cells);
-    tcase_add_test(table, times_and_ages);
-    tcase_add_test(answers, status_json_fields_and_values);
-    tcase_add_test(answers, status_json_nobody_reported);
-    tcase_add_test(answers, status_json_mean_null_for_group_without_reports);
-    tcase_add_test(answers, status_text_for_people);
-    tcase_add_test(answers, status_text_wraps_long_missing_list);
-    tcase_add_test(answers, status_json_deadline_and_timeliness);
-    tcase_add_test(answers, status_json_from_a_collector_without_the_new_fields);
-    tcase_add_test(answers, status_json_indicators_against_targets);
-    tcase_add_test(answers, status_json_lagging_units);
-    tcase_add_test(answers, status_text_deadline_indicators_lagging);
-    tcase_add_test(answers, status_text_fits_100_and_80_columns);
-    tcase_add_test(answers, status_text_footnote_only_for_unconfirmed_targets);
-    tcase_add_test(answers, agents_json_and_text);
-    tcase_add_test(answers, units_sorting_orders);
-    tcase_add_test(answers, units_json_fields);
-    tcase_add_test(answers, units_csv_quoting);
-    tcase_add_test(answers, units_text_aligned_and_fits);
-    tcase_add_test(answers, indicators_json_and_text);
-    tcase_add_test(answers, unit_detail_json_and_text);
-    tcase_add_test(options, new_commands_and_options);
-    tcase_add_test(options, period_default_is_current_quarter);
-    tcase_add_test(options, bad_period_names_accepted_forms);
-    tcase_add_test(options, options_table_and_checks);
-    tcase_add_test(options, color_only_on_terminals);
-    tcase_add_test(options, timeout_text);
-    tcase_set_timeout(client, 20);
-    tcase_add_test(client, client_round_trip_over_curve);
-    tcase_add_test(client, client_names_a_wrong_server_key);
-    tcase_add_test(client, client_times_out_when_nobody_listens);
-    suite_add_tcase(s, width);
-    suite_add_tcase(s, table);
-    suite_add_tcase(s, answers);
-    suite_add_tcase(s, options);
-    suite_add_tcase(s, client);
+    tcase_add_test(times, times_and_ages);
+    tcase_add_test(status, status_json_fields_and_values);
+    tcase_add_test(status, status_json_nobody_reported);
+    tcase_add_test(status, status_json_mean_null_for_group_without_reports);
+    tcase_add_test(status, status_text_for_people);
+    tcase_add_test(status, status_text_wraps_long_missing_list);
+    tcase_add_test(status, status_json_deadline_and_timeliness);
+    tcase_add_test(status, status_json_from_a_collector_without_the_new_fields);
+    tcase_add_test(status, status_json_indicators_against_targets);
+    tcase_add_test(status, status_json_lagging_units);
+    tcase_add_test(status, status_text_deadline_indicators_lagging);
+    tcase_add_test(status, status_text_fits_100_and_80_columns);
+    tcase_add_test(status, status_text_footnote_only_for_unconfirmed_targets);
+    tcase_add_test(agents, agents_json_and_text);
+    tcase_add_test(units, units_sorting_orders);
+    tcase_add_test(units, units_json_fields);
+    tcase_add_test(units, units_csv_quoting);
+    tcase_add_test(units, units_text_aligned_and_fits);
+    tcase_add_test(units, indicators_json_and_text);
+    tcase_add_test(units, unit_detail_json_and_text);
+    suite_add_tcase(s, times);
+    suite_add_tcase(s, status);
+    suite_add_tcase(s, agents);
+    suite_add_tcase(s, units);
     return s;
 }
 
