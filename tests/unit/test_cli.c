@@ -1,18 +1,32 @@
 /* test_cli.c: unit tests of the tiendo command's options, commands and client. */
 #include <check.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "cli_test.h"
 #include "client.h"
 #include "clock.h"
 #include "codec.h"
+#include "keys.h"
+#include "command.h"
+#include "commands.h"
 #include "options.h"
 
 /* ---- options ---- */
+
+/* The table's row for name (which must exist). */
+static const td_command *s_command(const char *name)
+{
+    const td_command *cmd = td_command_find(commands_table, name);
+    ck_assert_msg(cmd != NULL, "no command %s", name);
+    return cmd;
+}
 
 START_TEST(period_default_is_current_quarter)
 {
@@ -82,7 +96,7 @@ START_TEST(options_table_and_checks)
     memset(&o, 0, sizeof o);
     ck_assert_int_eq(td_config_parse(options_table, &o, 9, argv, &args, err, sizeof err), TD_OK);
     ck_assert_int_eq(args.npositional, 1);
-    ck_assert_int_eq(options_command_parse(args.positional[0]), OPTIONS_CMD_STATUS);
+    ck_assert_str_eq(s_command(args.positional[0])->name, "status");
     td_config_args_free(&args);
     ck_assert_int_eq(o.json, 1);
     ck_assert_str_eq(o.period, "2026-Q3");
@@ -110,8 +124,9 @@ START_TEST(options_table_and_checks)
     td_config_free(options_table, &o);
 
     char *help[] = {"--period", "2026", "agents", "--help", NULL};
-    ck_assert_int_eq(options_command_find(4, help), OPTIONS_CMD_AGENTS);
-    ck_assert_int_eq(options_command_parse("stats"), OPTIONS_CMD_NONE);
+    ck_assert_ptr_nonnull(commands_find_word(4, help));
+    ck_assert_str_eq(commands_find_word(4, help)->name, "agents");
+    ck_assert_ptr_null(td_command_find(commands_table, "stats"));
 }
 END_TEST
 
@@ -145,11 +160,11 @@ START_TEST(new_commands_and_options)
         "units", "--sort",       "progress", "--province", "01", "--collector-public-key",
         "c.pub", "--secret-key", "me.key",   NULL};
 
-    ck_assert_int_eq(options_command_parse("indicators"), OPTIONS_CMD_INDICATORS);
-    ck_assert_int_eq(options_command_parse("units"), OPTIONS_CMD_UNITS);
-    ck_assert_int_eq(options_command_parse("unit"), OPTIONS_CMD_UNIT);
-    ck_assert_int_eq(options_command_parse("overdue"), OPTIONS_CMD_OVERDUE);
-    ck_assert_int_eq(options_command_parse("export"), OPTIONS_CMD_EXPORT);
+    ck_assert_str_eq(s_command("indicators")->name, "indicators");
+    ck_assert_str_eq(s_command("units")->name, "units");
+    ck_assert_str_eq(s_command("unit")->name, "unit");
+    ck_assert_str_eq(s_command("overdue")->name, "overdue");
+    ck_assert_str_eq(s_command("export")->name, "export");
     unsetenv("TIENDO_SORT");
     unsetenv("TIENDO_LEVEL");
     unsetenv("TIENDO_FORMAT");
@@ -186,15 +201,162 @@ START_TEST(new_commands_and_options)
     ck_assert_ptr_nonnull(strstr(err, "--province"));
     td_config_free(options_table, &o);
 
-    /* Every new command has its own help. */
-    for (int c = OPTIONS_CMD_INDICATORS; c <= OPTIONS_CMD_EXPORT; c++) {
+    /* Every command has its own help. */
+    for (const td_command *c = commands_table; c->name != NULL; c++) {
         s_mem m;
         s_mem_open(&m);
-        options_print_help(m.f, (options_command) c);
+        commands_print_help(m.f, c);
         ck_assert_ptr_nonnull(strstr(s_mem_text(&m), "Usage: tiendo "));
         ck_assert_ptr_nonnull(strstr(m.buf, "Examples:"));
         free(m.buf);
     }
+}
+END_TEST
+
+/* ---- the command table ---- */
+
+START_TEST(command_table_rows_are_complete)
+{
+    static const char *const names[] = {"status", "agents",  "indicators", "units",
+                                        "unit",   "overdue", "export",     "help"};
+    size_t n = 0;
+
+    for (const td_command *c = commands_table; c->name != NULL; c++, n++) {
+        ck_assert_msg(n < 8 && strcmp(c->name, names[n]) == 0, "row %zu: %s", n, c->name);
+        ck_assert_ptr_nonnull(c->run);
+        ck_assert_uint_eq(strncmp(c->usage, c->name, strlen(c->name)), 0);
+        /* "  indicators  " and the summary fit 80 columns in the overview. */
+        ck_assert_msg(2 + 10 + 2 + term_width(c->summary) <= 80, "%s: summary too long", c->name);
+        ck_assert_ptr_null(strchr(c->summary, '\n'));
+        ck_assert_uint_gt(strlen(c->help), 0);
+        ck_assert_int_eq(c->help[strlen(c->help) - 1], '\n');
+        ck_assert_ptr_eq(td_command_find(commands_table, c->name), c);
+    }
+    ck_assert_uint_eq(n, 8);
+    ck_assert_ptr_null(td_command_find(commands_table, "Status"));
+    ck_assert_ptr_null(commands_find_word(0, NULL));
+}
+END_TEST
+
+static int s_starts(const char *text, const char *prefix)
+{
+    return strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+START_TEST(help_as_today_from_the_table)
+{
+    s_mem m;
+    char *lines[128];
+    size_t n, list = 0;
+
+    /* One command: usage, what it does, examples, the options, settings and exit codes. */
+    s_mem_open(&m);
+    commands_print_help(m.f, s_command("status"));
+    s_mem_text(&m);
+    ck_assert_msg(s_starts(m.buf, "Usage: tiendo status [--period PERIOD] [--dataset DATASET] "
+                                  "[--json] [OPTIONS]\n\nThe national summary for one "
+                                  "reporting period"),
+                  "%s", m.buf);
+    ck_assert_ptr_nonnull(strstr(m.buf, "> status-2026.json\n\nOptions:\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "  --timeout-ms N "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "\nSettings can also come from a file"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Exit codes: 0 success; 1 the collector answered"));
+    free(m.buf);
+
+    s_mem_open(&m);
+    commands_print_help(m.f, s_command("indicators"));
+    ck_assert_ptr_nonnull(strstr(s_mem_text(&m),
+                                 "Usage: tiendo indicators [--level nation|province] [--period "
+                                 "PERIOD]\n                         [--dataset DATASET] [--json] "
+                                 "[OPTIONS]\n"));
+    free(m.buf);
+
+    /* The overview: every command with its summary, then the options and the footer. */
+    s_mem_open(&m);
+    commands_print_help(m.f, NULL);
+    s_mem_text(&m);
+    ck_assert(s_starts(m.buf, "Usage: tiendo COMMAND [OPTIONS]\n\nShows the national"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Options (any command, anywhere on the line):\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "  --json "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Exit codes: 0 success"));
+    n = s_lines(m.buf, lines, 128);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(lines[i], "Commands:") == 0)
+            list = i + 1;
+    ck_assert_uint_gt(list, 0);
+    for (const td_command *c = commands_table; c->name != NULL; c++, list++) {
+        ck_assert_uint_eq(strncmp(lines[list] + 2, c->name, strlen(c->name)), 0);
+        ck_assert_ptr_nonnull(strstr(lines[list], c->summary));
+        ck_assert_uint_le(term_width(lines[list]), 80);
+    }
+    free(m.buf);
+
+    /* A line without a command, and a word that is none, name the commands of the table. */
+    s_mem_open(&m);
+    commands_print_usage(m.f);
+    ck_assert_str_eq(s_mem_text(&m),
+                     "Usage: tiendo COMMAND [OPTIONS]\nCommands: status, agents, indicators, "
+                     "units, unit, overdue, export, help\nRun 'tiendo --help' for more.\n");
+    free(m.buf);
+    s_mem_open(&m);
+    commands_print_unknown(m.f, "stats");
+    ck_assert_str_eq(s_mem_text(&m),
+                     "tiendo: unknown command 'stats' (the commands are status, agents, "
+                     "indicators, units, unit, overdue, export and help; see tiendo --help)\n");
+    free(m.buf);
+}
+END_TEST
+
+/* Parse a command line the way main does (every option on argv). */
+static void s_run_parse(commands_run *run, int argc, char **argv)
+{
+    td_config_args args;
+    char err[512] = "";
+
+    memset(run, 0, sizeof *run);
+    ck_assert_msg(td_config_parse(options_table, &run->opt, argc, argv, &args, err, sizeof err) ==
+                      TD_OK,
+                  "%s", err);
+    run->check_config = args.check_config;
+    td_config_args_free(&args);
+}
+
+static void s_run_free(commands_run *run)
+{
+    commands_release(run);
+    td_config_free(options_table, &run->opt);
+}
+
+START_TEST(commands_refuse_bad_operands_and_options)
+{
+    commands_run run;
+    char *none[] = {NULL};
+    char *nokey[] = {"--collector-public-key", "/nonexistent/c.pub", "--secret-key",
+                     "/nonexistent/me.key", NULL};
+    char *one[] = {"01", NULL}, *two[] = {"01", "02", NULL}, *empty[] = {"", NULL};
+    char *extra[] = {"now", NULL};
+
+    unsetenv("TIENDO_QUERY");
+    unsetenv("TIENDO_COLLECTOR_PUBLIC_KEY");
+    unsetenv("TIENDO_SECRET_KEY");
+    s_run_parse(&run, 0, none);
+    /* unit wants exactly one code; the other commands none. Exit 2, nothing asked. */
+    ck_assert_int_eq(s_command("unit")->run(&run, 0, none), COMMANDS_EXIT_USAGE);
+    ck_assert_int_eq(s_command("unit")->run(&run, 1, empty), COMMANDS_EXIT_USAGE);
+    ck_assert_int_eq(s_command("unit")->run(&run, 2, two), COMMANDS_EXIT_USAGE);
+    for (const td_command *c = commands_table; c->name != NULL; c++)
+        if (strcmp(c->name, "unit") != 0 && strcmp(c->name, "help") != 0)
+            ck_assert_int_eq(c->run(&run, 1, extra), COMMANDS_EXIT_USAGE);
+    /* No keys configured: a usage error before anything is asked. */
+    ck_assert_int_eq(s_command("status")->run(&run, 0, none), COMMANDS_EXIT_USAGE);
+    ck_assert_int_eq(s_command("unit")->run(&run, 1, one), COMMANDS_EXIT_USAGE);
+    ck_assert_int_eq(commands_check_config(&run), COMMANDS_EXIT_USAGE);
+    s_run_free(&run);
+    /* Key files that cannot be read: exit 2 as well. */
+    s_run_parse(&run, 4, nokey);
+    ck_assert_int_eq(s_command("agents")->run(&run, 0, none), COMMANDS_EXIT_USAGE);
+    ck_assert_int_eq(commands_check_config(&run), COMMANDS_EXIT_USAGE);
+    s_run_free(&run);
 }
 END_TEST
 
@@ -392,6 +554,97 @@ START_TEST(client_times_out_when_nobody_listens)
 }
 END_TEST
 
+/* A folder with a key pair for this workstation and one for the collector. */
+static void s_keys(char *dir, size_t len, char *collector_secret)
+{
+    char path[512], err[256], pub[TD_Z85_KEY_LEN + 1];
+
+    snprintf(dir, len, "%s", "/tmp/tiendo-test-cli.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/me", dir);
+    ck_assert_msg(td_keys_generate(path, err, sizeof err) == TD_OK, "%s", err);
+    snprintf(path, sizeof path, "%s/collector", dir);
+    ck_assert_msg(td_keys_generate(path, err, sizeof err) == TD_OK, "%s", err);
+    snprintf(path, sizeof path, "%s/collector.key", dir);
+    ck_assert_msg(td_keys_load_secret(path, collector_secret, pub, err, sizeof err) == TD_OK, "%s",
+                  err);
+}
+
+static void s_keys_remove(const char *dir)
+{
+    static const char *const files[] = {"me.key", "me.pub", "collector.key", "collector.pub",
+                                        "out"};
+    char path[512];
+
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+START_TEST(status_command_asks_and_prints)
+{
+    char dir[64], sec[TD_Z85_KEY_LEN + 1], cpub[512], mykey[512], out[512], timeout[] = "3000";
+    char *none[] = {NULL};
+    char *argv[] = {
+        "--json", "--period",     "2026-q4", "--query",      NULL,    "--collector-public-key",
+        cpub,     "--secret-key", mykey,     "--timeout-ms", timeout, NULL};
+    s_server srv;
+    pthread_t thread;
+    commands_run run;
+    json_t *root;
+    json_error_t jerr;
+    int saved, fd, status;
+
+    s_keys(dir, sizeof dir, sec);
+    snprintf(cpub, sizeof cpub, "%s/collector.pub", dir);
+    snprintf(mykey, sizeof mykey, "%s/me.key", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    memset(&srv, 0, sizeof srv);
+    srv.ctx = zmq_ctx_new();
+    srv.answer = 1;
+    s_server_start(&srv, sec);
+    argv[4] = srv.endpoint;
+    s_run_parse(&run, 11, argv);
+    ck_assert_int_eq(commands_check_config(&run), COMMANDS_EXIT_OK); /* asks nothing */
+    run.check_config = 0;
+    ck_assert_int_eq(pthread_create(&thread, NULL, s_server_run, &srv), 0);
+    /* The handler builds its own question and prints its own answer on stdout. */
+    fflush(stdout);
+    saved = dup(STDOUT_FILENO);
+    fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, STDOUT_FILENO);
+    close(fd);
+    status = s_command("status")->run(&run, 0, none);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    pthread_join(thread, NULL);
+    ck_assert_int_eq(status, COMMANDS_EXIT_OK);
+    ck_assert_int_eq(srv.got_case, TIENDO__QUERY_REQUEST__QUERY_STATUS);
+    ck_assert_uint_eq(srv.got_version, TD_PROTOCOL_VERSION);
+    ck_assert_str_eq(srv.got_dataset, "nq06");
+    ck_assert_str_eq(srv.got_period, "2026-Q4"); /* as typed, then canonical */
+    root = json_load_file(out, 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_reported")), 12);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "period")), "2026-Q4");
+    json_decref(root);
+    s_run_free(&run);
+    zmq_close(srv.sock);
+    zmq_ctx_term(srv.ctx);
+
+    /* Nobody answers any more: exit 3, the collector could not be reached. */
+    strcpy(timeout, "300");
+    s_run_parse(&run, 11, argv);
+    ck_assert_int_eq(s_command("status")->run(&run, 0, none), COMMANDS_EXIT_UNREACHABLE);
+    s_run_free(&run);
+    s_keys_remove(dir);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -399,6 +652,9 @@ static Suite *s_suite(void)
     TCase *client = tcase_create("client");
 
     tcase_add_test(options, new_commands_and_options);
+    tcase_add_test(options, command_table_rows_are_complete);
+    tcase_add_test(options, help_as_today_from_the_table);
+    tcase_add_test(options, commands_refuse_bad_operands_and_options);
     tcase_add_test(options, period_default_is_current_quarter);
     tcase_add_test(options, bad_period_names_accepted_forms);
     tcase_add_test(options, options_table_and_checks);
@@ -406,6 +662,7 @@ static Suite *s_suite(void)
     tcase_add_test(options, timeout_text);
     tcase_set_timeout(client, 20);
     tcase_add_test(client, client_round_trip_over_curve);
+    tcase_add_test(client, status_command_asks_and_prints);
     tcase_add_test(client, client_names_a_wrong_server_key);
     tcase_add_test(client, client_times_out_when_nobody_listens);
     suite_add_tcase(s, options);
