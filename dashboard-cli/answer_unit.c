@@ -233,6 +233,16 @@ static json_t *s_json_report(const Tiendo__Report *report)
     text = td_report_to_json(report);
     v = text != NULL ? json_loads(text, 0, NULL) : NULL;
     free(text);
+    /* The file form gives prepared_at in whole seconds, as offices write it. In --json every
+     * timestamp follows the one rule (td_json_time), which a report file accepts as well
+     * (a fraction of a second is allowed there and dropped). The key keeps its place. */
+    if (v != NULL && json_object_get(v, "prepared_at") != NULL &&
+        json_object_set_new(
+            v, "prepared_at",
+            td_json_time(report->has_prepared_at, s_secs_to_ms(report->prepared_at))) != 0) {
+        json_decref(v);
+        return NULL;
+    }
     return v;
 }
 

@@ -1255,6 +1255,25 @@ START_TEST(unit_detail_json_and_text)
     ck_assert_str_eq(
         json_string_value(json_object_get(json_object_get(root, "report"), "prepared_by")),
         "Nguyễn Văn A");
+    /* The report keeps the file form's keys and order (its values under "data"), and its
+     * prepared_at follows the one timestamp rule of --json. */
+    {
+        static const char *const report_keys[] = {"unit",        "dataset",     "period",
+                                                  "prepared_by", "prepared_at", "task_groups"};
+        json_t *jr = json_object_get(root, "report");
+        const char *key;
+        json_t *v;
+        size_t k = 0;
+        json_object_foreach(jr, key, v)
+        {
+            (void) v;
+            if (k < 6)
+                ck_assert_str_eq(key, report_keys[k]);
+            k++;
+        }
+        ck_assert_str_eq(json_string_value(json_object_get(jr, "prepared_at")),
+                         "2026-10-03T04:00:00.000Z");
+    }
     jh = json_object_get(root, "history");
     ck_assert_int_eq(json_array_size(jh), 2);
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(jh, 1), "revision")), 2);
