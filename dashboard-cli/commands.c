@@ -64,6 +64,7 @@ static int s_prepare(commands_run *run, unsigned needs)
         return COMMANDS_EXIT_USAGE;
     }
     if ((needs & S_NEEDS_REGISTRY) || run->check_config) {
+        td_registry_close(&run->reg); /* a run checked before it asks opens it again */
         rc = td_registry_open(&run->reg, opt->data_dir, err, sizeof err);
         if (rc != TD_OK && run->check_config) {
             fprintf(stderr, "tiendo: --data-dir %s: %s\n", opt->data_dir, err);
@@ -118,6 +119,7 @@ static int s_ask(commands_run *run, Tiendo__QueryRequest *req)
     req->version = TD_PROTOCOL_VERSION;
     run->client.endpoint = run->opt.query;
     run->client.timeout_ms = (int) run->opt.timeout_ms;
+    td_query_response_free(&run->resp);
     rc = client_query(&run->client, req, &run->resp, err, sizeof err);
     if (rc == TD_ERR_TIMEOUT) {
         fprintf(stderr,
