@@ -1,4 +1,4 @@
-/* options.h: the tiendo command's option table, commands, and checks of what the user typed. */
+/* options.h: the tiendo command's option table and the checks of what the user typed. */
 #ifndef TIENDO_CLI_OPTIONS_H
 #define TIENDO_CLI_OPTIONS_H
 
@@ -34,25 +34,6 @@ typedef struct {
 /* The table for td_config_parse (ends with a NULL name). */
 extern const td_config_option options_table[];
 
-typedef enum {
-    OPTIONS_CMD_NONE = 0,
-    OPTIONS_CMD_STATUS,
-    OPTIONS_CMD_AGENTS,
-    OPTIONS_CMD_INDICATORS,
-    OPTIONS_CMD_UNITS,
-    OPTIONS_CMD_UNIT,
-    OPTIONS_CMD_OVERDUE,
-    OPTIONS_CMD_EXPORT,
-} options_command;
-
-/* The command named word ("status", "agents", "indicators", "units", "unit", "overdue",
- * "export"), or OPTIONS_CMD_NONE. */
-options_command options_command_parse(const char *word);
-
-/* The first word of argv[0..argc) that names a command (used with --help, where the
- * parser stops early), or OPTIONS_CMD_NONE. */
-options_command options_command_find(int argc, char *const *argv);
-
 /* The period to ask about: text when given (checked with td_period_parse; an error names
  * the accepted forms), else the quarter containing `now` (UTC). Writes the canonical text
  * into out (TD_PERIOD_TEXT_MAX bytes). Returns TD_OK or TD_ERR_INVALID with err filled. */
@@ -75,9 +56,6 @@ int options_use_color(const char *mode, int stdout_is_terminal, const char *no_c
  * TIENDO_CONFIG, when set, is returned as it is. Writes into buf; returns 1 if a file
  * should be read, 0 if none. */
 int options_default_config(int argc, char *const *argv, char *buf, size_t len);
-
-/* Plain-words help: the overview (cmd NONE) or one command's. */
-void options_print_help(FILE *out, options_command cmd);
 
 /* "5 s", "1.5 s", "250 ms": a timeout for messages. */
 char *options_format_timeout(long long ms, char *buf, size_t len);

@@ -1,320 +1,1364 @@
-/* test_answers.c: the query answers refuse, naming the record, when a stored report is damaged. */
+/* test_answers.c: unit tests of the tiendo command's answers: status, agents, indicators,
+ * units (sort, JSON, CSV) and one unit, as text and as JSON. */
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
-#include "bytes.h"
-#include "calendar.h"
+#include "answer_agents.h"
+#include "answer_indicators.h"
+#include "answer_status.h"
+#include "answer_unit.h"
+#include "answer_units.h"
+#include "cli_test.h"
 #include "codec.h"
-#include "query.h"
 #include "registry.h"
-#include "store.h"
-#include "summary.h"
-#include "verify.h"
-#include "views.h"
+#include "term.h"
+#include "timefmt.h"
 
-#define DATA_DIR TIENDO_SOURCE_DIR "/data"
-#define PERIOD   "2026-Q3"
+/* ---- formatters ---- */
 
-static char s_dir[64];
-static td_registry_t *s_reg;
-static td_calendar_t *s_cal;
-
-static void s_setup(void)
+START_TEST(times_and_ages)
 {
-    char err[256];
-    strcpy(s_dir, "/tmp/tiendo-answers-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(s_dir));
-    ck_assert_msg(td_registry_open(&s_reg, DATA_DIR, err, sizeof err) == TD_OK, "%s", err);
-    ck_assert_msg(td_calendar_open(&s_cal, DATA_DIR, err, sizeof err) == TD_OK, "%s", err);
-}
-
-static void s_teardown(void)
-{
-    char cmd[128];
-    td_calendar_close(&s_cal);
-    td_registry_close(&s_reg);
-    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Revision `seq` of unit's report for PERIOD, from agent 0xab epoch 42, six task groups. */
-static void s_put(store_t *store, const char *unit, uint64_t seq, double progress)
-{
-    Tiendo__Report r = TIENDO__REPORT__INIT;
-    Tiendo__TaskGroupProgress groups[6], *ptrs[6];
-    r.unit = (char *) unit;
-    r.period = (char *) PERIOD;
-    r.dataset = (char *) "nq06";
-    r.prepared_by = (char *) "test";
-    for (int g = 0; g < 6; g++) {
-        tiendo__task_group_progress__init(&groups[g]);
-        groups[g].has_group = groups[g].has_status = groups[g].has_progress_percent = 1;
-        groups[g].group = (uint32_t) g + 1;
-        groups[g].status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
-        groups[g].progress_percent = progress;
-        ptrs[g] = &groups[g];
-    }
-    r.n_task_groups = 6;
-    r.task_groups = ptrs;
-    store_origin o;
-    memset(&o, 0, sizeof o);
-    memset(o.agent, 0xab, sizeof o.agent);
-    o.epoch = 42;
-    o.seq = seq;
-    o.received_at_ms = 1780000000000 + (int64_t) seq;
-    store_txn txn;
-    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_report_put(&txn, &o, &r, NULL, 0, NULL), TD_OK);
-    ck_assert_int_eq(store_delivery_write(&txn, o.agent, 42, seq, 0), TD_OK);
-    ck_assert_int_eq(store_commit(&txn), TD_OK);
-}
-
-/* Overwrite the report bytes of revision `revision` of unit's PERIOD report with bytes
- * that are no protobuf, through LMDB itself: the origin stays, as a bad disk sector or a
- * bug elsewhere might leave it. */
-static void s_corrupt(const char *unit, uint32_t revision)
-{
-    static const uint8_t garbage[24] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                        0xff, 0xff, 0xff, 0xff, 0x0a, 0x7f, 0x01, 0x02};
-    td_period p;
-    ck_assert_int_eq(td_period_parse(PERIOD, &p), TD_OK);
-    /* docs/architecture.md: dataset \0 year(u16 BE) kind index unit \0 revision(u32 BE) */
-    uint8_t k[64];
-    size_t n = 0;
-    memcpy(k, "nq06", 5);
-    n = 5;
-    k[n++] = (uint8_t) (p.year >> 8);
-    k[n++] = (uint8_t) p.year;
-    k[n++] = (uint8_t) p.kind;
-    k[n++] = (uint8_t) p.index;
-    memcpy(k + n, unit, strlen(unit) + 1);
-    n += strlen(unit) + 1;
-    td_put_be32(k + n, revision);
-    n += 4;
-
-    MDB_env *env = NULL;
-    MDB_txn *txn = NULL;
-    MDB_dbi revisions;
-    ck_assert_int_eq(mdb_env_create(&env), 0);
-    ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
-    ck_assert_int_eq(mdb_env_open(env, s_dir, 0, 0600), 0);
-    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    ck_assert_int_eq(mdb_dbi_open(txn, "revisions", 0, &revisions), 0);
-    MDB_val key = {n, k}, old;
-    ck_assert_int_eq(mdb_get(txn, revisions, &key, &old), 0);
-    const size_t head = 1 + STORE_KEY_BYTES + 8 + 8 + 8; /* format byte, origin */
-    ck_assert_uint_gt(old.mv_size, head);
-    uint8_t value[256];
-    memcpy(value, old.mv_data, head);
-    memcpy(value + head, garbage, sizeof garbage);
-    MDB_val val = {head + sizeof garbage, value};
-    ck_assert_int_eq(mdb_put(txn, revisions, &key, &val, 0), 0);
-    ck_assert_int_eq(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-}
-
-/* The refusal names the record and says what to run. */
-static void s_assert_refused(td_err rc, const char *reason, const char *what)
-{
-    ck_assert_msg(rc == TD_ERR_STORE, "%s: expected TD_ERR_STORE, got %s (%s)", what,
-                  td_strerror(rc), reason);
-    ck_assert_msg(strstr(reason, "unit 01 for " PERIOD) != NULL, "%s: reason '%s'", what, reason);
-    ck_assert_msg(strstr(reason, "tiendo-collector check") != NULL, "%s: reason '%s'", what,
-                  reason);
-}
-
-/* Every answer that reads unit 01's latest report of PERIOD. */
-static void s_assert_every_answer(store_t *store, int refused)
-{
-    char reason[512];
-    td_err rc;
-    ProtobufCMessage *msg = NULL;
-    struct {
-        const char *what;
-        int kind; /* 0 status, 1 indicators, 2 units, 3 unit */
-        const char *arg;
-        int overdue;
-    } answers[] = {
-        {"status", 0, NULL, 0},
-        {"indicators (nation)", 1, "nation", 0},
-        {"indicators (province)", 1, "province", 0},
-        {"units", 2, NULL, 0},
-        {"units of province 01", 2, "01", 0},
-        {"overdue", 2, NULL, 1},
-        {"unit 01", 3, "01", 0},
-    };
-    for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
-        reason[0] = '\0';
-        switch (answers[i].kind) {
-        case 0:
-            rc = summary_status(store, s_reg, s_cal, "nq06", PERIOD,
-                                (Tiendo__StatusSummary **) &msg, reason, sizeof reason);
-            break;
-        case 1:
-            rc = views_indicators(store, s_reg, "nq06", PERIOD, answers[i].arg,
-                                  (Tiendo__IndicatorTable **) &msg, reason, sizeof reason);
-            break;
-        case 2:
-            rc = views_units(store, s_reg, s_cal, "nq06", PERIOD, answers[i].arg,
-                             answers[i].overdue, (Tiendo__UnitList **) &msg, reason, sizeof reason);
-            break;
-        default:
-            rc = views_unit(store, s_reg, s_cal, "nq06", PERIOD, answers[i].arg,
-                            (Tiendo__UnitDetail **) &msg, reason, sizeof reason);
-            break;
-        }
-        if (refused) {
-            s_assert_refused(rc, reason, answers[i].what);
-            ck_assert_ptr_null(msg);
-        } else {
-            ck_assert_msg(rc == TD_OK, "%s: %s (%s)", answers[i].what, td_strerror(rc), reason);
-            ck_assert_ptr_nonnull(msg);
-        }
-        summary_free(&msg);
-    }
-}
-
-START_TEST(a_damaged_latest_report_refuses_every_answer)
-{
-    store_t *store = NULL;
-    char err[256], reason[512];
-    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
-    s_put(store, "01", 1, 10);
-    s_put(store, "79", 2, 20);
-    s_put(store, "01", 3, 30); /* revision 2 of 01: the latest */
-    s_assert_every_answer(store, 0);
-    store_close(&store);
-
-    s_corrupt("01", 2);
-    ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
-    s_assert_every_answer(store, 1);
-    reason[0] = '\0';
-    Tiendo__StatusSummary *sum = NULL;
-    summary_status(store, s_reg, s_cal, "nq06", PERIOD, &sum, reason, sizeof reason);
-    ck_assert_ptr_nonnull(strstr(reason, "revision 2"));
-
-    /* Answers that do not need that record still come. */
-    Tiendo__UnitDetail *detail = NULL;
-    ck_assert_int_eq(
-        views_unit(store, s_reg, s_cal, "nq06", PERIOD, "79", &detail, reason, sizeof reason),
-        TD_OK);
-    ck_assert_ptr_nonnull(detail->report);
-    summary_free((ProtobufCMessage **) &detail);
-    Tiendo__AgentList *agents = NULL;
-    ck_assert_int_eq(summary_agents(store, &agents), TD_OK);
-    summary_free((ProtobufCMessage **) &agents);
-
-    /* `check`, which the reason points at, finds it. */
-    verify_result r;
-    ck_assert_int_eq(verify_store(store, &r), TD_OK);
-    ck_assert_uint_eq(r.undecodable, 1);
-    ck_assert_int_eq(verify_clean(&r), 0);
-    verify_free(&r);
-    store_close(&store);
+    char buf[64];
+    ck_assert_str_eq(td_time_rfc3339(0, buf, sizeof buf), "1970-01-01T00:00:00.000Z");
+    ck_assert_str_eq(td_time_rfc3339(1795167000123LL, buf, sizeof buf), "2026-11-20T09:30:00.123Z");
+    ck_assert_str_eq(td_time_rfc3339(-1, buf, sizeof buf), "1969-12-31T23:59:59.999Z");
+    ck_assert_str_eq(td_age_text(100000, 97000, buf, sizeof buf), "3 s ago");
+    ck_assert_str_eq(td_age_text(100000, 99500, buf, sizeof buf), "0 s ago");
+    ck_assert_str_eq(td_age_text(100000, 200000, buf, sizeof buf), "0 s ago");
+    ck_assert_str_eq(td_age_text(10000000, 10000000 - 125000, buf, sizeof buf), "2 min ago");
+    ck_assert_str_eq(td_age_text(100000, 0, buf, sizeof buf), "never");
+    ck_assert_str_eq(td_offset_text(120, buf, sizeof buf), "+120 ms");
+    ck_assert_str_eq(td_offset_text(-3400, buf, sizeof buf), "-3.4 s");
+    ck_assert_str_eq(td_offset_text(0, buf, sizeof buf), "0 ms");
+    ck_assert_str_eq(td_offset_text(5 * 60000 + 10, buf, sizeof buf), "+5 min");
+    ck_assert_str_eq(td_duration_text(90000, buf, sizeof buf), "1 min");
+    /* Two units from an hour up (td_duration_text), where the CLI once said "3 h". */
+    ck_assert_str_eq(td_duration_text((3 * 3600 + 5 * 60) * 1000LL, buf, sizeof buf), "3 h 5 min");
+    ck_assert_str_eq(td_duration_text(3 * 3600 * 1000LL, buf, sizeof buf), "3 h");
+    ck_assert_str_eq(
+        td_age_text(1000000000, 1000000000 - (2 * 86400 + 4 * 3600) * 1000LL, buf, sizeof buf),
+        "2 d 4 h ago");
 }
 END_TEST
 
-/* An older revision is part of unit 01's history: the unit answer refuses, the others,
- * which read only the latest revisions, do not. */
-START_TEST(a_damaged_old_revision_refuses_the_unit_history)
+/* ---- status ---- */
+
+/* A summary as the collector would send it: 34 expected, 33 reported (all but 04); by
+ * the deadline 2026-12-25, 30 on time, 2 late, 2 overdue; five indicators; three lagging. */
+enum { S_INDICATORS = 5, S_LAGGING = 3 };
+
+typedef struct {
+    Tiendo__StatusSummary s;
+    Tiendo__TaskGroupSummary groups[6];
+    Tiendo__TaskGroupSummary *group_ptrs[6];
+    Tiendo__UnitReport units[2];
+    Tiendo__UnitReport *unit_ptrs[2];
+    char *missing[1];
+    Tiendo__IndicatorValue indicators[S_INDICATORS];
+    Tiendo__IndicatorValue *indicator_ptrs[S_INDICATORS];
+    Tiendo__LaggingUnit lagging[S_LAGGING];
+    Tiendo__LaggingUnit *lagging_ptrs[S_LAGGING];
+} s_summary;
+
+static void s_indicator_init(Tiendo__IndicatorValue *iv, char *id, char *unit, int has_value,
+                             double value, char *t2025, char *t2030, uint32_t counted)
 {
-    store_t *store = NULL;
-    char err[256], reason[512] = "";
-    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
-    s_put(store, "01", 1, 10);
-    s_put(store, "01", 2, 30);
-    store_close(&store);
-    s_corrupt("01", 1);
-    ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
-    Tiendo__UnitDetail *detail = NULL;
-    s_assert_refused(
-        views_unit(store, s_reg, s_cal, "nq06", PERIOD, "01", &detail, reason, sizeof reason),
-        reason, "unit 01");
-    ck_assert_ptr_nonnull(strstr(reason, "revision 1"));
-    ck_assert_ptr_null(detail);
-    Tiendo__StatusSummary *sum = NULL;
-    ck_assert_int_eq(
-        summary_status(store, s_reg, s_cal, "nq06", PERIOD, &sum, reason, sizeof reason), TD_OK);
-    ck_assert_uint_eq(sum->units_reported, 1);
-    summary_free((ProtobufCMessage **) &sum);
-    store_close(&store);
+    static const Tiendo__IndicatorValue i_init = TIENDO__INDICATOR_VALUE__INIT;
+    *iv = i_init;
+    iv->id = id;
+    iv->unit = unit;
+    iv->has_value = has_value;
+    iv->value = value;
+    iv->target_2025 = t2025;
+    iv->target_2030 = t2030;
+    iv->has_units_counted = 1;
+    iv->units_counted = counted;
+}
+
+static void s_lagging_init(Tiendo__LaggingUnit *lu, char *unit, char *name, char *status,
+                           int has_progress, double progress)
+{
+    static const Tiendo__LaggingUnit l_init = TIENDO__LAGGING_UNIT__INIT;
+    *lu = l_init;
+    lu->unit = unit;
+    lu->name = name;
+    lu->status = status;
+    lu->has_mean_progress_percent = has_progress;
+    lu->mean_progress_percent = progress;
+}
+
+static void s_summary_init(s_summary *x)
+{
+    static const Tiendo__StatusSummary s_init = TIENDO__STATUS_SUMMARY__INIT;
+    static const Tiendo__TaskGroupSummary g_init = TIENDO__TASK_GROUP_SUMMARY__INIT;
+    static const Tiendo__UnitReport u_init = TIENDO__UNIT_REPORT__INIT;
+
+    memset(x, 0, sizeof *x);
+    x->s = s_init;
+    x->s.dataset = "nq06";
+    x->s.period = "2026-Q4";
+    x->s.has_units_expected = x->s.has_units_reported = x->s.has_revisions_stored = 1;
+    x->s.units_expected = 34;
+    x->s.units_reported = 33;
+    x->s.revisions_stored = 40;
+    for (int i = 0; i < 6; i++) {
+        x->groups[i] = g_init;
+        x->groups[i].has_group = 1;
+        x->groups[i].group = (uint32_t) (i + 1);
+        x->groups[i].has_not_started = x->groups[i].has_in_progress = 1;
+        x->groups[i].has_completed = 1;
+        x->groups[i].not_started = 3;
+        x->groups[i].in_progress = 20;
+        x->groups[i].completed = 10;
+        x->groups[i].has_mean_progress_percent = 1;
+        x->groups[i].mean_progress_percent = 55.25 + i;
+        x->group_ptrs[i] = &x->groups[i];
+    }
+    x->s.n_task_groups = 6;
+    x->s.task_groups = x->group_ptrs;
+    x->units[0] = u_init;
+    x->units[0].unit = "01";
+    x->units[0].name = "Hà Nội";
+    x->units[0].has_revision = x->units[0].has_received_at_ms = 1;
+    x->units[0].revision = 3;
+    x->units[0].received_at_ms = 1795167000123LL;
+    x->units[1] = u_init;
+    x->units[1].unit = "46";
+    x->units[1].name = ""; /* the collector left it out: the registry names it */
+    x->units[1].has_revision = 1;
+    x->units[1].revision = 1;
+    x->unit_ptrs[0] = &x->units[0];
+    x->unit_ptrs[1] = &x->units[1];
+    x->s.n_reported = 2;
+    x->s.reported = x->unit_ptrs;
+    x->missing[0] = "04";
+    x->s.n_missing = 1;
+    x->s.missing = x->missing;
+
+    x->units[0].has_first_received_at_ms = 1;
+    x->units[0].first_received_at_ms = 1795167000123LL - 86400000LL; /* a day earlier */
+    x->units[0].status = "on_time";
+    x->units[1].status = "late"; /* no first_received_at_ms: shown as null */
+    x->s.deadline = "2026-12-25";
+    x->s.has_units_on_time = x->s.has_units_late = 1;
+    x->s.has_units_not_yet_due = x->s.has_units_overdue = 1;
+    x->s.units_on_time = 30;
+    x->s.units_late = 2;
+    x->s.units_not_yet_due = 0;
+    x->s.units_overdue = 2;
+
+    s_indicator_init(&x->indicators[0], "T01", "%", 1, 42.7, "below", "below", 33);
+    x->indicators[0].has_numerator = x->indicators[0].has_denominator = 1;
+    x->indicators[0].numerator = 42700000.0;
+    x->indicators[0].denominator = 100000000.0;
+    s_indicator_init(&x->indicators[1], "T02", "%", 0, 0.0, "no_data", "no_data", 0);
+    s_indicator_init(&x->indicators[2], "T03", "count", 1, 912.0, "below", "below", 33);
+    x->indicators[2].has_numerator = 1;
+    x->indicators[2].numerator = 912.0;
+    s_indicator_init(&x->indicators[3], "T09", "m2/person", 1, 31.5, "within", "below", 30);
+    s_indicator_init(&x->indicators[4], "T10", "%", 1, 85.0, "within", "below", 31);
+    for (int i = 0; i < S_INDICATORS; i++)
+        x->indicator_ptrs[i] = &x->indicators[i];
+    x->s.n_indicators = S_INDICATORS;
+    x->s.indicators = x->indicator_ptrs;
+
+    s_lagging_init(&x->lagging[0], "04", "Cao Bằng", "overdue", 0, 0.0);
+    s_lagging_init(&x->lagging[1], "86", "", "late", 1, 12.34); /* the registry names it */
+    s_lagging_init(&x->lagging[2], "01", "Hà Nội", "on_time", 1, 40.0);
+    for (int i = 0; i < S_LAGGING; i++)
+        x->lagging_ptrs[i] = &x->lagging[i];
+    x->s.n_lagging = S_LAGGING;
+    x->s.lagging = x->lagging_ptrs;
+}
+
+static json_t *s_status_json(const Tiendo__StatusSummary *s, const td_registry_t *reg)
+{
+    s_mem m;
+    json_error_t jerr;
+    json_t *root;
+
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_status_json(m.f, s, reg), TD_OK);
+    s_mem_text(&m);
+    root = json_loads(m.buf, 0, &jerr);
+    ck_assert_msg(root != NULL, "not JSON: %s\n%s", jerr.text, m.buf);
+    ck_assert_msg(strstr(m.buf, "\n  \"dataset\": \"nq06\",\n") != NULL, "indent 2: %s", m.buf);
+    free(m.buf);
+    return root;
+}
+
+static void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
+{
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    ck_assert_uint_eq(json_object_size(obj), n);
+    json_object_foreach(obj, key, value)
+    {
+        (void) value;
+        ck_assert_str_eq(key, keys[i]);
+        i++;
+    }
+}
+
+START_TEST(status_json_fields_and_values)
+{
+    static const char *const top[] = {"dataset",
+                                      "period",
+                                      "deadline",
+                                      "units_expected",
+                                      "units_reported",
+                                      "completeness_percent",
+                                      "units_on_time",
+                                      "units_late",
+                                      "units_not_yet_due",
+                                      "units_overdue",
+                                      "timeliness_percent",
+                                      "revisions_stored",
+                                      "task_groups",
+                                      "indicators",
+                                      "lagging",
+                                      "reported",
+                                      "missing"};
+    static const char *const group_keys[] = {
+        "group",       "title_en",  "title_vi",     "not_started",
+        "in_progress", "completed", "not_reported", "mean_progress_percent"};
+    static const char *const unit_keys[] = {
+        "unit", "name", "revision", "received_at", "first_received_at", "status"};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    json_t *root, *g, *u;
+
+    s_summary_init(&x);
+    root = s_status_json(&x.s, reg);
+    s_assert_keys(root, top, 17);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "dataset")), "nq06");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "period")), "2026-Q4");
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_expected")), 34);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_reported")), 33);
+    /* 33 / 34 = 97.0588...% shown to one decimal. */
+    ck_assert_double_eq_tol(json_real_value(json_object_get(root, "completeness_percent")), 97.1,
+                            1e-9);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "revisions_stored")), 40);
+
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "task_groups")), 6);
+    g = json_array_get(json_object_get(root, "task_groups"), 1);
+    s_assert_keys(g, group_keys, 8);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "group")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(g, "title_en")),
+                     "Quality of urban planning");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(g, "title_vi")), "quy hoạch"));
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "not_started")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "in_progress")), 20);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "completed")), 10);
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "not_reported")), 1);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(g, "mean_progress_percent")), 56.3,
+                            1e-9);
+
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "reported")), 2);
+    u = json_array_get(json_object_get(root, "reported"), 0);
+    s_assert_keys(u, unit_keys, 6);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "unit")), "01");
+    ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Hà Nội");
+    ck_assert_int_eq(json_integer_value(json_object_get(u, "revision")), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "received_at")),
+                     "2026-11-20T09:30:00.123Z");
+    ck_assert_str_eq(json_string_value(json_object_get(u, "first_received_at")),
+                     "2026-11-19T09:30:00.123Z");
+    ck_assert_str_eq(json_string_value(json_object_get(u, "status")), "on_time");
+    u = json_array_get(json_object_get(root, "reported"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Huế");
+    ck_assert(json_is_null(json_object_get(u, "received_at")));
+    ck_assert(json_is_null(json_object_get(u, "first_received_at")));
+    ck_assert_str_eq(json_string_value(json_object_get(u, "status")), "late");
+
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "missing")), 1);
+    u = json_array_get(json_object_get(root, "missing"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "unit")), "04");
+    ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Cao Bằng");
+    json_decref(root);
+    td_registry_close(&reg);
 }
 END_TEST
 
-/* The reason reaches the `tiendo` command: the query socket answers with it. */
-START_TEST(the_query_socket_carries_the_reason)
+START_TEST(status_json_nobody_reported)
 {
-    store_t *store = NULL;
-    char err[256];
-    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
-    s_put(store, "01", 1, 10);
-    store_close(&store);
-    s_corrupt("01", 1);
-    ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
-    query_t *query = NULL;
-    ck_assert_int_eq(query_open(&query, store, s_reg, s_cal), TD_OK);
-    void *ctx = zmq_ctx_new();
-    void *router = zmq_socket(ctx, ZMQ_ROUTER), *req = zmq_socket(ctx, ZMQ_REQ);
-    int linger = 0;
-    zmq_setsockopt(router, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger);
-    ck_assert_int_eq(zmq_bind(router, "inproc://answers"), 0);
-    ck_assert_int_eq(zmq_connect(req, "inproc://answers"), 0);
+    static const Tiendo__StatusSummary s_init = TIENDO__STATUS_SUMMARY__INIT;
+    Tiendo__StatusSummary s = s_init;
+    td_registry_t *reg = s_registry();
+    json_t *root, *groups;
 
-    Tiendo__QueryRequest request = TIENDO__QUERY_REQUEST__INIT;
-    Tiendo__StatusQuery status = TIENDO__STATUS_QUERY__INIT;
-    status.period = (char *) PERIOD;
-    request.query_case = TIENDO__QUERY_REQUEST__QUERY_STATUS;
-    request.status = &status;
-    uint8_t buf[256];
-    size_t len = 0;
-    ck_assert_int_eq(td_message_encode(&request.base, buf, sizeof buf, &len), TD_OK);
-    ck_assert_int_eq(zmq_send(req, buf, len, 0), (int) len);
-    zmq_pollitem_t item = {router, 0, ZMQ_POLLIN, 0};
-    ck_assert_int_eq(zmq_poll(&item, 1, 2000), 1);
-    query_handle(query, router);
-    zmq_msg_t answer;
-    zmq_msg_init(&answer);
-    ck_assert_int_ge(zmq_msg_recv(&answer, req, 0), 0);
-    Tiendo__QueryResponse *resp = NULL;
-    ck_assert_int_eq(td_query_response_decode(zmq_msg_data(&answer), zmq_msg_size(&answer), &resp),
-                     TD_OK);
-    ck_assert_uint_eq(resp->error_code, TD_ERR_STORE);
-    ck_assert_ptr_nonnull(resp->error);
-    ck_assert_ptr_nonnull(strstr(resp->error, "unit 01 for " PERIOD));
-    ck_assert_ptr_nonnull(strstr(resp->error, "tiendo-collector check"));
-    ck_assert_int_eq(resp->result_case, TIENDO__QUERY_RESPONSE__RESULT__NOT_SET);
-    td_query_response_free(&resp);
-    zmq_msg_close(&answer);
-    zmq_close(req);
-    zmq_close(router);
-    zmq_ctx_term(ctx);
-    query_close(&query);
-    store_close(&store);
+    s.dataset = "nq06";
+    s.period = "2026-Q4";
+    s.units_expected = 34;
+    root = s_status_json(&s, reg);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(root, "completeness_percent")), 0.0,
+                            1e-9);
+    ck_assert(json_is_real(json_object_get(root, "completeness_percent")));
+    groups = json_object_get(root, "task_groups");
+    /* The six groups come from the registry even when the collector counted nothing. */
+    ck_assert_uint_eq(json_array_size(groups), 6);
+    for (size_t i = 0; i < 6; i++) {
+        json_t *g = json_array_get(groups, i);
+        ck_assert_int_eq(json_integer_value(json_object_get(g, "group")), (json_int_t) i + 1);
+        ck_assert_int_eq(json_integer_value(json_object_get(g, "not_reported")), 34);
+        ck_assert_int_eq(json_integer_value(json_object_get(g, "completed")), 0);
+        ck_assert(json_is_null(json_object_get(g, "mean_progress_percent")));
+    }
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "reported")), 0);
+    json_decref(root);
+
+    /* Nothing expected: completeness is unknown, not 0 or 100. */
+    s.units_expected = 0;
+    root = s_status_json(&s, NULL);
+    ck_assert(json_is_null(json_object_get(root, "completeness_percent")));
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "task_groups")), 0);
+    json_decref(root);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_json_mean_null_for_group_without_reports)
+{
+    s_summary x;
+    json_t *root, *g;
+
+    s_summary_init(&x);
+    x.groups[5].not_started = x.groups[5].in_progress = x.groups[5].completed = 0;
+    x.groups[5].mean_progress_percent = 0.0; /* counted over nobody: must not show as 0% */
+    root = s_status_json(&x.s, NULL);        /* no registry: titles and names are null */
+    g = json_array_get(json_object_get(root, "task_groups"), 5);
+    ck_assert(json_is_null(json_object_get(g, "mean_progress_percent")));
+    ck_assert_int_eq(json_integer_value(json_object_get(g, "not_reported")), 34);
+    ck_assert(json_is_null(json_object_get(g, "title_en")));
+    ck_assert(
+        json_is_null(json_object_get(json_array_get(json_object_get(root, "missing"), 0), "name")));
+    json_decref(root);
+}
+END_TEST
+
+START_TEST(status_text_for_people)
+{
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 80, 0};
+    s_mem m;
+    char *lines[64];
+    size_t n, table = 0;
+
+    s_summary_init(&x);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_null(strchr(m.buf, 0x1b)); /* no colour unless asked */
+    n = s_lines(m.buf, lines, 64);
+    ck_assert_str_eq(lines[0],
+                     "National summary - Resolution 06-NQ/TW (dataset nq06), period 2026-Q4");
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
+    for (size_t i = 0; i < n; i++)
+        if (strstr(lines[i], "Task group") != NULL)
+            table = i;
+    ck_assert_uint_gt(table, 0);
+    for (size_t i = table; i < table + 8; i++) {
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[table]));
+        ck_assert_uint_le(term_width(lines[i]), 80); /* fits the line width asked for */
+    }
+    ck_assert_ptr_nonnull(strstr(lines[table + 3], "Quality of urban planning"));
+    ck_assert_ptr_nonnull(strstr(lines[table + 2], "…")); /* group 1's long title is cut */
+    ck_assert_ptr_nonnull(strstr(lines[table + 3], "56.3%"));
+    ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04 Cao Bằng");
+    free(m.buf);
+
+    x.s.n_missing = 0;
+    x.s.units_reported = 34;
+    s_mem_open(&m);
+    answer_status_text(m.f, &x.s, reg, &style);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "34 of 34 (100.0%)"));
+    n = s_lines(m.buf, lines, 64);
+    ck_assert_str_eq(lines[n - 1], "All expected provinces have reported.");
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_text_wraps_long_missing_list)
+{
+    static char *codes[] = {"01", "04", "08", "11", "12", "14", "15", "19", "20",
+                            "22", "24", "25", "31", "33", "37", "38", "40", "42"};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 60, 0};
+    s_mem m;
+    char *lines[64];
+    size_t n, first = 0;
+
+    s_summary_init(&x);
+    x.s.missing = codes;
+    x.s.n_missing = sizeof codes / sizeof codes[0];
+    s_mem_open(&m);
+    answer_status_text(m.f, &x.s, reg, &style);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "42 Hà Tĩnh"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "15 Lào Cai")); /* the 2025 name of code 15 */
+    n = s_lines(m.buf, lines, 64);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(lines[i], "Not reported yet (18):", 22) == 0)
+            first = i;
+    ck_assert_uint_gt(first, 0);
+    ck_assert_uint_gt(n - first, 2);
+    for (size_t i = first; i < n; i++) {
+        ck_assert_uint_le(term_width(lines[i]), 60);
+        if (i > first)
+            ck_assert_uint_eq(strncmp(lines[i], "  ", 2), 0);
+    }
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_json_deadline_and_timeliness)
+{
+    s_summary x;
+    json_t *root;
+
+    s_summary_init(&x);
+    root = s_status_json(&x.s, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "deadline")), "2026-12-25");
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_on_time")), 30);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_late")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_not_yet_due")), 0);
+    ck_assert(json_is_integer(json_object_get(root, "units_not_yet_due")));
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_overdue")), 2);
+    /* On time over expected, not over reported: 30 / 34 = 88.235...% to one decimal. */
+    ck_assert(json_is_real(json_object_get(root, "timeliness_percent")));
+    ck_assert_double_eq_tol(json_real_value(json_object_get(root, "timeliness_percent")), 88.2,
+                            1e-9);
+    ck_assert_double_eq_tol(answer_status_timeliness(&x.s), 88.2, 1e-9);
+    json_decref(root);
+
+    x.s.units_on_time = 34;
+    x.s.units_late = x.s.units_overdue = 0;
+    root = s_status_json(&x.s, NULL);
+    ck_assert_double_eq_tol(json_real_value(json_object_get(root, "timeliness_percent")), 100.0,
+                            1e-9);
+    json_decref(root);
+
+    /* Nothing expected: timeliness is unknown, not 0 or 100. */
+    x.s.units_expected = 0;
+    x.s.units_on_time = 0;
+    root = s_status_json(&x.s, NULL);
+    ck_assert(json_is_null(json_object_get(root, "timeliness_percent")));
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "units_on_time")), 0);
+    json_decref(root);
+}
+END_TEST
+
+START_TEST(status_json_from_a_collector_without_the_new_fields)
+{
+    static const Tiendo__StatusSummary s_init = TIENDO__STATUS_SUMMARY__INIT;
+    Tiendo__StatusSummary s = s_init;
+    json_t *root;
+
+    s.dataset = "nq06";
+    s.period = "2026-Q4";
+    s.has_units_expected = 1;
+    s.units_expected = 34;
+    root = s_status_json(&s, NULL);
+    /* Unknown is null, never a made-up 0. */
+    ck_assert(json_is_null(json_object_get(root, "deadline")));
+    ck_assert(json_is_null(json_object_get(root, "units_on_time")));
+    ck_assert(json_is_null(json_object_get(root, "units_overdue")));
+    ck_assert(json_is_null(json_object_get(root, "timeliness_percent")));
+    ck_assert(json_is_array(json_object_get(root, "indicators")));
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "indicators")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "lagging")), 0);
+    json_decref(root);
+}
+END_TEST
+
+static json_t *s_indicator_by_id(json_t *root, const char *id)
+{
+    json_t *list = json_object_get(root, "indicators"), *o;
+    size_t i;
+    json_array_foreach(list, i, o)
+    {
+        if (strcmp(json_string_value(json_object_get(o, "id")), id) == 0)
+            return o;
+    }
+    ck_abort_msg("indicator %s not in the JSON", id);
+    return NULL;
+}
+
+START_TEST(status_json_indicators_against_targets)
+{
+    static const char *const keys[] = {
+        "id",          "name_en",  "name_vi",       "unit",      "value",      "target_2025",
+        "target_2030", "verified", "units_counted", "numerator", "denominator"};
+    static const char *const target_keys[] = {"min", "max", "status"};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    json_t *root, *o, *t;
+
+    s_summary_init(&x);
+    root = s_status_json(&x.s, reg);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "indicators")), S_INDICATORS);
+
+    o = s_indicator_by_id(root, "T01");
+    s_assert_keys(o, keys, 11);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "name_en")), "Urbanisation rate");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "name_vi")), "Tỷ lệ đô thị hóa");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "%");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "value")), 42.7, 1e-9);
+    t = json_object_get(o, "target_2025");
+    s_assert_keys(t, target_keys, 3);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 45.0, 1e-9);
+    ck_assert(json_is_null(json_object_get(t, "max"))); /* "at least 45" */
+    ck_assert_str_eq(json_string_value(json_object_get(t, "status")), "below");
+    t = json_object_get(o, "target_2030");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 50.0, 1e-9);
+    ck_assert(json_is_null(json_object_get(t, "max")));
+    ck_assert_str_eq(json_string_value(json_object_get(o, "verified")), "yes");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "units_counted")), 33);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "numerator")), 42700000.0, 1e-3);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "denominator")), 1e8, 1e-3);
+
+    /* No data: value null (not 0), targets still shown, no sums. */
+    o = s_indicator_by_id(root, "T02");
+    ck_assert(json_is_null(json_object_get(o, "value")));
+    t = json_object_get(o, "target_2025");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 1.5, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "max")), 1.9, 1e-9);
+    ck_assert_str_eq(json_string_value(json_object_get(t, "status")), "no_data");
+    t = json_object_get(o, "target_2030");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 1.9, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "max")), 2.3, 1e-9);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "units_counted")), 0);
+    ck_assert(json_is_null(json_object_get(o, "numerator")));
+    ck_assert(json_is_null(json_object_get(o, "denominator")));
+
+    /* A sum(): a count with a numerator total and no denominator. */
+    o = s_indicator_by_id(root, "T03");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "count");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "value")), 912.0, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "numerator")), 912.0, 1e-9);
+    ck_assert(json_is_null(json_object_get(o, "denominator")));
+    t = json_object_get(o, "target_2025");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "min")), 950.0, 1e-9);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(t, "max")), 1000.0, 1e-9);
+
+    /* T10's targets are only partly confirmed; T04 has no 2030 target at all. */
+    o = s_indicator_by_id(root, "T10");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "verified")), "partly");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(o, "target_2030"), "status")), "below");
+    json_decref(root);
+
+    x.indicators[0].id = "T04";
+    x.indicators[0].target_2030 = "no_target";
+    root = s_status_json(&x.s, reg);
+    t = json_object_get(s_indicator_by_id(root, "T04"), "target_2030");
+    ck_assert(json_is_null(json_object_get(t, "min")));
+    ck_assert(json_is_null(json_object_get(t, "max")));
+    ck_assert_str_eq(json_string_value(json_object_get(t, "status")), "no_target");
+    json_decref(root);
+
+    /* Without the local catalogue: the collector's numbers, null names and bounds. */
+    root = s_status_json(&x.s, NULL);
+    o = s_indicator_by_id(root, "T03");
+    ck_assert(json_is_null(json_object_get(o, "name_en")));
+    ck_assert(json_is_null(json_object_get(o, "verified")));
+    ck_assert(json_is_null(json_object_get(json_object_get(o, "target_2025"), "min")));
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(o, "target_2025"), "status")), "below");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(o, "value")), 912.0, 1e-9);
+    json_decref(root);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_json_lagging_units)
+{
+    static const char *const keys[] = {"unit", "name", "status", "mean_progress_percent"};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    json_t *root, *list, *o;
+
+    s_summary_init(&x);
+    root = s_status_json(&x.s, reg);
+    list = json_object_get(root, "lagging");
+    ck_assert_uint_eq(json_array_size(list), S_LAGGING);
+    o = json_array_get(list, 0);
+    s_assert_keys(o, keys, 4);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "04");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "Cao Bằng");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "status")), "overdue");
+    ck_assert(json_is_null(json_object_get(o, "mean_progress_percent"))); /* not reported */
+    o = json_array_get(list, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "name")), "Vĩnh Long"); /* registry */
+    ck_assert_str_eq(json_string_value(json_object_get(o, "status")), "late");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(o, "mean_progress_percent")), 12.3,
+                            1e-9);
+    o = json_array_get(list, 2);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "status")), "on_time");
+    json_decref(root);
+    td_registry_close(&reg);
+}
+END_TEST
+
+/* The table that follows the line `heading` (blank lines are gone): header, dashes and
+ * rows up to a footnote or the next section. Returns the header's index; *rows gets the
+ * row count. */
+static size_t s_table_after(char **lines, size_t n, const char *heading, size_t *rows)
+{
+    size_t at = n;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(lines[i], heading) == 0)
+            at = i + 1;
+    ck_assert_msg(at < n, "no '%s'", heading);
+    ck_assert_uint_eq(strspn(lines[at + 1], "- "), strlen(lines[at + 1])); /* the dashes */
+    *rows = 0;
+    while (at + 2 + *rows < n && lines[at + 2 + *rows][0] != '*' &&
+           strncmp(lines[at + 2 + *rows], "Lagging units", 13) != 0 &&
+           strncmp(lines[at + 2 + *rows], "Not reported", 12) != 0)
+        (*rows)++;
+    return at;
+}
+
+static const char *s_row_of(char **lines, size_t first, size_t count, const char *start)
+{
+    for (size_t i = first; i < first + count; i++)
+        if (strncmp(lines[i], start, strlen(start)) == 0)
+            return lines[i];
+    ck_abort_msg("no row starting with '%s'", start);
+    return NULL;
+}
+
+/* The column after the end of needle in line: where a right-aligned cell ends. */
+static size_t s_end_of(const char *line, const char *needle)
+{
+    return s_column_of(line, needle) + term_width(needle);
+}
+
+START_TEST(status_text_deadline_indicators_lagging)
+{
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 120, 0};
+    s_mem m;
+    char *lines[64];
+    const char *row;
+    size_t n, head, rows;
+
+    s_summary_init(&x);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
+    s_mem_text(&m);
+    n = s_lines(m.buf, lines, 64);
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
+    ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
+                               "overdue 2 · timeliness 88.2% (on time / expected)");
+
+    head = s_table_after(lines, n, "Indicators (nation)", &rows);
+    ck_assert_uint_eq(rows, S_INDICATORS);
+    for (size_t i = head; i < head + 2 + rows; i++)
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[head]));
+    row = s_row_of(lines, head + 2, rows, "T01 ");
+    ck_assert_ptr_nonnull(strstr(row, "Urbanisation rate "));
+    ck_assert_ptr_nonnull(strstr(row, "42.7 %"));
+    ck_assert_ptr_nonnull(strstr(row, "≥ 45"));
+    ck_assert_ptr_nonnull(strstr(row, "≥ 50"));
+    ck_assert_ptr_nonnull(strstr(row, "below"));
+    ck_assert_ptr_null(strchr(row, '*')); /* confirmed targets carry no mark */
+    /* Values are right-aligned under "Value". */
+    ck_assert_uint_eq(s_end_of(row, "42.7 %"), s_end_of(lines[head], "Value"));
+    row = s_row_of(lines, head + 2, rows, "T02 ");
+    ck_assert_ptr_nonnull(strstr(row, "no data"));
+    ck_assert_ptr_nonnull(strstr(row, "1.5–1.9"));
+    ck_assert_ptr_nonnull(strstr(row, "1.9–2.3"));
+    ck_assert_uint_eq(s_end_of(row, "no data"), s_end_of(lines[head], "Value"));
+    row = s_row_of(lines, head + 2, rows, "T03 ");
+    ck_assert_ptr_nonnull(strstr(row, " 912 "));
+    ck_assert_ptr_nonnull(strstr(row, "950–1000"));
+    ck_assert_uint_eq(s_end_of(row, "912"), s_end_of(lines[head], "Value"));
+    row = s_row_of(lines, head + 2, rows, "T09 ");
+    ck_assert_ptr_nonnull(strstr(row, "31.5 m2/person"));
+    ck_assert_ptr_nonnull(strstr(row, "within"));
+    row = s_row_of(lines, head + 2, rows, "T10 ");
+    ck_assert_ptr_nonnull(strstr(row, "Urban households with fibre broadband* "));
+    ck_assert_ptr_nonnull(strstr(row, "≥ 100"));
+    ck_assert_str_eq(lines[head + 2 + rows], "* target not confirmed (verified: partly/no)");
+
+    head =
+        s_table_after(lines, n, "Lagging units (overdue, late, then lowest mean progress)", &rows);
+    ck_assert_uint_eq(rows, S_LAGGING);
+    for (size_t i = head; i < head + 2 + rows; i++)
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[head]));
+    ck_assert_ptr_nonnull(strstr(lines[head + 2], "04    Cao Bằng"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 2], "overdue"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 2], "—"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 3], "Vĩnh Long"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 3], "12.3%"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 4], "on time"));
+    ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04 Cao Bằng");
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_text_fits_100_and_80_columns)
+{
+    static const size_t widths[] = {100, 80};
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    s_mem m;
+    char *lines[64];
+    size_t n, head, rows;
+
+    s_summary_init(&x);
+    for (size_t w = 0; w < 2; w++) {
+        answer_style style = {0, widths[w], 0};
+        s_mem_open(&m);
+        ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
+        s_mem_text(&m);
+        n = s_lines(m.buf, lines, 64);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(term_width(lines[i]) <= widths[w], "%zu columns: '%s'", widths[w],
+                          lines[i]);
+        /* The deadline line wraps before the timeliness item, which is kept whole. */
+        ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
+                                   "overdue 2");
+        ck_assert_str_eq(lines[3], "  timeliness 88.2% (on time / expected)");
+        head = s_table_after(lines, n, "Indicators (nation)", &rows);
+        for (size_t i = head; i < head + 2 + rows; i++)
+            ck_assert_uint_eq(term_width(lines[i]), term_width(lines[head]));
+        /* A name cut to fit keeps its mark: "…*". */
+        if (widths[w] == 80)
+            ck_assert_ptr_nonnull(strstr(s_row_of(lines, head + 2, rows, "T10 "), "…*"));
+        free(m.buf);
+    }
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(status_text_footnote_only_for_unconfirmed_targets)
+{
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 100, 0};
+    s_mem m;
+
+    s_summary_init(&x);
+    x.s.n_indicators = 4; /* T01, T02, T03, T09: all verified "yes" */
+    s_mem_open(&m);
+    answer_status_text(m.f, &x.s, reg, &style);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Indicators (nation)"));
+    ck_assert_ptr_null(strstr(m.buf, "target not confirmed"));
+    ck_assert_ptr_null(strstr(m.buf, "*"));
+    free(m.buf);
+
+    /* An older collector: no deadline line, no indicators, no lagging units. */
+    x.s.deadline = NULL;
+    x.s.has_units_on_time = x.s.has_units_late = 0;
+    x.s.has_units_not_yet_due = x.s.has_units_overdue = 0;
+    x.s.n_indicators = 0;
+    x.s.n_lagging = 0;
+    s_mem_open(&m);
+    answer_status_text(m.f, &x.s, reg, &style);
+    s_mem_text(&m);
+    ck_assert_ptr_null(strstr(m.buf, "Deadline"));
+    ck_assert_ptr_null(strstr(m.buf, "Indicators"));
+    ck_assert_ptr_null(strstr(m.buf, "Lagging"));
+    free(m.buf);
+
+    /* No registry: codes and the collector's statuses, "?" for unknown targets. */
+    s_summary_init(&x);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_status_text(m.f, &x.s, NULL, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "T10 "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "42.7 %"));
+    ck_assert_ptr_null(strstr(m.buf, "target not confirmed"));
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+/* ---- agents ---- */
+
+START_TEST(agents_json_and_text)
+{
+    static const Tiendo__AgentInfo a_init = TIENDO__AGENT_INFO__INIT;
+    static const Tiendo__Heartbeat h_init = TIENDO__HEARTBEAT__INIT;
+    static const Tiendo__AgentList l_init = TIENDO__AGENT_LIST__INIT;
+    static const char *const keys[] = {"public_key",           "last_seen",     "epoch",
+                                       "high_water",           "agent_version", "outbox_depth",
+                                       "oldest_unsent_age_ms", "dead_letters",  "clock_skew_ms",
+                                       "last_heartbeat"};
+    Tiendo__AgentInfo a = a_init, b = a_init, *agents[2] = {&a, &b};
+    Tiendo__Heartbeat hb = h_init;
+    Tiendo__AgentList list = l_init;
+    json_error_t jerr;
+    json_t *root, *o;
+    s_mem m;
+    char *lines[8];
+    int64_t now = 1795167000000LL;
+
+    a.public_key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    a.has_last_seen_ms = 1;
+    a.last_seen_ms = now - 3000;
+    a.has_epoch = 1;
+    a.epoch = 0x00c0ffee12345678ULL;
+    a.has_high_water = 1;
+    a.high_water = 42;
+    hb.agent_version = "0.1.0";
+    hb.has_outbox_depth = hb.has_oldest_unsent_age_ms = hb.has_dead_letters = 1;
+    hb.outbox_depth = 2;
+    hb.oldest_unsent_age_ms = 15000;
+    hb.dead_letters = 1;
+    hb.has_clock_ms = 1;
+    hb.clock_ms = now - 4000 + 1500; /* agent clock 1.5 s ahead */
+    a.last_heartbeat = &hb;
+    a.has_last_heartbeat_ms = 1;
+    a.last_heartbeat_ms = now - 4000;
+    b.public_key = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+    list.n_agents = 2;
+    list.agents = agents;
+
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_agents_json(m.f, &list), TD_OK);
+    s_mem_text(&m);
+    root = json_loads(m.buf, 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    free(m.buf);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "agents")), 2);
+    o = json_array_get(json_object_get(root, "agents"), 0);
+    s_assert_keys(o, keys, 10);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "public_key")), a.public_key);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "epoch")), "00c0ffee12345678");
+    ck_assert_str_eq(json_string_value(json_object_get(o, "last_seen")),
+                     "2026-11-20T09:29:57.000Z");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "high_water")), 42);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "agent_version")), "0.1.0");
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "outbox_depth")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "oldest_unsent_age_ms")), 15000);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "dead_letters")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(o, "clock_skew_ms")), 1500);
+    o = json_array_get(json_object_get(root, "agents"), 1); /* never sent a heartbeat */
+    ck_assert(json_is_null(json_object_get(o, "last_seen")));
+    ck_assert(json_is_null(json_object_get(o, "agent_version")));
+    ck_assert(json_is_null(json_object_get(o, "clock_skew_ms")));
+    ck_assert_str_eq(json_string_value(json_object_get(o, "epoch")), "0000000000000000");
+    json_decref(root);
+
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_agents_text(m.f, &list, now, NULL), TD_OK);
+    s_mem_text(&m);
+    ck_assert_uint_eq(s_lines(m.buf, lines, 8), 5);
+    ck_assert_ptr_nonnull(strstr(lines[3], "rq:rM>}U?@Ln..."));
+    ck_assert_ptr_null(strstr(lines[3], "rq:rM>}U?@Lns")); /* only 12 characters */
+    ck_assert_ptr_nonnull(strstr(lines[3], "3 s ago"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "00c0ffee12345678"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "15 s"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "+1.5 s"));
+    ck_assert_ptr_nonnull(strstr(lines[4], "never"));
+    ck_assert_uint_eq(term_width(lines[3]), term_width(lines[1]));
+    ck_assert_uint_eq(term_width(lines[4]), term_width(lines[1]));
+    free(m.buf);
+
+    /* Long waits read in two units: an outbox 3 h 5 min old, an agent silent 2 d 4 h. */
+    hb.oldest_unsent_age_ms = (3 * 3600 + 5 * 60) * 1000LL;
+    a.last_seen_ms = now - (2 * 86400 + 4 * 3600) * 1000LL;
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_agents_text(m.f, &list, now, NULL), TD_OK);
+    s_mem_text(&m);
+    ck_assert_uint_eq(s_lines(m.buf, lines, 8), 5);
+    ck_assert_ptr_nonnull(strstr(lines[3], "3 h 5 min"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "2 d 4 h ago"));
+    ck_assert_uint_eq(term_width(lines[3]), term_width(lines[1]));
+    free(m.buf);
+}
+END_TEST
+
+/* ---- indicators, units, unit, overdue, export ---- */
+
+/* A unit row; progress < 0 means none, revision 0 means not reported. */
+static void s_row(Tiendo__UnitRow *r, const char *code, const char *name, const char *status,
+                  uint32_t revision, int64_t first_ms, double progress)
+{
+    static const Tiendo__UnitRow init = TIENDO__UNIT_ROW__INIT;
+    *r = init;
+    r->unit = (char *) code;
+    r->name = (char *) name;
+    r->level = "province";
+    r->parent = "VN";
+    r->status = (char *) status;
+    if (revision > 0) {
+        r->has_revision = 1;
+        r->revision = revision;
+        r->has_first_received_at_ms = 1;
+        r->first_received_at_ms = first_ms;
+        r->has_received_at_ms = 1;
+        r->received_at_ms = first_ms + 3600000;
+    }
+    if (progress >= 0) {
+        r->has_mean_progress_percent = 1;
+        r->mean_progress_percent = progress;
+    }
+}
+
+typedef struct {
+    Tiendo__UnitRow rows[4];
+    Tiendo__UnitRow *ptrs[4];
+    Tiendo__UnitList list;
+} s_units;
+
+static void s_units_fill(s_units *u)
+{
+    static const Tiendo__UnitList init = TIENDO__UNIT_LIST__INIT;
+    /* 2026-10-03T08:00:00Z = 1791014400000 */
+    s_row(&u->rows[0], "79", "Thành phố Hồ Chí Minh", "on_time", 2, 1791014400000, 62.25);
+    s_row(&u->rows[1], "01", "Hà Nội", "late", 1, 1791532800000, 40.0);
+    s_row(&u->rows[2], "48", "Đà Nẵng, \"city\"", "overdue", 0, 0, -1);
+    s_row(&u->rows[3], "02", "Hà Giang", "not_yet_due", 1, 1791014400000, 10.0);
+    for (size_t i = 0; i < 4; i++)
+        u->ptrs[i] = &u->rows[i];
+    u->list = init;
+    u->list.dataset = "nq06";
+    u->list.period = "2026-Q3";
+    u->list.deadline = "2026-10-15";
+    u->list.n_units = 4;
+    u->list.units = u->ptrs;
+}
+
+static void s_assert_order(const Tiendo__UnitList *l, const char *a, const char *b, const char *c,
+                           const char *d)
+{
+    ck_assert_str_eq(l->units[0]->unit, a);
+    ck_assert_str_eq(l->units[1]->unit, b);
+    ck_assert_str_eq(l->units[2]->unit, c);
+    ck_assert_str_eq(l->units[3]->unit, d);
+}
+
+START_TEST(units_sorting_orders)
+{
+    s_units u;
+    answer_sort by;
+
+    s_units_fill(&u);
+    ck_assert_int_eq(answer_sort_parse("code", &by), 0);
+    answer_units_sort(&u.list, by);
+    s_assert_order(&u.list, "01", "02", "48", "79");
+    ck_assert_int_eq(answer_sort_parse("status", &by), 0);
+    ck_assert_int_eq(by, ANSWER_SORT_STATUS);
+    answer_units_sort(&u.list, by);
+    s_assert_order(&u.list, "48", "01", "02", "79"); /* overdue, late, not_yet_due, on_time */
+    answer_units_sort(&u.list, ANSWER_SORT_PROGRESS);
+    s_assert_order(&u.list, "48", "02", "01", "79"); /* none, 10, 40, 62.25 */
+    answer_units_sort(&u.list, ANSWER_SORT_NAME);
+    /* strcmp on UTF-8: "Hà G" < "Hà N" < "Th" < "Đ" (U+0110 sorts after ASCII) */
+    s_assert_order(&u.list, "02", "01", "79", "48");
+    ck_assert_int_eq(answer_sort_parse("size", &by), -1);
+    ck_assert_int_eq(answer_status_rank("overdue"), 0);
+    ck_assert_int_eq(answer_status_rank("on_time"), 3);
+    ck_assert_int_eq(answer_status_rank(NULL), 4);
+}
+END_TEST
+
+START_TEST(units_json_fields)
+{
+    static const char *const keys[] = {"unit",
+                                       "name",
+                                       "level",
+                                       "parent",
+                                       "status",
+                                       "revision",
+                                       "first_received_at",
+                                       "received_at",
+                                       "mean_progress_percent"};
+    s_units u;
+    s_mem m;
+    json_error_t jerr;
+    json_t *root, *units, *r0, *r2;
+    const char *key;
+    json_t *v;
+    size_t i = 0;
+
+    s_units_fill(&u);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_units_json(m.f, &u.list), TD_OK);
+    root = json_loads(s_mem_text(&m), 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "dataset")), "nq06");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "period")), "2026-Q3");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "deadline")), "2026-10-15");
+    units = json_object_get(root, "units");
+    ck_assert_int_eq(json_array_size(units), 4);
+    r0 = json_array_get(units, 0);
+    json_object_foreach(r0, key, v)
+    {
+        ck_assert_uint_lt(i, 9);
+        ck_assert_str_eq(key, keys[i]);
+        i++;
+    }
+    ck_assert_uint_eq(i, 9);
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "unit")), "79");
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "name")), "Thành phố Hồ Chí Minh");
+    ck_assert_int_eq(json_integer_value(json_object_get(r0, "revision")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "first_received_at")),
+                     "2026-10-03T08:00:00.000Z");
+    ck_assert_str_eq(json_string_value(json_object_get(r0, "received_at")),
+                     "2026-10-03T09:00:00.000Z");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(r0, "mean_progress_percent")), 62.3,
+                            1e-9);
+    r2 = json_array_get(units, 2);
+    ck_assert(json_is_null(json_object_get(r2, "revision")));
+    ck_assert(json_is_null(json_object_get(r2, "first_received_at")));
+    ck_assert(json_is_null(json_object_get(r2, "mean_progress_percent")));
+    ck_assert_str_eq(json_string_value(json_object_get(r2, "status")), "overdue");
+    json_decref(root);
+    free(m.buf);
+}
+END_TEST
+
+START_TEST(units_csv_quoting)
+{
+    s_units u;
+    s_mem m;
+    const char *text;
+
+    s_units_fill(&u);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_units_csv(m.f, &u.list), TD_OK);
+    text = s_mem_text(&m);
+    ck_assert_str_eq(text, "unit,name,level,parent,status,revision,first_received_at,"
+                           "received_at,mean_progress_percent\r\n"
+                           "79,Thành phố Hồ Chí Minh,province,VN,on_time,2,"
+                           "2026-10-03T08:00:00.000Z,2026-10-03T09:00:00.000Z,62.3\r\n"
+                           "01,Hà Nội,province,VN,late,1,2026-10-09T08:00:00.000Z,"
+                           "2026-10-09T09:00:00.000Z,40.0\r\n"
+                           "48,\"Đà Nẵng, \"\"city\"\"\",province,VN,overdue,,,,\r\n"
+                           "02,Hà Giang,province,VN,not_yet_due,1,2026-10-03T08:00:00.000Z,"
+                           "2026-10-03T09:00:00.000Z,10.0\r\n");
+    free(m.buf);
+
+    s_mem_open(&m);
+    answer_csv_field(m.f, "line\nbreak");
+    fputc('|', m.f);
+    answer_csv_field(m.f, "bad \xFF byte");
+    fputc('|', m.f);
+    answer_csv_field(m.f, NULL);
+    ck_assert_str_eq(s_mem_text(&m), "\"line\nbreak\"|bad \xEF\xBF\xBD byte|");
+    free(m.buf);
+}
+END_TEST
+
+START_TEST(units_text_aligned_and_fits)
+{
+    s_units u;
+    s_mem m;
+    char *lines[16];
+    size_t n, width;
+    answer_style style = {0, 80, 0};
+
+    s_units_fill(&u);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_units_text(m.f, &u.list, "Units", &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Units, nq06 2026-Q3 (deadline 2026-10-15)"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "4 units"));
+    n = s_lines(m.buf, lines, 16);
+    ck_assert_uint_eq(n, 8); /* heading, header, dashes, 4 rows, count */
+    ck_assert_ptr_nonnull(strstr(lines[1], "Code"));
+    width = term_width(lines[1]);
+    ck_assert_uint_le(width, 80);
+    for (size_t i = 2; i < 7; i++)
+        ck_assert_uint_eq(term_width(lines[i]), width);
+    /* Columns line up whatever the names' byte lengths. */
+    ck_assert_uint_eq(s_column_of(lines[3], "on_time"), s_column_of(lines[1], "Status"));
+    ck_assert_uint_eq(s_column_of(lines[4], "late"), s_column_of(lines[1], "Status"));
+    ck_assert_uint_eq(s_column_of(lines[3], "2026-10-03"), s_column_of(lines[1], "First"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "62.3 %"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "\xE2\x80\x94")); /* no revision */
+    free(m.buf);
+}
+END_TEST
+
+static void s_iv(Tiendo__IndicatorValue *iv, const char *id, int has, double v)
+{
+    static const Tiendo__IndicatorValue init = TIENDO__INDICATOR_VALUE__INIT;
+    *iv = init;
+    iv->id = (char *) id;
+    iv->has_value = has;
+    iv->value = v;
+    iv->target_2025 = has ? "within" : "no_data";
+    iv->target_2030 = has ? "below" : "no_data";
+}
+
+START_TEST(indicators_json_and_text)
+{
+    static const Tiendo__IndicatorScope sc_init = TIENDO__INDICATOR_SCOPE__INIT;
+    static const Tiendo__IndicatorTable t_init = TIENDO__INDICATOR_TABLE__INIT;
+    Tiendo__IndicatorValue v[4], *vn[2] = {&v[0], &v[1]}, *p01[2] = {&v[2], &v[3]};
+    Tiendo__IndicatorScope nation = sc_init, hn = sc_init, *scopes[2] = {&nation, &hn};
+    Tiendo__IndicatorTable t = t_init;
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 100, 0};
+    json_error_t jerr;
+    json_t *root, *s0, *i0;
+    s_mem m;
+    char *lines[32];
+    size_t n, width;
+
+    s_iv(&v[0], "T01", 1, 45.678);
+    s_iv(&v[1], "T02", 0, 0);
+    s_iv(&v[2], "T01", 1, 12345.0);
+    s_iv(&v[3], "T02", 1, 1.55);
+    nation.scope = "VN";
+    nation.name = "Việt Nam";
+    nation.reports = 63;
+    nation.n_values = 2;
+    nation.values = vn;
+    hn.scope = "01";
+    hn.name = "Hà Nội";
+    hn.reports = 1;
+    hn.n_values = 2;
+    hn.values = p01;
+    t.dataset = "nq06";
+    t.period = "2026-Q3";
+    t.level = "province";
+    t.n_scopes = 2;
+    t.scopes = scopes;
+
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_indicators_json(m.f, &t, reg), TD_OK);
+    root = json_loads(s_mem_text(&m), 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "level")), "province");
+    ck_assert_int_eq(json_array_size(json_object_get(root, "scopes")), 2);
+    s0 = json_array_get(json_object_get(root, "scopes"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(s0, "scope")), "01");
+    ck_assert_str_eq(json_string_value(json_object_get(s0, "name")), "Hà Nội");
+    ck_assert_int_eq(json_integer_value(json_object_get(s0, "reports")), 1);
+    i0 = json_array_get(json_object_get(s0, "indicators"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(i0, "id")), "T02");
+    ck_assert_double_eq_tol(json_real_value(json_object_get(i0, "value")), 1.55, 1e-12);
+    ck_assert_ptr_nonnull(json_object_get(i0, "name_en")); /* same object as status's */
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(i0, "target_2025"), "status")), "within");
+    ck_assert(json_is_null(json_object_get(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(root, "scopes"), 0), "indicators"), 1),
+        "value")));
+    json_decref(root);
+    free(m.buf);
+
+    /* Province matrix: a row per scope, aligned, within 100 columns. */
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
+    s_mem_text(&m);
+    n = s_lines(m.buf, lines, 32);
+    ck_assert_uint_ge(n, 6);
+    ck_assert_ptr_nonnull(strstr(lines[2], "T01"));
+    width = term_width(lines[2]);
+    ck_assert_uint_le(width, 100);
+    ck_assert_uint_eq(term_width(lines[4]), width);
+    ck_assert_uint_eq(term_width(lines[5]), width);
+    ck_assert_ptr_nonnull(strstr(lines[4], "45.7"));
+    ck_assert_ptr_nonnull(strstr(lines[4], "\xE2\x80\x94")); /* T02 no data for VN */
+    ck_assert_ptr_nonnull(strstr(lines[5], "12345"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "1.6"));
+    ck_assert_uint_eq(s_column_of(lines[5], "Hà Nội"), s_column_of(lines[2], "Name"));
+    free(m.buf);
+
+    /* Nation level reuses the status table: ID, indicator name, value, targets. */
+    t.level = "nation";
+    t.n_scopes = 1;
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Indicators (VN Việt Nam, 63 reports)"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "2025 target"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "45.7 %"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "within"));
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(unit_detail_json_and_text)
+{
+    static const Tiendo__UnitDetail d_init = TIENDO__UNIT_DETAIL__INIT;
+    static const Tiendo__Report r_init = TIENDO__REPORT__INIT;
+    static const Tiendo__TaskGroupProgress g_init = TIENDO__TASK_GROUP_PROGRESS__INIT;
+    static const Tiendo__RevisionInfo h_init = TIENDO__REVISION_INFO__INIT;
+    Tiendo__UnitRow row;
+    Tiendo__UnitDetail d = d_init;
+    Tiendo__Report rep = r_init;
+    Tiendo__TaskGroupProgress g = g_init, *gs[1] = {&g};
+    Tiendo__RevisionInfo h1 = h_init, h2 = h_init, *hist[2] = {&h1, &h2};
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 100, 0};
+    json_error_t jerr;
+    json_t *root, *jh;
+    s_mem m;
+
+    s_row(&row, "01", "Hà Nội", "on_time", 2, 1791014400000, 50.0);
+    g.group = 1;
+    g.has_status = 1;
+    g.status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
+    g.has_progress_percent = 1;
+    g.progress_percent = 50.0;
+    g.note = "Đang triển khai";
+    rep.unit = "01";
+    rep.dataset = "nq06";
+    rep.period = "2026-Q3";
+    rep.prepared_by = "Nguyễn Văn A";
+    rep.has_prepared_at = 1;
+    rep.prepared_at = 1791000000;
+    rep.n_task_groups = 1;
+    rep.task_groups = gs;
+    h1.revision = 1;
+    h1.has_received_at_ms = 1;
+    h1.received_at_ms = 1791014400000;
+    h1.agent_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+    h1.has_epoch = 1;
+    h1.epoch = 0xfeedULL;
+    h1.has_seq = 1;
+    h1.seq = 7;
+    h1.prepared_by = "Nguyễn Văn A";
+    h2 = h1;
+    h2.revision = 2;
+    h2.seq = 9;
+    d.row = &row;
+    d.report = &rep;
+    d.n_history = 2;
+    d.history = hist;
+    d.valid_from = "2008-08-01";
+    d.successor = "";
+
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_unit_json(m.f, &d), TD_OK);
+    root = json_loads(s_mem_text(&m), 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "unit")), "01");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "name")), "Hà Nội");
+    ck_assert_str_eq(json_string_value(json_object_get(root, "valid_from")), "2008-08-01");
+    ck_assert(json_is_null(json_object_get(root, "valid_to")));
+    ck_assert(json_is_null(json_object_get(root, "successor")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "report"), "unit")),
+                     "01");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(root, "report"), "prepared_by")),
+        "Nguyễn Văn A");
+    /* The report keeps the file form's keys and order (its values under "data"), and its
+     * prepared_at follows the one timestamp rule of --json. */
+    {
+        static const char *const report_keys[] = {"unit",        "dataset",     "period",
+                                                  "prepared_by", "prepared_at", "task_groups"};
+        json_t *jr = json_object_get(root, "report");
+        const char *key;
+        json_t *v;
+        size_t k = 0;
+        json_object_foreach(jr, key, v)
+        {
+            (void) v;
+            if (k < 6)
+                ck_assert_str_eq(key, report_keys[k]);
+            k++;
+        }
+        ck_assert_str_eq(json_string_value(json_object_get(jr, "prepared_at")),
+                         "2026-10-03T04:00:00.000Z");
+    }
+    jh = json_object_get(root, "history");
+    ck_assert_int_eq(json_array_size(jh), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(jh, 1), "revision")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(jh, 1), "seq")), 9);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jh, 0), "epoch")),
+                     "000000000000feed");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jh, 0), "received_at")),
+                     "2026-10-03T08:00:00.000Z");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(jh, 0), "agent_key")),
+                     h1.agent_key);
+    json_decref(root);
+    free(m.buf);
+
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_unit_text(m.f, &d, reg, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Unit 01 Hà Nội"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Valid: 2008-08-01 to \xE2\x80\x94"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "in_progress"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "50.0 %"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Đang triển khai"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Revisions"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "abcdefghijkl ")); /* key cut to 12 characters */
+    ck_assert_ptr_null(strstr(m.buf, "abcdefghijklm"));
+    free(m.buf);
+
+    /* No report yet: says so, still no crash. */
+    d.report = NULL;
+    d.n_history = 0;
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_unit_text(m.f, &d, NULL, &style), TD_OK);
+    ck_assert_ptr_nonnull(strstr(s_mem_text(&m), "No report for this period."));
+    free(m.buf);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_unit_json(m.f, &d), TD_OK);
+    root = json_loads(s_mem_text(&m), 0, &jerr);
+    ck_assert(json_is_null(json_object_get(root, "report")));
+    json_decref(root);
+    free(m.buf);
+    td_registry_close(&reg);
 }
 END_TEST
 
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("answers");
-    TCase *tc = tcase_create("damaged store");
-    tcase_add_checked_fixture(tc, s_setup, s_teardown);
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, a_damaged_latest_report_refuses_every_answer);
-    tcase_add_test(tc, a_damaged_old_revision_refuses_the_unit_history);
-    tcase_add_test(tc, the_query_socket_carries_the_reason);
-    suite_add_tcase(s, tc);
+    TCase *times = tcase_create("times");
+    TCase *status = tcase_create("status");
+    TCase *agents = tcase_create("agents");
+    TCase *units = tcase_create("units");
+
+    tcase_add_test(times, times_and_ages);
+    tcase_add_test(status, status_json_fields_and_values);
+    tcase_add_test(status, status_json_nobody_reported);
+    tcase_add_test(status, status_json_mean_null_for_group_without_reports);
+    tcase_add_test(status, status_text_for_people);
+    tcase_add_test(status, status_text_wraps_long_missing_list);
+    tcase_add_test(status, status_json_deadline_and_timeliness);
+    tcase_add_test(status, status_json_from_a_collector_without_the_new_fields);
+    tcase_add_test(status, status_json_indicators_against_targets);
+    tcase_add_test(status, status_json_lagging_units);
+    tcase_add_test(status, status_text_deadline_indicators_lagging);
+    tcase_add_test(status, status_text_fits_100_and_80_columns);
+    tcase_add_test(status, status_text_footnote_only_for_unconfirmed_targets);
+    tcase_add_test(agents, agents_json_and_text);
+    tcase_add_test(units, units_sorting_orders);
+    tcase_add_test(units, units_json_fields);
+    tcase_add_test(units, units_csv_quoting);
+    tcase_add_test(units, units_text_aligned_and_fits);
+    tcase_add_test(units, indicators_json_and_text);
+    tcase_add_test(units, unit_detail_json_and_text);
+    suite_add_tcase(s, times);
+    suite_add_tcase(s, status);
+    suite_add_tcase(s, agents);
+    suite_add_tcase(s, units);
     return s;
 }
 
 int main(void)
 {
     SRunner *sr = srunner_create(s_suite());
+    int failures;
+
     srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
+    failures = srunner_ntests_failed(sr);
     srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return failures ? 1 : 0;
 }

@@ -1,0 +1,97 @@
+/* answer.c: the style, rounding, date and unit-name rules every answer of tiendo shares. */
+#include "answer.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "term.h"
+#include "timefmt.h"
+
+size_t answer_line_width(const answer_style *style)
+{
+    return style != NULL && style->line_width > 0 ? style->line_width : 80;
+}
+
+int answer_colors(const answer_style *style)
+{
+    return style != NULL && style->color;
+}
+
+const char *answer_sgr(const answer_style *style, const char *sgr)
+{
+    return answer_colors(style) ? sgr : NULL;
+}
+
+void answer_print(FILE *out, const answer_style *style, const char *sgr, const char *text)
+{
+    term_print(out, answer_sgr(style, sgr), text);
+}
+
+const char *answer_status_sgr(const char *status)
+{
+    if (status == NULL)
+        return NULL;
+    if (strcmp(status, "overdue") == 0)
+        return "31";
+    if (strcmp(status, "late") == 0)
+        return "33";
+    return NULL;
+}
+
+double answer_round1(double x)
+{
+    /* Rounded here, not left to printf ("%.1f" rounds the binary value, 0.25 to 0.2), so
+     * the text and the JSON of one answer show the same number. */
+    double scaled = x * 10.0;
+    long long whole = (long long) (scaled < 0 ? scaled - 0.5 : scaled + 0.5);
+    return (double) whole / 10.0;
+}
+
+json_t *answer_json_percent(int has, double v)
+{
+    return has && isfinite(v) ? json_real(answer_round1(v)) : json_null();
+}
+
+char *answer_date_text(int has, int64_t unix_ms, char *buf, size_t len)
+{
+    char full[32];
+
+    if (!has || unix_ms <= 0)
+        snprintf(buf, len, ANSWER_NONE);
+    else
+        snprintf(buf, len, "%.10s", td_time_rfc3339(unix_ms, full, sizeof full));
+    return buf;
+}
+
+char *answer_epoch_text(uint64_t epoch, char *buf, size_t len)
+{
+    snprintf(buf, len, "%016" PRIx64, epoch);
+    return buf;
+}
+
+const td_date *answer_period_last_day(const char *text, td_date *buf)
+{
+    td_period p;
+    td_date first;
+
+    if (text == NULL || td_period_parse(text, &p) != TD_OK)
+        return NULL;
+    td_period_span(&p, &first, buf);
+    return buf;
+}
+
+const char *answer_unit_name(const td_registry_t *reg, const char *sent, const char *code,
+                             const td_date *on)
+{
+    const td_unit *u;
+
+    if (sent != NULL && sent[0] != '\0')
+        return sent;
+    if (reg == NULL || code == NULL)
+        return NULL;
+    u = td_registry_find(reg, code, on);
+    if (u == NULL && on != NULL)
+        u = td_registry_find(reg, code, NULL);
+    return u != NULL ? u->name : NULL;
+}

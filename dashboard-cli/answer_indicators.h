@@ -1,0 +1,49 @@
+/* answer_indicators.h: indicators against their targets, as a table and as JSON (status too). */
+#ifndef TIENDO_CLI_ANSWER_INDICATORS_H
+#define TIENDO_CLI_ANSWER_INDICATORS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "answer.h"
+#include "error.h"
+#include "registry.h"
+#include "tiendo.pb-c.h"
+
+/* The one form of an indicator for people and for scripts: `tiendo status` shows the
+ * nation's with these two functions, `tiendo indicators` each scope's. reg (may be NULL)
+ * is the local catalogue: names, units, targets and the verified flag come from it, the
+ * values and the collector's comparison with the targets from the answer. Pure; thread-safe
+ * per stream (answer.h). */
+
+/* Print title (bold with colours), then a table of the n values: ID, Indicator (the
+ * catalogue's English name, "*" when not verified, cut to what the line leaves, 12..60
+ * columns), Value (with its unit, "no data" when absent), 2025 target ("≥ 45", "1.5–1.9",
+ * "≤ 10", "—" none, "?" not in the catalogue) and Status, then the same for 2030; a
+ * footnote when a "*" was shown; a blank line. n == 0 prints nothing. Returns TD_OK or
+ * TD_ERR_NOMEM. */
+td_err answer_indicator_table(FILE *out, Tiendo__IndicatorValue *const *values, size_t n,
+                              const char *title, const td_registry_t *reg,
+                              const answer_style *style);
+
+/* Append one object per value to array, fields in docs/cli-json.md order (id, name_en,
+ * name_vi, unit, value, target_2025, target_2030, verified, units_counted, numerator,
+ * denominator). Sets *failed when out of memory (and stops); does nothing once *failed is
+ * set. array stays the caller's. */
+void answer_indicator_values_json(json_t *array, Tiendo__IndicatorValue *const *values, size_t n,
+                                  const td_registry_t *reg, int *failed);
+
+/* `tiendo indicators`: the heading "Indicators, DATASET PERIOD", then by level: "nation" (or
+ * none) one answer_indicator_table per scope, titled "Indicators (CODE NAME, N reports)";
+ * "province" one matrix, a row per scope (code, name cut to 8..30 columns, reports) and a
+ * column per indicator ID (the first 64 seen) with its value to one decimal (whole from
+ * 10 000 up, "—" no data). Returns TD_OK or TD_ERR_NOMEM. */
+td_err answer_indicators_text(FILE *out, const Tiendo__IndicatorTable *t, const td_registry_t *reg,
+                              const answer_style *style);
+
+/* {"dataset","period","level","scopes":[{"scope","name","reports","indicators":[...]}]}
+ * (docs/cli-json.md) with td_json_print. Returns TD_OK, TD_ERR_NOMEM or TD_ERR_IO. */
+td_err answer_indicators_json(FILE *out, const Tiendo__IndicatorTable *t, const td_registry_t *reg);
+
+#endif

@@ -1,0 +1,519 @@
+/* answer_status.c: the national summary of one period, for people and as JSON. */
+#include "answer_status.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer_indicators.h"
+#include "calendar.h"
+#include "codec.h"
+#include "json_out.h"
+#include "term.h"
+
+enum { LAG_COLS = 4 };
+
+double answer_status_completeness(const Tiendo__StatusSummary *s)
+{
+    if (s->units_expected == 0)
+        return -1.0;
+    return answer_round1(100.0 * (double) s->units_reported / (double) s->units_expected);
+}
+
+double answer_status_timeliness(const Tiendo__StatusSummary *s)
+{
+    if (s->units_expected == 0 || !s->has_units_on_time)
+        return -1.0;
+    return answer_round1(100.0 * (double) s->units_on_time / (double) s->units_expected);
+}
+
+/* One row of the task-group table: the registry's group, the collector's counts, or both. */
+typedef struct {
+    uint32_t group;
+    const td_task_group *info;            /* NULL when the registry lacks the group */
+    const Tiendo__TaskGroupSummary *sums; /* NULL when the collector sent nothing for it */
+} s_group_row;
+
+static int s_group_row_cmp(const void *a, const void *b)
+{
+    const s_group_row *x = a, *y = b;
+    return (x->group > y->group) - (x->group < y->group);
+}
+
+/* Rows for every group the registry knows (1..6) and any other the collector reported,
+ * sorted by group number. Caller frees *rows_out. */
+static td_err s_group_rows(const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                           s_group_row **rows_out, size_t *n_out)
+{
+    const td_task_group *groups = NULL;
+    size_t ngroups = reg ? td_registry_task_groups(reg, &groups) : 0;
+    s_group_row *rows = calloc(ngroups + s->n_task_groups + 1, sizeof *rows);
+    size_t n = 0;
+
+    if (rows == NULL)
+        return TD_ERR_NOMEM;
+    for (size_t i = 0; i < ngroups; i++) {
+        rows[n].group = (uint32_t) groups[i].group;
+        rows[n].info = &groups[i];
+        n++;
+    }
+    for (size_t i = 0; i < s->n_task_groups; i++) {
+        const Tiendo__TaskGroupSummary *t = s->task_groups[i];
+        size_t j;
+        for (j = 0; j < n; j++)
+            if (rows[j].group == t->group)
+                break;
+        if (j == n) {
+            rows[n].group = t->group;
+            n++;
+        }
+        if (rows[j].sums == NULL)
+            rows[j].sums = t;
+    }
+    qsort(rows, n, sizeof *rows, s_group_row_cmp);
+    *rows_out = rows;
+    *n_out = n;
+    return TD_OK;
+}
+
+typedef struct {
+    uint32_t not_started, in_progress, completed, not_reported;
+    int has_mean;
+    double mean;
+} s_group_counts;
+
+static s_group_counts s_counts(const Tiendo__StatusSummary *s, const s_group_row *row)
+{
+    s_group_counts c = {0, 0, 0, 0, 0, 0.0};
+    uint64_t counted;
+
+    if (row->sums != NULL) {
+        c.not_started = row->sums->not_started;
+        c.in_progress = row->sums->in_progress;
+        c.completed = row->sums->completed;
+    }
+    counted = (uint64_t) c.not_started + c.in_progress + c.completed;
+    /* Every expected unit falls in exactly one column: a unit that gave no status for the
+     * group (it has not reported) is "not reported". */
+    c.not_reported = counted < s->units_expected ? (uint32_t) (s->units_expected - counted) : 0;
+    if (row->sums != NULL && counted > 0 && row->sums->has_mean_progress_percent &&
+        isfinite(row->sums->mean_progress_percent)) {
+        c.has_mean = 1;
+        c.mean = answer_round1(row->sums->mean_progress_percent);
+    }
+    return c;
+}
+
+/* Print items separated by " · ", starting a new line indented by two spaces where the
+ * next item would pass line_width. sgrs[i] may be NULL (no colour). */
+static void s_print_items(FILE *out, const answer_style *style, const char *const *items,
+                          const char *const *sgrs, size_t n, size_t line_width)
+{
+    size_t col = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t w = term_width(items[i]);
+        if (i > 0 && col + 3 + w > line_width) {
+            fputs("\n  ", out);
+            col = 2;
+        } else if (i > 0) {
+            fputs(" \xC2\xB7 ", out); /* U+00B7 middle dot */
+            col += 3;
+        }
+        answer_print(out, style, sgrs[i], items[i]);
+        col += w;
+    }
+    fputc('\n', out);
+}
+
+/* The deadline and how many expected units are on time, late, not yet due or overdue.
+ * Prints nothing for a collector that sends none of it (older than these fields). */
+static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const answer_style *style,
+                            size_t line_width)
+{
+    enum { N = 6, LEN = 64 };
+    char text[N][LEN];
+    const char *items[N], *sgrs[N];
+    size_t n = 0;
+    double timeliness = answer_status_timeliness(s);
+
+    if ((s->deadline == NULL || s->deadline[0] == '\0') && !s->has_units_on_time &&
+        !s->has_units_late && !s->has_units_not_yet_due && !s->has_units_overdue)
+        return;
+    snprintf(text[n], LEN, "Deadline %.16s",
+             s->deadline && s->deadline[0] ? s->deadline : "unknown");
+    sgrs[n++] = NULL;
+    if (s->has_units_on_time) {
+        snprintf(text[n], LEN, "on time %" PRIu32, s->units_on_time);
+        sgrs[n++] = NULL;
+    }
+    if (s->has_units_late) {
+        snprintf(text[n], LEN, "late %" PRIu32, s->units_late);
+        sgrs[n++] = s->units_late > 0 ? answer_status_sgr("late") : NULL;
+    }
+    if (s->has_units_not_yet_due) {
+        snprintf(text[n], LEN, "not yet due %" PRIu32, s->units_not_yet_due);
+        sgrs[n++] = NULL;
+    }
+    if (s->has_units_overdue) {
+        snprintf(text[n], LEN, "overdue %" PRIu32, s->units_overdue);
+        sgrs[n++] = s->units_overdue > 0 ? answer_status_sgr("overdue") : NULL;
+    }
+    if (s->has_units_on_time) {
+        if (timeliness < 0)
+            snprintf(text[n], LEN, "timeliness \xE2\x80\x94 (on time / expected)");
+        else
+            snprintf(text[n], LEN, "timeliness %.1f%% (on time / expected)", timeliness);
+        sgrs[n++] = NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = text[i];
+    /* The deadline date is peer text: answer_print writes it through term_cell. */
+    s_print_items(out, style, items, sgrs, n, line_width);
+}
+
+static const char *s_lagging_color(void *ctx, size_t row, size_t col)
+{
+    const Tiendo__StatusSummary *s = ctx;
+    return col == 2 ? answer_status_sgr(s->lagging[row]->status) : NULL;
+}
+
+/* "Lagging units": overdue, then late, then the lowest mean progress, as the collector
+ * ordered them. */
+static td_err s_text_lagging(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                             const td_date *last_day, const answer_style *style)
+{
+    static const term_column cols[LAG_COLS] = {
+        {"Code", TERM_LEFT, 0},
+        {"Name", TERM_LEFT, 32},
+        {"Status", TERM_LEFT, 0},
+        {"Mean progress", TERM_RIGHT, 0},
+    };
+    enum { CELL = 48 };
+    size_t n = s->n_lagging < TD_STATUS_LAGGING_MAX ? s->n_lagging : TD_STATUS_LAGGING_MAX;
+    char(*text)[CELL] = NULL;
+    const char **cells = NULL;
+    td_err rc = TD_OK;
+
+    if (n == 0)
+        return TD_OK;
+    text = calloc(n * LAG_COLS, sizeof *text);
+    cells = calloc(n * LAG_COLS, sizeof *cells);
+    if (text == NULL || cells == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t r = 0; r < n; r++) {
+        const Tiendo__LaggingUnit *lu = s->lagging[r];
+        const char *name = answer_unit_name(reg, lu->name, lu->unit, last_day);
+        const char *status = lu->status && lu->status[0] ? lu->status : "?";
+        char(*row)[CELL] = text + r * LAG_COLS;
+
+        snprintf(row[0], CELL, "%.16s", lu->unit ? lu->unit : "?");
+        /* "not_yet_due" reads "not yet due"; other words pass as they are. */
+        snprintf(row[2], CELL, "%.40s", status);
+        for (char *p = row[2]; *p; p++)
+            if (*p == '_')
+                *p = ' ';
+        if (lu->has_mean_progress_percent && isfinite(lu->mean_progress_percent))
+            snprintf(row[3], CELL, "%.1f%%", answer_round1(lu->mean_progress_percent));
+        else
+            snprintf(row[3], CELL, ANSWER_NONE);
+        for (size_t k = 0; k < LAG_COLS; k++)
+            cells[r * LAG_COLS + k] = row[k];
+        cells[r * LAG_COLS + 1] = name ? name : ""; /* names can be longer than a cell */
+    }
+    answer_print(out, style, "1", "Lagging units (overdue, late, then lowest mean progress)");
+    fputc('\n', out);
+    rc = term_table(out, cols, LAG_COLS, cells, n, NULL,
+                    answer_colors(style) ? s_lagging_color : NULL, (void *) s);
+    if (rc == TD_OK)
+        fputc('\n', out);
+
+cleanup:
+    free(cells);
+    free(text);
+    return rc;
+}
+
+td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                          const answer_style *style)
+{
+    static const term_column cols[] = {
+        {"#", TERM_RIGHT, 0},           {"Task group", TERM_LEFT, 44},
+        {"Not started", TERM_RIGHT, 0}, {"In progress", TERM_RIGHT, 0},
+        {"Completed", TERM_RIGHT, 0},   {"Mean progress", TERM_RIGHT, 0},
+    };
+    enum { NCOLS = sizeof cols / sizeof cols[0], CELL = 48 };
+    term_column columns[NCOLS];
+    s_group_row *rows = NULL;
+    size_t nrows = 0, line_width = answer_line_width(style);
+    char(*text)[CELL] = NULL;
+    const char **cells = NULL;
+    char line[256], pct[32];
+    td_date last_day_buf;
+    const td_date *last_day = answer_period_last_day(s->period, &last_day_buf);
+    const char *dataset = s->dataset && s->dataset[0] ? s->dataset : "?";
+    const char *period = s->period && s->period[0] ? s->period : "?";
+    double completeness = answer_status_completeness(s);
+    td_err rc;
+
+    memcpy(columns, cols, sizeof cols);
+    if (style && style->title_width > 0) {
+        columns[1].max_width = style->title_width;
+    } else {
+        /* Give the titles what the line leaves them, between 16 and 44 columns. The
+         * "not reported" count is in the headline, so the table leaves it out. */
+        size_t fixed = 0;
+        for (size_t c = 0; c < NCOLS; c++)
+            fixed += (c == 1 ? 0 : term_width(cols[c].title)) + (c > 0 ? 2 : 0);
+        columns[1].max_width = line_width > fixed + 44   ? 44
+                               : line_width > fixed + 16 ? line_width - fixed
+                                                         : 16;
+    }
+
+    if (strcmp(dataset, TD_DEFAULT_DATASET) == 0)
+        snprintf(line, sizeof line,
+                 "National summary - Resolution 06-NQ/TW (dataset nq06), period %s", period);
+    else
+        snprintf(line, sizeof line, "National summary - dataset %s, period %s", dataset, period);
+    answer_print(out, style, "1", line);
+    fputc('\n', out);
+
+    if (completeness < 0)
+        snprintf(pct, sizeof pct, "-");
+    else
+        snprintf(pct, sizeof pct, "%.1f%%", completeness);
+    fprintf(out, "Provinces reported: ");
+    snprintf(line, sizeof line, "%" PRIu32 " of %" PRIu32 " (%s)", s->units_reported,
+             s->units_expected, pct);
+    answer_print(out, style,
+                 s->units_expected > 0 && s->units_reported >= s->units_expected ? "32" : "33",
+                 line);
+    fprintf(out, "    revisions stored: %" PRIu64 "\n", s->revisions_stored);
+    s_text_deadline(out, s, style, line_width);
+    fputc('\n', out);
+
+    rc = s_group_rows(s, reg, &rows, &nrows);
+    if (rc != TD_OK)
+        goto cleanup;
+    text = calloc(nrows * NCOLS + 1, sizeof *text);
+    cells = calloc(nrows * NCOLS + 1, sizeof *cells);
+    if (text == NULL || cells == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        s_group_counts c = s_counts(s, &rows[r]);
+        char(*row)[CELL] = text + r * NCOLS;
+        snprintf(row[0], CELL, "%" PRIu32, rows[r].group);
+        snprintf(row[2], CELL, "%" PRIu32, c.not_started);
+        snprintf(row[3], CELL, "%" PRIu32, c.in_progress);
+        snprintf(row[4], CELL, "%" PRIu32, c.completed);
+        if (c.has_mean)
+            snprintf(row[5], CELL, "%.1f%%", c.mean);
+        else
+            snprintf(row[5], CELL, "-");
+        for (size_t k = 0; k < NCOLS; k++)
+            cells[r * NCOLS + k] = row[k];
+        /* Titles can be longer than a cell buffer: point at the registry's text. */
+        cells[r * NCOLS + 1] = rows[r].info ? rows[r].info->title_en : "(unknown task group)";
+    }
+    rc = term_table(out, columns, NCOLS, cells, nrows, NULL, NULL, NULL);
+    if (rc != TD_OK)
+        goto cleanup;
+    fputc('\n', out);
+    rc = answer_indicator_table(out, s->indicators, s->n_indicators, "Indicators (nation)", reg,
+                                style);
+    if (rc != TD_OK)
+        goto cleanup;
+    rc = s_text_lagging(out, s, reg, last_day, style);
+    if (rc != TD_OK)
+        goto cleanup;
+
+    if (s->n_missing == 0 && s->units_expected == 0) {
+        fprintf(out, "No province is expected to report for this period.\n");
+    } else if (s->n_missing == 0) {
+        answer_print(out, style, "32", "All expected provinces have reported.");
+        fputc('\n', out);
+    } else {
+        size_t col;
+        snprintf(line, sizeof line, "Not reported yet (%zu):", s->n_missing);
+        answer_print(out, style, "33", line);
+        col = term_width(line);
+        for (size_t i = 0; i < s->n_missing; i++) {
+            const char *code = s->missing[i] ? s->missing[i] : "";
+            const char *name = answer_unit_name(reg, NULL, code, last_day);
+            char item[TD_CODE_MAX + TD_NAME_MAX + 8];
+            size_t w;
+            if (name)
+                snprintf(item, sizeof item, "%.*s %s", TD_CODE_MAX, code, name);
+            else
+                snprintf(item, sizeof item, "%.*s", TD_CODE_MAX, code);
+            w = term_width(item) + (i + 1 < s->n_missing ? 1 : 0);
+            if (col + 1 + w > line_width && col > 2) {
+                fputs("\n  ", out);
+                col = 2;
+            } else {
+                fputc(' ', out);
+                col += 1;
+            }
+            term_cell(out, item, term_width(item), TERM_LEFT);
+            if (i + 1 < s->n_missing)
+                fputc(',', out);
+            col += w;
+        }
+        fputc('\n', out);
+    }
+
+cleanup:
+    free(cells);
+    free(text);
+    free(rows);
+    return rc;
+}
+
+static void s_json_lagging(json_t *array, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                           const td_date *last_day, int *failed)
+{
+    for (size_t i = 0; i < s->n_lagging && !*failed; i++) {
+        const Tiendo__LaggingUnit *lu = s->lagging[i];
+        json_t *o = json_object();
+
+        td_json_append(array, o, failed);
+        if (*failed)
+            break;
+        td_json_set(o, "unit", td_json_text(lu->unit), failed);
+        td_json_set(o, "name", td_json_text(answer_unit_name(reg, lu->name, lu->unit, last_day)),
+                    failed);
+        td_json_set(o, "status", td_json_text_nonempty(lu->status), failed);
+        td_json_set(o, "mean_progress_percent",
+                    answer_json_percent(lu->has_mean_progress_percent, lu->mean_progress_percent),
+                    failed);
+    }
+}
+
+static void s_json_groups(json_t *array, const Tiendo__StatusSummary *s, const s_group_row *rows,
+                          size_t nrows, int *failed)
+{
+    for (size_t r = 0; r < nrows && !*failed; r++) {
+        s_group_counts c = s_counts(s, &rows[r]);
+        const td_task_group *info = rows[r].info;
+        json_t *g = json_object();
+
+        td_json_append(array, g, failed);
+        if (*failed)
+            break;
+        td_json_set(g, "group", json_integer(rows[r].group), failed);
+        td_json_set(g, "title_en", td_json_text(info ? info->title_en : NULL), failed);
+        td_json_set(g, "title_vi", td_json_text(info ? info->title_vi : NULL), failed);
+        td_json_set(g, "not_started", json_integer(c.not_started), failed);
+        td_json_set(g, "in_progress", json_integer(c.in_progress), failed);
+        td_json_set(g, "completed", json_integer(c.completed), failed);
+        td_json_set(g, "not_reported", json_integer(c.not_reported), failed);
+        td_json_set(g, "mean_progress_percent", td_json_real(c.has_mean, c.mean), failed);
+    }
+}
+
+static void s_json_reported(json_t *array, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                            const td_date *last_day, int *failed)
+{
+    for (size_t i = 0; i < s->n_reported && !*failed; i++) {
+        const Tiendo__UnitReport *u = s->reported[i];
+        json_t *o = json_object();
+
+        td_json_append(array, o, failed);
+        if (*failed)
+            break;
+        td_json_set(o, "unit", td_json_text(u->unit), failed);
+        td_json_set(o, "name", td_json_text(answer_unit_name(reg, u->name, u->unit, last_day)),
+                    failed);
+        td_json_set(o, "revision", json_integer(u->revision), failed);
+        td_json_set(o, "received_at", td_json_time(u->has_received_at_ms, u->received_at_ms),
+                    failed);
+        td_json_set(o, "first_received_at",
+                    td_json_time(u->has_first_received_at_ms, u->first_received_at_ms), failed);
+        td_json_set(o, "status", td_json_text_nonempty(u->status), failed);
+    }
+}
+
+static void s_json_missing(json_t *array, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                           const td_date *last_day, int *failed)
+{
+    for (size_t i = 0; i < s->n_missing && !*failed; i++) {
+        json_t *o = json_object();
+
+        td_json_append(array, o, failed);
+        if (*failed)
+            break;
+        td_json_set(o, "unit", td_json_text(s->missing[i]), failed);
+        td_json_set(o, "name", td_json_text(answer_unit_name(reg, NULL, s->missing[i], last_day)),
+                    failed);
+    }
+}
+
+td_err answer_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg)
+{
+    json_t *root = json_object(), *groups = json_array(), *reported = json_array(),
+           *missing = json_array(), *indicators = json_array(), *lagging = json_array();
+    s_group_row *rows = NULL;
+    size_t nrows = 0;
+    int failed = 0;
+    double completeness = answer_status_completeness(s);
+    double timeliness = answer_status_timeliness(s);
+    td_date last_day_buf;
+    const td_date *last_day = answer_period_last_day(s->period, &last_day_buf);
+    td_err rc = TD_OK;
+
+    if (root == NULL || groups == NULL || reported == NULL || missing == NULL ||
+        indicators == NULL || lagging == NULL) {
+        json_decref(groups);
+        json_decref(reported);
+        json_decref(missing);
+        json_decref(indicators);
+        json_decref(lagging);
+        json_decref(root);
+        return TD_ERR_NOMEM;
+    }
+    td_json_set(root, "dataset", td_json_text(s->dataset), &failed);
+    td_json_set(root, "period", td_json_text(s->period), &failed);
+    td_json_set(root, "deadline", td_json_text_nonempty(s->deadline), &failed);
+    td_json_set(root, "units_expected", json_integer(s->units_expected), &failed);
+    td_json_set(root, "units_reported", json_integer(s->units_reported), &failed);
+    td_json_set(root, "completeness_percent", td_json_real(completeness >= 0, completeness),
+                &failed);
+    td_json_set(root, "units_on_time",
+                s->has_units_on_time ? td_json_u64(s->units_on_time) : json_null(), &failed);
+    td_json_set(root, "units_late", s->has_units_late ? td_json_u64(s->units_late) : json_null(),
+                &failed);
+    td_json_set(root, "units_not_yet_due",
+                s->has_units_not_yet_due ? td_json_u64(s->units_not_yet_due) : json_null(),
+                &failed);
+    td_json_set(root, "units_overdue",
+                s->has_units_overdue ? td_json_u64(s->units_overdue) : json_null(), &failed);
+    td_json_set(root, "timeliness_percent", td_json_real(timeliness >= 0, timeliness), &failed);
+    td_json_set(root, "revisions_stored", td_json_u64(s->revisions_stored), &failed);
+    /* From here root owns the arrays. A failed set has dropped its array and raised failed,
+     * and every fill below does nothing once failed is raised. */
+    td_json_set(root, "task_groups", groups, &failed);
+    td_json_set(root, "indicators", indicators, &failed);
+    td_json_set(root, "lagging", lagging, &failed);
+    td_json_set(root, "reported", reported, &failed);
+    td_json_set(root, "missing", missing, &failed);
+    if (!failed)
+        rc = s_group_rows(s, reg, &rows, &nrows);
+    if (rc == TD_OK) {
+        s_json_groups(groups, s, rows, nrows, &failed);
+        answer_indicator_values_json(indicators, s->indicators, s->n_indicators, reg, &failed);
+        s_json_lagging(lagging, s, reg, last_day, &failed);
+        s_json_reported(reported, s, reg, last_day, &failed);
+        s_json_missing(missing, s, reg, last_day, &failed);
+    }
+    free(rows);
+    if (rc != TD_OK || failed) {
+        json_decref(root);
+        return rc != TD_OK ? rc : TD_ERR_NOMEM;
+    }
+    return td_json_print(out, root);
+}

@@ -1,0 +1,580 @@
+/* commands.c: the tiendo command's commands: one table, each row's handler and help text. */
+#include "commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "answer_agents.h"
+#include "answer_indicators.h"
+#include "answer_status.h"
+#include "answer_unit.h"
+#include "answer_units.h"
+#include "clock.h"
+#include "codec.h"
+#include "keys.h"
+#include "log.h"
+
+/* s_prepare's answer when the command should go on and ask the collector (every real
+ * exit status is >= 0). */
+#define S_GO (-1)
+
+enum {
+    S_NEEDS_PERIOD = 1,   /* the question names a period */
+    S_NEEDS_REGISTRY = 2, /* the answer shows names and titles from the local registry */
+};
+
+/* Check the options and load what a question needs: the period, both keys and, for
+ * answers that show names, the registry (a missing registry only warns: the numbers still
+ * help; --check-config, which checks all of it, treats it as an error). Returns S_GO,
+ * COMMANDS_EXIT_OK after a passing --check-config, or COMMANDS_EXIT_USAGE. */
+static int s_prepare(commands_run *run, unsigned needs)
+{
+    const options_t *opt = &run->opt;
+    td_log_level level = TD_LOG_WARN;
+    char err[1024];
+    td_err rc;
+
+    rc = options_validate(opt, err, sizeof err);
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo: %s\n", err);
+        return COMMANDS_EXIT_USAGE;
+    }
+    td_log_level_parse(opt->log_level, &level);
+    td_log_set_level(level);
+    if ((needs & S_NEEDS_PERIOD) || run->check_config) {
+        rc = options_resolve_period(opt->period, time(NULL), run->period, sizeof run->period, err,
+                                    sizeof err);
+        if (rc != TD_OK) {
+            fprintf(stderr, "tiendo: --period: %s\n", err);
+            return COMMANDS_EXIT_USAGE;
+        }
+    }
+    rc = td_keys_load_public(opt->collector_public_key, run->client.server_public, err, sizeof err);
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo: the collector's public key (--collector-public-key): %s\n", err);
+        return COMMANDS_EXIT_USAGE;
+    }
+    rc = td_keys_load_secret(opt->secret_key, run->client.secret, run->client.public_key, err,
+                             sizeof err);
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo: this workstation's secret key (--secret-key): %s\n", err);
+        return COMMANDS_EXIT_USAGE;
+    }
+    if ((needs & S_NEEDS_REGISTRY) || run->check_config) {
+        td_registry_close(&run->reg); /* a run checked before it asks opens it again */
+        rc = td_registry_open(&run->reg, opt->data_dir, err, sizeof err);
+        if (rc != TD_OK && run->check_config) {
+            fprintf(stderr, "tiendo: --data-dir %s: %s\n", opt->data_dir, err);
+            return COMMANDS_EXIT_USAGE;
+        }
+        if (rc != TD_OK) {
+            fprintf(stderr,
+                    "tiendo: warning: cannot read the unit registry in %s (%s); "
+                    "showing codes without names\n",
+                    opt->data_dir, err);
+            run->reg = NULL;
+        }
+    }
+    return run->check_config ? COMMANDS_EXIT_OK : S_GO;
+}
+
+/* A command that takes at most max operands: refuse more, then s_prepare. */
+static int s_start(commands_run *run, const char *name, int noperands, char **operands, int max,
+                   unsigned needs)
+{
+    if (noperands > max) {
+        fprintf(stderr, "tiendo: unexpected argument '%s' after '%s' (see tiendo %s --help)\n",
+                operands[noperands - 1], name, name);
+        return COMMANDS_EXIT_USAGE;
+    }
+    return s_prepare(run, needs);
+}
+
+static int s_exit_for(td_err rc)
+{
+    switch (rc) {
+    case TD_ERR_TIMEOUT:
+    case TD_ERR_ZMQ:
+    case TD_ERR_PERMISSION:
+        return COMMANDS_EXIT_UNREACHABLE;
+    case TD_ERR_CONFIG:
+        return COMMANDS_EXIT_USAGE;
+    default:
+        return COMMANDS_EXIT_ANSWER_ERROR;
+    }
+}
+
+/* Ask the collector req (its version is set here) and keep the answer in run->resp.
+ * Returns S_GO for an answer without an error, else the exit status, having said why. */
+static int s_ask(commands_run *run, Tiendo__QueryRequest *req)
+{
+    const Tiendo__QueryResponse *resp;
+    char err[1024] = "", timeout[32];
+    td_err rc;
+
+    req->has_version = 1;
+    req->version = TD_PROTOCOL_VERSION;
+    run->client.endpoint = run->opt.query;
+    run->client.timeout_ms = (int) run->opt.timeout_ms;
+    td_query_response_free(&run->resp);
+    rc = client_query(&run->client, req, &run->resp, err, sizeof err);
+    if (rc == TD_ERR_TIMEOUT) {
+        fprintf(stderr,
+                "tiendo: no answer from the collector at %s within %s (is it running? are the "
+                "keys right?)\n",
+                run->opt.query,
+                options_format_timeout(run->opt.timeout_ms, timeout, sizeof timeout));
+        return COMMANDS_EXIT_UNREACHABLE;
+    }
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo: %s\n", err[0] ? err : td_strerror(rc));
+        return s_exit_for(rc);
+    }
+    resp = run->resp;
+    if (resp->error_code != 0) {
+        fprintf(stderr, "tiendo: the collector answered with an error: %s\n",
+                resp->error && resp->error[0] ? resp->error : "(no description)");
+        return COMMANDS_EXIT_ANSWER_ERROR;
+    }
+    return S_GO;
+}
+
+/* An answer of another kind than asked (or empty). */
+static int s_missing(const char *what)
+{
+    fprintf(stderr,
+            "tiendo: the collector's answer holds no %s (is the collector older than "
+            "this command?)\n",
+            what);
+    return COMMANDS_EXIT_ANSWER_ERROR;
+}
+
+/* How an answer printed: flushed and fine, or why not. */
+static int s_printed(td_err rc)
+{
+    if (rc == TD_OK && fflush(stdout) != 0)
+        rc = TD_ERR_IO;
+    if (rc != TD_OK) {
+        fprintf(stderr, "tiendo: cannot print the answer: %s\n", td_strerror(rc));
+        return COMMANDS_EXIT_ANSWER_ERROR;
+    }
+    return COMMANDS_EXIT_OK;
+}
+
+/* Colours (--color, NO_COLOR, TERM) and the line width: the terminal's; 100 when writing
+ * to a file or pipe (nobody's screen to fit). */
+static answer_style s_style(const commands_run *run)
+{
+    int is_terminal = isatty(STDOUT_FILENO);
+    answer_style style = {0, is_terminal ? 80 : 100, 0};
+    struct winsize ws;
+
+    style.color =
+        options_use_color(run->opt.color, is_terminal, getenv("NO_COLOR"), getenv("TERM"));
+    if (is_terminal && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+        style.line_width = ws.ws_col;
+    return style;
+}
+
+/* The order --sort asks for; fallback when the user gave none. */
+static answer_sort s_sort(const commands_run *run, answer_sort fallback)
+{
+    answer_sort by;
+    if (run->opt.sort == NULL || answer_sort_parse(run->opt.sort, &by) != 0)
+        return fallback;
+    return by;
+}
+
+static int s_status(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
+    Tiendo__StatusQuery q = TIENDO__STATUS_QUERY__INIT;
+    const Tiendo__StatusSummary *s;
+    answer_style style;
+    int status;
+
+    status = s_start(run, "status", noperands, operands, 0, S_NEEDS_PERIOD | S_NEEDS_REGISTRY);
+    if (status != S_GO)
+        return status;
+    q.dataset = run->opt.dataset;
+    q.period = run->period;
+    req.query_case = TIENDO__QUERY_REQUEST__QUERY_STATUS;
+    req.status = &q;
+    status = s_ask(run, &req);
+    if (status != S_GO)
+        return status;
+    s = run->resp->status;
+    if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_STATUS || s == NULL)
+        return s_missing("a status summary");
+    style = s_style(run);
+    return s_printed(run->opt.json ? answer_status_json(stdout, s, run->reg)
+                                   : answer_status_text(stdout, s, run->reg, &style));
+}
+
+static int s_agents(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
+    Tiendo__AgentsQuery q = TIENDO__AGENTS_QUERY__INIT;
+    const Tiendo__AgentList *list;
+    answer_style style;
+    int status;
+
+    status = s_start(run, "agents", noperands, operands, 0, 0);
+    if (status != S_GO)
+        return status;
+    req.query_case = TIENDO__QUERY_REQUEST__QUERY_AGENTS;
+    req.agents = &q;
+    status = s_ask(run, &req);
+    if (status != S_GO)
+        return status;
+    list = run->resp->agents;
+    if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_AGENTS || list == NULL)
+        return s_missing("an agent list");
+    style = s_style(run);
+    return s_printed(run->opt.json ? answer_agents_json(stdout, list)
+                                   : answer_agents_text(stdout, list, td_now_ms(), &style));
+}
+
+static int s_indicators(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
+    Tiendo__IndicatorsQuery q = TIENDO__INDICATORS_QUERY__INIT;
+    const Tiendo__IndicatorTable *t;
+    answer_style style;
+    int status;
+
+    status = s_start(run, "indicators", noperands, operands, 0, S_NEEDS_PERIOD | S_NEEDS_REGISTRY);
+    if (status != S_GO)
+        return status;
+    q.dataset = run->opt.dataset;
+    q.period = run->period;
+    q.level = run->opt.level;
+    req.query_case = TIENDO__QUERY_REQUEST__QUERY_INDICATORS;
+    req.indicators = &q;
+    status = s_ask(run, &req);
+    if (status != S_GO)
+        return status;
+    t = run->resp->indicators;
+    if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_INDICATORS || t == NULL)
+        return s_missing("an indicator table");
+    style = s_style(run);
+    return s_printed(run->opt.json ? answer_indicators_json(stdout, t, run->reg)
+                                   : answer_indicators_text(stdout, t, run->reg, &style));
+}
+
+/* units and export ask the same question: every unit of the period (--province: one
+ * province's), sorted by --sort (code unless told). Sets *list (run->resp's). */
+static int s_unit_list(commands_run *run, const char *name, int noperands, char **operands,
+                       Tiendo__UnitList **list)
+{
+    Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
+    Tiendo__UnitsQuery q = TIENDO__UNITS_QUERY__INIT;
+    int status;
+
+    status = s_start(run, name, noperands, operands, 0, S_NEEDS_PERIOD);
+    if (status != S_GO)
+        return status;
+    q.dataset = run->opt.dataset;
+    q.period = run->period;
+    q.province = run->opt.province;
+    req.query_case = TIENDO__QUERY_REQUEST__QUERY_UNITS;
+    req.units = &q;
+    status = s_ask(run, &req);
+    if (status != S_GO)
+        return status;
+    *list = run->resp->units;
+    if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_UNITS || *list == NULL)
+        return s_missing("a unit list");
+    answer_units_sort(*list, s_sort(run, ANSWER_SORT_CODE));
+    return S_GO;
+}
+
+static int s_units(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__UnitList *list = NULL;
+    answer_style style;
+    int status = s_unit_list(run, "units", noperands, operands, &list);
+
+    if (status != S_GO)
+        return status;
+    style = s_style(run);
+    return s_printed(run->opt.json ? answer_units_json(stdout, list)
+                                   : answer_units_text(stdout, list, "Units", &style));
+}
+
+static int s_export(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__UnitList *list = NULL;
+    int status = s_unit_list(run, "export", noperands, operands, &list);
+
+    if (status != S_GO)
+        return status;
+    return s_printed(strcmp(run->opt.format, "json") == 0 ? answer_units_json(stdout, list)
+                                                          : answer_units_csv(stdout, list));
+}
+
+static int s_unit(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
+    Tiendo__UnitQuery q = TIENDO__UNIT_QUERY__INIT;
+    const Tiendo__UnitDetail *d;
+    answer_style style;
+    int status;
+
+    if (noperands < 1) {
+        fprintf(stderr, "tiendo: unit needs the unit's code, e.g. tiendo unit 01 "
+                        "(see tiendo unit --help)\n");
+        return COMMANDS_EXIT_USAGE;
+    }
+    if (operands[0][0] == '\0' || strlen(operands[0]) > 16) {
+        fprintf(stderr, "tiendo: '%.40s' is not a unit code (for example 01)\n", operands[0]);
+        return COMMANDS_EXIT_USAGE;
+    }
+    status = s_start(run, "unit", noperands, operands, 1, S_NEEDS_PERIOD | S_NEEDS_REGISTRY);
+    if (status != S_GO)
+        return status;
+    q.dataset = run->opt.dataset;
+    q.period = run->period;
+    q.unit = operands[0];
+    req.query_case = TIENDO__QUERY_REQUEST__QUERY_UNIT;
+    req.unit = &q;
+    status = s_ask(run, &req);
+    if (status != S_GO)
+        return status;
+    d = run->resp->unit;
+    if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_UNIT || d == NULL)
+        return s_missing("a unit's report");
+    style = s_style(run);
+    return s_printed(run->opt.json ? answer_unit_json(stdout, d)
+                                   : answer_unit_text(stdout, d, run->reg, &style));
+}
+
+static int s_overdue(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
+    Tiendo__OverdueQuery q = TIENDO__OVERDUE_QUERY__INIT;
+    Tiendo__UnitList *list;
+    answer_style style;
+    int status;
+
+    status = s_start(run, "overdue", noperands, operands, 0, S_NEEDS_PERIOD);
+    if (status != S_GO)
+        return status;
+    q.dataset = run->opt.dataset;
+    q.period = run->period;
+    req.query_case = TIENDO__QUERY_REQUEST__QUERY_OVERDUE;
+    req.overdue = &q;
+    status = s_ask(run, &req);
+    if (status != S_GO)
+        return status;
+    list = run->resp->overdue;
+    if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_OVERDUE || list == NULL)
+        return s_missing("a list of late and overdue units");
+    answer_units_sort(list, s_sort(run, ANSWER_SORT_STATUS));
+    style = s_style(run);
+    return s_printed(run->opt.json
+                         ? answer_units_json(stdout, list)
+                         : answer_units_text(stdout, list, "Late and overdue units", &style));
+}
+
+static int s_help(void *ctx, int noperands, char **operands)
+{
+    (void) ctx;
+    /* "tiendo help status" for people who do not think in flags; like --help, the first
+     * word that names a command decides, and none gives the overview. */
+    commands_print_help(stdout, commands_find_word(noperands, operands));
+    return COMMANDS_EXIT_OK;
+}
+
+const td_command commands_table[] = {
+    {"status", s_status, "status [--period PERIOD] [--dataset DATASET] [--json]",
+     "National summary: reported, on time, progress, indicators, lagging",
+     "The national summary for one reporting period: how many provinces have\n"
+     "reported; the deadline and how many reported on time, late, are not yet\n"
+     "due or overdue (timeliness = on time / expected); how far each of the\n"
+     "six task groups of Resolution 06-NQ/TW has come (how many provinces have\n"
+     "not started, are in progress or have completed it, and the mean\n"
+     "progress); each indicator for the nation against its 2025 and 2030\n"
+     "targets (\"*\": target not confirmed); the units furthest behind; and\n"
+     "which provinces have not reported yet.\n"
+     "\n"
+     "Without --period it shows the current quarter. Periods are written\n"
+     "2026-Q3 (quarter), 2026-M07 (month), 2026-H2 (half-year), 2026-9M (first\n"
+     "nine months) or 2026 (year).\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo status\n"
+     "  tiendo status --period 2026-Q3\n"
+     "  tiendo status --period 2026 --json > status-2026.json\n"},
+    {"agents", s_agents, "agents [--json]",
+     "Offices' agents: last heard from, reports waiting, version, clock",
+     "One line for each reporting office's agent the collector knows: its key,\n"
+     "when it was last heard from, its outbox epoch and the last report number\n"
+     "stored (high water), and from its last heartbeat: version, reports waiting\n"
+     "to be sent (outbox) and how old the oldest is, reports the collector\n"
+     "rejected (dead letters), and how far its clock is from the collector's\n"
+     "(positive: the agent's clock is ahead).\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo agents\n"
+     "  tiendo agents --json\n"},
+    {"indicators", s_indicators,
+     "indicators [--level nation|province] [--period PERIOD]\n"
+     "                         [--dataset DATASET] [--json]",
+     "Indicators for the nation or each province, against targets",
+     "The indicators of Resolution 06-NQ/TW (T01, T02 ...) computed from the\n"
+     "reports of one period. With --level nation (the default) you get one\n"
+     "table for the whole country: each indicator's value, its 2025 and 2030\n"
+     "targets and whether the value is below, within or above them. With\n"
+     "--level province you get one line per province with its value for\n"
+     "every indicator, to one decimal (\"\xE2\x80\x94\" when the province gave no data).\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo indicators\n"
+     "  tiendo indicators --level province --period 2026-Q3\n"
+     "  tiendo indicators --level province --json > indicators.json\n"},
+    {"units", s_units,
+     "units [--province CODE] [--sort code|name|progress|status]\n"
+     "                    [--period PERIOD] [--dataset DATASET] [--json]",
+     "Every expected unit: status, revision, first received, progress",
+     "One line for every unit expected to report in the period: its code and\n"
+     "name, whether it reported on time, late, is not yet due or is overdue,\n"
+     "its latest revision (\"\xE2\x80\x94\": nothing received), the day its first\n"
+     "report arrived, and its mean progress over the six task groups.\n"
+     "--province shows one province and its units. --sort orders the lines by\n"
+     "code (the default), name, progress (lowest first) or status (overdue,\n"
+     "then late, not yet due, on time).\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo units\n"
+     "  tiendo units --sort progress\n"
+     "  tiendo units --province 01 --period 2026-Q3\n"},
+    {"unit", s_unit, "unit CODE [--period PERIOD] [--dataset DATASET] [--json]",
+     "A unit's report in full and its revisions: tiendo unit CODE",
+     "Everything about one unit's report for the period: its name, when the\n"
+     "unit existed and what replaced it, whether it reported on time, the six\n"
+     "task groups (status, progress, note), the data values it gave, its\n"
+     "action plan, and every revision the collector stored (when it arrived,\n"
+     "who prepared it, which agent sent it).\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo unit 01\n"
+     "  tiendo unit 79 --period 2026-Q3 --json\n"},
+    {"overdue", s_overdue,
+     "overdue [--sort code|name|progress|status] [--period PERIOD]\n"
+     "                      [--dataset DATASET] [--json]",
+     "Units whose report is late or overdue",
+     "Like 'tiendo units', but only the units whose report is late (arrived\n"
+     "after the deadline) or overdue (the deadline has passed and nothing has\n"
+     "arrived). Sorted by status unless you say otherwise: overdue first.\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo overdue\n"
+     "  tiendo overdue --period 2026-Q2 --json\n"},
+    {"export", s_export,
+     "export [--format csv|json] [--period PERIOD]\n"
+     "                     [--dataset DATASET]",
+     "The units list as CSV or JSON, for spreadsheets and scripts",
+     "Writes the list of units for the period, as 'tiendo units' shows it,\n"
+     "in a form other programs can read: CSV (the default; a header line,\n"
+     "UTF-8, opens in a spreadsheet) or JSON (the same as 'tiendo units\n"
+     "--json'). Redirect it into a file.\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo export > units-2026-Q3.csv\n"
+     "  tiendo export --format json --period 2026-Q2 > units.json\n"},
+    {"help", s_help, "help [COMMAND]", "What a command does and its options (also: COMMAND --help)",
+     "Prints what COMMAND does, its options and examples, as 'tiendo COMMAND --help'\n"
+     "does; without COMMAND, the overview of every command.\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo help\n"
+     "  tiendo help units\n"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static const char s_overview[] =
+    "Shows the national picture of the localities' progress reports on\n"
+    "Resolution 06-NQ/TW, as held by the tiendo collector.\n";
+
+static const char s_footer[] =
+    "Settings can also come from a file (--config FILE, the file named by\n"
+    "TIENDO_CONFIG, or ~/.config/tiendo/tiendo.conf), with lines such as\n"
+    "  query = tcp://collector.example:7421\n"
+    "and from environment variables such as TIENDO_QUERY and TIENDO_SECRET_KEY.\n"
+    "What you type on the command line wins over the environment, which wins over\n"
+    "the file.\n"
+    "\n"
+    "Exit codes: 0 success; 1 the collector answered with an error; 2 usage or\n"
+    "configuration error; 3 the collector could not be reached.\n";
+
+const td_command *commands_find_word(int argc, char *const *argv)
+{
+    for (int i = 0; i < argc && argv[i] != NULL; i++) {
+        const td_command *cmd = td_command_find(commands_table, argv[i]);
+        if (cmd != NULL)
+            return cmd;
+    }
+    return NULL;
+}
+
+void commands_print_help(FILE *out, const td_command *cmd)
+{
+    if (cmd != NULL) {
+        td_command_print_help(out, "tiendo", cmd, options_table, s_footer);
+        return;
+    }
+    fprintf(out, "Usage: tiendo COMMAND [OPTIONS]\n\n%s\nCommands:\n", s_overview);
+    td_command_print_list(out, commands_table);
+    fprintf(out, "\nRun 'tiendo COMMAND --help' (or 'tiendo help COMMAND') to read more about a\n"
+                 "command.\n\nOptions (any command, anywhere on the line):\n");
+    td_config_print_help(out, options_table);
+    fprintf(out, "\n%s", s_footer);
+}
+
+/* "status, agents, ..., export<last>help": the table's names. */
+static void s_print_names(FILE *out, const char *last)
+{
+    for (const td_command *c = commands_table; c->name != NULL; c++)
+        fprintf(out, "%s%s", c == commands_table ? "" : c[1].name == NULL ? last : ", ", c->name);
+}
+
+void commands_print_usage(FILE *out)
+{
+    fprintf(out, "Usage: tiendo COMMAND [OPTIONS]\nCommands: ");
+    s_print_names(out, ", ");
+    fprintf(out, "\nRun 'tiendo --help' for more.\n");
+}
+
+void commands_print_unknown(FILE *out, const char *word)
+{
+    fprintf(out, "tiendo: unknown command '%s' (the commands are ", word);
+    s_print_names(out, " and ");
+    fprintf(out, "; see tiendo --help)\n");
+}
+
+int commands_check_config(commands_run *run)
+{
+    int status;
+
+    run->check_config = 1;
+    status = s_prepare(run, S_NEEDS_PERIOD | S_NEEDS_REGISTRY);
+    return status == S_GO ? COMMANDS_EXIT_OK : status;
+}
+
+void commands_release(commands_run *run)
+{
+    td_query_response_free(&run->resp);
+    td_registry_close(&run->reg);
+    memset(run->client.secret, 0, sizeof run->client.secret);
+}
