@@ -173,9 +173,9 @@ int cmd_status(void *config, int noperands, char **operands)
         if (st.queued == 0) {
             printf("Waiting to send:   none - everything submitted has been answered\n");
         } else {
-            td_duration_text(age, dur, sizeof dur);
+            td_age_text(now, st.oldest_queued_at_ms, dur, sizeof dur);
             td_time_local(st.oldest_queued_at_ms, when, sizeof when);
-            printf("Waiting to send:   %" PRIu64 " report%s (oldest queued %s ago, at %s)\n",
+            printf("Waiting to send:   %" PRIu64 " report%s (oldest queued %s, at %s)\n",
                    st.queued, st.queued == 1 ? "" : "s", dur, when);
         }
         printf("Next number:       #%" PRIu64 "\n", st.next_seq);
