@@ -36,15 +36,7 @@ static const char *const s_kind_words[] = {
 
 int td_dataset_name_valid(const char *name)
 {
-    size_t n = name != NULL ? strlen(name) : 0;
-    if (n == 0 || n > TD_DATASET_NAME_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
+    return td_lower_name_valid(name, TD_DATASET_NAME_MAX);
 }
 
 const char *td_dataset_or_default(const char *name)

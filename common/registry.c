@@ -146,8 +146,13 @@ int td_unit_code_valid(const char *code)
 
 int td_element_name_valid(const char *name)
 {
+    return td_lower_name_valid(name, TD_ELEMENT_NAME_MAX);
+}
+
+int td_lower_name_valid(const char *name, size_t max)
+{
     size_t n = name != NULL ? strlen(name) : 0;
-    if (n == 0 || n > TD_ELEMENT_NAME_MAX)
+    if (n == 0 || n > max)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];

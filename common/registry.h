@@ -95,8 +95,12 @@ const td_unit *td_registry_current(const td_registry_t *reg, const char *code, c
  * letters, digits, '-', '_' and '.'. */
 int td_unit_code_valid(const char *code);
 
-/* The data element name rule (indicators.csv formulas, a report's "data" keys): 1 to
- * TD_ELEMENT_NAME_MAX of a-z, 0-9 and _. */
+/* The rule of machine names (data elements, datasets): 1 to max characters of a-z, 0-9
+ * and _. */
+int td_lower_name_valid(const char *name, size_t max);
+
+/* The data element name rule (indicators.csv formulas, a report's "data" keys):
+ * td_lower_name_valid with TD_ELEMENT_NAME_MAX. */
 int td_element_name_valid(const char *name);
 
 /* The scope rule (docs/security.md, "Scopes"): 1 when code is root, or reaches root by

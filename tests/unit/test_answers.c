@@ -16,6 +16,7 @@
 #include "registry.h"
 #include "term.h"
 #include "timefmt.h"
+#include "unit_main.h"
 
 /* ---- formatters ---- */
 
@@ -1354,11 +1355,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    int failures;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "auth.h"
+#include "unit_main.h"
 
 #define DATA_DIR TIENDO_SOURCE_DIR "/data"
 
@@ -1129,10 +1130,7 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failures = td_unit_run(s_suite());
     s_remove_tree(s_root);
-    return failures ? 1 : 0;
+    return failures;
 }

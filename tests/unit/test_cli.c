@@ -17,6 +17,7 @@
 #include "command.h"
 #include "commands.h"
 #include "options.h"
+#include "unit_main.h"
 
 /* ---- options ---- */
 
@@ -672,11 +673,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    int failures;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

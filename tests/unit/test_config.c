@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "unit_main.h"
 
 typedef struct {
     char *data_dir;
@@ -575,9 +576,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

@@ -13,6 +13,7 @@
 #include "decide.h"
 #include "registry.h"
 #include "report.h"
+#include "unit_main.h"
 
 #define DATA_DIR TIENDO_SOURCE_DIR "/data"
 
@@ -271,9 +272,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

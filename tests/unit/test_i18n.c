@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "unit_main.h"
 
 static void s_clear_env(void)
 {
@@ -109,9 +110,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

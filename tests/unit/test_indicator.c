@@ -8,6 +8,7 @@
 
 #include "indicator.h"
 #include "registry.h"
+#include "unit_main.h"
 
 #define DATA_DIR   TIENDO_SOURCE_DIR "/data"
 #define MAX_VALUES 8
@@ -315,9 +316,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

@@ -15,6 +15,7 @@
 #include "sender.h"
 #include "settle.h"
 #include "window.h"
+#include "unit_main.h"
 
 /* ---- helpers ---- */
 
@@ -1467,9 +1468,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

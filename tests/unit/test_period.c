@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "period.h"
+#include "unit_main.h"
 
 static td_period s_parse(const char *text)
 {
@@ -261,9 +262,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "registry.h"
+#include "unit_main.h"
 
 #define DATA_DIR TIENDO_SOURCE_DIR "/data"
 
@@ -520,9 +521,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

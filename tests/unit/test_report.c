@@ -13,6 +13,7 @@
 /* reportgen's model (bench/reportgen.c) without its main(), to run it for every province. */
 #define TIENDO_REPORTGEN_NO_MAIN
 #include "../../bench/reportgen.c"
+#include "unit_main.h"
 
 static const char *const VALID =
     "{\n"
@@ -908,11 +909,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    int failures;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

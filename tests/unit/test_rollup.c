@@ -12,6 +12,7 @@
 #include "period.h"
 #include "registry.h"
 #include "rollup.h"
+#include "unit_main.h"
 
 #define DATA_DIR TIENDO_SOURCE_DIR "/data"
 #define COMMUNES TIENDO_SOURCE_DIR "/tests/data/communes.csv"
@@ -347,9 +348,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

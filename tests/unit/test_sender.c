@@ -20,6 +20,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "sender.h"
+#include "unit_main.h"
 
 /* ---- a scripted collector, run in a child process ----
  *
@@ -608,9 +609,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

@@ -15,6 +15,7 @@
 #include "store.h"
 #include "summary.h"
 #include "verify.h"
+#include "unit_main.h"
 
 static char s_dir[64];
 
@@ -1242,9 +1243,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return td_unit_run(s_suite());
 }

@@ -14,6 +14,7 @@
 #include "summary.h"
 #include "verify.h"
 #include "views.h"
+#include "unit_main.h"
 
 #define DATA_DIR TIENDO_SOURCE_DIR "/data"
 #define PERIOD   "2026-Q3"
@@ -312,9 +313,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return td_unit_run(s_suite());
 }

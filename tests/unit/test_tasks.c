@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tasks.h"
+#include "unit_main.h"
 
 static Tiendo__ActionTask s_task(const char *deadline, Tiendo__TaskStatus st, const char *done)
 {
@@ -137,9 +138,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

@@ -6,6 +6,7 @@
 
 #include "cli_test.h"
 #include "term.h"
+#include "unit_main.h"
 
 static char *s_cell(const char *text, size_t width, term_align align)
 {
@@ -204,11 +205,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    int failures;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "utf8.h"
+#include "unit_main.h"
 
 START_TEST(decode_code_points)
 {
@@ -72,9 +73,5 @@ static Suite *s_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(s_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return td_unit_run(s_suite());
 }
