@@ -175,8 +175,8 @@ int cmd_status(void *config, int noperands, char **operands)
         } else {
             td_age_text(now, st.oldest_queued_at_ms, dur, sizeof dur);
             td_time_local(st.oldest_queued_at_ms, when, sizeof when);
-            printf("Waiting to send:   %" PRIu64 " report%s (oldest queued %s, at %s)\n",
-                   st.queued, st.queued == 1 ? "" : "s", dur, when);
+            printf("Waiting to send:   %" PRIu64 " report%s (oldest queued %s, at %s)\n", st.queued,
+                   st.queued == 1 ? "" : "s", dur, when);
         }
         printf("Next number:       #%" PRIu64 "\n", st.next_seq);
         if (st.dead == 0)
