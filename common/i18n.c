@@ -66,6 +66,9 @@ void td_i18n_init(td_lang lang)
     setenv("LANGUAGE", lang == TD_LANG_VI ? "vi" : "en", 1);
     bindtextdomain(TD_TEXT_DOMAIN, dir);
     bind_textdomain_codeset(TD_TEXT_DOMAIN, "UTF-8");
+    /* textdomain tells gettext that catalogues may have changed (it drops what it had
+     * looked up), so a program may switch language, e.g. for a document in another. */
+    textdomain(TD_TEXT_DOMAIN);
 }
 
 td_lang td_i18n_lang(void)
