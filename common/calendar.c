@@ -27,11 +27,6 @@ static const char *const s_kind_codes[] = {
     [TD_PERIOD_MONTH] = "M",        [TD_PERIOD_QUARTER] = "Q", [TD_PERIOD_HALF] = "H",
     [TD_PERIOD_NINE_MONTHS] = "9M", [TD_PERIOD_YEAR] = "Y",
 };
-static const char *const s_kind_words[] = {
-    [TD_PERIOD_MONTH] = "month",    [TD_PERIOD_QUARTER] = "quarter",
-    [TD_PERIOD_HALF] = "half-year", [TD_PERIOD_NINE_MONTHS] = "nine-month",
-    [TD_PERIOD_YEAR] = "year",
-};
 #define S_KINDS (sizeof s_kind_codes / sizeof s_kind_codes[0])
 
 int td_dataset_name_valid(const char *name)
@@ -313,22 +308,26 @@ td_date td_calendar_deadline(const td_calendar_t *cal, const char *dataset, cons
 }
 
 td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td_period *p,
-                         int64_t now, char *reason, size_t reasonlen)
+                         int64_t now, td_reason *why)
 {
     char period[TD_PERIOD_TEXT_MAX], date[16];
     if (cal == NULL || p == NULL) {
-        td_msg(reason, reasonlen,
-               cal == NULL ? "no dataset calendar to check the report" : "period: missing");
+        if (cal == NULL)
+            td_reason_set(why, "no dataset calendar to check the report");
+        else
+            td_reason_set(why, "period: missing");
         return TD_ERR_INVALID;
     }
     if (dataset == NULL || !td_dataset_name_valid(dataset)) {
-        td_msg(reason, reasonlen, "dataset: %s",
-               dataset == NULL ? "missing" : "must be 1 to 16 lower-case letters, digits or _");
+        if (dataset == NULL)
+            td_reason_set(why, "dataset: missing");
+        else
+            td_reason_set(why, "dataset: must be 1 to 16 lower-case letters, digits or _");
         return TD_ERR_INVALID;
     }
     const td_dataset *ds = td_calendar_find(cal, dataset);
     if (ds == NULL) {
-        td_msg(reason, reasonlen, "dataset '%s' is not known (not in %s)", dataset, S_FILE);
+        td_reason_set(why, "dataset '%s' is not known (not in %s)", dataset, S_FILE);
         return TD_ERR_INVALID;
     }
     td_period_format(p, period, sizeof period);
@@ -341,17 +340,18 @@ td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td
                 strcat(kinds, s_kind_codes[k]);
             }
         }
-        td_msg(reason, reasonlen,
-               "period %s: dataset '%s' has no %s reports (its period types: %s)", period, dataset,
-               s_kind_words[p->kind], kinds);
+        td_reason_set(why,
+                      "period %s: dataset '%s' does not take periods of this type (its period "
+                      "types: %s)",
+                      period, dataset, kinds);
         return TD_ERR_INVALID;
     }
     td_date today = td_date_from_time((time_t) now);
     td_date from;
     td_period_cutoff(p, &from, NULL);
     if (td_date_compare(&from, &today) > 0) {
-        td_msg(reason, reasonlen, "period %s is in the future (its data window opens on %s)",
-               period, td_date_format(&from, date, sizeof date));
+        td_reason_set(why, "period %s is in the future (its data window opens on %s)", period,
+                      td_date_format(&from, date, sizeof date));
         return TD_ERR_INVALID;
     }
     if (ds->lock_after_days > 0) {
@@ -359,10 +359,9 @@ td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td
         /* Locked from the start of day deadline + lock_after_days + 1 (UTC). */
         int64_t locked_at = td_date_to_unix(&deadline) + (ds->lock_after_days + 1) * S_DAY;
         if (now >= locked_at) {
-            td_msg(reason, reasonlen,
-                   "period %s is locked: its deadline %s passed more than %d %s ago", period,
-                   td_date_format(&deadline, date, sizeof date), ds->lock_after_days,
-                   ds->lock_after_days == 1 ? "day" : "days");
+            td_reason_set(why, "period %s is locked: its deadline %s passed more than %d days ago",
+                          period, td_date_format(&deadline, date, sizeof date),
+                          ds->lock_after_days);
             return TD_ERR_INVALID;
         }
     }

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "period.h"
+#include "reason.h"
 
 #define TD_DATASET_NAME_MAX  16     /* bytes in a dataset name, [a-z0-9_] */
 #define TD_DEFAULT_DATASET   "nq06" /* Resolution 06-NQ/TW: a report without a dataset is this */
@@ -65,14 +66,14 @@ void td_calendar_window(const td_calendar_t *cal, const char *dataset, const td_
 td_date td_calendar_deadline(const td_calendar_t *cal, const char *dataset, const td_period *p);
 
 /* May a report for (dataset, period) be accepted at time now (Unix seconds)? TD_OK, or
- * TD_ERR_INVALID with the reason in reason:
+ * TD_ERR_INVALID with the reason in why (may be NULL):
  *  - the dataset is not in datasets.csv;
  *  - the dataset does not take this kind of period;
  *  - the period is in the future: its cut-off window opens after today (UTC);
  *  - the period is locked: lock_after_days > 0 and more than that many days have passed
  *    since its deadline day. */
 td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td_period *p,
-                         int64_t now, char *reason, size_t reasonlen);
+                         int64_t now, td_reason *why);
 
 /* The status of one unit's report for (dataset, period). received_at is when the report
  * (its first accepted revision) arrived, in Unix seconds, or negative when none has; now

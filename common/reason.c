@@ -144,13 +144,21 @@ static void s_one(const s_spec *s, va_list *ap, char *out, size_t len)
 
 void td_reason_set(td_reason *r, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    td_reason_vset(r, fmt, ap);
+    va_end(ap);
+}
+
+void td_reason_vset(td_reason *r, const char *fmt, va_list ap)
+{
     if (r == NULL)
         return;
-    va_list ap, args;
-    va_start(ap, fmt);
+    va_list text, args;
+    va_copy(text, ap);
     va_copy(args, ap);
-    vsnprintf(r->text, sizeof r->text, fmt, ap);
-    va_end(ap);
+    vsnprintf(r->text, sizeof r->text, fmt, text);
+    va_end(text);
     r->format = fmt;
     r->nargs = 0;
     char scratch[TD_REASON_ARG_MAX];

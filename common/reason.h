@@ -3,6 +3,7 @@
 #ifndef TIENDO_REASON_H
 #define TIENDO_REASON_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define TD_REASON_ARGS     8   /* conversions one message may hold */
@@ -24,6 +25,10 @@ typedef struct {
  * o c s f g e p with flags, width, precision ('*' too) and length modifiers; "%%". An
  * argument past TD_REASON_ARGS is kept in text only. r may be NULL (nothing happens). */
 void td_reason_set(td_reason *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The same with a va_list (for functions that take a format of their own). */
+void td_reason_vset(td_reason *r, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Empty r (format NULL, text ""). */
 void td_reason_clear(td_reason *r);

@@ -148,8 +148,7 @@ static size_t s_json_depth(const json_t *v)
 /* ---- JSON -> protobuf ---------------------------------------------------------- */
 
 typedef struct {
-    char *err;
-    size_t errlen;
+    td_reason *why;
     td_err rc;
 } s_ctx;
 
@@ -159,11 +158,9 @@ static int s_fail(s_ctx *c, td_err rc, const char *fmt, ...)
     va_list ap;
 
     c->rc = rc;
-    if (c->err != NULL && c->errlen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(c->err, c->errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    td_reason_vset(c->why, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -173,14 +170,6 @@ static int s_nomem(s_ctx *c)
 }
 
 /* "path: " prefix, or "" at the top level. */
-static const char *s_at(const char *path, char *buf, size_t len)
-{
-    if (path[0] == '\0')
-        return "";
-    snprintf(buf, len, "%s: ", path);
-    return buf;
-}
-
 /* Refuse members not in `allowed` (NULL-terminated). */
 static int s_known_keys(s_ctx *c, const json_t *obj, const char *path, const char *const *allowed)
 {
@@ -190,14 +179,17 @@ static int s_known_keys(s_ctx *c, const json_t *obj, const char *path, const cha
     json_object_foreach((json_t *) obj, key, v)
     {
         size_t i;
-        char q[TD_REPORT_QUOTE_MAX * 2], at[TD_REPORT_PATH_MAX + 2];
+        char q[TD_REPORT_QUOTE_MAX * 2];
 
         for (i = 0; allowed[i] != NULL; i++) {
             if (strcmp(key, allowed[i]) == 0)
                 break;
         }
+        if (allowed[i] == NULL && path[0] != '\0')
+            return s_fail(c, TD_ERR_INVALID, "%s: unknown field '%s'", path,
+                          td_report_quote(q, sizeof q, key, strlen(key)));
         if (allowed[i] == NULL)
-            return s_fail(c, TD_ERR_INVALID, "%sunknown field '%s'", s_at(path, at, sizeof at),
+            return s_fail(c, TD_ERR_INVALID, "unknown field '%s'",
                           td_report_quote(q, sizeof q, key, strlen(key)));
     }
     return 0;
@@ -664,63 +656,72 @@ static int s_load_report(s_ctx *c, const json_t *root, Tiendo__Report *r)
 }
 
 /* Turn a jansson load error into a message that names the field. */
-static td_err s_json_error(const char *text, size_t len, const json_error_t *je, char *err,
-                           size_t errlen)
+static td_err s_json_error(const char *text, size_t len, const json_error_t *je, td_reason *why)
 {
-    char path[TD_REPORT_PATH_MAX], at[TD_REPORT_PATH_MAX + 8];
+    char path[TD_REPORT_PATH_MAX];
     size_t stop = je->position > 0 && (size_t) je->position < len ? (size_t) je->position : len;
 
     s_walk(text, stop, path, sizeof path);
-    if (path[0] != '\0')
-        snprintf(at, sizeof at, " (in %s)", path);
-    else
-        at[0] = '\0';
-
+    int in = path[0] != '\0';
     switch (json_error_code(je)) {
     case json_error_out_of_memory:
-        td_msg(err, errlen, "out of memory while reading the report");
+        td_reason_set(why, "out of memory while reading the report");
         return TD_ERR_NOMEM;
     case json_error_duplicate_key:
-        td_msg(err, errlen, "%s: the field appears twice (line %d, column %d)",
-               path[0] ? path : "?", je->line, je->column);
+        td_reason_set(why, "%s: the field appears twice (line %d, column %d)", in ? path : "?",
+                      je->line, je->column);
         return TD_ERR_DECODE;
     case json_error_invalid_utf8:
-        td_msg(err, errlen, "%s%sinvalid UTF-8 at line %d, column %d (text must be UTF-8)", path,
-               path[0] ? ": " : "", je->line, je->column);
+        if (in)
+            td_reason_set(why, "%s: invalid UTF-8 at line %d, column %d (text must be UTF-8)", path,
+                          je->line, je->column);
+        else
+            td_reason_set(why, "invalid UTF-8 at line %d, column %d (text must be UTF-8)", je->line,
+                          je->column);
         return TD_ERR_DECODE;
     case json_error_null_character:
     case json_error_null_byte_in_key:
-        td_msg(err, errlen, "%s%sNUL characters are not allowed (line %d, column %d)", path,
-               path[0] ? ": " : "", je->line, je->column);
+        if (in)
+            td_reason_set(why, "%s: NUL characters are not allowed (line %d, column %d)", path,
+                          je->line, je->column);
+        else
+            td_reason_set(why, "NUL characters are not allowed (line %d, column %d)", je->line,
+                          je->column);
         return TD_ERR_DECODE;
     case json_error_numeric_overflow:
-        td_msg(err, errlen, "%s%snumber out of range (line %d, column %d)", path,
-               path[0] ? ": " : "", je->line, je->column);
+        if (in)
+            td_reason_set(why, "%s: number out of range (line %d, column %d)", path, je->line,
+                          je->column);
+        else
+            td_reason_set(why, "number out of range (line %d, column %d)", je->line, je->column);
         return TD_ERR_DECODE;
     default:
-        td_msg(err, errlen, "JSON syntax error at line %d, column %d%s: %s", je->line, je->column,
-               at, je->text);
+        if (in)
+            td_reason_set(why, "JSON syntax error at line %d, column %d (in %s): %s", je->line,
+                          je->column, path, je->text);
+        else
+            td_reason_set(why, "JSON syntax error at line %d, column %d: %s", je->line, je->column,
+                          je->text);
         return TD_ERR_DECODE;
     }
 }
 
-td_err td_report_from_json(const char *text, size_t len, Tiendo__Report **out, char *err,
-                           size_t errlen)
+td_err td_report_parse(const char *text, size_t len, Tiendo__Report **out, td_reason *why)
 {
-    s_ctx c = {.err = err, .errlen = errlen, .rc = TD_OK};
+    s_ctx c = {.why = why, .rc = TD_OK};
     Tiendo__Report *r = NULL;
     json_t *root = NULL;
     json_error_t je;
     size_t deep;
 
     if (out == NULL || (text == NULL && len > 0)) {
-        td_msg(err, errlen, "no report given");
+        td_reason_set(why, "no report given");
         return TD_ERR_INVALID;
     }
     *out = NULL;
     if (len > TD_MAX_REPORT_JSON) {
-        td_msg(err, errlen, "the report is %zu bytes; at most %d are accepted", len,
-               TD_MAX_REPORT_JSON);
+        td_reason_set(why, "the report is %zu bytes; at most %d are accepted", len,
+                      TD_MAX_REPORT_JSON);
         return TD_ERR_TOOBIG;
     }
     {
@@ -730,15 +731,19 @@ td_err td_report_from_json(const char *text, size_t len, Tiendo__Report **out, c
         deep = s_walk(text, len, path, sizeof path);
         if (deep < len) {
             s_line_column(text, deep, &line, &column);
-            td_msg(err, errlen, "%s%sJSON nested deeper than %d levels (line %d, column %d)", path,
-                   path[0] ? ": " : "", TD_MAX_JSON_DEPTH, line, column);
+            if (path[0] != '\0')
+                td_reason_set(why, "%s: JSON nested deeper than %d levels (line %d, column %d)",
+                              path, TD_MAX_JSON_DEPTH, line, column);
+            else
+                td_reason_set(why, "JSON nested deeper than %d levels (line %d, column %d)",
+                              TD_MAX_JSON_DEPTH, line, column);
             return TD_ERR_DECODE;
         }
     }
 
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (root == NULL)
-        return s_json_error(text, len, &je, err, errlen);
+        return s_json_error(text, len, &je, why);
     if (s_json_depth(root) > TD_MAX_JSON_DEPTH) { /* the raw scan should make this unreachable */
         s_fail(&c, TD_ERR_DECODE, "JSON nested deeper than %d levels", TD_MAX_JSON_DEPTH);
         goto cleanup;
@@ -760,4 +765,15 @@ cleanup:
         tiendo__report__free_unpacked(r, NULL);
     json_decref(root);
     return c.rc;
+}
+
+td_err td_report_from_json(const char *text, size_t len, Tiendo__Report **out, char *err,
+                           size_t errlen)
+{
+    td_reason why;
+    td_reason_clear(&why);
+    td_err rc = td_report_parse(text, len, out, &why);
+    if (rc != TD_OK && err != NULL && errlen > 0)
+        snprintf(err, errlen, "%s", why.text);
+    return rc;
 }

@@ -8,14 +8,20 @@
 
 #include "calendar.h"
 #include "error.h"
+#include "reason.h"
 #include "registry.h"
 #include "tiendo.pb-c.h"
+
+/* Every rule refuses with a td_reason (reason.h): its English text, and its format and
+ * arguments so that the reader sees it in their own language (the agent at submit, the
+ * office reading a REJECTED ack). The _validate forms write only the English text. */
 
 /* The rules that need only the registry: known unit (a valid code in the registry),
  * period parses, six distinct task groups 1..TD_TASK_GROUPS with status and progress
  * 0..100, known data elements with finite non-negative values, bounded UTF-8 text,
  * action-plan tasks with their required fields. Returns TD_OK or TD_ERR_INVALID with a
  * human-readable reason naming the field. reg is borrowed; thread-safe. */
+td_err td_report_check(const Tiendo__Report *report, const td_registry_t *reg, td_reason *why);
 td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg, char *reason,
                           size_t reasonlen);
 
@@ -26,6 +32,8 @@ td_err td_report_validate(const Tiendo__Report *report, const td_registry_t *reg
  *  - td_calendar_check for the report's dataset (default nq06): known dataset, a
  *    period type it takes, not in the future, not locked.
  * Returns TD_OK or TD_ERR_INVALID with a human-readable reason. */
+td_err td_report_check_at(const Tiendo__Report *report, const td_registry_t *reg,
+                          const td_calendar_t *cal, int64_t now, td_reason *why);
 td_err td_report_validate_at(const Tiendo__Report *report, const td_registry_t *reg,
                              const td_calendar_t *cal, int64_t now, char *reason, size_t reasonlen);
 

@@ -236,8 +236,13 @@ static td_err s_check(const td_calendar_t *cal, const char *dataset, const char 
                       int64_t now, char *reason, size_t len)
 {
     td_period p = s_period(period);
-    reason[0] = '\0';
-    return td_calendar_check(cal, dataset, &p, now, reason, len);
+    td_reason why;
+    td_reason_clear(&why);
+    td_err rc = td_calendar_check(cal, dataset, &p, now, &why);
+    size_t n = strlen(why.text) < len ? strlen(why.text) : len - 1;
+    memcpy(reason, why.text, n);
+    reason[n] = '\0';
+    return rc;
 }
 
 START_TEST(test_check_dataset_and_kind)
@@ -252,11 +257,11 @@ START_TEST(test_check_dataset_and_kind)
     ck_assert_str_eq(reason, "dataset: must be 1 to 16 lower-case letters, digits or _");
     ck_assert_int_eq(s_check(s_lock, "yearly", "2026-Q3", now, reason, sizeof reason),
                      TD_ERR_INVALID);
-    ck_assert_str_eq(reason, "period 2026-Q3: dataset 'yearly' has no quarter reports (its "
-                             "period types: Y)");
+    ck_assert_str_eq(reason, "period 2026-Q3: dataset 'yearly' does not take periods of this type "
+                             "(its period types: Y)");
     ck_assert_int_eq(s_check(s_lock, "yearly", "2026-H1", now, reason, sizeof reason),
                      TD_ERR_INVALID);
-    ck_assert_ptr_nonnull(strstr(reason, "has no half-year reports"));
+    ck_assert_ptr_nonnull(strstr(reason, "does not take periods of this type"));
     ck_assert_int_eq(s_check(s_lock, "yearly", "2026", now, reason, sizeof reason), TD_OK);
     /* No calendar: refused, not a crash. */
     ck_assert_int_eq(s_check(NULL, "nq06", "2026", now, reason, sizeof reason), TD_ERR_INVALID);
