@@ -54,8 +54,10 @@ run_suite() { # build-dir extra-cmake-args...
 
 run_suite "$here/build"
 if [ "${TIENDO_SKIP_SANITIZE:-0}" != 1 ]; then
+  # Sanitized code runs 2-5x slower: Check's per-test timeouts and ctest's scale with it.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_suite "$here/build-asan" -DTIENDO_SANITIZE=address,undefined
+    CK_TIMEOUT_MULTIPLIER=5 \
+    run_suite "$here/build-asan" -DTIENDO_SANITIZE=address,undefined -DTIENDO_TEST_TIMEOUT=180
 fi
 if [ "${TIENDO_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzz (tests/fuzz/run-fuzz.sh)"
