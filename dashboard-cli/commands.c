@@ -391,7 +391,8 @@ static int s_help(void *ctx, int noperands, char **operands)
 {
     (void) ctx;
     /* "tiendo help status" for people who do not think in flags; like --help, the first
-     * word that names a command decides, and none gives the overview. */
+     * word that names a command decides ("tiendo help help": help's own), and none gives
+     * the overview. */
     commands_print_help(stdout, commands_find_word(noperands, operands));
     return COMMANDS_EXIT_OK;
 }
@@ -520,12 +521,18 @@ static const char s_footer[] =
 
 const td_command *commands_find_word(int argc, char *const *argv)
 {
+    const td_command *help = NULL;
+
     for (int i = 0; i < argc && argv[i] != NULL; i++) {
         const td_command *cmd = td_command_find(commands_table, argv[i]);
-        if (cmd != NULL)
+        /* "help" is the question, not its subject: "tiendo help status --help" is about
+         * status. Only a line that names no other command gets help's own help. */
+        if (cmd != NULL && cmd->run == s_help)
+            help = cmd;
+        else if (cmd != NULL)
             return cmd;
     }
-    return NULL;
+    return help;
 }
 
 void commands_print_help(FILE *out, const td_command *cmd)

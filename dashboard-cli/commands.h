@@ -38,8 +38,9 @@ typedef struct {
  * returns after the checks. Ends with a row whose name is NULL. */
 extern const td_command commands_table[];
 
-/* The first word of argv[0..argc) that names a command (for --help, which may stand
- * anywhere on the line), or NULL. */
+/* The first word of argv[0..argc) that names a command other than help (for --help,
+ * which may stand anywhere on the line, and for "tiendo help COMMAND"); the help row when
+ * help is the only command named; else NULL. */
 const td_command *commands_find_word(int argc, char *const *argv);
 
 /* The help of cmd (td_command_print_help with the option table and the settings and exit

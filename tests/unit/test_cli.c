@@ -128,6 +128,11 @@ START_TEST(options_table_and_checks)
     ck_assert_ptr_nonnull(commands_find_word(4, help));
     ck_assert_str_eq(commands_find_word(4, help)->name, "agents");
     ck_assert_ptr_null(td_command_find(commands_table, "stats"));
+    /* "tiendo help status --help" explains status, as it did before help was a row. */
+    char *help_first[] = {"help", "status", "--help", NULL};
+    ck_assert_str_eq(commands_find_word(3, help_first)->name, "status");
+    char *help_only[] = {"help", "--help", NULL};
+    ck_assert_str_eq(commands_find_word(2, help_only)->name, "help");
 }
 END_TEST
 
