@@ -515,6 +515,24 @@ td_err td_rollup_unit_state(const td_rollup_t *r, const char *unit, td_rollup_un
     return TD_OK;
 }
 
+size_t td_rollup_parts_reported(const td_rollup_t *r, const char *unit, const char **codes,
+                                size_t max)
+{
+    long k = unit != NULL ? s_find(r, unit) : -1;
+    if (k < 0 || !r->nodes[k].expected)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < r->nnodes; i++) { /* nodes are in code order */
+        const s_node *part = &r->nodes[i];
+        if (part->parent != (int) k || part->unit->level != TD_LEVEL_PROVINCE || !part->has_report)
+            continue;
+        if (n < max)
+            codes[n] = part->code;
+        n++;
+    }
+    return n;
+}
+
 unsigned td_rollup_outside(const td_rollup_t *r)
 {
     return r->outside;

@@ -106,6 +106,13 @@ typedef struct {
  * for any other code. */
 td_err td_rollup_unit_state(const td_rollup_t *r, const char *unit, td_rollup_unit *out);
 
+/* The provinces merged into an expected unit that reported for the period (the parts
+ * td_rollup_unit_state counts in parts_reported), in code order: at most max codes into
+ * codes (pointers into the rollup, valid until td_rollup_close). Returns how many
+ * reported (may exceed max); 0 for a code that is not an expected unit. */
+size_t td_rollup_parts_reported(const td_rollup_t *r, const char *unit, const char **codes,
+                                size_t max);
+
 /* Reports added for units outside the tree (td_rollup_add's TD_ERR_NOTFOUND). */
 unsigned td_rollup_outside(const td_rollup_t *r);
 

@@ -203,6 +203,10 @@ START_TEST(merger_spanning_period)
     ck_assert_int_eq(st.own, 0);
     ck_assert_uint_eq(st.parts, 2); /* 74 and 77; the old 79 is the code 79 itself */
     ck_assert_uint_eq(st.parts_reported, 1);
+    const char *by[4] = {NULL};
+    ck_assert_uint_eq(td_rollup_parts_reported(r, "79", by, 4), 1);
+    ck_assert_str_eq(by[0], "74");
+    ck_assert_uint_eq(td_rollup_parts_reported(r, "74", by, 4), 0);        /* not expected */
     ck_assert_int_eq(td_rollup_unit_state(r, "74", &st), TD_ERR_NOTFOUND); /* not expected */
     td_indicator_figure hcm = s_fig(r, "79", "T01");
     ck_assert_int_eq(hcm.source, TD_FIGURE_PARTS);
