@@ -442,6 +442,9 @@ td_err td_rollup_indicator(td_rollup_t *r, const char *scope, const td_indicator
     if (r->dirty)
         s_compute(r);
     long m = r->regrouped ? s_map_find(r, scope) : -1;
+    if (m >= 0 && r->map_count[m] == 1 &&
+        strcmp(r->nodes[r->map_members[r->map_first[m]]].code, scope) == 0)
+        m = -1; /* the period's unit of the same code, alone: its own figure, with its check */
     if (m >= 0) {
         /* a unit of a later map: the plain sum of the period's units that became it */
         s_sum acc;

@@ -30,7 +30,9 @@
  * period's own (its last day: 63 provinces for 2024) or a later one (today's: 34). On a
  * later map, a unit of today is the plain sum of the period's expected units that became
  * it (2024 on today's map: Thái Nguyên = the old 19 + Bắc Kạn 06, both whole provinces
- * then, so neither's figure "wins"); the nation is the same on either map.
+ * then, so neither's figure "wins"); a unit of today that is exactly one expected unit of
+ * the period under its own code (01 in 2024, 79 in 2025) shows that unit's figure, own
+ * figure and check included. The nation is the same on either map.
  *
  * Memory is O(nodes x elements); adding a report is O(its values), the first query
  * computes every node once (O(nodes x indicators)). Not thread-safe; reports passed to
