@@ -4,8 +4,8 @@
 
 #include "error.h"
 #include "calendar.h"
-#include "indicator.h"
 #include "registry.h"
+#include "rollup.h"
 #include "store.h"
 #include "tiendo.pb-c.h"
 
@@ -22,11 +22,27 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
                       const char *dataset, const char *period, Tiendo__StatusSummary **out,
                       char *reason, size_t reasonlen);
 
-/* Every catalogue indicator evaluated over sums, with its target status (malloc-built
- * array of malloc-built messages in *out, *n entries; freed with the message holding it).
- * TD_ERR_NOMEM (what was built so far is in *out, *n). Reads no store. */
-td_err summary_indicator_values(const td_registry_t *registry, const td_sums_t *sums,
-                                Tiendo__IndicatorValue ***out, size_t *n);
+/* Every catalogue indicator's figure at scope of rollup ("VN", or a unit of its map; rollup.h,
+ * the rule of docs/data.md), with its source, coverage, check and target status
+ * (malloc-built array of malloc-built messages in *out, *n entries; freed with the message
+ * holding it). TD_ERR_NOMEM (what was built so far is in *out, *n); TD_ERR_NOTFOUND when
+ * scope is not in the rollup. Reads no store. */
+td_err summary_indicator_values(const td_registry_t *registry, td_rollup_t *rollup,
+                                const char *scope, Tiendo__IndicatorValue ***out, size_t *n);
+
+/* How a unit reported for the rollup's period, by the merger rule (docs/data.md, "Periods
+ * that span a merger"): an expected unit counts as reported when it or any of the
+ * provinces merged into it reported, timed by its own first receipt, else the earliest
+ * part's. For a unit that is not expected (a commune, a predecessor), its own report only:
+ * has_own and own_first_ms say whether it has one and when revision 1 came. Pure. */
+typedef struct {
+    int reported;
+    int own;                   /* its own report counts */
+    int partial;               /* not its own, and not every part reported */
+    int64_t first_received_ms; /* what timeliness counts; 0 when not reported */
+} summary_reporting;
+void summary_unit_reporting(const td_rollup_t *rollup, const char *unit, int has_own,
+                            int64_t own_first_ms, summary_reporting *out);
 
 /* Every agent the collector has heard from. TD_ERR_NOMEM, the store's errors. */
 td_err summary_agents(store_t *store, Tiendo__AgentList **out);
