@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "peer_log.h"
 #include "summary.h"
+#include "tasks_view.h"
 #include "views.h"
 
 #define ROUTING_ID_MAX   256
@@ -112,6 +113,14 @@ static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
             resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_UNIT;
             resp->unit = detail;
             result = &detail->base;
+        }
+    } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_TASKS) {
+        Tiendo__TaskList *list = NULL;
+        rc = tasks_view_list(q->store, q->registry, req->tasks, td_now_ms(), &list, error, errlen);
+        if (rc == TD_OK) {
+            resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_TASKS;
+            resp->tasks = list;
+            result = &list->base;
         }
     } else {
         rc = TD_ERR_INVALID;

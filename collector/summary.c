@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "report.h"
 #include "stored.h"
+#include "tasks_view.h"
 
 /* Per expected unit: its own latest report, if any (the merger rule adds its parts). */
 typedef struct {
@@ -415,9 +416,16 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
     if (rc != TD_OK)
         goto done;
     rc = store_scan_latest(&txn, dataset, &period, s_on_latest, &ctx);
-    store_abort(&txn);
     if (rc == TD_OK)
         rc = ctx.rc;
+    /* every unit's tasks of the dataset overdue today: one pass, a partial read each */
+    int64_t now = (int64_t) time(NULL);
+    td_date today = td_date_from_time((time_t) now);
+    sum->has_tasks_overdue = 1;
+    if (rc == TD_OK)
+        rc = tasks_view_overdue(&txn, dataset, NULL, &today, &sum->tasks_overdue, NULL, NULL,
+                                reason, reasonlen);
+    store_abort(&txn);
     if (rc != TD_OK)
         goto done;
     for (int g = 0; g < TD_TASK_GROUPS; g++) {
@@ -426,7 +434,7 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
             sum->task_groups[g]->mean_progress_percent = ctx.progress_sum[g] / ctx.progress_n[g];
         }
     }
-    rc = s_finish(&ctx, registry, calendar, dataset, (int64_t) time(NULL));
+    rc = s_finish(&ctx, registry, calendar, dataset, now);
     if (rc != TD_OK)
         goto done;
     *out = sum;

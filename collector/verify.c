@@ -255,6 +255,17 @@ static td_err s_origins(s_ctx *ctx)
     return TD_OK;
 }
 
+static int s_on_task(void *arg, const store_task *task)
+{
+    s_ctx *ctx = arg;
+    Tiendo__TaskInfo *rec = NULL;
+    ctx->result->tasks++;
+    td_arena_reset(ctx->arena);
+    if (stored_task_decode(ctx->arena, task, task->dataset, &rec, NULL, 0) != TD_OK)
+        ctx->result->tasks_undecodable++;
+    return 0;
+}
+
 td_err verify_store(store_t *store, verify_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -281,6 +292,8 @@ td_err verify_store(store_t *store, verify_result *out)
     }
     if (rc == TD_OK && (rc = ctx.rc) == TD_OK)
         rc = s_origins(&ctx);
+    if (rc == TD_OK)
+        rc = store_scan_tasks(&txn, NULL, NULL, s_on_task, &ctx);
     store_abort(&txn);
     td_arena_close(&ctx.arena);
     free(ctx.revisions.items);
@@ -294,7 +307,7 @@ td_err verify_store(store_t *store, verify_result *out)
 int verify_clean(const verify_result *r)
 {
     return r->undecodable == 0 && r->duplicate_origins == 0 && r->order_violations == 0 &&
-           r->gap_conflicts == 0 && r->above_high_water == 0;
+           r->gap_conflicts == 0 && r->above_high_water == 0 && r->tasks_undecodable == 0;
 }
 
 void verify_free(verify_result *result)
@@ -313,10 +326,10 @@ void verify_print_json(FILE *out, const verify_result *r)
             ",\n  \"gaps\": %" PRIu64 ",\n  \"reports_lost\": %" PRIu64
             ",\n  \"gap_conflicts\": %" PRIu64 ",\n  \"rejected\": %" PRIu64
             ",\n  \"above_high_water\": %" PRIu64 ",\n  \"unaccounted\": %" PRIu64
-            ",\n  \"origins\": [",
+            ",\n  \"tasks\": %" PRIu64 ",\n  \"tasks_undecodable\": %" PRIu64 ",\n  \"origins\": [",
             r->revisions, r->latest, r->undecodable, r->duplicate_origins, r->order_violations,
             r->pruned, r->gaps, r->reports_lost, r->gap_conflicts, r->rejected, r->above_high_water,
-            r->unaccounted);
+            r->unaccounted, r->tasks, r->tasks_undecodable);
     for (size_t i = 0; i < r->norigins; i++) {
         const verify_origin *o = &r->origins[i];
         char key[TD_Z85_KEY_LEN + 1];

@@ -13,6 +13,7 @@
 #include "summary.h"
 #include "report.h"
 #include "stored.h"
+#include "tasks_view.h"
 
 /* The latest revision of one unit of the period, copied out of the transaction. */
 typedef struct {
@@ -27,6 +28,8 @@ typedef struct {
     s_latest *items;
     size_t n, cap;
     td_err rc;
+    tasks_view_count *overdue; /* overdue tasks today per unit (s_load with_tasks) */
+    size_t noverdue;
 } s_latest_set;
 
 static int s_collect(void *arg, const char *unit, uint32_t revision, const store_origin *origin,
@@ -64,11 +67,23 @@ static void s_latest_free(s_latest_set *set)
     for (size_t i = 0; i < set->n; i++)
         free(set->items[i].bytes);
     free(set->items);
+    free(set->overdue);
     memset(set, 0, sizeof *set);
 }
 
+/* What a load reads besides the latest reports: with_tasks, the tasks overdue on `today`
+ * (of every unit, or of unit when not NULL), in the same transaction. */
+typedef struct {
+    int with_tasks;
+    const char *unit;
+    td_date today;
+    char *reason;
+    size_t reasonlen;
+} s_load_tasks;
+
 /* Read every latest report of (dataset, period): in unit-code order (the key order). */
-static td_err s_load(store_t *store, const char *dataset, const td_period *p, s_latest_set *set)
+static td_err s_load(store_t *store, const char *dataset, const td_period *p, s_latest_set *set,
+                     const s_load_tasks *tasks)
 {
     memset(set, 0, sizeof *set);
     store_txn txn;
@@ -76,9 +91,13 @@ static td_err s_load(store_t *store, const char *dataset, const td_period *p, s_
     if (rc != TD_OK)
         return rc;
     rc = store_scan_latest(&txn, dataset, p, s_collect, set);
-    store_abort(&txn);
     if (rc == TD_OK)
         rc = set->rc;
+    uint32_t total = 0;
+    if (rc == TD_OK && tasks != NULL && tasks->with_tasks)
+        rc = tasks_view_overdue(&txn, dataset, tasks->unit, &tasks->today, &total, &set->overdue,
+                                &set->noverdue, tasks->reason, tasks->reasonlen);
+    store_abort(&txn);
     if (rc != TD_OK)
         s_latest_free(set);
     return rc;
@@ -167,7 +186,7 @@ td_err views_indicators(store_t *store, const td_registry_t *registry, const cha
     }
     tiendo__indicator_table__init(table);
     if ((rc = td_rollup_open(&rollup, registry, &p, &today)) != TD_OK ||
-        (rc = s_load(store, ds, &p, &set)) != TD_OK)
+        (rc = s_load(store, ds, &p, &set, NULL)) != TD_OK)
         goto done;
     for (size_t i = 0; i < set.n; i++) {
         Tiendo__Report *r = NULL;
@@ -256,10 +275,15 @@ static td_err s_reporting(const td_registry_t *registry, const td_period *p,
     return rc;
 }
 
-/* Fill a row for unit u from its latest report (NULL when not reported). */
-static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l, const s_rows *rows)
+/* Fill a row for unit u from its latest report (NULL when not reported) and the
+ * overdue tasks of set. */
+static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest_set *set,
+                    const s_rows *rows)
 {
+    const s_latest *l = s_find(set, u->code);
     tiendo__unit_row__init(row);
+    row->has_tasks_overdue = 1;
+    row->tasks_overdue = tasks_view_count_of(set->overdue, set->noverdue, u->code);
     row->unit = strdup(u->code);
     row->name = strdup(u->name);
     row->level = strdup(s_level_name(u->level));
@@ -334,9 +358,10 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
     s_latest_set set;
     td_rollup_t *reporting = NULL;
     s_rows shared = {calendar, ds, &p, (int64_t) time(NULL), NULL, reason, reasonlen, NULL};
+    s_load_tasks tasks = {1, NULL, td_date_from_time((time_t) shared.now), reason, reasonlen};
     Tiendo__UnitList *list = calloc(1, sizeof *list);
     if (list == NULL || td_arena_open(&shared.arena, 64 << 10) != TD_OK ||
-        (rc = s_load(store, ds, &p, &set)) != TD_OK) {
+        (rc = s_load(store, ds, &p, &set, &tasks)) != TD_OK) {
         free(rows);
         free(list);
         td_arena_close(&shared.arena);
@@ -360,7 +385,7 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
             rc = TD_ERR_NOMEM;
             break;
         }
-        rc = s_row(row, rows[i], s_find(&set, rows[i]->code), &shared);
+        rc = s_row(row, rows[i], &set, &shared);
         int keep = !overdue_only || (row->status != NULL && (strcmp(row->status, "late") == 0 ||
                                                              strcmp(row->status, "overdue") == 0));
         if (keep || rc != TD_OK)
@@ -476,13 +501,14 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
     }
     if (rc == TD_OK)
         rc = h.rc;
+    s_load_tasks tasks = {1, u->code, td_date_from_time((time_t) shared.now), reason, reasonlen};
     if (rc == TD_OK)
-        rc = s_load(store, ds, &p, &set);
+        rc = s_load(store, ds, &p, &set, &tasks);
     if (rc == TD_OK && (rc = s_reporting(registry, &p, &set, &reporting)) == TD_OK) {
         shared.reporting = reporting;
         const s_latest *l = s_find(&set, u->code);
         d->row = malloc(sizeof *d->row);
-        rc = d->row == NULL ? TD_ERR_NOMEM : s_row(d->row, u, l, &shared);
+        rc = d->row == NULL ? TD_ERR_NOMEM : s_row(d->row, u, &set, &shared);
         Tiendo__Report *r = NULL;
         if (rc == TD_OK && l != NULL &&
             (rc = s_decode(shared.arena, l, ds, &p, &r, reason, reasonlen)) == TD_OK &&

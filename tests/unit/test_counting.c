@@ -1,8 +1,10 @@
 /* test_counting.c: the collector's answers by the counting rules of docs/data.md: figures
  * with communes (each person once, the check beside the own figure, partial coverage), the
- * merger rule in status (2025 reported through a part, 2025-Q2 on the old map). Every
+ * merger rule in status (2025 reported through a part, 2025-Q2 on the old map), action-plan
+ * tasks (filters, order, overdue counts). Every
  * expected value is worked out by hand here from the values the test stores. */
 #include <check.h>
+#include <lmdb.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,8 @@
 #include "registry.h"
 #include "store.h"
 #include "summary.h"
+#include "tasks_view.h"
+#include "verify.h"
 #include "views.h"
 
 #define DATA_DIR TIENDO_SOURCE_DIR "/data"
@@ -58,9 +62,9 @@ static void s_teardown(void)
 }
 
 /* Store a report of unit for period with T01's two elements (a negative value leaves
- * it empty), received at received_ms, from agent 0xab epoch 1. */
-static void s_put(const char *unit, const char *period, double urban, double total,
-                  int64_t received_ms)
+ * it empty) and n action-plan tasks, received at received_ms, from agent 0xab epoch 1. */
+static void s_put_with(const char *unit, const char *period, double urban, double total,
+                       int64_t received_ms, Tiendo__ActionTask *tasks, size_t n)
 {
     Tiendo__Report r = TIENDO__REPORT__INIT;
     Tiendo__TaskGroupProgress groups[6], *gp[6];
@@ -89,6 +93,11 @@ static void s_put(const char *unit, const char *period, double urban, double tot
     }
     r.n_values = 2;
     r.values = vp;
+    Tiendo__ActionTask *tp[8];
+    for (size_t i = 0; i < n && i < 8; i++)
+        tp[i] = &tasks[i];
+    r.n_action_plan = n;
+    r.action_plan = tp;
     store_origin o;
     memset(&o, 0, sizeof o);
     memset(o.agent, 0xab, sizeof o.agent);
@@ -99,6 +108,12 @@ static void s_put(const char *unit, const char *period, double urban, double tot
     ck_assert_int_eq(store_begin(s_store, 0, &txn), TD_OK);
     ck_assert_int_eq(store_report_put(&txn, &o, &r, NULL, 0, NULL), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
+}
+
+static void s_put(const char *unit, const char *period, double urban, double total,
+                  int64_t received_ms)
+{
+    s_put_with(unit, period, urban, total, received_ms, NULL, 0);
 }
 
 static Tiendo__StatusSummary *s_status(const char *period)
@@ -348,6 +363,290 @@ START_TEST(a_period_before_the_merger_is_on_the_old_map)
 }
 END_TEST
 
+/* ---- action-plan tasks ---- */
+
+static Tiendo__ActionTask s_task(const char *id, uint32_t group, const char *owner,
+                                 const char *co_owner, const char *deadline,
+                                 Tiendo__TaskStatus status, const char *completed_on)
+{
+    static char *co[16];
+    static int nco;
+    Tiendo__ActionTask t = TIENDO__ACTION_TASK__INIT;
+    t.id = (char *) id;
+    t.title = (char *) "Nhiệm vụ";
+    t.has_task_group = 1;
+    t.task_group = group;
+    t.owner = (char *) owner;
+    if (co_owner != NULL) {
+        co[nco % 16] = (char *) co_owner;
+        t.co_owners = &co[nco++ % 16];
+        t.n_co_owners = 1;
+    }
+    t.deadline = (char *) deadline;
+    t.has_status = 1;
+    t.status = status;
+    t.completed_on = (char *) completed_on;
+    return t;
+}
+
+#define IN_PROGRESS TIENDO__TASK_STATUS__TASK_IN_PROGRESS
+#define NOT_STARTED TIENDO__TASK_STATUS__TASK_NOT_STARTED
+#define COMPLETED   TIENDO__TASK_STATUS__TASK_COMPLETED
+
+/* Hà Nội's plan over two quarters (the second completes KH-02 late and KH-03 on time), a
+ * ward of Hồ Chí Minh City, and Bắc Kạn (06, now part of Thái Nguyên, 19) before the
+ * merger. On 2026-10-01: KH-01 and P-1 overdue, KH-02 completed late, KH-03 and BK-1
+ * completed on time, KH-04 in progress. */
+static void s_put_plans(void)
+{
+    Tiendo__ActionTask q2[] = {
+        s_task("KH-01", 2, "Sở Xây dựng", NULL, "2026-06-30", IN_PROGRESS, NULL),
+        s_task("KH-02", 4, "Sở Tài chính", NULL, "2026-08-31", IN_PROGRESS, NULL),
+        s_task("KH-03", 3, "Sở Xây dựng", "Sở Nội vụ", "2026-09-30", NOT_STARTED, NULL),
+        s_task("KH-04", 5, "Sở Khoa học và Công nghệ", NULL, "2099-12-31", IN_PROGRESS, NULL)};
+    Tiendo__ActionTask q3[] = {
+        s_task("KH-01", 2, "Sở Xây dựng", NULL, "2026-06-30", IN_PROGRESS, NULL),
+        s_task("KH-02", 4, "Sở Tài chính", NULL, "2026-08-31", COMPLETED, "2026-09-10"),
+        s_task("KH-03", 3, "Sở Xây dựng", "Sở Nội vụ", "2026-09-30", COMPLETED, "2026-09-20"),
+        s_task("KH-04", 5, "Sở Khoa học và Công nghệ", NULL, "2099-12-31", IN_PROGRESS, NULL)};
+    Tiendo__ActionTask ward[] = {
+        s_task("P-1", 1, "UBND PHƯỜNG BẾN THÀNH", NULL, "2026-03-31", NOT_STARTED, NULL)};
+    Tiendo__ActionTask bk[] = {
+        s_task("BK-1", 6, "Sở Nội vụ Bắc Kạn", NULL, "2025-06-30", COMPLETED, "2025-06-01")};
+    s_put_with("01", "2026-Q2", 4900000, 8400000, MS_2026_09_20 - 86400000, q2, 4);
+    s_put_with("01", "2026-Q3", 5000000, 8500000, MS_2026_09_20, q3, 4);
+    s_put_with("79001", "2026-Q3", 400000, 400000, MS_2026_09_20, ward, 1);
+    s_put_with("06", "2025-Q2", 60000, 310000, MS_2025_06_20, bk, 1);
+}
+
+static Tiendo__TaskList *s_tasks(const char *state, const char *province, uint32_t group,
+                                 const char *owner)
+{
+    Tiendo__TasksQuery q = TIENDO__TASKS_QUERY__INIT;
+    q.state = (char *) state;
+    q.province = (char *) province;
+    q.has_group = group != 0;
+    q.group = group;
+    q.owner = (char *) owner;
+    q.as_of = (char *) "2026-10-01";
+    Tiendo__TaskList *list = NULL;
+    char reason[512] = "";
+    td_err rc = tasks_view_list(s_store, s_reg, &q, MS_2026_09_20, &list, reason, sizeof reason);
+    ck_assert_msg(rc == TD_OK, "tasks: %s", reason);
+    ck_assert_str_eq(list->as_of, "2026-10-01");
+    return list;
+}
+
+/* "unit/id" of every task listed, comma-separated. */
+static const char *s_ids(const Tiendo__TaskList *list)
+{
+    static char buf[512];
+    buf[0] = '\0';
+    for (size_t i = 0; i < list->n_tasks; i++) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, sizeof buf - len, "%s%s/%s", i ? "," : "", list->tasks[i]->unit,
+                 list->tasks[i]->task->id);
+    }
+    return buf;
+}
+
+START_TEST(tasks_list_filters_and_order)
+{
+    s_put_plans();
+    Tiendo__TaskList *all = s_tasks(NULL, NULL, 0, NULL);
+    /* by province on today's map (01, 19 for Bắc Kạn, 79 for the ward), unit, deadline */
+    ck_assert_str_eq(s_ids(all), "01/KH-01,01/KH-02,01/KH-03,01/KH-04,06/BK-1,79001/P-1");
+    ck_assert_str_eq(all->dataset, "nq06");
+    const char *states[] = {"overdue",     "completed_late",    "completed_on_time",
+                            "in_progress", "completed_on_time", "overdue"};
+    const char *provinces[] = {"01", "01", "01", "01", "19", "79"};
+    for (size_t i = 0; i < all->n_tasks; i++) {
+        ck_assert_str_eq(all->tasks[i]->state, states[i]);
+        ck_assert_str_eq(all->tasks[i]->province, provinces[i]);
+    }
+    ck_assert_str_eq(all->tasks[0]->unit_name, "Hà Nội");
+    ck_assert_str_eq(all->tasks[4]->unit_name, "Bắc Kạn");
+    ck_assert_uint_eq(all->completed_on_time, 2);
+    ck_assert_uint_eq(all->completed_late, 1);
+    ck_assert_uint_eq(all->in_progress, 1);
+    ck_assert_uint_eq(all->overdue, 2);
+    /* KH-02 as the latest quarter said it, and its history across the two */
+    const Tiendo__TaskInfo *kh2 = all->tasks[1];
+    ck_assert_str_eq(kh2->period, "2026-Q3");
+    ck_assert_uint_eq(kh2->n_history, 2);
+    ck_assert_int_eq(kh2->history[0]->status, IN_PROGRESS);
+    ck_assert_str_eq(kh2->history[0]->period, "2026-Q2");
+    ck_assert_int_eq(kh2->history[1]->status, COMPLETED);
+    ck_assert_str_eq(kh2->task->completed_on, "2026-09-10");
+    summary_free((ProtobufCMessage **) &all);
+
+    Tiendo__TaskList *l = s_tasks("overdue", NULL, 0, NULL);
+    ck_assert_str_eq(s_ids(l), "01/KH-01,79001/P-1");
+    ck_assert_uint_eq(l->overdue, 2);
+    ck_assert_uint_eq(l->completed_on_time + l->completed_late + l->in_progress, 0);
+    summary_free((ProtobufCMessage **) &l);
+    l = s_tasks(NULL, "79", 0, NULL); /* the city and its wards */
+    ck_assert_str_eq(s_ids(l), "79001/P-1");
+    summary_free((ProtobufCMessage **) &l);
+    l = s_tasks(NULL, "19", 0, NULL); /* Bắc Kạn was merged into Thái Nguyên */
+    ck_assert_str_eq(s_ids(l), "06/BK-1");
+    summary_free((ProtobufCMessage **) &l);
+    l = s_tasks(NULL, NULL, 5, NULL);
+    ck_assert_str_eq(s_ids(l), "01/KH-04");
+    summary_free((ProtobufCMessage **) &l);
+    /* the owner in any case, Vietnamese capitals too: a co-owner, a lead owner */
+    l = s_tasks(NULL, NULL, 0, "NỘI VỤ");
+    ck_assert_str_eq(s_ids(l), "01/KH-03,06/BK-1");
+    summary_free((ProtobufCMessage **) &l);
+    l = s_tasks(NULL, NULL, 0, "phường bến");
+    ck_assert_str_eq(s_ids(l), "79001/P-1");
+    summary_free((ProtobufCMessage **) &l);
+    l = s_tasks("completed_on_time", "01", 3, "xây");
+    ck_assert_str_eq(s_ids(l), "01/KH-03");
+    summary_free((ProtobufCMessage **) &l);
+    l = s_tasks("overdue", "48", 0, NULL);
+    ck_assert_uint_eq(l->n_tasks, 0);
+    summary_free((ProtobufCMessage **) &l);
+
+    /* filters that are wrong are refused, saying which */
+    struct {
+        const char *state, *province, *as_of, *word;
+        uint32_t group;
+        int has_group;
+    } bad[] = {{"late", NULL, NULL, "status", 0, 0},
+               {NULL, "99", NULL, "province", 0, 0},
+               {NULL, NULL, "2026-13-01", "as-of", 0, 0},
+               {NULL, NULL, NULL, "group", 7, 1},
+               {NULL, NULL, NULL, "group", 0, 1}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        Tiendo__TasksQuery q = TIENDO__TASKS_QUERY__INIT;
+        q.state = (char *) bad[i].state;
+        q.province = (char *) bad[i].province;
+        q.as_of = (char *) bad[i].as_of;
+        q.has_group = bad[i].has_group;
+        q.group = bad[i].group;
+        char reason[512] = "";
+        Tiendo__TaskList *none = NULL;
+        ck_assert_int_eq(
+            tasks_view_list(s_store, s_reg, &q, MS_2026_09_20, &none, reason, sizeof reason),
+            TD_ERR_INVALID);
+        ck_assert_ptr_null(none);
+        ck_assert_msg(strstr(reason, bad[i].word) != NULL, "%s", reason);
+    }
+}
+END_TEST
+
+/* Status counts every unit's tasks overdue today; a unit row, its own. The deadlines of
+ * s_put_plans are long past (KH-01, P-1) or far ahead (KH-04), so this holds on any day
+ * from 2026-10-01 to 2099. */
+START_TEST(overdue_tasks_in_status_and_rows)
+{
+    s_put_plans();
+    Tiendo__StatusSummary *sum = s_status("2026-Q3");
+    ck_assert(sum->has_tasks_overdue);
+    ck_assert_uint_eq(sum->tasks_overdue, 2);
+    summary_free((ProtobufCMessage **) &sum);
+    sum = s_status("2024"); /* any period: the count is today's, of the dataset */
+    ck_assert_uint_eq(sum->tasks_overdue, 2);
+    summary_free((ProtobufCMessage **) &sum);
+
+    Tiendo__UnitList *units = NULL;
+    char reason[512] = "";
+    ck_assert_int_eq(views_units(s_store, s_reg, s_cal, "nq06", "2026-Q3", "79", 0, &units, reason,
+                                 sizeof reason),
+                     TD_OK);
+    for (size_t i = 0; i < units->n_units; i++) {
+        const Tiendo__UnitRow *row = units->units[i];
+        ck_assert(row->has_tasks_overdue);
+        ck_assert_uint_eq(row->tasks_overdue, strcmp(row->unit, "79001") == 0 ? 1 : 0);
+    }
+    summary_free((ProtobufCMessage **) &units);
+    ck_assert_int_eq(views_units(s_store, s_reg, s_cal, "nq06", "2026-Q3", NULL, 0, &units, reason,
+                                 sizeof reason),
+                     TD_OK);
+    for (size_t i = 0; i < units->n_units; i++)
+        ck_assert_uint_eq(units->units[i]->tasks_overdue,
+                          strcmp(units->units[i]->unit, "01") == 0 ? 1 : 0);
+    summary_free((ProtobufCMessage **) &units);
+    Tiendo__UnitDetail *d = NULL;
+    ck_assert_int_eq(
+        views_unit(s_store, s_reg, s_cal, "nq06", "2026-Q3", "01", &d, reason, sizeof reason),
+        TD_OK);
+    ck_assert_uint_eq(d->row->tasks_overdue, 1);
+    summary_free((ProtobufCMessage **) &d);
+}
+END_TEST
+
+/* Overwrite the record of task id of unit (dataset nq06) with bytes that are no protobuf,
+ * through LMDB itself (the store is closed meanwhile). */
+static void s_corrupt_task(const char *unit, const char *id)
+{
+    store_close(&s_store);
+    uint8_t k[64];
+    size_t n = 0;
+    memcpy(k, "nq06", 5); /* docs/architecture.md: dataset \0 unit \0 task id */
+    n = 5;
+    memcpy(k + n, unit, strlen(unit) + 1);
+    n += strlen(unit) + 1;
+    memcpy(k + n, id, strlen(id));
+    n += strlen(id);
+    static const uint8_t garbage[8] = {0x22, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi tasks;
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+    ck_assert_int_eq(mdb_env_open(env, s_dir, 0, 0600), 0);
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, "tasks", 0, &tasks), 0);
+    MDB_val key = {n, k}, val = {sizeof garbage, (void *) garbage}, old;
+    ck_assert_int_eq(mdb_get(txn, tasks, &key, &old), 0);
+    ck_assert_int_eq(mdb_put(txn, tasks, &key, &val, 0), 0);
+    ck_assert_int_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    char err[256];
+    ck_assert_int_eq(store_open(&s_store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+}
+
+/* A task record that does not decode refuses the answers that need it, naming it; check
+ * counts it; the office's next report starts the record again. */
+START_TEST(a_damaged_task_record_is_named)
+{
+    s_put_plans();
+    s_corrupt_task("01", "KH-01");
+    Tiendo__TasksQuery q = TIENDO__TASKS_QUERY__INIT;
+    Tiendo__TaskList *list = NULL;
+    char reason[512] = "";
+    ck_assert_int_eq(
+        tasks_view_list(s_store, s_reg, &q, MS_2026_09_20, &list, reason, sizeof reason),
+        TD_ERR_STORE);
+    ck_assert_ptr_null(list);
+    ck_assert_msg(strstr(reason, "task KH-01 of unit 01") != NULL, "%s", reason);
+    ck_assert_msg(strstr(reason, "tiendo-collector check") != NULL, "%s", reason);
+    Tiendo__StatusSummary *sum = NULL;
+    reason[0] = '\0';
+    ck_assert_int_eq(
+        summary_status(s_store, s_reg, s_cal, "nq06", "2026-Q3", &sum, reason, sizeof reason),
+        TD_ERR_STORE);
+    ck_assert_msg(strstr(reason, "task KH-01 of unit 01") != NULL, "%s", reason);
+    verify_result r;
+    ck_assert_int_eq(verify_store(s_store, &r), TD_OK);
+    ck_assert_uint_eq(r.tasks, 6);
+    ck_assert_uint_eq(r.tasks_undecodable, 1);
+    ck_assert_int_eq(verify_clean(&r), 0);
+    verify_free(&r);
+
+    Tiendo__ActionTask again[] = {
+        s_task("KH-01", 2, "Sở Xây dựng", NULL, "2026-06-30", COMPLETED, "2026-10-20")};
+    s_put_with("01", "2026-Q4", 5000000, 8500000, MS_2026_09_20 + 86400000, again, 1);
+    Tiendo__TaskList *l = s_tasks(NULL, "01", 2, NULL);
+    ck_assert_str_eq(s_ids(l), "01/KH-01");
+    ck_assert_uint_eq(l->tasks[0]->n_history, 1); /* what was lost stays lost */
+    ck_assert_str_eq(l->tasks[0]->state, "completed_late");
+    summary_free((ProtobufCMessage **) &l);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("counting");
@@ -357,6 +656,9 @@ static Suite *s_suite(void)
     tcase_add_test(tc, figures_count_each_person_once);
     tcase_add_test(tc, status_counts_a_merged_unit_once);
     tcase_add_test(tc, a_period_before_the_merger_is_on_the_old_map);
+    tcase_add_test(tc, tasks_list_filters_and_order);
+    tcase_add_test(tc, overdue_tasks_in_status_and_rows);
+    tcase_add_test(tc, a_damaged_task_record_is_named);
     suite_add_tcase(s, tc);
     return s;
 }
