@@ -357,9 +357,35 @@ td_err summary_indicator_values(const td_registry_t *registry, td_rollup_t *roll
     return TD_OK;
 }
 
+/* The expected units no connected agent key may report for, in code order. */
+static td_err s_without_live_agent(s_status_ctx *ctx, store_txn *txn, const offices_view *offices)
+{
+    Tiendo__StatusSummary *sum = ctx->summary;
+    unsigned char *live = calloc(ctx->nexpected + 1, 1);
+    sum->without_live_agent = calloc(ctx->nexpected + 1, sizeof *sum->without_live_agent);
+    if (live == NULL || sum->without_live_agent == NULL) {
+        free(live);
+        return TD_ERR_NOMEM;
+    }
+    td_err rc = offices != NULL
+                    ? offices_live_units(txn, offices, ctx->expected, ctx->nexpected, live)
+                    : TD_OK;
+    for (size_t i = 0; rc == TD_OK && i < ctx->nexpected; i++) {
+        if (live[i])
+            continue;
+        if ((sum->without_live_agent[sum->n_without_live_agent] = strdup(ctx->expected[i]->code)) ==
+            NULL)
+            rc = TD_ERR_NOMEM;
+        else
+            sum->n_without_live_agent++;
+    }
+    free(live);
+    return rc;
+}
+
 td_err summary_status(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
-                      const char *dataset, const char *period_text, Tiendo__StatusSummary **out,
-                      char *reason, size_t reasonlen)
+                      const offices_view *offices, const char *dataset, const char *period_text,
+                      Tiendo__StatusSummary **out, char *reason, size_t reasonlen)
 {
     *out = NULL;
     td_period period;
@@ -425,6 +451,8 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
     if (rc == TD_OK)
         rc = tasks_view_overdue(&txn, dataset, NULL, &today, &sum->tasks_overdue, NULL, NULL,
                                 reason, reasonlen);
+    if (rc == TD_OK)
+        rc = s_without_live_agent(&ctx, &txn, offices);
     store_abort(&txn);
     if (rc != TD_OK)
         goto done;
@@ -455,7 +483,13 @@ typedef struct {
     td_err rc;
 } s_agents_ctx;
 
-static int s_on_agent(void *arg, const store_agent *a)
+static int s_strdup_to(char **to, const char *from)
+{
+    *to = from != NULL ? strdup(from) : NULL;
+    return from != NULL && *to == NULL;
+}
+
+static int s_on_office(void *arg, const office *o)
 {
     s_agents_ctx *ctx = arg;
     Tiendo__AgentList *list = ctx->list;
@@ -479,8 +513,22 @@ static int s_on_agent(void *arg, const store_agent *a)
     }
     tiendo__agent_info__init(info);
     list->agents[list->n_agents++] = info;
-    zmq_z85_encode(key, a->agent, STORE_KEY_BYTES);
+    zmq_z85_encode(key, o->key, STORE_KEY_BYTES);
     info->public_key = key;
+    info->has_enrolled = 1;
+    info->enrolled = o->entry != NULL;
+    int failed = s_strdup_to(&info->state, office_state_name(o->state));
+    if (o->entry != NULL)
+        failed |= s_strdup_to(&info->name, o->entry->name) |
+                  s_strdup_to(&info->role, auth_role_name(o->entry->role)) |
+                  s_strdup_to(&info->scope, o->entry->scope_text);
+    if (failed) {
+        ctx->rc = TD_ERR_NOMEM;
+        return 1;
+    }
+    const store_agent *a = o->agent;
+    if (a == NULL)
+        return 0; /* enrolled, never made contact: no times, no backlog */
     info->has_last_seen_ms = info->has_epoch = info->has_high_water = 1;
     info->last_seen_ms = a->last_seen_ms;
     info->epoch = a->epoch;
@@ -500,7 +548,7 @@ static int s_on_agent(void *arg, const store_agent *a)
     return 0;
 }
 
-td_err summary_agents(store_t *store, Tiendo__AgentList **out)
+td_err summary_agents(store_t *store, const offices_view *offices, Tiendo__AgentList **out)
 {
     *out = NULL;
     s_agents_ctx ctx = {malloc(sizeof(Tiendo__AgentList)), 0, NULL, TD_OK};
@@ -509,10 +557,13 @@ td_err summary_agents(store_t *store, Tiendo__AgentList **out)
         return TD_ERR_NOMEM;
     }
     tiendo__agent_list__init(ctx.list);
+    ctx.list->has_silent_after_ms = ctx.list->has_now_ms = 1;
+    ctx.list->silent_after_ms = offices->silent_after_ms;
+    ctx.list->now_ms = offices->now_ms;
     store_txn txn;
     td_err rc = store_begin(store, 1, &txn);
     if (rc == TD_OK) {
-        rc = store_scan_agents(&txn, s_on_agent, &ctx);
+        rc = offices_scan(&txn, offices, s_on_office, &ctx);
         store_abort(&txn);
     }
     if (rc == TD_OK)

@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "calendar.h"
+#include "offices.h"
 #include "registry.h"
 #include "rollup.h"
 #include "store.h"
@@ -13,14 +14,17 @@
  * thread (the store's rules apply, store.h) and builds a malloc-built message that the
  * caller owns. Registry and calendar are borrowed, read only. */
 
-/* Build the StatusSummary of (dataset, period) into *out (free with summary_free).
+/* Build the StatusSummary of (dataset, period) into *out (free with summary_free): the
+ * period's expected units by the merger rule (summary_unit_reporting), the nation's
+ * figures (rollup.h), the dataset's tasks overdue today, and the expected units no
+ * connected agent of offices (borrowed; NULL: nothing enrolled) may report for.
  * reason gets a user-facing message on TD_ERR_INVALID (period or dataset) and on
  * TD_ERR_STORE when a stored report of the period does not decode (it names the record:
  * the answer is refused rather than leave it out). Other errors: TD_ERR_NOMEM, the
  * store's. *out is NULL on error. */
 td_err summary_status(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
-                      const char *dataset, const char *period, Tiendo__StatusSummary **out,
-                      char *reason, size_t reasonlen);
+                      const offices_view *offices, const char *dataset, const char *period,
+                      Tiendo__StatusSummary **out, char *reason, size_t reasonlen);
 
 /* Every catalogue indicator's figure at scope of rollup ("VN", or a unit of its map; rollup.h,
  * the rule of docs/data.md), with its source, coverage, check and target status
@@ -44,8 +48,11 @@ typedef struct {
 void summary_unit_reporting(const td_rollup_t *rollup, const char *unit, int has_own,
                             int64_t own_first_ms, summary_reporting *out);
 
-/* Every agent the collector has heard from. TD_ERR_NOMEM, the store's errors. */
-td_err summary_agents(store_t *store, Tiendo__AgentList **out);
+/* Every office of offices_scan: each enrolled key (name, role, scope, enrolled) with what
+ * the agents table says of it (last contact, epoch, high water, latest heartbeat), then
+ * the keys of the agents table that are no longer enrolled; each with its state, and the
+ * threshold and clock it was judged by. TD_ERR_NOMEM, the store's errors. */
+td_err summary_agents(store_t *store, const offices_view *offices, Tiendo__AgentList **out);
 
 /* Free any message built by this module (or views.h) and NULL the pointer. */
 void summary_free(ProtobufCMessage **msg);

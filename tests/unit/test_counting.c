@@ -120,7 +120,8 @@ static Tiendo__StatusSummary *s_status(const char *period)
 {
     Tiendo__StatusSummary *sum = NULL;
     char reason[512] = "";
-    td_err rc = summary_status(s_store, s_reg, s_cal, "nq06", period, &sum, reason, sizeof reason);
+    td_err rc =
+        summary_status(s_store, s_reg, s_cal, NULL, "nq06", period, &sum, reason, sizeof reason);
     ck_assert_msg(rc == TD_OK, "status %s: %s", period, reason);
     return sum;
 }
@@ -626,7 +627,7 @@ START_TEST(a_damaged_task_record_is_named)
     Tiendo__StatusSummary *sum = NULL;
     reason[0] = '\0';
     ck_assert_int_eq(
-        summary_status(s_store, s_reg, s_cal, "nq06", "2026-Q3", &sum, reason, sizeof reason),
+        summary_status(s_store, s_reg, s_cal, NULL, "nq06", "2026-Q3", &sum, reason, sizeof reason),
         TD_ERR_STORE);
     ck_assert_msg(strstr(reason, "task KH-01 of unit 01") != NULL, "%s", reason);
     verify_result r;
