@@ -73,7 +73,7 @@ static void s_agent_seq_key(uint8_t k[48], const uint8_t agent[STORE_KEY_BYTES],
 
 /* Open the tables and check the schema in one transaction; a store of an older schema
  * opened for writing is upgraded in it (schema 1 -> 2 adds the gaps db and changes no
- * record; 2 -> 3 adds the tasks db, built from the stored revisions). err says why. */
+ * record; 2 -> 3 adds the tasks dbs, built from the stored revisions). err says why. */
 static td_err s_tables(store_t *s, const char *dir, int read_only, char *err, size_t errlen)
 {
     MDB_txn *txn = NULL;
@@ -94,6 +94,8 @@ static td_err s_tables(store_t *s, const char *dir, int read_only, char *err, si
         goto fail;
     s->has_gaps = rc == 0;
     rc = mdb_dbi_open(txn, "tasks", create, &s->tasks);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "tasks_due", create, &s->tasks_due);
     if (rc != 0 && !(rc == MDB_NOTFOUND && read_only))
         goto fail;
     s->has_tasks = rc == 0;

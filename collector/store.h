@@ -237,8 +237,31 @@ typedef int (*store_task_fn)(void *ctx, const store_task *task);
  * to stop. None on a schema 1 or 2 store read as it is. */
 td_err store_scan_tasks(store_txn *txn, const char *dataset, const char *unit, store_task_fn fn,
                         void *ctx);
+/* The record of one task into *out (pointers valid as store_scan_tasks's). TD_ERR_NOTFOUND
+ * when there is none. */
+td_err store_task_get(store_txn *txn, const char *dataset, const char *unit, const char *task_id,
+                      store_task *out);
 /* Number of task records, every dataset (mdb_stat, no scan). */
 td_err store_count_tasks(store_txn *txn, size_t *count);
+
+/* What a task's state on a date needs (td_task_state_of), kept beside each record in a
+ * small table of its own so that counting and filtering by state reads a few bytes per
+ * task, not its history. Written with the record, from the record's task. */
+typedef struct {
+    const char *dataset, *unit, *task_id; /* NUL-terminated, valid during the callback */
+    Tiendo__TaskStatus status;
+    uint32_t task_group;
+    char deadline[11];     /* YYYY-MM-DD as reported; "" when none (or not a date's length) */
+    char completed_on[11]; /* the same */
+} store_task_due;
+typedef int (*store_task_due_fn)(void *ctx, const store_task_due *due);
+/* The due fields a task's record gets (status, group, dates; the key parts are left NULL):
+ * what the store writes, and what `check` compares the table with. Pure. */
+void store_task_due_of(const Tiendo__ActionTask *task, store_task_due *out);
+/* The due entries of dataset (NULL: every dataset), every unit's or one unit's, in the key
+ * order of store_scan_tasks. TD_ERR_STORE for an entry of the wrong size. */
+td_err store_scan_task_due(store_txn *txn, const char *dataset, const char *unit,
+                           store_task_due_fn fn, void *ctx);
 
 /* ---- agents ---- */
 

@@ -21,8 +21,9 @@ struct store {
     MDB_dbi agents;     /* agent(32) -> agent record */
     MDB_dbi gaps;       /* agent(32) | epoch(8) | first seq(8) -> last seq(8) | time(8) */
     MDB_dbi tasks;      /* dataset \0 unit \0 task id -> packed Tiendo__TaskInfo */
+    MDB_dbi tasks_due;  /* the same key -> status(1) group(1) deadline(10) completed_on(10) */
     int has_gaps;       /* 0: a schema 1 store opened read-only (no gaps db yet) */
-    int has_tasks;      /* 0: a schema 1 or 2 store opened read-only (no tasks db yet) */
+    int has_tasks;      /* 0: a schema 1 or 2 store opened read-only (no tasks dbs yet) */
     size_t map_bytes;
     size_t max_map_bytes;
 };

@@ -1,5 +1,6 @@
-/* store_tasks.c: the tasks table (docs/architecture.md, "Storage layout"): each reported
- * action-plan task folded into its record, the scans, and the rebuild from the revisions. */
+/* store_tasks.c: the tasks tables (docs/architecture.md, "Storage layout"): each reported
+ * action-plan task folded into its record and due entry, the scans, and the rebuild from
+ * the revisions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,37 @@ static size_t s_key(uint8_t *key, const char *dataset, const char *unit, const c
     return d + 2 + u + i;
 }
 
-/* Fold one task into its record: read, td_task_fold, write back. */
+/* The due entry of a record's task: status(1) group(1) deadline(10) completed_on(10), a
+ * date of another length than YYYY-MM-DD's kept as zeros (td_date_parse reads no other). */
+#define S_DUE_BYTES 22
+
+static void s_due_date(char to[11], const char *date)
+{
+    memset(to, 0, 11);
+    if (date != NULL && strlen(date) == 10)
+        memcpy(to, date, 10);
+}
+
+void store_task_due_of(const Tiendo__ActionTask *t, store_task_due *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status = t->has_status && t->status >= 0 && t->status < 256 ? t->status : 0;
+    out->task_group = t->has_task_group && t->task_group < 256 ? t->task_group : 0;
+    s_due_date(out->deadline, t->deadline);
+    s_due_date(out->completed_on, t->completed_on);
+}
+
+static void s_due_value(uint8_t v[S_DUE_BYTES], const Tiendo__ActionTask *t)
+{
+    store_task_due d;
+    store_task_due_of(t, &d);
+    v[0] = (uint8_t) d.status;
+    v[1] = (uint8_t) d.task_group;
+    memcpy(v + 2, d.deadline, 10);
+    memcpy(v + 12, d.completed_on, 10);
+}
+
+/* Fold one task into its record: read, td_task_fold, write back with its due entry. */
 static td_err s_fold_one(store_txn *txn, const char *dataset, const char *unit,
                          const Tiendo__ActionTask *t, const char *period, uint32_t revision,
                          int64_t received_at_ms)
@@ -69,7 +100,12 @@ static td_err s_fold_one(store_txn *txn, const char *dataset, const char *unit,
     rc = mdb_put(txn->txn, txn->store->tasks, &key, &out, MDB_RESERVE);
     if (rc == 0)
         tiendo__task_info__pack(rec, out.mv_data);
+    uint8_t due[S_DUE_BYTES];
+    s_due_value(due, rec->task);
     tiendo__task_info__free_unpacked(rec, NULL);
+    MDB_val due_val = {sizeof due, due};
+    if (rc == 0)
+        rc = mdb_put(txn->txn, txn->store->tasks_due, &key, &due_val, 0);
     return td_err_from_mdb(rc);
 }
 
@@ -105,55 +141,124 @@ typedef struct {
     void *ctx;
 } s_task_walk;
 
-/* dataset \0 unit \0 id, each part copied out NUL-terminated */
-static int s_task_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+/* A key's three parts, copied out NUL-terminated. */
+typedef struct {
+    char dataset[17], unit[TD_CODE_MAX], id[S_ID_MAX + 1];
+} s_key_parts;
+
+/* dataset \0 unit \0 id; -1 for a key of another shape */
+static int s_key_parse(const MDB_val *key, s_key_parts *out)
 {
-    s_task_walk *w = vctx;
     const uint8_t *k = key->mv_data, *end = k + key->mv_size;
     if (key->mv_size > S_KEY_MAX)
-        return TD_ERR_STORE;
+        return -1;
     const uint8_t *d_end = memchr(k, 0, key->mv_size);
     const uint8_t *u_end = d_end != NULL ? memchr(d_end + 1, 0, (size_t) (end - d_end - 1)) : NULL;
     if (d_end == NULL || u_end == NULL || d_end - k > 16 || u_end == d_end + 1 ||
         u_end - d_end - 1 >= TD_CODE_MAX)
-        return TD_ERR_STORE;
-    char dataset[17], unit[TD_CODE_MAX], id[S_ID_MAX + 1];
+        return -1;
     size_t dlen = (size_t) (d_end - k), ulen = (size_t) (u_end - d_end - 1),
            ilen = (size_t) (end - u_end - 1);
-    memcpy(dataset, k, dlen);
-    dataset[dlen] = '\0';
-    memcpy(unit, d_end + 1, ulen);
-    unit[ulen] = '\0';
-    memcpy(id, u_end + 1, ilen);
-    id[ilen] = '\0';
-    store_task t = {dataset, unit, id, val->mv_data, val->mv_size};
+    memcpy(out->dataset, k, dlen);
+    out->dataset[dlen] = '\0';
+    memcpy(out->unit, d_end + 1, ulen);
+    out->unit[ulen] = '\0';
+    memcpy(out->id, u_end + 1, ilen);
+    out->id[ilen] = '\0';
+    return 0;
+}
+
+static int s_task_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_task_walk *w = vctx;
+    s_key_parts kp;
+    if (s_key_parse(key, &kp) != 0)
+        return TD_ERR_STORE;
+    store_task t = {kp.dataset, kp.unit, kp.id, val->mv_data, val->mv_size};
     return w->fn(w->ctx, &t) != 0 ? STORE_WALK_STOP : 0;
+}
+
+typedef struct {
+    store_task_due_fn fn;
+    void *ctx;
+} s_due_walk;
+
+static int s_due_visit(void *vctx, const MDB_val *key, const MDB_val *val)
+{
+    s_due_walk *w = vctx;
+    s_key_parts kp;
+    if (s_key_parse(key, &kp) != 0 || val->mv_size != S_DUE_BYTES)
+        return TD_ERR_STORE;
+    const uint8_t *v = val->mv_data;
+    store_task_due d = {kp.dataset, kp.unit, kp.id, (Tiendo__TaskStatus) v[0], v[1], "", ""};
+    if (v[2] != 0)
+        memcpy(d.deadline, v + 2, 10);
+    if (v[12] != 0)
+        memcpy(d.completed_on, v + 12, 10);
+    return w->fn(w->ctx, &d) != 0 ? STORE_WALK_STOP : 0;
+}
+
+/* The prefix of a scan: dataset \0, and with a unit, unit \0 (no dataset: every key);
+ * -1 for a name longer than any stored (nothing to scan). */
+static long s_prefix(uint8_t *prefix, const char *dataset, const char *unit)
+{
+    if (dataset == NULL)
+        return 0;
+    size_t d = strnlen(dataset, 17), u = unit != NULL ? strnlen(unit, TD_CODE_MAX) : 0;
+    if (d > 16 || u >= TD_CODE_MAX)
+        return -1;
+    memcpy(prefix, dataset, d);
+    prefix[d] = 0;
+    size_t plen = d + 1;
+    if (unit != NULL) {
+        memcpy(prefix + plen, unit, u);
+        prefix[plen + u] = 0;
+        plen += u + 1;
+    }
+    return (long) plen;
 }
 
 td_err store_scan_tasks(store_txn *txn, const char *dataset, const char *unit, store_task_fn fn,
                         void *ctx)
 {
-    if (!txn->store->has_tasks)
-        return TD_OK; /* a schema 1 or 2 store read as it is: no task recorded */
-    /* dataset \0, and with a unit, unit \0 (no dataset: every key) */
     uint8_t prefix[S_KEY_MAX];
-    size_t plen = 0;
-    if (dataset != NULL) {
-        size_t d = strnlen(dataset, 17), u = unit != NULL ? strnlen(unit, TD_CODE_MAX) : 0;
-        if (d > 16 || u >= TD_CODE_MAX)
-            return TD_OK; /* a name longer than any stored: nothing */
-        memcpy(prefix, dataset, d);
-        prefix[d] = 0;
-        plen = d + 1;
-        if (unit != NULL) {
-            memcpy(prefix + plen, unit, u);
-            prefix[plen + u] = 0;
-            plen += u + 1;
-        }
-    }
+    long plen = s_prefix(prefix, dataset, unit);
+    if (!txn->store->has_tasks || plen < 0)
+        return TD_OK; /* a schema 1 or 2 store read as it is: no task recorded */
     s_task_walk w = {fn, ctx};
-    store_range range = {prefix, plen, NULL, 0, NULL};
+    store_range range = {prefix, (size_t) plen, NULL, 0, NULL};
     return store_walk(txn, txn->store->tasks, &range, s_task_visit, &w);
+}
+
+td_err store_scan_task_due(store_txn *txn, const char *dataset, const char *unit,
+                           store_task_due_fn fn, void *ctx)
+{
+    uint8_t prefix[S_KEY_MAX];
+    long plen = s_prefix(prefix, dataset, unit);
+    if (!txn->store->has_tasks || plen < 0)
+        return TD_OK;
+    s_due_walk w = {fn, ctx};
+    store_range range = {prefix, (size_t) plen, NULL, 0, NULL};
+    return store_walk(txn, txn->store->tasks_due, &range, s_due_visit, &w);
+}
+
+td_err store_task_get(store_txn *txn, const char *dataset, const char *unit, const char *task_id,
+                      store_task *out)
+{
+    uint8_t k[S_KEY_MAX];
+    size_t klen = txn->store->has_tasks ? s_key(k, dataset, unit, task_id) : 0;
+    if (klen == 0)
+        return TD_ERR_NOTFOUND;
+    MDB_val key = {klen, k}, val;
+    int rc = mdb_get(txn->txn, txn->store->tasks, &key, &val);
+    if (rc != 0)
+        return td_err_from_mdb(rc);
+    out->dataset = dataset;
+    out->unit = unit;
+    out->task_id = task_id;
+    out->record = val.mv_data;
+    out->record_len = val.mv_size;
+    return TD_OK;
 }
 
 td_err store_count_tasks(store_txn *txn, size_t *count)
@@ -224,6 +329,8 @@ td_err store_tasks_rebuild(store_txn *txn)
     td_arena_t *arena = NULL;
     size_t undecodable = 0, folded = 0;
     int rc = mdb_drop(txn->txn, txn->store->tasks, 0);
+    if (rc == 0)
+        rc = mdb_drop(txn->txn, txn->store->tasks_due, 0);
     if (rc != 0)
         return td_err_from_mdb(rc);
     store_range all = {NULL, 0, NULL, 0, NULL};

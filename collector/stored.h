@@ -41,23 +41,6 @@ td_err stored_report_decode(td_arena_t *arena, const uint8_t *bytes, size_t len,
 td_err stored_task_decode(td_arena_t *arena, const store_task *task, const char *dataset,
                           Tiendo__TaskInfo **out, char *reason, size_t reasonlen);
 
-/* What a task's state on a date needs (td_task_state_of), read from a task record
- * without decoding the rest of it: the task's status, deadline and completion date, and
- * its group. task's strings point into the struct itself (copy the struct whole). */
-typedef struct {
-    Tiendo__ActionTask task; /* only status, task_group, deadline and completed_on are set */
-    char deadline[16];
-    char completed_on[16];
-} stored_task_due_t;
-
-/* Fill *out from a task record of dataset: a walk over the record's wire form that reads
- * only the task's four fields (a fraction of stored_task_decode's cost). What it cannot
- * read that way (a field given twice, a date longer than a date) it takes from a full
- * decode into arena, so the answer is the same. A record whose wire form is broken:
- * TD_ERR_STORE, with reason as stored_task_decode's. */
-td_err stored_task_due(td_arena_t *arena, const store_task *task, const char *dataset,
-                       stored_task_due_t *out, char *reason, size_t reasonlen);
-
 /* Decode the latest heartbeat of an agent record (store_scan_agents) into *out.
  * TD_ERR_NOTFOUND when the record holds none, TD_ERR_STORE when it does not decode. */
 td_err stored_heartbeat_decode(td_arena_t *arena, const store_agent *agent,

@@ -58,6 +58,17 @@ static int s_contains(const char *text, const uint32_t *needle, size_t nn, local
     return found;
 }
 
+/* The task a due entry describes, as td_task_state_of reads it (strings point into due). */
+static void s_due_task(const store_task_due *due, Tiendo__ActionTask *t)
+{
+    tiendo__action_task__init(t);
+    t->has_status = t->has_task_group = 1;
+    t->status = due->status;
+    t->task_group = due->task_group;
+    t->deadline = due->deadline[0] != '\0' ? (char *) due->deadline : NULL;
+    t->completed_on = due->completed_on[0] != '\0' ? (char *) due->completed_on : NULL;
+}
+
 /* ---- per unit: where it is on today's map ---- */
 
 /* The province unit code counts under on `today` (a commune: its parent's; a merged
@@ -75,6 +86,7 @@ static const td_unit *s_province_today(const td_registry_t *reg, const char *cod
 
 typedef struct {
     const td_registry_t *registry;
+    store_txn *txn;
     const char *dataset;
     td_date as_of, today;
     int has_state;
@@ -149,24 +161,32 @@ static td_err s_keep(s_list *l, const Tiendo__TaskInfo *rec, td_task_state state
     return TD_OK;
 }
 
-static int s_on_task(void *arg, const store_task *t)
+static int s_on_due(void *arg, const store_task_due *due)
 {
     s_list *l = arg;
-    if (strcmp(t->unit, l->unit) != 0)
-        s_enter_unit(l, t->unit);
+    if (strcmp(due->unit, l->unit) != 0)
+        s_enter_unit(l, due->unit);
     if (!l->unit_kept)
         return 0;
-    /* The state and the group first, from a partial read; the whole record only for
-     * tasks still in the running. */
-    stored_task_due_t due;
-    td_arena_reset(l->arena);
-    if ((l->rc = stored_task_due(l->arena, t, l->dataset, &due, l->reason, l->reasonlen)) != TD_OK)
-        return 1;
-    td_task_state state = td_task_state_of(&due.task, &l->as_of);
-    if ((l->has_state && state != l->state) || (l->group != 0 && due.task.task_group != l->group))
+    /* The state and the group first, from the due entry; the record only for tasks still
+     * in the running. */
+    Tiendo__ActionTask task;
+    s_due_task(due, &task);
+    td_task_state state = td_task_state_of(&task, &l->as_of);
+    if ((l->has_state && state != l->state) || (l->group != 0 && task.task_group != l->group))
         return 0;
+    store_task t;
     Tiendo__TaskInfo *rec = NULL;
-    if ((l->rc = stored_task_decode(l->arena, t, l->dataset, &rec, l->reason, l->reasonlen)) !=
+    td_arena_reset(l->arena);
+    if ((l->rc = store_task_get(l->txn, due->dataset, due->unit, due->task_id, &t)) != TD_OK) {
+        if (l->rc == TD_ERR_NOTFOUND)
+            l->rc = td_fail(TD_ERR_STORE, l->reason, l->reasonlen,
+                            "task %s of unit %s (dataset %s) has a due entry and no record: run "
+                            "`tiendo-collector check` on the collector's store",
+                            due->task_id, due->unit, due->dataset);
+        return 1;
+    }
+    if ((l->rc = stored_task_decode(l->arena, &t, l->dataset, &rec, l->reason, l->reasonlen)) !=
         TD_OK)
         return 1;
     if (l->owner != NULL && !s_owner_matches(l, rec->task))
@@ -255,7 +275,8 @@ td_err tasks_view_list(store_t *store, const td_registry_t *registry, const Tien
         store_txn txn;
         rc = store_begin(store, 1, &txn);
         if (rc == TD_OK) {
-            rc = store_scan_tasks(&txn, l.dataset, NULL, s_on_task, &l);
+            l.txn = &txn;
+            rc = store_scan_task_due(&txn, l.dataset, NULL, s_on_due, &l);
             store_abort(&txn);
         }
         if (rc == TD_OK)
@@ -307,7 +328,6 @@ td_err tasks_view_list(store_t *store, const td_registry_t *registry, const Tien
 typedef struct {
     const char *dataset;
     td_date on;
-    td_arena_t *arena;
     uint32_t total;
     tasks_view_count *units; /* NULL: no per-unit counts wanted */
     size_t n, cap;
@@ -317,14 +337,12 @@ typedef struct {
     size_t reasonlen;
 } s_overdue;
 
-static int s_on_overdue(void *arg, const store_task *t)
+static int s_on_overdue(void *arg, const store_task_due *t)
 {
     s_overdue *o = arg;
-    stored_task_due_t due;
-    td_arena_reset(o->arena);
-    if ((o->rc = stored_task_due(o->arena, t, o->dataset, &due, o->reason, o->reasonlen)) != TD_OK)
-        return 1;
-    if (td_task_state_of(&due.task, &o->on) != TD_TASK_OVERDUE)
+    Tiendo__ActionTask task;
+    s_due_task(t, &task);
+    if (td_task_state_of(&task, &o->on) != TD_TASK_OVERDUE)
         return 0;
     o->total++;
     if (!o->per_unit)
@@ -364,12 +382,9 @@ td_err tasks_view_overdue(store_txn *txn, const char *dataset, const char *unit,
         *units = NULL;
         *nunits = 0;
     }
-    if (td_arena_open(&o.arena, 16 << 10) != TD_OK)
-        return TD_ERR_NOMEM;
-    td_err rc = store_scan_tasks(txn, dataset, unit, s_on_overdue, &o);
+    td_err rc = store_scan_task_due(txn, dataset, unit, s_on_overdue, &o);
     if (rc == TD_OK)
         rc = o.rc;
-    td_arena_close(&o.arena);
     if (rc != TD_OK) {
         free(o.units);
         return rc;

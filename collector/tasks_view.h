@@ -12,9 +12,10 @@
 #include "store.h"
 #include "tiendo.pb-c.h"
 
-/* Both read the tasks table (store.h) of one dataset in one pass, decoding each record
- * through stored.h: a record that does not decode refuses the answer (TD_ERR_STORE,
- * reason naming it). Registry borrowed. Not thread-safe beyond the store's rules. */
+/* Both read the tasks tables (store.h) of one dataset in one pass over its due entries;
+ * the list decodes the records it keeps through stored.h: a record that does not decode
+ * refuses the answer (TD_ERR_STORE, reason naming it). Registry borrowed. Not
+ * thread-safe beyond the store's rules. */
 
 /* The tasks of q (docs/cli.md, "tasks"): states on q->as_of (default: today, UTC, from
  * now_ms), kept when they match every filter given: state (td_task_state_parse), province
@@ -36,9 +37,9 @@ typedef struct {
 
 /* Count the tasks of dataset (of every unit, or of unit when not NULL) overdue on date
  * `on`, in txn: *total, and when units is not NULL a malloc'd array in *units (*nunits
- * entries, free it) of the units with any, in code order (bsearch it by unit). O(tasks of
- * the dataset); a record costs a partial decode (stored_task_due). TD_ERR_NOMEM,
- * TD_ERR_STORE, the store's errors. */
+ * entries, free it) of the units with any, in code order (bsearch it by unit). One pass
+ * over the dataset's due entries (store_scan_task_due: 22 bytes a task, no record
+ * decoded). TD_ERR_NOMEM, TD_ERR_STORE, the store's errors. */
 td_err tasks_view_overdue(store_txn *txn, const char *dataset, const char *unit, const td_date *on,
                           uint32_t *total, tasks_view_count **units, size_t *nunits, char *reason,
                           size_t reasonlen);

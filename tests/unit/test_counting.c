@@ -609,8 +609,9 @@ static void s_corrupt_task(const char *unit, const char *id)
     ck_assert_int_eq(store_open(&s_store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
 }
 
-/* A task record that does not decode refuses the answers that need it, naming it; check
- * counts it; the office's next report starts the record again. */
+/* A task record that does not decode refuses the answers that need it (the list; not the
+ * counts, which read the due entries), naming it; check counts it; the office's next
+ * report starts the record again. */
 START_TEST(a_damaged_task_record_is_named)
 {
     s_put_plans();
@@ -624,16 +625,18 @@ START_TEST(a_damaged_task_record_is_named)
     ck_assert_ptr_null(list);
     ck_assert_msg(strstr(reason, "task KH-01 of unit 01") != NULL, "%s", reason);
     ck_assert_msg(strstr(reason, "tiendo-collector check") != NULL, "%s", reason);
+    /* status counts from the due entries, which are whole: it does not need the record */
     Tiendo__StatusSummary *sum = NULL;
-    reason[0] = '\0';
     ck_assert_int_eq(
         summary_status(s_store, s_reg, s_cal, NULL, "nq06", "2026-Q3", &sum, reason, sizeof reason),
-        TD_ERR_STORE);
-    ck_assert_msg(strstr(reason, "task KH-01 of unit 01") != NULL, "%s", reason);
+        TD_OK);
+    ck_assert_uint_eq(sum->tasks_overdue, 2);
+    summary_free((ProtobufCMessage **) &sum);
     verify_result r;
     ck_assert_int_eq(verify_store(s_store, &r), TD_OK);
     ck_assert_uint_eq(r.tasks, 6);
     ck_assert_uint_eq(r.tasks_undecodable, 1);
+    ck_assert_uint_eq(r.tasks_index_errors, 0);
     ck_assert_int_eq(verify_clean(&r), 0);
     verify_free(&r);
 
@@ -644,6 +647,59 @@ START_TEST(a_damaged_task_record_is_named)
     ck_assert_str_eq(s_ids(l), "01/KH-01");
     ck_assert_uint_eq(l->tasks[0]->n_history, 1); /* what was lost stays lost */
     ck_assert_str_eq(l->tasks[0]->state, "completed_late");
+    summary_free((ProtobufCMessage **) &l);
+}
+END_TEST
+
+/* Delete the record of task id of unit through LMDB, leaving its due entry. */
+static void s_drop_task_record(const char *unit, const char *id)
+{
+    store_close(&s_store);
+    uint8_t k[64];
+    size_t n = 5;
+    memcpy(k, "nq06", 5);
+    memcpy(k + n, unit, strlen(unit) + 1);
+    n += strlen(unit) + 1;
+    memcpy(k + n, id, strlen(id));
+    n += strlen(id);
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi tasks;
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+    ck_assert_int_eq(mdb_env_open(env, s_dir, 0, 0600), 0);
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, "tasks", 0, &tasks), 0);
+    MDB_val key = {n, k};
+    ck_assert_int_eq(mdb_del(txn, tasks, &key, NULL), 0);
+    ck_assert_int_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    char err[256];
+    ck_assert_int_eq(store_open(&s_store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+}
+
+/* A due entry whose record is gone: check counts it, the list that would show it refuses. */
+START_TEST(a_due_entry_without_its_record_is_found)
+{
+    s_put_plans();
+    s_drop_task_record("79001", "P-1");
+    verify_result r;
+    ck_assert_int_eq(verify_store(s_store, &r), TD_OK);
+    ck_assert_uint_eq(r.tasks, 5);
+    ck_assert_uint_eq(r.tasks_index_errors, 1);
+    ck_assert_int_eq(verify_clean(&r), 0);
+    verify_free(&r);
+    Tiendo__TasksQuery q = TIENDO__TASKS_QUERY__INIT;
+    q.state = (char *) "overdue";
+    Tiendo__TaskList *list = NULL;
+    char reason[512] = "";
+    ck_assert_int_eq(
+        tasks_view_list(s_store, s_reg, &q, MS_2026_09_20, &list, reason, sizeof reason),
+        TD_ERR_STORE);
+    ck_assert_msg(strstr(reason, "task P-1 of unit 79001") != NULL, "%s", reason);
+    /* the ones it does not need still come */
+    Tiendo__TaskList *l = s_tasks(NULL, "01", 0, NULL);
+    ck_assert_uint_eq(l->n_tasks, 4);
     summary_free((ProtobufCMessage **) &l);
 }
 END_TEST
@@ -660,6 +716,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, tasks_list_filters_and_order);
     tcase_add_test(tc, overdue_tasks_in_status_and_rows);
     tcase_add_test(tc, a_damaged_task_record_is_named);
+    tcase_add_test(tc, a_due_entry_without_its_record_is_found);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1381,15 +1381,15 @@ START_TEST(tasks_follow_each_task_across_revisions)
 }
 END_TEST
 
-/* Make the store at dir look as a schema 2 collector left it: no "tasks" db. With
- * full_map, also leave no free room: the freed pages go to a "filler" db and the map is
- * cut to what the file uses, so the next write needs a bigger map. */
+/* Make the store at dir look as a schema 2 collector left it: no "tasks" and "tasks_due"
+ * dbs. With full_map, also leave no free room: the freed pages go to a "filler" db and the
+ * map is cut to what the file uses, so the next write needs a bigger map. */
 static size_t s_raw_drop_tasks(const char *dir, int full_map)
 {
     MDB_envinfo info;
     MDB_env *env = NULL;
     MDB_txn *txn = NULL;
-    MDB_dbi tasks, filler;
+    MDB_dbi tasks, due, filler;
     MDB_stat st;
     ck_assert_int_eq(mdb_env_create(&env), 0);
     ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
@@ -1399,6 +1399,10 @@ static size_t s_raw_drop_tasks(const char *dir, int full_map)
     ck_assert_int_eq(mdb_stat(txn, tasks, &st), 0);
     size_t pages = st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
     ck_assert_int_eq(mdb_drop(txn, tasks, 1), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, "tasks_due", 0, &due), 0);
+    ck_assert_int_eq(mdb_stat(txn, due, &st), 0);
+    pages += st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+    ck_assert_int_eq(mdb_drop(txn, due, 1), 0);
     ck_assert_int_eq(mdb_txn_commit(txn), 0);
     if (full_map) {
         uint8_t big[3000];
@@ -1452,6 +1456,10 @@ START_TEST(tasks_table_is_built_when_a_schema_2_store_is_upgraded)
 
     ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
     ck_assert_uint_eq(s_raw_schema(s_dir), STORE_SCHEMA);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.tasks, 3);
+    ck_assert_uint_eq(r.tasks_undecodable + r.tasks_index_errors, 0);
+    verify_free(&r);
     s_scan_tasks(store, "nq06", NULL, &seen);
     ck_assert_int_eq(seen.n, live.n);
     for (int i = 0; i < live.n; i++) {
