@@ -10,9 +10,9 @@
 
 #include "codec.h"
 #include "indicator.h"
-#include "rollup.h"
 #include "keys.h"
 #include "report.h"
+#include "rollup.h"
 #include "stored.h"
 #include "tasks_view.h"
 

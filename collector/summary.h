@@ -1,4 +1,5 @@
-/* summary.h: answers to queries, computed from the store (O(units) per period). */
+/* summary.h: the status and agents answers, and what every answer shares: indicator values
+ * by the rules, the merger rule of reporting, freeing and copying answers. */
 #ifndef TIENDO_SUMMARY_H
 #define TIENDO_SUMMARY_H
 

@@ -8,11 +8,11 @@
 #include <zmq.h>
 
 #include "codec.h"
-#include "rollup.h"
 #include "keys.h"
-#include "summary.h"
 #include "report.h"
+#include "rollup.h"
 #include "stored.h"
+#include "summary.h"
 #include "tasks_view.h"
 
 /* The latest revision of one unit of the period, copied out of the transaction. */
