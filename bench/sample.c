@@ -53,6 +53,44 @@ void sample_report_fill(sample_report *s, const char *unit, const char *period, 
     s->report.values = s->value_ptrs;
 }
 
+void sample_report_add_tasks(sample_report *s, int stage)
+{
+    static const char *const ids[SAMPLE_TASKS] = {"KH-1", "KH-2", "KH-3", "KH-4", "KH-5"};
+    static const char *const titles[SAMPLE_TASKS] = {
+        "Rà soát quy hoạch chung đô thị", "Đề án nâng loại đô thị", "Chương trình phát triển nhà ở",
+        "Đô thị thông minh", "Quy hoạch phân khu"};
+    static const char *const owners[SAMPLE_TASKS] = {"Sở Xây dựng", "Sở Nội vụ", "Sở Tài chính",
+                                                     "Sở Khoa học và Công nghệ", "Sở Xây dựng"};
+    static char *co_owners[2] = {(char *) "Sở Tài nguyên và Môi trường", (char *) "UBND cấp xã"};
+    static const char *const deadlines[SAMPLE_TASKS] = {"2020-12-31", "2025-06-30", "2025-06-30",
+                                                        "2099-12-31", "2099-12-31"};
+    for (int i = 0; i < SAMPLE_TASKS; i++) {
+        Tiendo__ActionTask *t = &s->tasks[i];
+        tiendo__action_task__init(t);
+        t->id = (char *) ids[i];
+        t->title = (char *) titles[i];
+        t->has_task_group = 1;
+        t->task_group = (uint32_t) i + 1;
+        t->owner = (char *) owners[i];
+        t->co_owners = co_owners;
+        t->n_co_owners = i % 2 ? 2 : 1;
+        t->deadline = (char *) deadlines[i];
+        t->expected_result = (char *) "Được phê duyệt";
+        t->has_status = 1;
+        t->status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
+        s->task_ptrs[i] = t;
+    }
+    s->tasks[1].status = s->tasks[2].status = TIENDO__TASK_STATUS__TASK_COMPLETED;
+    s->tasks[1].completed_on = (char *) "2025-06-01";
+    s->tasks[2].completed_on = (char *) "2025-09-15";
+    s->tasks[4].status = stage < 10   ? TIENDO__TASK_STATUS__TASK_NOT_STARTED
+                         : stage < 20 ? TIENDO__TASK_STATUS__TASK_IN_PROGRESS
+                                      : TIENDO__TASK_STATUS__TASK_COMPLETED;
+    s->tasks[4].completed_on = stage < 20 ? NULL : (char *) "2026-01-15";
+    s->report.n_action_plan = SAMPLE_TASKS;
+    s->report.action_plan = s->task_ptrs;
+}
+
 size_t sample_envelope(uint8_t *buf, size_t cap, uint64_t epoch, uint64_t seq,
                        const Tiendo__Report *report)
 {

@@ -318,6 +318,12 @@ size_t auth_count(const auth_t *auth, auth_role role)
     return n;
 }
 
+size_t auth_entries(const auth_t *auth, const auth_entry **entries)
+{
+    *entries = auth != NULL ? auth->entries : NULL;
+    return auth != NULL ? auth->n : 0;
+}
+
 int auth_permits(const auth_t *auth, const auth_entry *entry, const char *unit)
 {
     if (auth == NULL || entry == NULL || entry->role != AUTH_ROLE_AGENT || unit == NULL)

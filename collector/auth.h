@@ -60,6 +60,9 @@ void auth_close(auth_t **auth);
  * auth_close. O(log n). */
 const auth_entry *auth_find(const auth_t *auth, const uint8_t key[32]);
 size_t auth_count(const auth_t *auth, auth_role role);
+/* Every entry, in key order (memcmp of the 32 raw bytes, the order of the store's agents
+ * table): *entries points into auth (valid until auth_close). 0 entries for NULL. */
+size_t auth_entries(const auth_t *auth, const auth_entry **entries);
 
 /* 1 when the entry may report for unit (an agent entry whose scope holds the unit),
  * 0 otherwise. A subtree scope holds the unit itself, the units whose parent chain

@@ -11,19 +11,25 @@
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
+#include "offices.h"
 #include "stored.h"
+#include "utf8.h"
 
 #define S_PUBLISH_MIN_MS   100  /* at most ten snapshots a second: ingest never waits on us */
 #define S_AGENTS_EVERY_MS  2000 /* agents table, map use and revisions: every two seconds */
 #define S_AGENT_NAME_MAX   AUTH_NAME_MAX
+#define S_SCOPE_LABEL_MAX  256 /* bytes of the scope label (a longer list is cut) */
 #define S_MONITOR_EVENTS   (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)
 #define S_MONITOR_MAX_READ 256
 
-/* One agent of the agents table, as published. */
+/* One office (offices.h: an enrolled key, or a key of the agents table), as published. */
 typedef struct {
     char key[TD_Z85_KEY_LEN + 1];
-    char name[S_AGENT_NAME_MAX]; /* from the authorised keys; "" when no longer enrolled */
-    int64_t last_seen_ms;        /* wall clock */
+    char name[S_AGENT_NAME_MAX];   /* from the authorised keys; "" when no longer enrolled */
+    char scope[S_SCOPE_LABEL_MAX]; /* as enrolled (cut on a character boundary) */
+    int enrolled_agent;            /* an agent key of the authorised keys: the office metrics */
+    int in_table;                  /* in the agents table: the agent metrics */
+    int64_t last_seen_ms;          /* wall clock; 0 when never */
     int has_heartbeat;
     uint64_t outbox_depth;
     int64_t oldest_unsent_age_ms;
@@ -40,18 +46,21 @@ typedef struct {
     uint64_t revisions;
     int have_revisions;
     int64_t started_at_ms; /* wall clock */
+    int64_t silent_after_ms;
     size_t nagents;
+    size_t nknown; /* of them, in the agents table */
 } s_head;
 
 struct exporter {
     td_metrics_t *metrics;
     store_t *store;
+    int64_t silent_after_ms;
     void *monitor; /* PAIR receiving the agents socket's connection events */
     int64_t connections;
     int64_t started_at_ms;
     /* the latest read of the agents table (refreshed every S_AGENTS_EVERY_MS) */
     s_agent *agents;
-    size_t nagents, agents_cap;
+    size_t nagents, agents_cap, nknown;
     uint64_t map_bytes, map_used_bytes, revisions;
     int have_revisions;
     int64_t next_refresh;
@@ -98,7 +107,7 @@ static void s_per_agent(td_metrics_text *t, const s_agent *agents, size_t n, int
                       "Reports waiting in the agent's outbox, from its latest heartbeat.");
     for (size_t i = 0; i < n; i++) {
         td_metrics_label l[2] = {{"agent", agents[i].key}, {"name", agents[i].name}};
-        if (agents[i].has_heartbeat)
+        if (agents[i].in_table && agents[i].has_heartbeat)
             td_metrics_sample(t, depth, l, 2, (double) agents[i].outbox_depth);
     }
     td_metrics_family(t, oldest, "gauge",
@@ -106,7 +115,7 @@ static void s_per_agent(td_metrics_text *t, const s_agent *agents, size_t n, int
                       "heartbeat (0 when empty).");
     for (size_t i = 0; i < n; i++) {
         td_metrics_label l[2] = {{"agent", agents[i].key}, {"name", agents[i].name}};
-        if (agents[i].has_heartbeat)
+        if (agents[i].in_table && agents[i].has_heartbeat)
             td_metrics_sample(t, oldest, l, 2, (double) agents[i].oldest_unsent_age_ms / 1000.0);
     }
     td_metrics_family(t, dead, "gauge",
@@ -114,14 +123,62 @@ static void s_per_agent(td_metrics_text *t, const s_agent *agents, size_t n, int
                       "from its latest heartbeat.");
     for (size_t i = 0; i < n; i++) {
         td_metrics_label l[2] = {{"agent", agents[i].key}, {"name", agents[i].name}};
-        if (agents[i].has_heartbeat)
+        if (agents[i].in_table && agents[i].has_heartbeat)
             td_metrics_sample(t, dead, l, 2, (double) agents[i].dead_letters);
     }
     td_metrics_family(t, seen, "gauge", "Seconds since the agent's last message (any envelope).");
     for (size_t i = 0; i < n; i++) {
         td_metrics_label l[2] = {{"agent", agents[i].key}, {"name", agents[i].name}};
         int64_t age = now_ms - agents[i].last_seen_ms;
-        td_metrics_sample(t, seen, l, 2, (double) (age > 0 ? age : 0) / 1000.0);
+        if (agents[i].in_table)
+            td_metrics_sample(t, seen, l, 2, (double) (age > 0 ? age : 0) / 1000.0);
+    }
+}
+
+/* Every enrolled office (agent key), contact or not, so an alert can fire for one that
+ * never connected (docs/operations.md, Metrics). */
+static void s_per_office(td_metrics_text *t, const s_agent *agents, size_t n, int64_t now_ms,
+                         int64_t silent_after_ms)
+{
+    static const char *ever = "tiendo_collector_office_connected_ever";
+    static const char *last = "tiendo_collector_office_last_contact_seconds";
+    static const char *state = "tiendo_collector_office_state";
+    static const office_state states[] = {OFFICE_CONNECTED, OFFICE_SILENT, OFFICE_NEVER_CONNECTED};
+    td_metrics_family(t, ever, "gauge",
+                      "1 when the enrolled office's agent ever reached the collector (any "
+                      "envelope), 0 when it never did.");
+    for (size_t i = 0; i < n; i++) {
+        const s_agent *a = &agents[i];
+        td_metrics_label l[3] = {{"key", a->key}, {"name", a->name}, {"scope", a->scope}};
+        if (a->enrolled_agent)
+            td_metrics_sample(t, ever, l, 3, a->in_table ? 1 : 0);
+    }
+    td_metrics_family(t, last, "gauge",
+                      "Seconds since the enrolled office's last contact; no sample for an "
+                      "office that never connected (see _connected_ever).");
+    for (size_t i = 0; i < n; i++) {
+        const s_agent *a = &agents[i];
+        td_metrics_label l[3] = {{"key", a->key}, {"name", a->name}, {"scope", a->scope}};
+        int64_t age = now_ms - a->last_seen_ms;
+        if (a->enrolled_agent && a->in_table)
+            td_metrics_sample(t, last, l, 3, (double) (age > 0 ? age : 0) / 1000.0);
+    }
+    td_metrics_family(t, state, "gauge",
+                      "1 for the enrolled office's state, 0 for the others: connected (contact "
+                      "within silent-after-s), silent (longer ago), never_connected.");
+    offices_view view = {NULL, silent_after_ms, now_ms};
+    for (size_t i = 0; i < n; i++) {
+        const s_agent *a = &agents[i];
+        if (!a->enrolled_agent)
+            continue;
+        office_state now = office_state_of(1, a->in_table ? a->last_seen_ms : 0, &view);
+        for (size_t k = 0; k < sizeof states / sizeof states[0]; k++) {
+            td_metrics_label l[4] = {{"key", a->key},
+                                     {"name", a->name},
+                                     {"scope", a->scope},
+                                     {"state", office_state_name(states[k])}};
+            td_metrics_sample(t, state, l, 4, now == states[k] ? 1 : 0);
+        }
     }
 }
 
@@ -189,7 +246,7 @@ static void s_render(void *ctx, const void *snapshot, size_t len, td_metrics_tex
                      "Open connections on the agents socket.", (double) head.agents_connected);
     td_metrics_gauge(t, "tiendo_collector_agents_known",
                      "Agents in the store's agents table (every key that ever delivered).",
-                     (double) head.nagents);
+                     (double) head.nknown);
     td_metrics_gauge(t, "tiendo_collector_map_size_bytes",
                      "LMDB map size (grows by doubling up to map-max-mb).",
                      (double) head.map_bytes);
@@ -199,14 +256,16 @@ static void s_render(void *ctx, const void *snapshot, size_t len, td_metrics_tex
         td_metrics_gauge(t, "tiendo_collector_revisions",
                          "Report revisions stored (every revision of every report).",
                          (double) head.revisions);
-    s_per_agent(t, (const s_agent *) ((const uint8_t *) snapshot + sizeof head), head.nagents,
-                td_now_ms());
+    const s_agent *agents = (const s_agent *) ((const uint8_t *) snapshot + sizeof head);
+    int64_t now_ms = td_now_ms();
+    s_per_agent(t, agents, head.nagents, now_ms);
+    s_per_office(t, agents, head.nagents, now_ms, head.silent_after_ms);
 }
 
 /* ---- the loop's side ---- */
 
 td_err exporter_open(exporter_t **out, const char *bind, void *zmq_ctx, void *router,
-                     store_t *store, char *err, size_t errlen)
+                     store_t *store, int64_t silent_after_ms, char *err, size_t errlen)
 {
     *out = NULL;
     exporter_t *e = calloc(1, sizeof *e);
@@ -215,6 +274,7 @@ td_err exporter_open(exporter_t **out, const char *bind, void *zmq_ctx, void *ro
         return TD_ERR_NOMEM;
     }
     e->store = store;
+    e->silent_after_ms = silent_after_ms;
     e->started_at_ms = td_now_ms();
     /* Connection counting is optional: without the monitor the gauge stays 0. */
     char addr[64];
@@ -300,12 +360,11 @@ void exporter_on_monitor(exporter_t *e)
 
 typedef struct {
     exporter_t *e;
-    const auth_t *auth;
     td_arena_t *arena; /* decoded heartbeats, reset per agent */
     td_err rc;
 } s_scan_ctx;
 
-static int s_agent_visit(void *vctx, const store_agent *a)
+static int s_office_visit(void *vctx, const office *o)
 {
     s_scan_ctx *ctx = vctx;
     exporter_t *e = ctx->e;
@@ -321,21 +380,32 @@ static int s_agent_visit(void *vctx, const store_agent *a)
     }
     s_agent *out = &e->agents[e->nagents];
     memset(out, 0, sizeof *out);
-    if (zmq_z85_encode(out->key, a->agent, STORE_KEY_BYTES) == NULL)
+    if (zmq_z85_encode(out->key, o->key, STORE_KEY_BYTES) == NULL)
         return 0;
-    const auth_entry *who = auth_find(ctx->auth, a->agent);
-    if (who != NULL)
-        snprintf(out->name, sizeof out->name, "%s", who->name);
-    out->last_seen_ms = a->last_seen_ms;
-    Tiendo__Heartbeat *hb = NULL;
-    td_arena_reset(ctx->arena);
-    if (stored_heartbeat_decode(ctx->arena, a, &hb) == TD_OK) {
-        out->has_heartbeat = hb->has_outbox_depth;
-        out->outbox_depth = hb->outbox_depth;
-        out->oldest_unsent_age_ms = hb->has_oldest_unsent_age_ms ? hb->oldest_unsent_age_ms : 0;
-        out->dead_letters = hb->has_dead_letters ? hb->dead_letters : 0;
+    if (o->entry != NULL) {
+        snprintf(out->name, sizeof out->name, "%s", o->entry->name);
+        size_t len = strlen(o->entry->scope_text);
+        size_t cut = td_utf8_cut(o->entry->scope_text, len, sizeof out->scope - 1);
+        memcpy(out->scope, o->entry->scope_text, cut);
+        out->scope[cut] = '\0';
+        out->enrolled_agent = o->entry->role == AUTH_ROLE_AGENT;
     }
-    e->nagents++;
+    const store_agent *a = o->agent;
+    if (a != NULL) {
+        out->in_table = 1;
+        e->nknown++;
+        out->last_seen_ms = a->last_seen_ms;
+        Tiendo__Heartbeat *hb = NULL;
+        td_arena_reset(ctx->arena);
+        if (stored_heartbeat_decode(ctx->arena, a, &hb) == TD_OK) {
+            out->has_heartbeat = hb->has_outbox_depth;
+            out->outbox_depth = hb->outbox_depth;
+            out->oldest_unsent_age_ms = hb->has_oldest_unsent_age_ms ? hb->oldest_unsent_age_ms : 0;
+            out->dead_letters = hb->has_dead_letters ? hb->dead_letters : 0;
+        }
+    }
+    if (out->in_table || out->enrolled_agent)
+        e->nagents++; /* a query key that never used the agents socket is no office */
     return 0;
 }
 
@@ -347,15 +417,16 @@ static void s_refresh(exporter_t *e, const auth_t *auth)
     e->map_bytes = map_bytes;
     e->map_used_bytes = used;
     store_txn txn;
-    s_scan_ctx ctx = {e, auth, NULL, TD_OK};
+    s_scan_ctx ctx = {e, NULL, TD_OK};
     if (td_arena_open(&ctx.arena, 4 << 10) != TD_OK)
         return;
     if (store_begin(e->store, 1, &txn) != TD_OK) {
         td_arena_close(&ctx.arena);
         return; /* keep the last reading */
     }
-    e->nagents = 0;
-    td_err rc = store_scan_agents(&txn, s_agent_visit, &ctx);
+    e->nagents = e->nknown = 0;
+    offices_view view = {auth, e->silent_after_ms, td_now_ms()};
+    td_err rc = offices_scan(&txn, &view, s_office_visit, &ctx);
     if (rc != TD_OK || ctx.rc != TD_OK) /* what was read so far is published */
         td_warn("metrics: cannot read the agents table: %s",
                 td_strerror(rc != TD_OK ? rc : ctx.rc));
@@ -397,7 +468,9 @@ void exporter_publish(exporter_t *e, const ingest_stats *ingest, const zap_stats
     head.revisions = e->revisions;
     head.have_revisions = e->have_revisions;
     head.started_at_ms = e->started_at_ms;
+    head.silent_after_ms = e->silent_after_ms;
     head.nagents = e->nagents;
+    head.nknown = e->nknown;
     memcpy(e->buf, &head, sizeof head);
     if (e->nagents > 0)
         memcpy(e->buf + sizeof head, e->agents, e->nagents * sizeof(s_agent));

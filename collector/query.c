@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "peer_log.h"
 #include "summary.h"
+#include "tasks_view.h"
 #include "views.h"
 
 #define ROUTING_ID_MAX   256
@@ -18,13 +19,15 @@ struct query {
     store_t *store;
     const td_registry_t *registry;
     const td_calendar_t *calendar;
-    uint8_t *buf;           /* TD_MAX_QUERY_FRAME bytes for the encoded response */
-    peer_log malformed_log; /* messages that are not one REQ request */
-    peer_log unsent_log;    /* answers the socket would not take */
+    const auth_t *auth;      /* the keys in force (query_set_auth) */
+    int64_t silent_after_ms; /* the agents answer's threshold */
+    uint8_t *buf;            /* TD_MAX_QUERY_FRAME bytes for the encoded response */
+    peer_log malformed_log;  /* messages that are not one REQ request */
+    peer_log unsent_log;     /* answers the socket would not take */
 };
 
 td_err query_open(query_t **out, store_t *store, const td_registry_t *registry,
-                  const td_calendar_t *calendar)
+                  const td_calendar_t *calendar, int64_t silent_after_ms)
 {
     *out = NULL;
     query_t *q = calloc(1, sizeof *q);
@@ -38,8 +41,14 @@ td_err query_open(query_t **out, store_t *store, const td_registry_t *registry,
     q->store = store;
     q->registry = registry;
     q->calendar = calendar;
+    q->silent_after_ms = silent_after_ms;
     *out = q;
     return TD_OK;
+}
+
+void query_set_auth(query_t *query, const auth_t *auth)
+{
+    query->auth = auth;
 }
 
 void query_close(query_t **query)
@@ -57,12 +66,13 @@ static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
 {
     td_err rc = TD_OK;
     ProtobufCMessage *result = NULL;
+    offices_view offices = {q->auth, q->silent_after_ms, td_now_ms()};
     if (req == NULL) {
         rc = TD_ERR_DECODE;
         snprintf(error, errlen, "malformed query");
     } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_STATUS) {
         Tiendo__StatusSummary *sum = NULL;
-        rc = summary_status(q->store, q->registry, q->calendar, req->status->dataset,
+        rc = summary_status(q->store, q->registry, q->calendar, &offices, req->status->dataset,
                             req->status->period, &sum, error, errlen);
         if (rc == TD_OK) {
             resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_STATUS;
@@ -71,7 +81,7 @@ static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
         }
     } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_AGENTS) {
         Tiendo__AgentList *list = NULL;
-        rc = summary_agents(q->store, &list);
+        rc = summary_agents(q->store, &offices, &list);
         if (rc == TD_OK) {
             resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_AGENTS;
             resp->agents = list;
@@ -112,6 +122,15 @@ static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
             resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_UNIT;
             resp->unit = detail;
             result = &detail->base;
+        }
+    } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_TASKS) {
+        Tiendo__TaskList *list = NULL;
+        rc = tasks_view_list(q->store, q->registry, req->tasks, offices.now_ms, &list, error,
+                             errlen);
+        if (rc == TD_OK) {
+            resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_TASKS;
+            resp->tasks = list;
+            result = &list->base;
         }
     } else {
         rc = TD_ERR_INVALID;

@@ -98,7 +98,7 @@ static void s_log_auth(const auth_t *auth, const char *what)
  * swap is safe because the loop is single-threaded and nothing keeps entries between
  * iterations. */
 static void s_reload_auth(const collector_settings *cfg, const td_registry_t *registry,
-                          auth_t **auth, zap_t *zap, ingest_t *ingest)
+                          auth_t **auth, zap_t *zap, ingest_t *ingest, query_t *query)
 {
     char err[512] = "";
     auth_t *fresh = NULL;
@@ -108,6 +108,7 @@ static void s_reload_auth(const collector_settings *cfg, const td_registry_t *re
     }
     zap_set_auth(zap, fresh);
     ingest_set_auth(ingest, fresh);
+    query_set_auth(query, fresh);
     auth_close(auth);
     *auth = fresh;
     s_log_auth(fresh, "reloaded");
@@ -178,11 +179,12 @@ static int s_serve(const collector_settings *cfg)
     }
     ingest_config icfg = {(int) cfg->batch_max, (int) cfg->batch_ms};
     if (ingest_open(&ingest, store, registry, calendar, &icfg) != TD_OK ||
-        query_open(&query, store, registry, calendar) != TD_OK) {
+        query_open(&query, store, registry, calendar, cfg->silent_after_s * 1000) != TD_OK) {
         td_error("out of memory");
         goto cleanup;
     }
     ingest_set_auth(ingest, auth);
+    query_set_auth(query, auth);
     ctx = zmq_ctx_new();
     if (ctx == NULL || zap_open(&zap, ctx) != TD_OK)
         goto cleanup;
@@ -194,8 +196,8 @@ static int s_serve(const collector_settings *cfg)
     if (router == NULL || qsock == NULL)
         goto cleanup;
     if (cfg->metrics_bind != NULL && cfg->metrics_bind[0] != '\0') {
-        if (exporter_open(&exporter, cfg->metrics_bind, ctx, router, store, err, sizeof err) !=
-            TD_OK) {
+        if (exporter_open(&exporter, cfg->metrics_bind, ctx, router, store,
+                          cfg->silent_after_s * 1000, err, sizeof err) != TD_OK) {
             td_error("%s (--metrics-bind)", err);
             goto cleanup;
         }
@@ -238,7 +240,7 @@ static int s_serve(const collector_settings *cfg)
         if (s_reload) {
             s_reload = 0;
             td_notify_reloading();
-            s_reload_auth(cfg, registry, &auth, zap, ingest);
+            s_reload_auth(cfg, registry, &auth, zap, ingest, query);
             snprintf(status_line, sizeof status_line,
                      "serving; %zu agent and %zu query keys enrolled (reloaded)",
                      auth_count(auth, AUTH_ROLE_AGENT), auth_count(auth, AUTH_ROLE_QUERY));

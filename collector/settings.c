@@ -46,6 +46,9 @@ const td_config_option settings_table[] = {
         "ZMTP heartbeat interval towards peers (0: off); timeout is 3x"),
     OPT("stats-interval-s", TD_OPT_INT, stats_interval_s, "60", 1, 86400,
         "Seconds between log lines with ingest counters"),
+    OPT("silent-after-s", TD_OPT_INT, silent_after_s, "300", 10, 86400,
+        "An enrolled office whose agent sent nothing (report or heartbeat) for longer is "
+        "\"silent\" in `tiendo agents`, status and the office metrics"),
     OPT("retention-superseded-days", TD_OPT_INT, retention_superseded_days, "0", 0, 36500,
         "Prune the body of a revision superseded this many days ago (audit kept; 0: never)"),
     OPT("retention-rejections-days", TD_OPT_INT, retention_rejections_days, "0", 0, 36500,

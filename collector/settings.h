@@ -33,6 +33,7 @@ typedef struct {
     long long map_max_mb;
     long long zmq_heartbeat_ms;
     long long stats_interval_s;
+    long long silent_after_s;
     long long retention_superseded_days;
     long long retention_rejections_days;
     long long now_ms;

@@ -13,30 +13,7 @@
 #include "clock.h"
 #include "log.h"
 #include "mdb_error.h"
-
-/* Named databases. Keys are big-endian composites so cursors walk them in order. */
-struct store {
-    MDB_env *env;
-    MDB_dbi meta;       /* "schema" -> u32 */
-    MDB_dbi delivery;   /* agent(32) | epoch(8) -> high water(8) [| settled_below(8)] */
-    MDB_dbi rejections; /* agent(32) | epoch(8) | seq(8) -> 0 | time(8) | reason */
-    MDB_dbi revisions;  /* natural key | revision(4) -> record */
-    MDB_dbi latest;     /* natural key -> revision(4) | origin | first received(8) */
-    MDB_dbi agents;     /* agent(32) -> agent record */
-    MDB_dbi gaps;       /* agent(32) | epoch(8) | first seq(8) -> last seq(8) | time(8) */
-    int has_gaps;       /* 0: a schema 1 store opened read-only (no gaps db yet) */
-    size_t map_bytes;
-    size_t max_map_bytes;
-};
-
-#define ORIGIN_BYTES (STORE_KEY_BYTES + 8 + 8 + 8)
-#define NATURAL_MAX  (16 + 1 + 4 + 16 + 1)
-/* latest value: revision(4) | origin of that revision | first revision's received_at(8) */
-#define LATEST_BYTES (4 + ORIGIN_BYTES + 8)
-/* Revision record format byte: REVISION_AS_RECEIVED the report as received;
- * REVISION_PRUNED the report cut by retention to its audit fields. */
-#define REVISION_AS_RECEIVED 1
-#define REVISION_PRUNED      2
+#include "store_private.h"
 
 static void s_put_origin(uint8_t *p, const store_origin *o)
 {
@@ -94,6 +71,79 @@ static void s_agent_seq_key(uint8_t k[48], const uint8_t agent[STORE_KEY_BYTES],
 
 /* ---- the environment ---- */
 
+/* Open the tables and check the schema in one transaction; a store of an older schema
+ * opened for writing is upgraded in it (schema 1 -> 2 adds the gaps db and changes no
+ * record; 2 -> 3 adds the tasks dbs, built from the stored revisions). err says why. */
+static td_err s_tables(store_t *s, const char *dir, int read_only, char *err, size_t errlen)
+{
+    MDB_txn *txn = NULL;
+    unsigned create = read_only ? 0 : MDB_CREATE;
+    /* A read-only open takes no write lock, so it never waits behind a collector. */
+    int rc = mdb_txn_begin(s->env, NULL, read_only ? MDB_RDONLY : 0, &txn);
+    if (rc != 0)
+        goto fail;
+    if ((rc = mdb_dbi_open(txn, "meta", create, &s->meta)) != 0 ||
+        (rc = mdb_dbi_open(txn, "delivery", create, &s->delivery)) != 0 ||
+        (rc = mdb_dbi_open(txn, "rejections", create, &s->rejections)) != 0 ||
+        (rc = mdb_dbi_open(txn, "revisions", create, &s->revisions)) != 0 ||
+        (rc = mdb_dbi_open(txn, "latest", create, &s->latest)) != 0 ||
+        (rc = mdb_dbi_open(txn, "agents", create, &s->agents)) != 0)
+        goto fail;
+    rc = mdb_dbi_open(txn, "gaps", create, &s->gaps);
+    if (rc != 0 && !(rc == MDB_NOTFOUND && read_only))
+        goto fail;
+    s->has_gaps = rc == 0;
+    rc = mdb_dbi_open(txn, "tasks", create, &s->tasks);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "tasks_due", create, &s->tasks_due);
+    if (rc != 0 && !(rc == MDB_NOTFOUND && read_only))
+        goto fail;
+    s->has_tasks = rc == 0;
+    MDB_val key = {6, (void *) "schema"}, val;
+    rc = mdb_get(txn, s->meta, &key, &val);
+    uint32_t schema = rc == 0 && val.mv_size == 4 ? td_get_be32(val.mv_data) : 0;
+    if (rc == 0 && (schema < 1 || schema > STORE_SCHEMA)) {
+        snprintf(err, errlen, "%s: store schema %u is not the one this collector knows (%d)", dir,
+                 schema, STORE_SCHEMA);
+        mdb_txn_abort(txn);
+        return TD_ERR_STORE;
+    }
+    if (rc != 0 && !(rc == MDB_NOTFOUND && !read_only))
+        goto fail;
+    /* Older schemas are read as they are; a collector upgrades them in place. */
+    if ((rc == MDB_NOTFOUND || schema < STORE_SCHEMA) && !read_only) {
+        if (rc == 0) {
+            int64_t start = td_mono_ms();
+            td_info("%s: upgrading the store from schema %u to %d", dir, schema, STORE_SCHEMA);
+            store_txn t = {s, txn};
+            td_err built = store_tasks_rebuild(&t);
+            if (built != TD_OK) {
+                snprintf(err, errlen, "%s: cannot build the tasks table: %s", dir,
+                         td_strerror(built));
+                mdb_txn_abort(txn);
+                return built;
+            }
+            td_info("%s: schema %d: tasks table built in %.1f s", dir, STORE_SCHEMA,
+                    (double) (td_mono_ms() - start) / 1000.0);
+        }
+        uint8_t v[4];
+        td_put_be32(v, STORE_SCHEMA);
+        val.mv_size = 4;
+        val.mv_data = v;
+        if ((rc = mdb_put(txn, s->meta, &key, &val, 0)) != 0)
+            goto fail;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc == 0)
+        return TD_OK;
+fail:
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    snprintf(err, errlen, "%s: %s", dir, mdb_strerror(rc));
+    return td_err_from_mdb(rc) == TD_OK ? TD_ERR_STORE : td_err_from_mdb(rc);
+}
+
 static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes,
                      int read_only, char *err, size_t errlen)
 {
@@ -109,9 +159,7 @@ static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t ma
         }
     }
     store_t *s = calloc(1, sizeof *s);
-    MDB_txn *txn = NULL;
     int rc;
-    unsigned create = read_only ? 0 : MDB_CREATE;
     if (s == NULL)
         return TD_ERR_NOMEM;
     if (!read_only && mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -123,7 +171,7 @@ static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t ma
     s->max_map_bytes = max_map_bytes < map_bytes ? map_bytes : max_map_bytes;
     if ((rc = mdb_env_create(&s->env)) != 0)
         goto fail;
-    if ((rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+    if ((rc = mdb_env_set_maxdbs(s->env, 16)) != 0 ||
         (rc = mdb_env_set_mapsize(s->env, map_bytes)) != 0 ||
         (rc = mdb_env_set_maxreaders(s->env, 126)) != 0)
         goto fail;
@@ -139,56 +187,26 @@ static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t ma
     if (info.me_mapsize > s->map_bytes)
         s->map_bytes = info.me_mapsize;
 
-    /* A read-only open takes no write lock, so it never waits behind a collector. */
-    if ((rc = mdb_txn_begin(s->env, NULL, read_only ? MDB_RDONLY : 0, &txn)) != 0)
-        goto fail;
-    if ((rc = mdb_dbi_open(txn, "meta", create, &s->meta)) != 0 ||
-        (rc = mdb_dbi_open(txn, "delivery", create, &s->delivery)) != 0 ||
-        (rc = mdb_dbi_open(txn, "rejections", create, &s->rejections)) != 0 ||
-        (rc = mdb_dbi_open(txn, "revisions", create, &s->revisions)) != 0 ||
-        (rc = mdb_dbi_open(txn, "latest", create, &s->latest)) != 0 ||
-        (rc = mdb_dbi_open(txn, "agents", create, &s->agents)) != 0)
-        goto fail;
-    rc = mdb_dbi_open(txn, "gaps", create, &s->gaps);
-    if (rc != 0 && !(rc == MDB_NOTFOUND && read_only))
-        goto fail;
-    s->has_gaps = rc == 0;
-    MDB_val key = {6, (void *) "schema"}, val;
-    rc = mdb_get(txn, s->meta, &key, &val);
-    /* Schema 1 differs only by what 2 adds (gaps db, pruned records, rejection times):
-     * read it as it is, upgrade it in place when opened for writing. */
-    int upgrade = rc == 0 && val.mv_size == 4 && td_get_be32(val.mv_data) == 1 &&
-                  STORE_SCHEMA == 2 && !read_only;
-    if ((rc == MDB_NOTFOUND || upgrade) && !read_only) {
-        uint8_t v[4];
-        if (upgrade)
-            td_info("%s: upgrading the store from schema 1 to %d", dir, STORE_SCHEMA);
-        td_put_be32(v, STORE_SCHEMA);
-        val.mv_size = 4;
-        val.mv_data = v;
-        if ((rc = mdb_put(txn, s->meta, &key, &val, 0)) != 0)
+    td_err code;
+    for (;;) {
+        code = s_tables(s, dir, read_only, err, errlen);
+        /* An upgrade that fills the map (it builds a table) starts again in a bigger one. */
+        if (code != TD_ERR_MAPFULL || read_only || s->map_bytes >= s->max_map_bytes)
+            break;
+        size_t next = s->map_bytes * 2 < s->max_map_bytes ? s->map_bytes * 2 : s->max_map_bytes;
+        if ((rc = mdb_env_set_mapsize(s->env, next)) != 0)
             goto fail;
-    } else if (rc != 0) {
-        goto fail;
-    } else if (val.mv_size != 4 ||
-               (td_get_be32(val.mv_data) != STORE_SCHEMA && td_get_be32(val.mv_data) != 1)) {
-        snprintf(err, errlen, "%s: store schema %u is not the one this collector knows (%d)", dir,
-                 val.mv_size == 4 ? td_get_be32(val.mv_data) : 0, STORE_SCHEMA);
-        mdb_txn_abort(txn);
+        s->map_bytes = next;
+    }
+    if (code != TD_OK) {
         mdb_env_close(s->env);
         free(s);
-        return TD_ERR_STORE;
-    }
-    if ((rc = mdb_txn_commit(txn)) != 0) {
-        txn = NULL;
-        goto fail;
+        return code;
     }
     *out = s;
     return TD_OK;
 fail:
     snprintf(err, errlen, "%s: %s", dir, mdb_strerror(rc));
-    if (txn != NULL)
-        mdb_txn_abort(txn);
     if (s->env != NULL)
         mdb_env_close(s->env);
     free(s);
@@ -306,22 +324,8 @@ void store_abort(store_txn *txn)
 
 /* ---- one cursor walk for every scan ---- */
 
-/* visit returns 0 to go on, S_WALK_STOP to stop (not an error), or a td_err. */
-#define S_WALK_STOP (-1)
-typedef int (*s_visit_fn)(void *ctx, const MDB_val *key, const MDB_val *val);
-
-/* Which keys a walk visits: those that start with prefix (plen 0: all); with resume,
- * only those after resume->key, at most limit of them (0: no limit), resume moving to
- * the last one visited and *finished (may be NULL) set when the end was reached. */
-typedef struct {
-    const void *prefix;
-    size_t plen;
-    store_position *resume;
-    size_t limit;
-    int *finished;
-} s_range;
-
-static td_err s_walk(store_txn *txn, MDB_dbi dbi, const s_range *range, s_visit_fn visit, void *ctx)
+td_err store_walk(store_txn *txn, MDB_dbi dbi, const store_range *range, store_visit_fn visit,
+                  void *ctx)
 {
     store_position *resume = range->resume;
     if (range->finished != NULL)
@@ -365,7 +369,7 @@ static td_err s_walk(store_txn *txn, MDB_dbi dbi, const s_range *range, s_visit_
             resume->len = key.mv_size;
         }
         int v = visit(ctx, &key, &val);
-        if (v == S_WALK_STOP)
+        if (v == STORE_WALK_STOP)
             break;
         if (v != 0) {
             result = (td_err) v;
@@ -430,14 +434,14 @@ static int s_delivery_visit(void *vctx, const MDB_val *key, const MDB_val *val)
         return TD_ERR_STORE;
     memcpy(mark.agent, key->mv_data, STORE_KEY_BYTES);
     mark.epoch = td_get_be64((const uint8_t *) key->mv_data + 32);
-    return w->fn(w->ctx, &mark) != 0 ? S_WALK_STOP : 0;
+    return w->fn(w->ctx, &mark) != 0 ? STORE_WALK_STOP : 0;
 }
 
 td_err store_scan_delivery(store_txn *txn, store_delivery_fn fn, void *ctx)
 {
     s_delivery_walk w = {fn, ctx};
-    s_range all = {NULL, 0, NULL, 0, NULL};
-    return s_walk(txn, txn->store->delivery, &all, s_delivery_visit, &w);
+    store_range all = {NULL, 0, NULL, 0, NULL};
+    return store_walk(txn, txn->store->delivery, &all, s_delivery_visit, &w);
 }
 
 /* ---- rejections ---- */
@@ -514,15 +518,15 @@ static int s_rejection_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     s_rejection_strip_time(&reason, &r.recorded_at_ms);
     r.reason = reason.mv_data;
     r.reason_len = reason.mv_size;
-    return w->fn(w->ctx, &r) != 0 ? S_WALK_STOP : 0;
+    return w->fn(w->ctx, &r) != 0 ? STORE_WALK_STOP : 0;
 }
 
 td_err store_scan_rejections(store_txn *txn, store_position *from, size_t limit,
                              store_rejection_fn fn, void *ctx, int *finished)
 {
     s_rejection_walk w = {fn, ctx};
-    s_range range = {NULL, 0, from, from != NULL ? limit : 0, finished};
-    return s_walk(txn, txn->store->rejections, &range, s_rejection_visit, &w);
+    store_range range = {NULL, 0, from, from != NULL ? limit : 0, finished};
+    return store_walk(txn, txn->store->rejections, &range, s_rejection_visit, &w);
 }
 
 /* ---- reports ---- */
@@ -575,6 +579,9 @@ td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo
     rc = mdb_put(txn->txn, txn->store->latest, &lkey, &lval, 0);
     if (rc != 0)
         return td_err_from_mdb(rc);
+    td_err folded = store_tasks_fold(txn, report, revision, origin->received_at_ms);
+    if (folded != TD_OK)
+        return folded;
     if (revision_out != NULL)
         *revision_out = revision;
     return TD_OK;
@@ -592,7 +599,7 @@ static int s_latest_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     s_latest_walk *w = vctx;
     size_t plen = w->plen;
     if (key->mv_size <= plen)
-        return S_WALK_STOP;
+        return STORE_WALK_STOP;
     if (val->mv_size != LATEST_BYTES || key->mv_size > NATURAL_MAX)
         return TD_ERR_STORE;
     char unit[17];
@@ -618,7 +625,7 @@ static int s_latest_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     return w->fn(w->ctx, unit, revision, &origin, first_received,
                  (const uint8_t *) rval.mv_data + 1 + ORIGIN_BYTES,
                  rval.mv_size - 1 - ORIGIN_BYTES) != 0
-               ? S_WALK_STOP
+               ? STORE_WALK_STOP
                : 0;
 }
 
@@ -628,8 +635,8 @@ td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *p
     uint8_t prefix[NATURAL_MAX];
     size_t plen = s_natural_prefix(prefix, dataset, period);
     s_latest_walk w = {txn, plen, fn, ctx};
-    s_range range = {prefix, plen, NULL, 0, NULL};
-    return s_walk(txn, txn->store->latest, &range, s_latest_visit, &w);
+    store_range range = {prefix, plen, NULL, 0, NULL};
+    return store_walk(txn, txn->store->latest, &range, s_latest_visit, &w);
 }
 
 typedef struct {
@@ -642,7 +649,7 @@ static int s_revision_visit(void *vctx, const MDB_val *key, const MDB_val *val)
 {
     s_revision_walk *w = vctx;
     if (w->plen > 0 && key->mv_size != w->plen + 4)
-        return S_WALK_STOP; /* a longer natural key that starts with this one */
+        return STORE_WALK_STOP; /* a longer natural key that starts with this one */
     const uint8_t *v = val->mv_data;
     if (key->mv_size < 5 || key->mv_size > NATURAL_MAX + 4 || val->mv_size < 1 + ORIGIN_BYTES ||
         (v[0] != REVISION_AS_RECEIVED && v[0] != REVISION_PRUNED))
@@ -656,15 +663,15 @@ static int s_revision_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     rev.pruned = v[0] == REVISION_PRUNED;
     rev.report = v + 1 + ORIGIN_BYTES;
     rev.report_len = val->mv_size - 1 - ORIGIN_BYTES;
-    return w->fn(w->ctx, &rev) != 0 ? S_WALK_STOP : 0;
+    return w->fn(w->ctx, &rev) != 0 ? STORE_WALK_STOP : 0;
 }
 
 td_err store_scan_revisions(store_txn *txn, store_position *from, size_t limit,
                             store_revision_fn fn, void *ctx, int *finished)
 {
     s_revision_walk w = {0, fn, ctx};
-    s_range range = {NULL, 0, from, from != NULL ? limit : 0, finished};
-    return s_walk(txn, txn->store->revisions, &range, s_revision_visit, &w);
+    store_range range = {NULL, 0, from, from != NULL ? limit : 0, finished};
+    return store_walk(txn, txn->store->revisions, &range, s_revision_visit, &w);
 }
 
 td_err store_scan_unit_revisions(store_txn *txn, const char *dataset, const td_period *period,
@@ -673,8 +680,8 @@ td_err store_scan_unit_revisions(store_txn *txn, const char *dataset, const td_p
     uint8_t prefix[NATURAL_MAX + 4];
     size_t plen = s_natural_key(prefix, dataset, period, unit);
     s_revision_walk w = {plen, fn, ctx};
-    s_range range = {prefix, plen, NULL, 0, NULL};
-    return s_walk(txn, txn->store->revisions, &range, s_revision_visit, &w);
+    store_range range = {prefix, plen, NULL, 0, NULL};
+    return store_walk(txn, txn->store->revisions, &range, s_revision_visit, &w);
 }
 
 td_err store_revision_superseded_at(store_txn *txn, const store_revision *revision, int64_t *at_ms)
@@ -812,14 +819,14 @@ static int s_agent_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     a.heartbeat_at_ms = (int64_t) td_get_be64(p + 24);
     a.heartbeat = p + 32;
     a.heartbeat_len = val->mv_size - 32;
-    return w->fn(w->ctx, &a) != 0 ? S_WALK_STOP : 0;
+    return w->fn(w->ctx, &a) != 0 ? STORE_WALK_STOP : 0;
 }
 
 td_err store_scan_agents(store_txn *txn, store_agent_fn fn, void *ctx)
 {
     s_agent_walk w = {fn, ctx};
-    s_range all = {NULL, 0, NULL, 0, NULL};
-    return s_walk(txn, txn->store->agents, &all, s_agent_visit, &w);
+    store_range all = {NULL, 0, NULL, 0, NULL};
+    return store_walk(txn, txn->store->agents, &all, s_agent_visit, &w);
 }
 
 /* ---- restore gaps ---- */
@@ -855,7 +862,7 @@ static int s_gap_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     g.first_seq = td_get_be64(k + 40);
     g.last_seq = td_get_be64(v);
     g.recorded_at_ms = (int64_t) td_get_be64(v + 8);
-    return w->fn(w->ctx, &g) != 0 ? S_WALK_STOP : 0;
+    return w->fn(w->ctx, &g) != 0 ? STORE_WALK_STOP : 0;
 }
 
 td_err store_scan_gaps(store_txn *txn, store_gap_fn fn, void *ctx)
@@ -863,6 +870,6 @@ td_err store_scan_gaps(store_txn *txn, store_gap_fn fn, void *ctx)
     if (!txn->store->has_gaps)
         return TD_OK; /* a schema 1 store read as it is: no gap recorded */
     s_gap_walk w = {fn, ctx};
-    s_range all = {NULL, 0, NULL, 0, NULL};
-    return s_walk(txn, txn->store->gaps, &all, s_gap_visit, &w);
+    store_range all = {NULL, 0, NULL, 0, NULL};
+    return store_walk(txn, txn->store->gaps, &all, s_gap_visit, &w);
 }

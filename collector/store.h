@@ -38,9 +38,11 @@
 
 #define STORE_KEY_BYTES  32 /* raw CURVE public key of an agent */
 #define STORE_REASON_MAX 256
-/* 2: the "gaps" db, pruned revision records (format byte 2), rejection times. A schema 1
- * store is upgraded when a collector opens it for writing; `check` reads both. */
-#define STORE_SCHEMA       2
+/* 2: the "gaps" db, pruned revision records (format byte 2), rejection times. 3: the
+ * "tasks" db (action-plan tasks, one record per (dataset, unit, task id)). A store of an
+ * older schema is upgraded when a collector opens it for writing (2 -> 3 builds the tasks
+ * table from the stored revisions); `check` reads every schema as it is. */
+#define STORE_SCHEMA       3
 #define STORE_POSITION_MAX 64 /* bytes of any key of the store */
 
 typedef struct store store_t;
@@ -163,10 +165,11 @@ td_err store_scan_rejections(store_txn *txn, store_position *from, size_t limit,
 /* ---- reports: revisions and the latest of each (dataset, period, unit) ---- */
 
 /* Store a report as the next revision of (dataset, period, unit) and make it the
- * latest. The report must have passed td_report_validate. raw/raw_len are the report's
- * bytes as received (stored verbatim); NULL packs `report` instead. *revision_out (may
- * be NULL) gets its revision number. TD_ERR_INVALID when the report has no unit or no
- * period that parses. */
+ * latest, and fold its action-plan tasks into their records (td_task_fold; the tasks
+ * table below) in the same transaction. The report must have passed td_report_validate.
+ * raw/raw_len are the report's bytes as received (stored verbatim); NULL packs `report`
+ * instead. *revision_out (may be NULL) gets its revision number. TD_ERR_INVALID when the
+ * report has no unit or no period that parses; TD_ERR_NOMEM. */
 td_err store_report_put(store_txn *txn, const store_origin *origin, const Tiendo__Report *report,
                         const uint8_t *raw, size_t raw_len, uint32_t *revision_out);
 
@@ -215,6 +218,50 @@ td_err store_count_latest(store_txn *txn, size_t *count);
 /* Number of entries of the revisions table (every revision of every report; mdb_stat,
  * no scan). */
 td_err store_count_revisions(store_txn *txn, size_t *count);
+
+/* ---- action-plan tasks: one record per (dataset, unit, task id) ---- */
+
+/* A task record as store_scan_tasks passes it (valid during the callback only). Records
+ * are written by store_report_put and never pruned: each follows its task across periods
+ * and revisions (common/tasks.h). */
+typedef struct {
+    const char *dataset;   /* NUL-terminated */
+    const char *unit;      /* the unit code, NUL-terminated */
+    const char *task_id;   /* the task's id, NUL-terminated */
+    const uint8_t *record; /* a packed Tiendo__TaskInfo (stored_task_decode) */
+    size_t record_len;
+} store_task;
+typedef int (*store_task_fn)(void *ctx, const store_task *task);
+/* The task records of dataset (NULL: every dataset's), every unit's (unit NULL) or one
+ * unit's, in key order (dataset, unit code, then task id; byte order). fn returns non-zero
+ * to stop. None on a schema 1 or 2 store read as it is. */
+td_err store_scan_tasks(store_txn *txn, const char *dataset, const char *unit, store_task_fn fn,
+                        void *ctx);
+/* The record of one task into *out (pointers valid as store_scan_tasks's). TD_ERR_NOTFOUND
+ * when there is none. */
+td_err store_task_get(store_txn *txn, const char *dataset, const char *unit, const char *task_id,
+                      store_task *out);
+/* Number of task records, every dataset (mdb_stat, no scan). */
+td_err store_count_tasks(store_txn *txn, size_t *count);
+
+/* What a task's state on a date needs (td_task_state_of), kept beside each record in a
+ * small table of its own so that counting and filtering by state reads a few bytes per
+ * task, not its history. Written with the record, from the record's task. */
+typedef struct {
+    const char *dataset, *unit, *task_id; /* NUL-terminated, valid during the callback */
+    Tiendo__TaskStatus status;
+    uint32_t task_group;
+    char deadline[11];     /* YYYY-MM-DD as reported; "" when none (or not a date's length) */
+    char completed_on[11]; /* the same */
+} store_task_due;
+typedef int (*store_task_due_fn)(void *ctx, const store_task_due *due);
+/* The due fields a task's record gets (status, group, dates; the key parts are left NULL):
+ * what the store writes, and what `check` compares the table with. Pure. */
+void store_task_due_of(const Tiendo__ActionTask *task, store_task_due *out);
+/* The due entries of dataset (NULL: every dataset), every unit's or one unit's, in the key
+ * order of store_scan_tasks. TD_ERR_STORE for an entry of the wrong size. */
+td_err store_scan_task_due(store_txn *txn, const char *dataset, const char *unit,
+                           store_task_due_fn fn, void *ctx);
 
 /* ---- agents ---- */
 

@@ -42,3 +42,21 @@ td_err stored_heartbeat_decode(td_arena_t *arena, const store_agent *agent, Tien
     *out = (Tiendo__Heartbeat *) msg;
     return TD_OK;
 }
+
+td_err stored_task_decode(td_arena_t *arena, const store_task *task, const char *dataset,
+                          Tiendo__TaskInfo **out, char *reason, size_t reasonlen)
+{
+    ProtobufCMessage *msg = NULL;
+    *out = NULL;
+    if (td_message_decode_in(arena, &tiendo__task_info__descriptor, task->record, task->record_len,
+                             TD_MAX_FRAME * 16, &msg) == TD_OK &&
+        ((Tiendo__TaskInfo *) msg)->task != NULL) {
+        *out = (Tiendo__TaskInfo *) msg;
+        return TD_OK;
+    }
+    td_msg(reason, reasonlen,
+           "the stored record of task %s of unit %s (dataset %s) does not decode, and this "
+           "answer would leave it out: run `tiendo-collector check` on the collector's store",
+           task->task_id, task->unit, dataset);
+    return TD_ERR_STORE;
+}

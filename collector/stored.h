@@ -1,4 +1,4 @@
-/* stored.h: the one way to decode what the store holds (reports, heartbeats), bounded. */
+/* stored.h: the one way to decode what the store holds (reports, tasks, heartbeats), bounded. */
 #ifndef TIENDO_STORED_H
 #define TIENDO_STORED_H
 
@@ -34,6 +34,12 @@ typedef struct {
 td_err stored_report_decode(td_arena_t *arena, const uint8_t *bytes, size_t len,
                             const stored_report_name *name, Tiendo__Report **out, char *reason,
                             size_t reasonlen);
+
+/* Decode a task record (store_scan_tasks) of dataset into *out. A record that does not
+ * decode: TD_ERR_STORE, by the same rule as stored_report_decode, with reason (may be
+ * NULL) naming the unit and the task. */
+td_err stored_task_decode(td_arena_t *arena, const store_task *task, const char *dataset,
+                          Tiendo__TaskInfo **out, char *reason, size_t reasonlen);
 
 /* Decode the latest heartbeat of an agent record (store_scan_agents) into *out.
  * TD_ERR_NOTFOUND when the record holds none, TD_ERR_STORE when it does not decode. */

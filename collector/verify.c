@@ -2,12 +2,14 @@
 #include "verify.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "codec.h"
 #include "keys.h"
+#include "registry.h"
 #include "stored.h"
 
 /* One (agent, epoch, seq): of a revision, or of a kept rejection reason. */
@@ -32,6 +34,7 @@ typedef struct {
     uint8_t prev_key[STORE_POSITION_MAX];
     size_t prev_len;
     store_origin prev_origin;
+    struct s_dues_list *dues; /* the due entries, for the tasks check */
     td_err rc;
 } s_ctx;
 
@@ -255,6 +258,78 @@ static td_err s_origins(s_ctx *ctx)
     return TD_OK;
 }
 
+/* A due entry, copied for the comparison with its record. */
+typedef struct {
+    char dataset[17], unit[TD_CODE_MAX], id[256];
+    store_task_due due;
+} s_due;
+
+typedef struct s_dues_list {
+    s_due *items;
+    size_t n, cap, next; /* next: the first not matched with a record yet */
+} s_dues;
+
+static int s_on_due(void *arg, const store_task_due *due)
+{
+    s_ctx *ctx = arg;
+    s_dues *d = ctx->dues;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 1024;
+        s_due *grown = realloc(d->items, cap * sizeof *grown);
+        if (grown == NULL) {
+            ctx->rc = TD_ERR_NOMEM;
+            return 1;
+        }
+        d->items = grown;
+        d->cap = cap;
+    }
+    s_due *e = &d->items[d->n++];
+    snprintf(e->dataset, sizeof e->dataset, "%s", due->dataset);
+    snprintf(e->unit, sizeof e->unit, "%s", due->unit);
+    snprintf(e->id, sizeof e->id, "%s", due->task_id);
+    e->due = *due;
+    return 0;
+}
+
+/* The order of the tasks tables' keys (dataset \0 unit \0 id, bytewise). */
+static int s_cmp_task_key(const s_due *e, const store_task *t)
+{
+    int c = strcmp(e->dataset, t->dataset);
+    if (c == 0)
+        c = strcmp(e->unit, t->unit);
+    return c != 0 ? c : strcmp(e->id, t->task_id);
+}
+
+/* Each record decodes, and has the due entry its task gives (the due entries were read
+ * first, in the same key order). */
+static int s_on_task(void *arg, const store_task *task)
+{
+    s_ctx *ctx = arg;
+    s_dues *d = ctx->dues;
+    verify_result *r = ctx->result;
+    r->tasks++;
+    for (; d->next < d->n && s_cmp_task_key(&d->items[d->next], task) < 0; d->next++)
+        r->tasks_index_errors++; /* a due entry without a record */
+    int paired = d->next < d->n && s_cmp_task_key(&d->items[d->next], task) == 0;
+    if (!paired)
+        r->tasks_index_errors++; /* a record without a due entry */
+    Tiendo__TaskInfo *rec = NULL;
+    td_arena_reset(ctx->arena);
+    if (stored_task_decode(ctx->arena, task, task->dataset, &rec, NULL, 0) != TD_OK) {
+        r->tasks_undecodable++;
+    } else if (paired) {
+        store_task_due want;
+        const store_task_due *got = &d->items[d->next].due;
+        store_task_due_of(rec->task, &want);
+        if (want.status != got->status || want.task_group != got->task_group ||
+            strcmp(want.deadline, got->deadline) != 0 ||
+            strcmp(want.completed_on, got->completed_on) != 0)
+            r->tasks_index_errors++;
+    }
+    d->next += (size_t) paired;
+    return 0;
+}
+
 td_err verify_store(store_t *store, verify_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -281,6 +356,15 @@ td_err verify_store(store_t *store, verify_result *out)
     }
     if (rc == TD_OK && (rc = ctx.rc) == TD_OK)
         rc = s_origins(&ctx);
+    s_dues dues = {NULL, 0, 0, 0};
+    ctx.dues = &dues;
+    if (rc == TD_OK)
+        rc = store_scan_task_due(&txn, NULL, NULL, s_on_due, &ctx);
+    if (rc == TD_OK && (rc = ctx.rc) == TD_OK)
+        rc = store_scan_tasks(&txn, NULL, NULL, s_on_task, &ctx);
+    if (rc == TD_OK)
+        out->tasks_index_errors += dues.n - dues.next; /* due entries after the last record */
+    free(dues.items);
     store_abort(&txn);
     td_arena_close(&ctx.arena);
     free(ctx.revisions.items);
@@ -294,7 +378,8 @@ td_err verify_store(store_t *store, verify_result *out)
 int verify_clean(const verify_result *r)
 {
     return r->undecodable == 0 && r->duplicate_origins == 0 && r->order_violations == 0 &&
-           r->gap_conflicts == 0 && r->above_high_water == 0;
+           r->gap_conflicts == 0 && r->above_high_water == 0 && r->tasks_undecodable == 0 &&
+           r->tasks_index_errors == 0;
 }
 
 void verify_free(verify_result *result)
@@ -313,10 +398,11 @@ void verify_print_json(FILE *out, const verify_result *r)
             ",\n  \"gaps\": %" PRIu64 ",\n  \"reports_lost\": %" PRIu64
             ",\n  \"gap_conflicts\": %" PRIu64 ",\n  \"rejected\": %" PRIu64
             ",\n  \"above_high_water\": %" PRIu64 ",\n  \"unaccounted\": %" PRIu64
-            ",\n  \"origins\": [",
+            ",\n  \"tasks\": %" PRIu64 ",\n  \"tasks_undecodable\": %" PRIu64
+            ",\n  \"tasks_index_errors\": %" PRIu64 ",\n  \"origins\": [",
             r->revisions, r->latest, r->undecodable, r->duplicate_origins, r->order_violations,
             r->pruned, r->gaps, r->reports_lost, r->gap_conflicts, r->rejected, r->above_high_water,
-            r->unaccounted);
+            r->unaccounted, r->tasks, r->tasks_undecodable, r->tasks_index_errors);
     for (size_t i = 0; i < r->norigins; i++) {
         const verify_origin *o = &r->origins[i];
         char key[TD_Z85_KEY_LEN + 1];

@@ -30,28 +30,32 @@ typedef struct {
 } verify_origin;
 
 typedef struct {
-    uint64_t revisions;         /* revision records */
-    uint64_t latest;            /* (dataset, period, unit) entries */
-    uint64_t undecodable;       /* records whose report does not decode (must be 0) */
-    uint64_t duplicate_origins; /* (agent, epoch, seq) stored twice (must be 0) */
-    uint64_t order_violations;  /* a later revision with a lower seq from the same origin */
-    uint64_t pruned;            /* revisions whose body retention removed (audit kept) */
-    uint64_t gaps;              /* restore gaps recorded (not order violations) */
-    uint64_t reports_lost;      /* seqs in those gaps */
-    uint64_t gap_conflicts;     /* a stored revision inside a recorded gap, or a gap above
-                                   its delivery mark (must be 0) */
-    uint64_t rejected;          /* rejection reasons kept */
-    uint64_t above_high_water;  /* revisions and rejection reasons whose seq is above their
-                                   (agent, epoch)'s delivery mark: a resend of it would be
-                                   decided again (must be 0) */
-    uint64_t unaccounted;       /* the origins' unaccounted, summed */
-    verify_origin *origins;     /* sorted by agent, epoch */
+    uint64_t revisions;          /* revision records */
+    uint64_t latest;             /* (dataset, period, unit) entries */
+    uint64_t undecodable;        /* records whose report does not decode (must be 0) */
+    uint64_t duplicate_origins;  /* (agent, epoch, seq) stored twice (must be 0) */
+    uint64_t order_violations;   /* a later revision with a lower seq from the same origin */
+    uint64_t pruned;             /* revisions whose body retention removed (audit kept) */
+    uint64_t gaps;               /* restore gaps recorded (not order violations) */
+    uint64_t reports_lost;       /* seqs in those gaps */
+    uint64_t gap_conflicts;      /* a stored revision inside a recorded gap, or a gap above
+                                    its delivery mark (must be 0) */
+    uint64_t rejected;           /* rejection reasons kept */
+    uint64_t above_high_water;   /* revisions and rejection reasons whose seq is above their
+                                    (agent, epoch)'s delivery mark: a resend of it would be
+                                    decided again (must be 0) */
+    uint64_t unaccounted;        /* the origins' unaccounted, summed */
+    uint64_t tasks;              /* action-plan task records (schema 3) */
+    uint64_t tasks_undecodable;  /* task records that do not decode (must be 0) */
+    uint64_t tasks_index_errors; /* due entries missing, without a record, or not the
+                                    record's (must be 0) */
+    verify_origin *origins;      /* sorted by agent, epoch */
     size_t norigins;
     store_gap *gap_list; /* in key order */
     size_t ngaps;
 } verify_result;
 
-/* Scan every revision, rejection, delivery mark and gap in one read transaction (safe
+/* Scan every revision, rejection, delivery mark, gap and task record in one read transaction (safe
  * beside a running collector; the store's threading rules apply, store.h). Fills *out
  * (free with verify_free; on error it is empty). Errors: those of store_begin and the
  * scans (TD_ERR_STORE for a record of the wrong size or format), TD_ERR_NOMEM. A report
@@ -63,8 +67,9 @@ void verify_free(verify_result *result);
 /* Print the result as JSON (docs/operations.md lists the fields). */
 void verify_print_json(FILE *out, const verify_result *result);
 
-/* 1 when the store passed: nothing undecodable, stored twice, out of order, above its
- * delivery mark or in conflict with a recorded gap. */
+/* 1 when the store passed: no report or task record undecodable, no due entry astray,
+ * nothing stored twice, out of order, above its delivery mark or in conflict with a
+ * recorded gap. */
 int verify_clean(const verify_result *result);
 
 #endif

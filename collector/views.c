@@ -8,11 +8,12 @@
 #include <zmq.h>
 
 #include "codec.h"
-#include "indicator.h"
 #include "keys.h"
-#include "summary.h"
 #include "report.h"
+#include "rollup.h"
 #include "stored.h"
+#include "summary.h"
+#include "tasks_view.h"
 
 /* The latest revision of one unit of the period, copied out of the transaction. */
 typedef struct {
@@ -27,6 +28,8 @@ typedef struct {
     s_latest *items;
     size_t n, cap;
     td_err rc;
+    tasks_view_count *overdue; /* overdue tasks today per unit (s_load with_tasks) */
+    size_t noverdue;
 } s_latest_set;
 
 static int s_collect(void *arg, const char *unit, uint32_t revision, const store_origin *origin,
@@ -64,11 +67,23 @@ static void s_latest_free(s_latest_set *set)
     for (size_t i = 0; i < set->n; i++)
         free(set->items[i].bytes);
     free(set->items);
+    free(set->overdue);
     memset(set, 0, sizeof *set);
 }
 
+/* What a load reads besides the latest reports: with_tasks, the tasks overdue on `today`
+ * (of every unit, or of unit when not NULL), in the same transaction. */
+typedef struct {
+    int with_tasks;
+    const char *unit;
+    td_date today;
+    char *reason;
+    size_t reasonlen;
+} s_load_tasks;
+
 /* Read every latest report of (dataset, period): in unit-code order (the key order). */
-static td_err s_load(store_t *store, const char *dataset, const td_period *p, s_latest_set *set)
+static td_err s_load(store_t *store, const char *dataset, const td_period *p, s_latest_set *set,
+                     const s_load_tasks *tasks)
 {
     memset(set, 0, sizeof *set);
     store_txn txn;
@@ -76,9 +91,13 @@ static td_err s_load(store_t *store, const char *dataset, const td_period *p, s_
     if (rc != TD_OK)
         return rc;
     rc = store_scan_latest(&txn, dataset, p, s_collect, set);
-    store_abort(&txn);
     if (rc == TD_OK)
         rc = set->rc;
+    uint32_t total = 0;
+    if (rc == TD_OK && tasks != NULL && tasks->with_tasks)
+        rc = tasks_view_overdue(&txn, dataset, tasks->unit, &tasks->today, &total, &set->overdue,
+                                &set->noverdue, tasks->reason, tasks->reasonlen);
+    store_abort(&txn);
     if (rc != TD_OK)
         s_latest_free(set);
     return rc;
@@ -153,69 +172,47 @@ td_err views_indicators(store_t *store, const td_registry_t *registry, const cha
         snprintf(reason, reasonlen, "level must be nation or province, not '%s'", level);
         return TD_ERR_INVALID;
     }
-    /* The current map: provinces that exist today. */
-    time_t now = time(NULL);
-    td_date today = td_date_from_time(now);
-    td_period this_quarter = td_period_containing(TD_PERIOD_QUARTER, now);
-    const td_unit *provinces[256];
-    size_t nprov = by_province ? td_registry_expected(registry, &this_quarter, provinces, 256) : 0;
-    if (nprov > 256)
-        nprov = 256;
-
+    /* Today's map, so provinces compare across the merger (docs/data.md); the nation is
+     * the same on any map. */
+    td_date today = td_date_from_time(time(NULL));
+    td_rollup_t *rollup = NULL;
     s_latest_set set;
+    memset(&set, 0, sizeof set);
     Tiendo__IndicatorTable *table = calloc(1, sizeof *table);
-    td_sums_t **sums = calloc(nprov + 1, sizeof *sums);
-    uint32_t *reports = calloc(nprov + 1, sizeof *reports);
     td_arena_t *arena = NULL;
-    if (table == NULL || sums == NULL || reports == NULL ||
-        td_arena_open(&arena, 256 << 10) != TD_OK) {
+    if (table == NULL || td_arena_open(&arena, 256 << 10) != TD_OK) {
         rc = TD_ERR_NOMEM;
         goto done;
     }
     tiendo__indicator_table__init(table);
-    for (size_t i = 0; i <= nprov; i++)
-        if ((rc = td_indicator_sums_create(&sums[i], registry)) != TD_OK)
-            goto done;
-    if ((rc = s_load(store, ds, &p, &set)) != TD_OK)
+    if ((rc = td_rollup_open(&rollup, registry, &p, &today)) != TD_OK ||
+        (rc = s_load(store, ds, &p, &set, NULL)) != TD_OK)
         goto done;
     for (size_t i = 0; i < set.n; i++) {
         Tiendo__Report *r = NULL;
         td_arena_reset(arena);
-        if ((rc = s_decode(arena, &set.items[i], ds, &p, &r, reason, reasonlen)) != TD_OK) {
-            s_latest_free(&set);
+        if ((rc = s_decode(arena, &set.items[i], ds, &p, &r, reason, reasonlen)) != TD_OK)
+            goto done;
+        /* a unit outside the period's tree is counted nowhere (rollup.h) */
+        if (td_rollup_add(rollup, set.items[i].unit, r, set.items[i].first_received_ms) ==
+            TD_ERR_NOMEM) {
+            rc = TD_ERR_NOMEM;
             goto done;
         }
-        td_indicator_sums_add(sums[nprov], r); /* the nation */
-        reports[nprov]++;
-        if (!by_province)
-            continue;
-        /* the province this unit belongs to today: itself or its parent, then successors */
-        const td_unit *u = td_registry_find_during(registry, set.items[i].unit, &p);
-        if (u == NULL)
-            u = td_registry_find(registry, set.items[i].unit, NULL);
-        const char *code = u == NULL ? NULL : u->level == TD_LEVEL_PROVINCE ? u->code : u->parent;
-        const td_unit *now_unit = code != NULL ? td_registry_current(registry, code, &today) : NULL;
-        for (size_t k = 0; now_unit != NULL && k < nprov; k++) {
-            if (strcmp(provinces[k]->code, now_unit->code) == 0) {
-                td_indicator_sums_add(sums[k], r);
-                reports[k]++;
-                break;
-            }
-        }
     }
-    s_latest_free(&set);
+    const td_unit *const *map = NULL;
+    size_t nmap = by_province ? td_rollup_map_units(rollup, &map) : 0;
     table->dataset = strdup(ds);
     char buf[TD_PERIOD_TEXT_MAX];
     table->period = strdup(td_period_format(&p, buf, sizeof buf));
     table->level = strdup(by_province ? "province" : "nation");
-    table->scopes = calloc(nprov + 2, sizeof *table->scopes);
+    table->scopes = calloc(nmap + 2, sizeof *table->scopes);
     if (table->dataset == NULL || table->period == NULL || table->level == NULL ||
         table->scopes == NULL) {
         rc = TD_ERR_NOMEM;
         goto done;
     }
-    for (size_t k = 0; k <= nprov; k++) {
-        size_t idx = k == 0 ? nprov : k - 1; /* the nation first */
+    for (size_t k = 0; k <= nmap; k++) { /* the nation first, then the map in code order */
         Tiendo__IndicatorScope *scope = malloc(sizeof *scope);
         if (scope == NULL) {
             rc = TD_ERR_NOMEM;
@@ -223,25 +220,25 @@ td_err views_indicators(store_t *store, const td_registry_t *registry, const cha
         }
         tiendo__indicator_scope__init(scope);
         table->scopes[table->n_scopes++] = scope;
-        scope->scope = strdup(idx == nprov ? "VN" : provinces[idx]->code);
-        scope->name = strdup(idx == nprov ? "Việt Nam" : provinces[idx]->name);
+        const char *code = k == 0 ? "VN" : map[k - 1]->code;
+        scope->scope = strdup(code);
+        scope->name = strdup(k == 0 ? "Việt Nam" : map[k - 1]->name);
         scope->has_reports = 1;
-        scope->reports = reports[idx];
-        if (scope->scope == NULL || scope->name == NULL ||
-            (rc = summary_indicator_values(registry, sums[idx], &scope->values,
-                                           &scope->n_values)) != TD_OK) {
-            rc = rc != TD_OK ? rc : TD_ERR_NOMEM;
+        scope->reports = td_rollup_reports(rollup, code);
+        if (scope->scope == NULL || scope->name == NULL) {
+            rc = TD_ERR_NOMEM;
             goto done;
         }
+        if ((rc = summary_indicator_values(registry, rollup, code, &scope->values,
+                                           &scope->n_values)) != TD_OK)
+            goto done;
     }
     *out = table;
     table = NULL;
 done:
+    s_latest_free(&set);
     summary_free((ProtobufCMessage **) &table);
-    for (size_t i = 0; sums != NULL && i <= nprov; i++)
-        td_indicator_sums_destroy(&sums[i]);
-    free(sums);
-    free(reports);
+    td_rollup_close(&rollup);
     td_arena_close(&arena);
     return rc;
 }
@@ -257,19 +254,46 @@ typedef struct {
     td_arena_t *arena; /* decoded reports, reset per row */
     char *reason;      /* why a row failed, for the answer */
     size_t reasonlen;
+    const td_rollup_t *reporting; /* who reported (s_reporting): the merger rule */
 } s_rows;
 
-/* Fill a row for unit u from its latest report (NULL when not reported). */
-static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest *l, const s_rows *rows)
+/* The period's tree with every latest report of set added without its values: only who
+ * reported and when, what the rows' statuses need (summary_unit_reporting), with no
+ * report decoded. */
+static td_err s_reporting(const td_registry_t *registry, const td_period *p,
+                          const s_latest_set *set, td_rollup_t **out)
 {
+    td_err rc = td_rollup_open(out, registry, p, NULL);
+    Tiendo__Report no_values = TIENDO__REPORT__INIT;
+    for (size_t i = 0; rc == TD_OK && i < set->n; i++) {
+        rc = td_rollup_add(*out, set->items[i].unit, &no_values, set->items[i].first_received_ms);
+        if (rc != TD_ERR_NOMEM)
+            rc = TD_OK; /* outside the tree: it reports for nobody else */
+    }
+    if (rc != TD_OK)
+        td_rollup_close(out);
+    return rc;
+}
+
+/* Fill a row for unit u from its latest report (NULL when not reported) and the
+ * overdue tasks of set. */
+static td_err s_row(Tiendo__UnitRow *row, const td_unit *u, const s_latest_set *set,
+                    const s_rows *rows)
+{
+    const s_latest *l = s_find(set, u->code);
     tiendo__unit_row__init(row);
+    row->has_tasks_overdue = 1;
+    row->tasks_overdue = tasks_view_count_of(set->overdue, set->noverdue, u->code);
     row->unit = strdup(u->code);
     row->name = strdup(u->name);
     row->level = strdup(s_level_name(u->level));
     row->parent = strdup(u->parent);
+    summary_reporting how;
+    summary_unit_reporting(rows->reporting, u->code, l != NULL,
+                           l != NULL ? l->first_received_ms : 0, &how);
     td_report_status status =
         td_calendar_status(rows->calendar, rows->dataset, rows->period,
-                           l != NULL ? l->first_received_ms / 1000 : -1, rows->now);
+                           how.reported ? how.first_received_ms / 1000 : -1, rows->now);
     row->status = strdup(td_calendar_status_name(status));
     if (row->unit == NULL || row->name == NULL || row->level == NULL || row->parent == NULL ||
         row->status == NULL)
@@ -332,15 +356,19 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
         nrows = td_registry_expected(registry, &p, rows, nall + 1);
     }
     s_latest_set set;
-    s_rows shared = {calendar, ds, &p, (int64_t) time(NULL), NULL, reason, reasonlen};
+    td_rollup_t *reporting = NULL;
+    s_rows shared = {calendar, ds, &p, (int64_t) time(NULL), NULL, reason, reasonlen, NULL};
+    s_load_tasks tasks = {1, NULL, td_date_from_time((time_t) shared.now), reason, reasonlen};
     Tiendo__UnitList *list = calloc(1, sizeof *list);
     if (list == NULL || td_arena_open(&shared.arena, 64 << 10) != TD_OK ||
-        (rc = s_load(store, ds, &p, &set)) != TD_OK) {
+        (rc = s_load(store, ds, &p, &set, &tasks)) != TD_OK) {
         free(rows);
         free(list);
         td_arena_close(&shared.arena);
         return rc != TD_OK ? rc : TD_ERR_NOMEM;
     }
+    rc = s_reporting(registry, &p, &set, &reporting);
+    shared.reporting = reporting;
     tiendo__unit_list__init(list);
     char buf[16];
     td_date deadline = td_calendar_deadline(calendar, ds, &p);
@@ -348,8 +376,8 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
     list->period = strdup(td_period_format(&p, buf, sizeof buf));
     list->deadline = strdup(td_date_format(&deadline, buf, sizeof buf));
     list->units = calloc(nrows + 1, sizeof *list->units);
-    if (list->dataset == NULL || list->period == NULL || list->deadline == NULL ||
-        list->units == NULL)
+    if (rc == TD_OK && (list->dataset == NULL || list->period == NULL || list->deadline == NULL ||
+                        list->units == NULL))
         rc = TD_ERR_NOMEM;
     for (size_t i = 0; i < nrows && rc == TD_OK; i++) {
         Tiendo__UnitRow *row = malloc(sizeof *row);
@@ -357,7 +385,7 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
             rc = TD_ERR_NOMEM;
             break;
         }
-        rc = s_row(row, rows[i], s_find(&set, rows[i]->code), &shared);
+        rc = s_row(row, rows[i], &set, &shared);
         int keep = !overdue_only || (row->status != NULL && (strcmp(row->status, "late") == 0 ||
                                                              strcmp(row->status, "overdue") == 0));
         if (keep || rc != TD_OK)
@@ -366,6 +394,7 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
             summary_free((ProtobufCMessage **) &row);
     }
     s_latest_free(&set);
+    td_rollup_close(&reporting);
     td_arena_close(&shared.arena);
     free(rows);
     if (rc != TD_OK) {
@@ -453,7 +482,8 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
         snprintf(reason, reasonlen, "unit '%s' is not in the registry", unit ? unit : "");
         return TD_ERR_INVALID;
     }
-    s_rows shared = {calendar, ds, &p, (int64_t) time(NULL), NULL, reason, reasonlen};
+    s_rows shared = {calendar, ds, &p, (int64_t) time(NULL), NULL, reason, reasonlen, NULL};
+    td_rollup_t *reporting = NULL;
     Tiendo__UnitDetail *d = calloc(1, sizeof *d);
     if (d == NULL || td_arena_open(&shared.arena, 64 << 10) != TD_OK) {
         free(d);
@@ -471,12 +501,14 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
     }
     if (rc == TD_OK)
         rc = h.rc;
+    s_load_tasks tasks = {1, u->code, td_date_from_time((time_t) shared.now), reason, reasonlen};
     if (rc == TD_OK)
-        rc = s_load(store, ds, &p, &set);
-    if (rc == TD_OK) {
+        rc = s_load(store, ds, &p, &set, &tasks);
+    if (rc == TD_OK && (rc = s_reporting(registry, &p, &set, &reporting)) == TD_OK) {
+        shared.reporting = reporting;
         const s_latest *l = s_find(&set, u->code);
         d->row = malloc(sizeof *d->row);
-        rc = d->row == NULL ? TD_ERR_NOMEM : s_row(d->row, u, l, &shared);
+        rc = d->row == NULL ? TD_ERR_NOMEM : s_row(d->row, u, &set, &shared);
         Tiendo__Report *r = NULL;
         if (rc == TD_OK && l != NULL &&
             (rc = s_decode(shared.arena, l, ds, &p, &r, reason, reasonlen)) == TD_OK &&
@@ -491,6 +523,7 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
             d->successor = strdup(u->successor);
     }
     s_latest_free(&set);
+    td_rollup_close(&reporting);
     td_arena_close(&shared.arena);
     if (rc != TD_OK) {
         summary_free((ProtobufCMessage **) &d);

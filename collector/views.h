@@ -18,20 +18,24 @@
  * does not decode (stored_report_decode: it names the record; the answer is refused
  * rather than leave it out). Other errors: TD_ERR_NOMEM, the store's. */
 
-/* The nation and, for level "province", every province of the current map: elements
- * of every report of the period summed into the province its unit belongs to today
- * (a 2024 report of Bắc Kạn counts under Thái Nguyên), then the formulas applied. */
+/* The nation and, for level "province", every province of today's map, each indicator by
+ * the rules of docs/data.md (rollup.h): a province's own figure, else its parts' (communes,
+ * provinces merged into it), each person counted once, with its coverage and the parts'
+ * check beside an own figure; on today's map an earlier period's units sum into the
+ * province they became (a 2024 report of Bắc Kạn counts under Thái Nguyên). */
 td_err views_indicators(store_t *store, const td_registry_t *registry, const char *dataset,
                         const char *period, const char *level, Tiendo__IndicatorTable **out,
                         char *reason, size_t reasonlen);
 
 /* One row per expected unit (or, with province, that province and its units), with its
- * report status; overdue_only keeps late and overdue rows. */
+ * report status (an expected unit reported through the provinces merged into it counts
+ * as reported: summary_unit_reporting) and its action-plan tasks overdue today;
+ * overdue_only keeps late and overdue rows. */
 td_err views_units(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
                    const char *dataset, const char *period, const char *province, int overdue_only,
                    Tiendo__UnitList **out, char *reason, size_t reasonlen);
 
-/* One unit: its row, latest report and every revision of it. */
+/* One unit: its row (as views_units gives it), latest report and every revision of it. */
 td_err views_unit(store_t *store, const td_registry_t *registry, const td_calendar_t *calendar,
                   const char *dataset, const char *period, const char *unit,
                   Tiendo__UnitDetail **out, char *reason, size_t reasonlen);

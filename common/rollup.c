@@ -442,6 +442,9 @@ td_err td_rollup_indicator(td_rollup_t *r, const char *scope, const td_indicator
     if (r->dirty)
         s_compute(r);
     long m = r->regrouped ? s_map_find(r, scope) : -1;
+    if (m >= 0 && r->map_count[m] == 1 &&
+        strcmp(r->nodes[r->map_members[r->map_first[m]]].code, scope) == 0)
+        m = -1; /* the period's unit of the same code, alone: its own figure, with its check */
     if (m >= 0) {
         /* a unit of a later map: the plain sum of the period's units that became it */
         s_sum acc;
@@ -513,6 +516,24 @@ td_err td_rollup_unit_state(const td_rollup_t *r, const char *unit, td_rollup_un
             out->parts_first_received_ms = part->first_received_ms;
     }
     return TD_OK;
+}
+
+size_t td_rollup_parts_reported(const td_rollup_t *r, const char *unit, const char **codes,
+                                size_t max)
+{
+    long k = unit != NULL ? s_find(r, unit) : -1;
+    if (k < 0 || !r->nodes[k].expected)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < r->nnodes; i++) { /* nodes are in code order */
+        const s_node *part = &r->nodes[i];
+        if (part->parent != (int) k || part->unit->level != TD_LEVEL_PROVINCE || !part->has_report)
+            continue;
+        if (n < max)
+            codes[n] = part->code;
+        n++;
+    }
+    return n;
 }
 
 unsigned td_rollup_outside(const td_rollup_t *r)

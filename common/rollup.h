@@ -30,7 +30,9 @@
  * period's own (its last day: 63 provinces for 2024) or a later one (today's: 34). On a
  * later map, a unit of today is the plain sum of the period's expected units that became
  * it (2024 on today's map: Thái Nguyên = the old 19 + Bắc Kạn 06, both whole provinces
- * then, so neither's figure "wins"); the nation is the same on either map.
+ * then, so neither's figure "wins"); a unit of today that is exactly one expected unit of
+ * the period under its own code (01 in 2024, 79 in 2025) shows that unit's figure, own
+ * figure and check included. The nation is the same on either map.
  *
  * Memory is O(nodes x elements); adding a report is O(its values), the first query
  * computes every node once (O(nodes x indicators)). Not thread-safe; reports passed to
@@ -105,6 +107,13 @@ typedef struct {
 /* For an expected unit (a child of the root): TD_OK with *out filled, TD_ERR_NOTFOUND
  * for any other code. */
 td_err td_rollup_unit_state(const td_rollup_t *r, const char *unit, td_rollup_unit *out);
+
+/* The provinces merged into an expected unit that reported for the period (the parts
+ * td_rollup_unit_state counts in parts_reported), in code order: at most max codes into
+ * codes (pointers into the rollup, valid until td_rollup_close). Returns how many
+ * reported (may exceed max); 0 for a code that is not an expected unit. */
+size_t td_rollup_parts_reported(const td_rollup_t *r, const char *unit, const char **codes,
+                                size_t max);
 
 /* Reports added for units outside the tree (td_rollup_add's TD_ERR_NOTFOUND). */
 unsigned td_rollup_outside(const td_rollup_t *r);

@@ -204,6 +204,10 @@ START_TEST(merger_spanning_period)
     ck_assert_int_eq(st.own, 0);
     ck_assert_uint_eq(st.parts, 2); /* 74 and 77; the old 79 is the code 79 itself */
     ck_assert_uint_eq(st.parts_reported, 1);
+    const char *by[4] = {NULL};
+    ck_assert_uint_eq(td_rollup_parts_reported(r, "79", by, 4), 1);
+    ck_assert_str_eq(by[0], "74");
+    ck_assert_uint_eq(td_rollup_parts_reported(r, "74", by, 4), 0);        /* not expected */
     ck_assert_int_eq(td_rollup_unit_state(r, "74", &st), TD_ERR_NOTFOUND); /* not expected */
     td_indicator_figure hcm = s_fig(r, "79", "T01");
     ck_assert_int_eq(hcm.source, TD_FIGURE_PARTS);
@@ -303,6 +307,26 @@ START_TEST(earlier_period_on_todays_map)
     td_indicator_figure n = s_fig(r, "VN", "T01");
     ck_assert_double_eq(n.numerator, 460000);
     ck_assert_uint_eq(n.expected, 63);
+    /* Hà Nội is one province then and now: its own figure */
+    s_add(r, "01", 5000000, 8500000, -1);
+    td_indicator_figure hn = s_fig(r, "01", "T01");
+    ck_assert_int_eq(hn.source, TD_FIGURE_OWN);
+    ck_assert_double_eq(hn.numerator, 5000000);
+    ck_assert_uint_eq(hn.covered, 1);
+    ck_assert_uint_eq(hn.expected, 1);
+    td_rollup_close(&r);
+
+    /* so is Hồ Chí Minh City in 2025 (its code holds the merged city all year): its own
+     * figure with Bình Dương's (merged into it) as the check, on today's map too */
+    ck_assert_int_eq(td_period_parse("2025", &p), TD_OK);
+    ck_assert_int_eq(td_rollup_open(&r, s_reg, &p, &today), TD_OK);
+    s_add(r, "79", 9000000, 14000000, -1);
+    s_add(r, "74", 2000000, 2800000, -1);
+    td_indicator_figure hcm = s_fig(r, "79", "T01");
+    ck_assert_int_eq(hcm.source, TD_FIGURE_OWN);
+    ck_assert_double_eq(hcm.numerator, 9000000);
+    ck_assert_int_eq(hcm.has_check, 1);
+    ck_assert_double_eq(hcm.check_numerator, 2000000);
     td_rollup_close(&r);
 
     r = s_open("2024-Q4"); /* the period's own map */

@@ -1217,6 +1217,312 @@ START_TEST(schema_is_written_read_and_upgraded)
 }
 END_TEST
 
+/* ---- the tasks table ---- */
+
+/* A report of unit for period with the given action-plan tasks (id, deadline, status,
+ * completion date), stored as the next revision at received_at_ms. */
+typedef struct {
+    const char *id, *deadline;
+    Tiendo__TaskStatus status;
+    const char *completed_on;
+} s_task_spec;
+
+static void s_put_tasks(store_t *store, const char *unit, const char *period,
+                        const s_task_spec *specs, size_t n, uint64_t seq, int64_t received_at_ms)
+{
+    s_report r;
+    s_make(&r, unit, period, 40);
+    Tiendo__ActionTask tasks[4], *ptrs[4];
+    ck_assert_uint_le(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        tiendo__action_task__init(&tasks[i]);
+        tasks[i].id = (char *) specs[i].id;
+        tasks[i].title = (char *) "Quy hoạch phân khu";
+        tasks[i].has_task_group = 1;
+        tasks[i].task_group = 2;
+        tasks[i].owner = (char *) "Sở Xây dựng";
+        tasks[i].deadline = (char *) specs[i].deadline;
+        tasks[i].has_status = 1;
+        tasks[i].status = specs[i].status;
+        tasks[i].completed_on = (char *) specs[i].completed_on;
+        ptrs[i] = &tasks[i];
+    }
+    r.report.n_action_plan = n;
+    r.report.action_plan = ptrs;
+    store_origin o = s_origin_at(seq, received_at_ms);
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(store_report_put(&txn, &o, &r.report, NULL, 0, NULL), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+}
+
+/* Every task record of a scan: its key and a copy of its bytes. */
+typedef struct {
+    int n;
+    char unit[16][16];
+    char id[16][32];
+    uint8_t bytes[16][1024];
+    size_t len[16];
+} s_tasks_seen;
+
+static int s_collect_task(void *ctx, const store_task *t)
+{
+    s_tasks_seen *seen = ctx;
+    ck_assert_int_lt(seen->n, 16);
+    ck_assert_uint_le(t->record_len, sizeof seen->bytes[0]);
+    snprintf(seen->unit[seen->n], sizeof seen->unit[0], "%s", t->unit);
+    snprintf(seen->id[seen->n], sizeof seen->id[0], "%s", t->task_id);
+    memcpy(seen->bytes[seen->n], t->record, t->record_len);
+    seen->len[seen->n++] = t->record_len;
+    return 0;
+}
+
+static void s_scan_tasks(store_t *store, const char *dataset, const char *unit, s_tasks_seen *seen)
+{
+    memset(seen, 0, sizeof *seen);
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_scan_tasks(&txn, dataset, unit, s_collect_task, seen), TD_OK);
+    store_abort(&txn);
+}
+
+static Tiendo__TaskInfo *s_task_record(const s_tasks_seen *seen, int i)
+{
+    Tiendo__TaskInfo *rec = tiendo__task_info__unpack(NULL, seen->len[i], seen->bytes[i]);
+    ck_assert_ptr_nonnull(rec);
+    return rec;
+}
+
+/* The reports of one office over two quarters, in the order they are received: the 2026-Q3
+ * report first, then a late first report of 2026-Q2, then revision 2 of 2026-Q3 (KH-02
+ * completed); and another unit's task. */
+static void s_put_task_history(store_t *store)
+{
+    s_task_spec q3[] = {{"KH-01", "2026-06-30", TIENDO__TASK_STATUS__TASK_IN_PROGRESS, NULL},
+                        {"KH-02", "2026-08-31", TIENDO__TASK_STATUS__TASK_IN_PROGRESS, NULL}};
+    s_task_spec q2[] = {{"KH-01", "2026-06-30", TIENDO__TASK_STATUS__TASK_NOT_STARTED, NULL}};
+    s_task_spec q3b[] = {
+        {"KH-01", "2026-06-30", TIENDO__TASK_STATUS__TASK_IN_PROGRESS, NULL},
+        {"KH-02", "2026-08-31", TIENDO__TASK_STATUS__TASK_COMPLETED, "2026-09-10"}};
+    s_task_spec other[] = {{"P-1", "2026-03-31", TIENDO__TASK_STATUS__TASK_NOT_STARTED, NULL}};
+    s_put_tasks(store, "01", "2026-Q3", q3, 2, 1, T0_MS + 3000);
+    s_put_tasks(store, "01", "2026-Q2", q2, 1, 2, T0_MS + 4000);
+    s_put_tasks(store, "01", "2026-Q3", q3b, 2, 3, T0_MS + 5000);
+    s_put_tasks(store, "79001", "2026-Q3", other, 1, 4, T0_MS + 6000);
+    store_origin o = s_origin_at(5, T0_MS + 7000);
+    s_put(store, "79", 10, &o); /* no action plan: no record */
+}
+
+/* One record per (dataset, unit, task id), written with each revision: the current form
+ * is the newest period's (the late 2026-Q2 report does not undo 2026-Q3), and the history
+ * keeps each change in the order the reports came. */
+START_TEST(tasks_follow_each_task_across_revisions)
+{
+    store_t *store = NULL;
+    char err[256];
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    s_put_task_history(store);
+    s_tasks_seen seen;
+    s_scan_tasks(store, "nq06", NULL, &seen);
+    ck_assert_int_eq(seen.n, 3);
+    ck_assert_str_eq(seen.unit[0], "01");
+    ck_assert_str_eq(seen.id[0], "KH-01");
+    ck_assert_str_eq(seen.id[1], "KH-02");
+    ck_assert_str_eq(seen.unit[2], "79001");
+    ck_assert_str_eq(seen.id[2], "P-1");
+
+    Tiendo__TaskInfo *kh1 = s_task_record(&seen, 0);
+    ck_assert_str_eq(kh1->unit, "01");
+    ck_assert_str_eq(kh1->period, "2026-Q3"); /* not the later-received 2026-Q2 */
+    ck_assert_uint_eq(kh1->revision, 2);
+    ck_assert_int_eq(kh1->reported_at_ms, T0_MS + 5000);
+    ck_assert_int_eq(kh1->task->status, TIENDO__TASK_STATUS__TASK_IN_PROGRESS);
+    /* in progress (Q3), not started (the Q2 report), in progress again (Q3 revision 2) */
+    ck_assert_uint_eq(kh1->n_history, 3);
+    ck_assert_str_eq(kh1->history[0]->period, "2026-Q3");
+    ck_assert_int_eq(kh1->history[1]->status, TIENDO__TASK_STATUS__TASK_NOT_STARTED);
+    ck_assert_str_eq(kh1->history[1]->period, "2026-Q2");
+    ck_assert_int_eq(kh1->history[2]->status, TIENDO__TASK_STATUS__TASK_IN_PROGRESS);
+    tiendo__task_info__free_unpacked(kh1, NULL);
+    Tiendo__TaskInfo *kh2 = s_task_record(&seen, 1);
+    ck_assert_int_eq(kh2->task->status, TIENDO__TASK_STATUS__TASK_COMPLETED);
+    ck_assert_str_eq(kh2->task->completed_on, "2026-09-10");
+    ck_assert_uint_eq(kh2->n_history, 2);
+    ck_assert_str_eq(kh2->history[1]->completed_on, "2026-09-10");
+    tiendo__task_info__free_unpacked(kh2, NULL);
+
+    /* one unit's records; another dataset has none */
+    s_scan_tasks(store, "nq06", "01", &seen);
+    ck_assert_int_eq(seen.n, 2);
+    s_scan_tasks(store, "nq06", "0", &seen);
+    ck_assert_int_eq(seen.n, 0);
+    s_scan_tasks(store, "other", NULL, &seen);
+    ck_assert_int_eq(seen.n, 0);
+    store_txn txn;
+    size_t count = 0;
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_count_tasks(&txn, &count), TD_OK);
+    store_abort(&txn);
+    ck_assert_uint_eq(count, 3);
+
+    /* retention cuts superseded bodies, never a task record */
+    s_tasks_seen before, after;
+    s_scan_tasks(store, "nq06", NULL, &before);
+    retention_config config = {T0_MS + 30 * 86400000LL, INT64_MIN, 0, 0};
+    retention_stats stats;
+    ck_assert_int_eq(s_prune(store, &config, &stats), TD_OK);
+    ck_assert_uint_eq(s_count_pruned(store), 1); /* 01 2026-Q3 revision 1 */
+    s_scan_tasks(store, "nq06", NULL, &after);
+    ck_assert_int_eq(after.n, 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_uint_eq(after.len[i], before.len[i]);
+        ck_assert_mem_eq(after.bytes[i], before.bytes[i], before.len[i]);
+    }
+    store_close(&store);
+}
+END_TEST
+
+/* Make the store at dir look as a schema 2 collector left it: no "tasks" and "tasks_due"
+ * dbs. With full_map, also leave no free room: the freed pages go to a "filler" db and the
+ * map is cut to what the file uses, so the next write needs a bigger map. */
+static size_t s_raw_drop_tasks(const char *dir, int full_map)
+{
+    MDB_envinfo info;
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi tasks, due, filler;
+    MDB_stat st;
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    ck_assert_int_eq(mdb_env_set_maxdbs(env, 16), 0);
+    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, "tasks", 0, &tasks), 0);
+    ck_assert_int_eq(mdb_stat(txn, tasks, &st), 0);
+    size_t pages = st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+    ck_assert_int_eq(mdb_drop(txn, tasks, 1), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, "tasks_due", 0, &due), 0);
+    ck_assert_int_eq(mdb_stat(txn, due, &st), 0);
+    pages += st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages;
+    ck_assert_int_eq(mdb_drop(txn, due, 1), 0);
+    ck_assert_int_eq(mdb_txn_commit(txn), 0);
+    if (full_map) {
+        uint8_t big[3000];
+        memset(big, 0x77, sizeof big);
+        ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        ck_assert_int_eq(mdb_dbi_open(txn, "filler", MDB_CREATE, &filler), 0);
+        for (uint32_t i = 0; i < 2 * pages + 64; i++) {
+            uint8_t k[4];
+            td_put_be32(k, i);
+            MDB_val key = {4, k}, val = {sizeof big, big};
+            ck_assert_int_eq(mdb_put(txn, filler, &key, &val, 0), 0);
+        }
+        ck_assert_int_eq(mdb_txn_commit(txn), 0);
+        ck_assert_int_eq(mdb_env_set_mapsize(env, 1), 0); /* LMDB takes the used size */
+        ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+        ck_assert_int_eq(mdb_txn_commit(txn), 0);
+    }
+    mdb_env_info(env, &info);
+    mdb_env_close(env);
+    return info.me_mapsize;
+}
+
+/* A schema 2 store has no tasks table: `check` and the other readers take it as it is; a
+ * collector's open builds the table from the revisions, in the order they were received,
+ * so every record is the one a live schema 3 collector wrote, byte for byte. */
+START_TEST(tasks_table_is_built_when_a_schema_2_store_is_upgraded)
+{
+    store_t *store = NULL;
+    char err[256];
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    s_put_task_history(store);
+    s_tasks_seen live;
+    s_scan_tasks(store, "nq06", NULL, &live);
+    ck_assert_int_eq(live.n, 3);
+    store_close(&store);
+
+    s_raw_drop_tasks(s_dir, 0);
+    s_raw_rewrite(s_dir, 2, 0);
+    ck_assert_uint_eq(s_raw_schema(s_dir), 2);
+    ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
+    s_tasks_seen seen;
+    s_scan_tasks(store, "nq06", NULL, &seen);
+    ck_assert_int_eq(seen.n, 0);
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.revisions, 5);
+    ck_assert_uint_eq(r.undecodable, 0);
+    verify_free(&r);
+    store_close(&store);
+    ck_assert_uint_eq(s_raw_schema(s_dir), 2);
+
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    ck_assert_uint_eq(s_raw_schema(s_dir), STORE_SCHEMA);
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.tasks, 3);
+    ck_assert_uint_eq(r.tasks_undecodable + r.tasks_index_errors, 0);
+    verify_free(&r);
+    s_scan_tasks(store, "nq06", NULL, &seen);
+    ck_assert_int_eq(seen.n, live.n);
+    for (int i = 0; i < live.n; i++) {
+        ck_assert_str_eq(seen.unit[i], live.unit[i]);
+        ck_assert_str_eq(seen.id[i], live.id[i]);
+        ck_assert_uint_eq(seen.len[i], live.len[i]);
+        ck_assert_mem_eq(seen.bytes[i], live.bytes[i], live.len[i]);
+    }
+    /* and new reports go on folding into the built records */
+    s_task_spec done[] = {
+        {"KH-01", "2026-06-30", TIENDO__TASK_STATUS__TASK_COMPLETED, "2026-10-02"}};
+    s_put_tasks(store, "01", "2026-Q4", done, 1, 6, T0_MS + 8000);
+    s_scan_tasks(store, "nq06", "01", &seen);
+    Tiendo__TaskInfo *kh1 = s_task_record(&seen, 0);
+    ck_assert_str_eq(kh1->period, "2026-Q4");
+    ck_assert_uint_eq(kh1->n_history, 4);
+    tiendo__task_info__free_unpacked(kh1, NULL);
+    store_close(&store);
+
+    /* a schema 1 store (no gaps, no tasks) goes to 3 in one open too */
+    s_raw_drop_tasks(s_dir, 0);
+    s_raw_rewrite(s_dir, 1, 1);
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    s_scan_tasks(store, "nq06", NULL, &seen);
+    ck_assert_int_eq(seen.n, 3);
+    store_close(&store);
+    ck_assert_uint_eq(s_raw_schema(s_dir), STORE_SCHEMA);
+}
+END_TEST
+
+/* An upgrade that does not fit the map grows it and starts again. */
+START_TEST(tasks_rebuild_grows_a_full_map)
+{
+    store_t *store = NULL;
+    char err[256];
+    ck_assert_int_eq(store_open(&store, s_dir, 64 << 20, 1 << 30, err, sizeof err), TD_OK);
+    s_task_spec many[4] = {{"A", "2026-06-30", TIENDO__TASK_STATUS__TASK_IN_PROGRESS, NULL},
+                           {"B", "2026-06-30", TIENDO__TASK_STATUS__TASK_IN_PROGRESS, NULL},
+                           {"C", "2026-06-30", TIENDO__TASK_STATUS__TASK_IN_PROGRESS, NULL},
+                           {"D", "2026-06-30", TIENDO__TASK_STATUS__TASK_IN_PROGRESS, NULL}};
+    char unit[8];
+    for (int i = 0; i < 100; i++) {
+        snprintf(unit, sizeof unit, "U%03d", i);
+        s_put_tasks(store, unit, "2026-Q3", many, 4, (uint64_t) i + 1, T0_MS + i);
+    }
+    store_close(&store);
+    size_t full = s_raw_drop_tasks(s_dir, 1);
+    s_raw_rewrite(s_dir, 2, 0);
+    ck_assert_int_eq(store_open(&store, s_dir, 4096, 1 << 30, err, sizeof err), TD_OK);
+    size_t map = 0, used = 0;
+    store_map_use(store, &map, &used);
+    ck_assert_uint_gt(map, full); /* grown during the upgrade */
+    store_txn txn;
+    size_t count = 0;
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_count_tasks(&txn, &count), TD_OK);
+    store_abort(&txn);
+    ck_assert_uint_eq(count, 400);
+    store_close(&store);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("store");
@@ -1237,6 +1543,9 @@ static Suite *s_suite(void)
     tcase_add_test(tc, backup_copies_committed_state_and_refuses_a_store);
     tcase_add_test(tc, in_use_sees_another_process);
     tcase_add_test(tc, schema_is_written_read_and_upgraded);
+    tcase_add_test(tc, tasks_follow_each_task_across_revisions);
+    tcase_add_test(tc, tasks_table_is_built_when_a_schema_2_store_is_upgraded);
+    tcase_add_test(tc, tasks_rebuild_grows_a_full_map);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,6 +8,7 @@
 #include "bytes.h"
 #include "calendar.h"
 #include "codec.h"
+#include "offices.h"
 #include "query.h"
 #include "registry.h"
 #include "store.h"
@@ -22,6 +23,7 @@
 static char s_dir[64];
 static td_registry_t *s_reg;
 static td_calendar_t *s_cal;
+static const offices_view s_offices = {NULL, 300000, 1780000000000};
 
 static void s_setup(void)
 {
@@ -151,7 +153,7 @@ static void s_assert_every_answer(store_t *store, int refused)
         reason[0] = '\0';
         switch (answers[i].kind) {
         case 0:
-            rc = summary_status(store, s_reg, s_cal, "nq06", PERIOD,
+            rc = summary_status(store, s_reg, s_cal, NULL, "nq06", PERIOD,
                                 (Tiendo__StatusSummary **) &msg, reason, sizeof reason);
             break;
         case 1:
@@ -194,7 +196,7 @@ START_TEST(a_damaged_latest_report_refuses_every_answer)
     s_assert_every_answer(store, 1);
     reason[0] = '\0';
     Tiendo__StatusSummary *sum = NULL;
-    summary_status(store, s_reg, s_cal, "nq06", PERIOD, &sum, reason, sizeof reason);
+    summary_status(store, s_reg, s_cal, NULL, "nq06", PERIOD, &sum, reason, sizeof reason);
     ck_assert_ptr_nonnull(strstr(reason, "revision 2"));
 
     /* Answers that do not need that record still come. */
@@ -205,7 +207,7 @@ START_TEST(a_damaged_latest_report_refuses_every_answer)
     ck_assert_ptr_nonnull(detail->report);
     summary_free((ProtobufCMessage **) &detail);
     Tiendo__AgentList *agents = NULL;
-    ck_assert_int_eq(summary_agents(store, &agents), TD_OK);
+    ck_assert_int_eq(summary_agents(store, &s_offices, &agents), TD_OK);
     summary_free((ProtobufCMessage **) &agents);
 
     /* `check`, which the reason points at, finds it. */
@@ -238,7 +240,8 @@ START_TEST(a_damaged_old_revision_refuses_the_unit_history)
     ck_assert_ptr_null(detail);
     Tiendo__StatusSummary *sum = NULL;
     ck_assert_int_eq(
-        summary_status(store, s_reg, s_cal, "nq06", PERIOD, &sum, reason, sizeof reason), TD_OK);
+        summary_status(store, s_reg, s_cal, NULL, "nq06", PERIOD, &sum, reason, sizeof reason),
+        TD_OK);
     ck_assert_uint_eq(sum->units_reported, 1);
     summary_free((ProtobufCMessage **) &sum);
     store_close(&store);
@@ -256,7 +259,7 @@ START_TEST(the_query_socket_carries_the_reason)
     s_corrupt("01", 1);
     ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
     query_t *query = NULL;
-    ck_assert_int_eq(query_open(&query, store, s_reg, s_cal), TD_OK);
+    ck_assert_int_eq(query_open(&query, store, s_reg, s_cal, 300000), TD_OK);
     void *ctx = zmq_ctx_new();
     void *router = zmq_socket(ctx, ZMQ_ROUTER), *req = zmq_socket(ctx, ZMQ_REQ);
     int linger = 0;
