@@ -10,6 +10,7 @@
 #include "answer_agents.h"
 #include "answer_indicators.h"
 #include "answer_status.h"
+#include "answer_tasks.h"
 #include "answer_unit.h"
 #include "answer_units.h"
 #include "clock.h"
@@ -387,6 +388,38 @@ static int s_overdue(void *ctx, int noperands, char **operands)
                          : answer_units_text(stdout, list, "Late and overdue units", &style));
 }
 
+static int s_tasks(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
+    Tiendo__TasksQuery q = TIENDO__TASKS_QUERY__INIT;
+    const Tiendo__TaskList *list;
+    answer_style style;
+    int status;
+
+    status = s_start(run, "tasks", noperands, operands, 0, S_NEEDS_REGISTRY);
+    if (status != S_GO)
+        return status;
+    q.dataset = run->opt.dataset;
+    q.state = run->opt.status;
+    q.province = run->opt.province;
+    q.has_group = run->opt.group > 0;
+    q.group = (uint32_t) run->opt.group;
+    q.owner = run->opt.owner;
+    q.as_of = run->opt.as_of;
+    req.query_case = TIENDO__QUERY_REQUEST__QUERY_TASKS;
+    req.tasks = &q;
+    status = s_ask(run, &req);
+    if (status != S_GO)
+        return status;
+    list = run->resp->tasks;
+    if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_TASKS || list == NULL)
+        return s_missing("a list of action-plan tasks");
+    style = s_style(run);
+    return s_printed(run->opt.json ? answer_tasks_json(stdout, list, run->reg)
+                                   : answer_tasks_text(stdout, list, run->reg, &style));
+}
+
 static int s_help(void *ctx, int noperands, char **operands)
 {
     (void) ctx;
@@ -481,6 +514,31 @@ const td_command commands_table[] = {
      "Examples:\n"
      "  tiendo overdue\n"
      "  tiendo overdue --period 2026-Q2 --json\n"},
+    {"tasks", s_tasks,
+     "tasks [--status STATE] [--province CODE] [--group N] [--owner TEXT]\n"
+     "                    [--as-of YYYY-MM-DD] [--dataset DATASET] [--json]",
+     "Action-plan tasks: which are overdue, where, and whose",
+     "The tasks of the localities' action plans (kế hoạch hành động), as each\n"
+     "unit last reported them, with the state the Government Office follows\n"
+     "assignments by, on today's date (or --as-of):\n"
+     "  completed_on_time  completed on or before its deadline\n"
+     "  completed_late     completed after its deadline\n"
+     "  in_progress        not completed, and the deadline has not passed yet\n"
+     "  overdue            not completed, and the deadline has passed\n"
+     "A task keeps its identity (unit and task id) across quarters and\n"
+     "revisions; --json also gives each one's history of status changes.\n"
+     "\n"
+     "The line above the table counts the tasks listed in each state. The table\n"
+     "shows the unit, the task's id and title, its lead owner, deadline, state\n"
+     "and the day it was completed. --status keeps one state, --province one\n"
+     "province and its communes, --group one of the six task groups, and\n"
+     "--owner the tasks whose lead owner or a co-owner contains the text, in\n"
+     "any case (\"nội vụ\" finds \"Sở Nội vụ\"). Filters add up.\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo tasks --status overdue\n"
+     "  tiendo tasks --province 01 --group 2\n"
+     "  tiendo tasks --owner \"Sở Xây dựng\" --as-of 2026-12-31 --json\n"},
     {"export", s_export,
      "export [--format csv|json] [--period PERIOD]\n"
      "                     [--dataset DATASET]",
