@@ -10,14 +10,16 @@
 #include "timefmt.h"
 
 enum {
-    AGENT_COLS = 11,
-    AGENT_CELL = 64,
+    AGENT_COLS = 8,
+    AGENT_CELL = 96,
     COL_NAME = 0,
-    COL_STATE = 3,
-    COL_LAST = 4,
-    COL_OUTBOX = 5,
-    COL_DEAD = 7,
-    COL_SKEW = 8,
+    COL_SCOPE = 1,
+    COL_STATE = 2,
+    COL_LAST = 3,
+    COL_OUTBOX = 4,
+    COL_DEAD = 5,
+    COL_SKEW = 6,
+    COL_VERSION = 7,
 };
 
 typedef struct {
@@ -51,13 +53,15 @@ static int s_query_key(const Tiendo__AgentInfo *a)
 }
 
 /* The state in words: "connected", "silent for 2 h 5 min" (since the last contact, on the
- * collector's clock), "never connected", "revoked"; "—" for a query key and when the
- * collector sent no state (older than the field). */
+ * collector's clock), "never connected", "revoked", "query key" (whatever the collector
+ * says of its contact); "—" when the collector sent no state (older than the field). */
 static char *s_state_text(const Tiendo__AgentInfo *a, int64_t now_ms, char *buf, size_t len)
 {
     char since[32];
 
-    if (s_query_key(a) || a->state == NULL || a->state[0] == '\0')
+    if (s_query_key(a))
+        snprintf(buf, len, "query key");
+    else if (a->state == NULL || a->state[0] == '\0')
         snprintf(buf, len, ANSWER_NONE);
     else if (s_is(a->state, "silent") && a->last_seen_ms > 0 && now_ms > a->last_seen_ms)
         snprintf(buf, len, "silent for %s",
@@ -67,6 +71,20 @@ static char *s_state_text(const Tiendo__AgentInfo *a, int64_t now_ms, char *buf,
     else
         snprintf(buf, len, "%.32s", a->state); /* connected, revoked, silent, or a new word */
     return buf;
+}
+
+/* Who it is: the name it was enrolled with, else (a revoked key, an older collector) the
+ * first 12 characters of its key and "...". */
+static void s_name_text(const Tiendo__AgentInfo *a, char *buf, size_t len)
+{
+    const char *key = a->public_key != NULL ? a->public_key : "";
+
+    if (a->name != NULL && a->name[0] != '\0')
+        snprintf(buf, len, "%s", a->name);
+    else if (strlen(key) > 12)
+        snprintf(buf, len, "%.12s...", key);
+    else
+        snprintf(buf, len, "%s", key[0] ? key : ANSWER_NONE);
 }
 
 static const char *s_agent_color(void *ctx, size_t row, size_t col)
@@ -132,17 +150,10 @@ td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
                           const answer_style *style)
 {
     static const term_column cols[AGENT_COLS] = {
-        {"Name", TERM_LEFT, 0},
-        {"Role", TERM_LEFT, 0},
-        {"Scope", TERM_LEFT, 16},
-        {"State", TERM_LEFT, 0},
-        {"Last contact", TERM_RIGHT, 0},
-        {"Outbox", TERM_RIGHT, 0},
-        {"Oldest unsent", TERM_RIGHT, 0},
-        {"Dead letters", TERM_RIGHT, 0},
-        {"Clock skew", TERM_RIGHT, 0},
-        {"Version", TERM_LEFT, 16},
-        {"Key", TERM_LEFT, 0},
+        {"Name", TERM_LEFT, 0},        {"Scope", TERM_LEFT, 16},
+        {"State", TERM_LEFT, 0},       {"Last contact", TERM_RIGHT, 0},
+        {"Outbox", TERM_RIGHT, 0},     {"Dead letters", TERM_RIGHT, 0},
+        {"Clock skew", TERM_RIGHT, 0}, {"Version", TERM_LEFT, 16},
     };
     size_t n = list->n_agents, name_width;
     char(*text)[AGENT_CELL] = NULL;
@@ -164,44 +175,41 @@ td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
     for (size_t r = 0; r < n; r++) {
         const Tiendo__AgentInfo *a = list->agents[r];
         const Tiendo__Heartbeat *hb = a->last_heartbeat;
-        char(*row)[AGENT_CELL] = text + r * AGENT_COLS;
-        const char *key = a->public_key ? a->public_key : "";
+        char(*row)[AGENT_CELL] = text + r * AGENT_COLS, oldest[32];
 
-        snprintf(row[1], AGENT_CELL, "%.16s", a->role && a->role[0] ? a->role : ANSWER_NONE);
-        snprintf(row[2], AGENT_CELL, "%s", a->scope && a->scope[0] ? a->scope : ANSWER_NONE);
+        snprintf(row[COL_SCOPE], AGENT_CELL, "%.64s",
+                 a->scope && a->scope[0] ? a->scope : ANSWER_NONE);
         s_state_text(a, ctx.now_ms, row[COL_STATE], AGENT_CELL);
         td_age_text(ctx.now_ms, a->last_seen_ms, row[COL_LAST], AGENT_CELL);
         if (hb == NULL) {
-            for (size_t k = COL_OUTBOX; k <= 9; k++)
+            for (size_t k = COL_OUTBOX; k <= COL_VERSION; k++)
                 snprintf(row[k], AGENT_CELL, "-");
         } else {
-            snprintf(row[5], AGENT_CELL, "%" PRIu64, hb->outbox_depth);
+            /* "3 (oldest 45 s)": the backlog and how long its oldest report has waited. */
             if (hb->outbox_depth > 0 && hb->has_oldest_unsent_age_ms)
-                td_duration_text(hb->oldest_unsent_age_ms, row[6], AGENT_CELL);
+                snprintf(row[COL_OUTBOX], AGENT_CELL, "%" PRIu64 " (oldest %s)", hb->outbox_depth,
+                         td_duration_text(hb->oldest_unsent_age_ms, oldest, sizeof oldest));
             else
-                snprintf(row[6], AGENT_CELL, "-");
-            snprintf(row[7], AGENT_CELL, "%" PRIu64, hb->dead_letters);
+                snprintf(row[COL_OUTBOX], AGENT_CELL, "%" PRIu64, hb->outbox_depth);
+            snprintf(row[COL_DEAD], AGENT_CELL, "%" PRIu64, hb->dead_letters);
             if (s_has_skew(a))
-                td_offset_text(s_skew_ms(a), row[8], AGENT_CELL);
+                td_offset_text(s_skew_ms(a), row[COL_SKEW], AGENT_CELL);
             else
-                snprintf(row[8], AGENT_CELL, "-");
-            snprintf(row[9], AGENT_CELL, "%s",
+                snprintf(row[COL_SKEW], AGENT_CELL, "-");
+            snprintf(row[COL_VERSION], AGENT_CELL, "%.32s",
                      hb->agent_version && hb->agent_version[0] ? hb->agent_version : "-");
         }
-        if (strlen(key) > 12)
-            snprintf(row[10], AGENT_CELL, "%.12s...", key);
-        else
-            snprintf(row[10], AGENT_CELL, "%s", key);
         for (size_t k = 0; k < AGENT_COLS; k++)
             cells[r * AGENT_COLS + k] = row[k];
     }
-    /* The name takes what the other columns leave of the line, 10..32 columns. */
+    /* The name takes what the other columns leave of the line, 15..40 columns (15: a key
+     * standing for a name stays whole). */
     name_width =
-        term_flex_width(cols, AGENT_COLS, cells, n, COL_NAME, answer_line_width(style), 10, 32);
+        term_flex_width(cols, AGENT_COLS, cells, n, COL_NAME, answer_line_width(style), 15, 40);
     for (size_t r = 0; r < n; r++) {
-        const char *name = list->agents[r]->name;
-        term_fit(name && name[0] ? name : ANSWER_NONE, name_width, text[r * AGENT_COLS],
-                 AGENT_CELL);
+        char name[256];
+        s_name_text(list->agents[r], name, sizeof name);
+        term_fit(name, name_width, text[r * AGENT_COLS + COL_NAME], AGENT_CELL);
     }
     memcpy(columns, cols, sizeof cols);
     columns[COL_NAME].max_width = name_width;

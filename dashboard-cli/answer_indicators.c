@@ -102,6 +102,12 @@ static int s_partial(const Tiendo__IndicatorValue *iv)
     return iv->has_partial && iv->partial;
 }
 
+/* Marked "*" in tables: a partial figure that is one ("no data" has nothing to mark). */
+static int s_marked(const Tiendo__IndicatorValue *iv)
+{
+    return s_partial(iv) && iv->has_value && isfinite(iv->value);
+}
+
 static int s_is_own(const Tiendo__IndicatorValue *iv)
 {
     return iv->source != NULL && strcmp(iv->source, "own") == 0;
@@ -162,7 +168,7 @@ static td_err s_partial_footnote(FILE *out, const answer_style *style,
 
     for (size_t i = 0; i < n; i++) {
         const Tiendo__IndicatorValue *iv = values[i];
-        if (!s_partial(iv))
+        if (!s_marked(iv))
             continue;
         if (first == NULL)
             first = iv;
@@ -187,7 +193,7 @@ static td_err s_partial_footnote(FILE *out, const answer_style *style,
         return TD_ERR_NOMEM;
     }
     for (size_t i = 0; i < n && shown < S_FOOT_MAX; i++) {
-        if (!s_partial(values[i]))
+        if (!s_marked(values[i]))
             continue;
         s_partial_item(scopes ? scopes[i] : NULL, values[i], text[shown], S_FOOT_ITEM);
         items[shown] = text[shown];
@@ -263,7 +269,7 @@ td_err answer_indicator_table(FILE *out, Tiendo__IndicatorValue *const *values, 
 
         snprintf(row[0], IND_CELL, "%.16s", iv->id ? iv->id : "?");
         s_value_text(iv, s_indicator_unit(iv, ind), row[2], IND_CELL - 1);
-        if (s_partial(iv))
+        if (s_marked(iv))
             strcat(row[2], "*");
         s_coverage_text(iv, row[3], IND_CELL);
         s_target_text(ind, 2025, row[4], IND_CELL);
@@ -423,7 +429,7 @@ static char *s_matrix_value(const Tiendo__IndicatorValue *iv, char *buf, size_t 
     if (iv == NULL)
         return s_matrix_number(0, 0.0, buf, len);
     s_matrix_number(iv->has_value, iv->value, buf, len);
-    if (s_partial(iv) && strlen(buf) + 1 < len)
+    if (s_marked(iv) && strlen(buf) + 1 < len)
         strcat(buf, "*");
     return buf;
 }

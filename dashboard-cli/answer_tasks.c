@@ -47,7 +47,7 @@ enum {
     COL_STATE = 5,
     UNIT_WIDTH = 24,
     ID_WIDTH = 16,
-    OWNER_WIDTH = 24,
+    OWNER_WIDTH = 20,
 };
 
 static const char *s_task_color(void *ctx, size_t row, size_t col)
@@ -145,9 +145,9 @@ td_err answer_tasks_text(FILE *out, const Tiendo__TaskList *list, const td_regis
         for (size_t k = 0; k < TASK_COLS; k++)
             cells[r * TASK_COLS + k] = row[k];
     }
-    /* The title takes what the other columns leave of the line, 16..48 columns. */
+    /* The title takes what the other columns leave of the line, 12..48 columns. */
     title_width =
-        term_flex_width(cols, TASK_COLS, cells, n, COL_TITLE, answer_line_width(style), 16, 48);
+        term_flex_width(cols, TASK_COLS, cells, n, COL_TITLE, answer_line_width(style), 12, 48);
     for (size_t r = 0; r < n; r++) {
         const Tiendo__ActionTask *t = list->tasks[r]->task;
         term_fit(t ? s_dash(t->title) : ANSWER_NONE, title_width, text[r * TASK_COLS + COL_TITLE],

@@ -21,7 +21,7 @@ char *answer_task_state_text(const char *state, char *buf, size_t len);
 /* For people: "Action-plan tasks, dataset D, as of YYYY-MM-DD", the counts line
  * ("completed on time 1 · completed late 1 · in progress (not yet due) 1 · overdue 1",
  * the counts the collector sent), then one row per task: unit (code and name, 24 columns
- * at most), ID, title (cut to what the line leaves, 16..48 columns), lead owner (24 at
+ * at most), ID, title (cut to what the line leaves, 12..48 columns), lead owner (20 at
  * most), deadline, state in words (answer_task_state_text; overdue red and completed late
  * yellow with colours), completed on ("—" when not completed); then "N tasks". "No
  * action-plan task matches." for an empty list. Returns TD_OK or TD_ERR_NOMEM. */
