@@ -134,35 +134,54 @@ static char *s_coverage_text(const Tiendo__IndicatorValue *iv, char *buf, size_t
     return buf;
 }
 
-/* One footnote entry of a partial figure: "T01 31 of 34" ("VN T01 2 of 34" with scope),
- * and ", a part in part" when every part gave it but one of them only in part. */
-static void s_partial_item(const char *scope, const Tiendo__IndicatorValue *iv, char *buf,
+/* One footnote entry: the k partial figures of a scope that cover the same ("VN T01 2 of
+ * 34" for one, "VN 2 of 34 (13 indicators)" for several; no scope: "T01 2 of 34"), with ", a
+ * part in part" when every part gave it but one of them only in part. */
+static void s_partial_item(const char *scope, const Tiendo__IndicatorValue *iv, size_t k, char *buf,
                            size_t len)
 {
-    int n = snprintf(buf, len, "%.16s%s%.16s", scope ? scope : "", scope ? " " : "",
-                     iv->id ? iv->id : "?");
-    if (n < 0 || (size_t) n >= len || !iv->has_units_expected)
+    int n = snprintf(buf, len, "%.16s%s", scope ? scope : "", scope ? " " : "");
+    if (n >= 0 && (size_t) n < len && k == 1)
+        n += snprintf(buf + n, len - (size_t) n, "%.16s%s", iv->id ? iv->id : "?",
+                      iv->has_units_expected ? " " : "");
+    if (n < 0 || (size_t) n >= len)
         return;
-    snprintf(buf + n, len - (size_t) n, " %" PRIu32 " of %" PRIu32 "%s",
-             iv->has_units_covered ? iv->units_covered : 0, iv->units_expected,
-             iv->has_units_covered && iv->units_covered >= iv->units_expected ? ", a part in part"
-                                                                              : "");
+    if (iv->has_units_expected)
+        n += snprintf(buf + n, len - (size_t) n, "%" PRIu32 " of %" PRIu32 "%s",
+                      iv->has_units_covered ? iv->units_covered : 0, iv->units_expected,
+                      iv->has_units_covered && iv->units_covered >= iv->units_expected
+                          ? ", a part in part"
+                          : "");
+    if (n >= 0 && (size_t) n < len && k > 1)
+        snprintf(buf + n, len - (size_t) n, " (%zu indicators)", k);
 }
 
-enum { S_FOOT_ITEM = 64, S_FOOT_MAX = 24 };
+/* Whether partial figures a and b (of scopes sa and sb, NULL: one scope) go in one entry. */
+static int s_same_cover(const char *sa, const Tiendo__IndicatorValue *a, const char *sb,
+                        const Tiendo__IndicatorValue *b)
+{
+    return (sa == NULL || sb == NULL || strcmp(sa, sb) == 0) &&
+           a->has_units_expected == b->has_units_expected &&
+           a->units_expected == b->units_expected &&
+           (a->has_units_covered ? a->units_covered : 0) ==
+               (b->has_units_covered ? b->units_covered : 0);
+}
+
+enum { S_FOOT_ITEM = 96, S_FOOT_MAX = 24 };
 
 /* The footnote of the partial figures, once under a table: "* partial: covers 31 of 34
- * provinces" when they all cover the same, else "* partial: covers only some of its
- * provinces:" and one entry per figure (the first S_FOOT_MAX, then how many more). scopes
- * NULL: the values of one scope; else scopes[i] names values[i]'s. */
+ * provinces" when they all cover the same (one scope), else "* partial: covers only some
+ * of its provinces:" and an entry per scope and coverage (the first S_FOOT_MAX, then how
+ * many more). scopes NULL: the values of one scope; else scopes[i] names values[i]'s. */
 static td_err s_partial_footnote(FILE *out, const answer_style *style,
                                  const Tiendo__IndicatorValue *const *values,
                                  const char *const *scopes, size_t n, const char *noun)
 {
     char(*text)[S_FOOT_ITEM] = NULL;
     const char **items = NULL;
+    unsigned char *done = NULL;
     const Tiendo__IndicatorValue *first = NULL;
-    size_t count = 0, shown = 0;
+    size_t count = 0, shown = 0, entries = 0;
     int same = 1;
     char heading[128];
 
@@ -187,25 +206,40 @@ static td_err s_partial_footnote(FILE *out, const answer_style *style,
     }
     text = calloc(S_FOOT_MAX + 1, sizeof *text);
     items = calloc(S_FOOT_MAX + 1, sizeof *items);
-    if (text == NULL || items == NULL) {
+    done = calloc(n, 1);
+    if (text == NULL || items == NULL || done == NULL) {
+        free(done);
         free(items);
         free(text);
         return TD_ERR_NOMEM;
     }
-    for (size_t i = 0; i < n && shown < S_FOOT_MAX; i++) {
-        if (!s_marked(values[i]))
+    for (size_t i = 0; i < n; i++) {
+        const char *scope = scopes ? scopes[i] : NULL;
+        size_t k = 0;
+        if (done[i] || !s_marked(values[i]))
             continue;
-        s_partial_item(scopes ? scopes[i] : NULL, values[i], text[shown], S_FOOT_ITEM);
-        items[shown] = text[shown];
-        shown++;
+        /* Within one table each figure is named; the matrix groups a scope's figures. */
+        for (size_t j = i; j < (scopes != NULL ? n : i + 1); j++)
+            if (!done[j] && s_marked(values[j]) &&
+                s_same_cover(scope, values[i], scopes ? scopes[j] : NULL, values[j])) {
+                done[j] = 1;
+                k++;
+            }
+        if (shown < S_FOOT_MAX) {
+            s_partial_item(scope, values[i], k, text[shown], S_FOOT_ITEM);
+            items[shown] = text[shown];
+            shown++;
+        }
+        entries++;
     }
-    if (count > shown) {
-        snprintf(text[shown], S_FOOT_ITEM, "and %zu more (--json)", count - shown);
+    if (entries > shown) {
+        snprintf(text[shown], S_FOOT_ITEM, "and %zu more (--json)", entries - shown);
         items[shown] = text[shown];
         shown++;
     }
     snprintf(heading, sizeof heading, "* partial: covers only some of its %s:", noun);
     answer_print_list(out, style, heading, NULL, items, shown, answer_line_width(style));
+    free(done);
     free(items);
     free(text);
     return TD_OK;

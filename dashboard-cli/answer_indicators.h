@@ -44,7 +44,8 @@ void answer_indicator_values_json(json_t *array, Tiendo__IndicatorValue *const *
  * "province" one matrix, a row per scope (code, name cut to 8..30 columns, reports) and a
  * column per indicator ID (the first 64 seen) with its value to one decimal (whole from
  * 10 000 up, "—" no data, "*" after a partial figure), the footnote of the partial figures
- * ("VN T01 2 of 34", at most 24 named), then, when some own figure has a check, the table
+ * (an entry per scope and coverage: "79 T01 3 of 4", "VN 2 of 34 (13 indicators)"; at most
+ * 24), then, when some own figure has a check, the table
  * "Own figures beside their parts' sum": code, name, ID, own value, the parts' value and
  * how many parts gave it ("74.7 (5/6)"), the difference (parts minus own). Returns TD_OK
  * or TD_ERR_NOMEM. */

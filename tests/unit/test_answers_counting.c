@@ -569,6 +569,18 @@ START_TEST(indicators_province_text_marks_partial_and_shows_checks)
     ck_assert_uint_eq(checks + 4, n); /* one check only */
     free(m.buf);
 
+    /* Several figures of a scope that cover the same: one entry. */
+    s_value(&x.values[0][1], "T02", 100, 4000, "parts", 2, 34, 1);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, NULL, &style), TD_OK);
+    s_mem_text(&m);
+    n = s_lines(m.buf, lines, 64);
+    ck_assert_str_eq(s_line_with(lines, n, "* partial"),
+                     "* partial: covers only some of its parts: VN 2 of 34 (2 indicators), 79 T01 "
+                     "3 of 4");
+    free(m.buf);
+    s_value(&x.values[0][1], "T02", -1, 0, NULL, 0, 34, 0);
+
     /* Without coverage, checks or partial flags: the matrix as before, nothing added. */
     for (size_t i = 0; i < 3; i++)
         for (size_t v = 0; v < 2; v++) {
