@@ -10,7 +10,7 @@
 #include "timefmt.h"
 
 enum {
-    AGENT_COLS = 8,
+    AGENT_COLS = 7,
     AGENT_CELL = 96,
     COL_NAME = 0,
     COL_SCOPE = 1,
@@ -19,7 +19,6 @@ enum {
     COL_OUTBOX = 4,
     COL_DEAD = 5,
     COL_SKEW = 6,
-    COL_VERSION = 7,
 };
 
 typedef struct {
@@ -150,10 +149,9 @@ td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
                           const answer_style *style)
 {
     static const term_column cols[AGENT_COLS] = {
-        {"Name", TERM_LEFT, 0},        {"Scope", TERM_LEFT, 16},
-        {"State", TERM_LEFT, 0},       {"Last contact", TERM_RIGHT, 0},
-        {"Outbox", TERM_RIGHT, 0},     {"Dead letters", TERM_RIGHT, 0},
-        {"Clock skew", TERM_RIGHT, 0}, {"Version", TERM_LEFT, 16},
+        {"Name", TERM_LEFT, 0},          {"Scope", TERM_LEFT, 16},  {"State", TERM_LEFT, 0},
+        {"Last contact", TERM_RIGHT, 0}, {"Outbox", TERM_RIGHT, 0}, {"Dead letters", TERM_RIGHT, 0},
+        {"Clock skew", TERM_RIGHT, 0},
     };
     size_t n = list->n_agents, name_width;
     char(*text)[AGENT_CELL] = NULL;
@@ -182,7 +180,7 @@ td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
         s_state_text(a, ctx.now_ms, row[COL_STATE], AGENT_CELL);
         td_age_text(ctx.now_ms, a->last_seen_ms, row[COL_LAST], AGENT_CELL);
         if (hb == NULL) {
-            for (size_t k = COL_OUTBOX; k <= COL_VERSION; k++)
+            for (size_t k = COL_OUTBOX; k <= COL_SKEW; k++)
                 snprintf(row[k], AGENT_CELL, "-");
         } else {
             /* "3 (oldest 45 s)": the backlog and how long its oldest report has waited. */
@@ -196,16 +194,14 @@ td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
                 td_offset_text(s_skew_ms(a), row[COL_SKEW], AGENT_CELL);
             else
                 snprintf(row[COL_SKEW], AGENT_CELL, "-");
-            snprintf(row[COL_VERSION], AGENT_CELL, "%.32s",
-                     hb->agent_version && hb->agent_version[0] ? hb->agent_version : "-");
         }
         for (size_t k = 0; k < AGENT_COLS; k++)
             cells[r * AGENT_COLS + k] = row[k];
     }
-    /* The name takes what the other columns leave of the line, 15..40 columns (15: a key
-     * standing for a name stays whole). */
+    /* The name takes what the other columns leave of the line, 20..40 columns: offices'
+     * names start alike ("Sở Xây dựng ..."), what tells them apart comes last. */
     name_width =
-        term_flex_width(cols, AGENT_COLS, cells, n, COL_NAME, answer_line_width(style), 15, 40);
+        term_flex_width(cols, AGENT_COLS, cells, n, COL_NAME, answer_line_width(style), 20, 40);
     for (size_t r = 0; r < n; r++) {
         char name[256];
         s_name_text(list->agents[r], name, sizeof name);

@@ -15,15 +15,16 @@
  * key)" (the counts only when the collector sends states), when an agent counts as silent
  * (AgentList.silent_after_ms), then one row per key the collector lists, in its order:
  * name (as enrolled; else the key's first 12 characters and "..."; cut to what the line
- * leaves, 15..40 columns), scope, state in words ("connected", "silent for 2 h 5 min",
+ * leaves, 20..40 columns), scope, state in words ("connected", "silent for 2 h 5 min",
  * "never connected", "revoked"; "query key" for a `tiendo` workstation, which never talks
  * to the agents socket; "—" from a collector that sends no state), last contact
  * (td_age_text), and from the last heartbeat: outbox ("3 (oldest 45 s)", td_duration_text),
- * dead letters, clock skew (td_offset_text; positive: the agent is ahead), version ("-"
- * where it sent none). Ages are against the collector's clock (AgentList.now_ms), else
- * now_ms (the local wall clock, Unix ms). Colours only add to the words: silent and never
- * connected agents, a non-empty outbox, dead letters and a skew of a minute or more stand
- * out. "No agent is enrolled ..." for an empty list. Returns TD_OK or TD_ERR_NOMEM. */
+ * dead letters, clock skew (td_offset_text; positive: the agent is ahead); "-" where it
+ * sent none (its version, epoch and high water are in the JSON). Ages are against the
+ * collector's clock (AgentList.now_ms), else now_ms (the local wall clock, Unix ms).
+ * Colours only add to the words: silent and never connected agents, a non-empty outbox,
+ * dead letters and a skew of a minute or more stand out. "No agent is enrolled ..." for
+ * an empty list. Returns TD_OK or TD_ERR_NOMEM. */
 td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_ms,
                           const answer_style *style);
 
