@@ -116,20 +116,6 @@ static json_t *s_json(const Tiendo__TaskList *list, const td_registry_t *reg)
     return root;
 }
 
-static void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
-{
-    size_t i = 0;
-    const char *key;
-    json_t *value;
-    ck_assert_uint_eq(json_object_size(obj), n);
-    json_object_foreach(obj, key, value)
-    {
-        (void) value;
-        ck_assert_str_eq(key, keys[i]);
-        i++;
-    }
-}
-
 static const char *s_str(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);

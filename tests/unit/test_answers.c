@@ -191,60 +191,20 @@ static json_t *s_status_json(const Tiendo__StatusSummary *s, const td_registry_t
     return root;
 }
 
-static void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
-{
-    size_t i = 0;
-    const char *key;
-    json_t *value;
-    ck_assert_uint_eq(json_object_size(obj), n);
-    json_object_foreach(obj, key, value)
-    {
-        (void) value;
-        ck_assert_str_eq(key, keys[i]);
-        i++;
-    }
-}
-
 START_TEST(status_json_fields_and_values)
 {
-    static const char *const top[] = {"dataset",
-                                      "period",
-                                      "deadline",
-                                      "units_expected",
-                                      "units_reported",
-                                      "units_partial",
-                                      "completeness_percent",
-                                      "units_on_time",
-                                      "units_late",
-                                      "units_not_yet_due",
-                                      "units_overdue",
-                                      "timeliness_percent",
-                                      "revisions_stored",
-                                      "tasks_overdue",
-                                      "task_groups",
-                                      "indicators",
-                                      "lagging",
-                                      "reported",
-                                      "missing",
-                                      "without_live_agent"};
+    static const char *const top[] = {CLI_STATUS_KEYS};
     static const char *const group_keys[] = {
         "group",       "title_en",  "title_vi",     "not_started",
         "in_progress", "completed", "not_reported", "mean_progress_percent"};
-    static const char *const unit_keys[] = {"unit",
-                                            "name",
-                                            "revision",
-                                            "received_at",
-                                            "first_received_at",
-                                            "status",
-                                            "reported_by_parts",
-                                            "partial"};
+    static const char *const unit_keys[] = {CLI_REPORTED_KEYS};
     s_summary x;
     td_registry_t *reg = s_registry();
     json_t *root, *g, *u;
 
     s_summary_init(&x);
     root = s_status_json(&x.s, reg);
-    s_assert_keys(root, top, 20);
+    s_assert_keys(root, top, S_COUNT(top));
     ck_assert_str_eq(json_string_value(json_object_get(root, "dataset")), "nq06");
     ck_assert_str_eq(json_string_value(json_object_get(root, "period")), "2026-Q4");
     ck_assert_int_eq(json_integer_value(json_object_get(root, "units_expected")), 34);
@@ -270,7 +230,7 @@ START_TEST(status_json_fields_and_values)
 
     ck_assert_uint_eq(json_array_size(json_object_get(root, "reported")), 2);
     u = json_array_get(json_object_get(root, "reported"), 0);
-    s_assert_keys(u, unit_keys, 8);
+    s_assert_keys(u, unit_keys, S_COUNT(unit_keys));
     ck_assert_str_eq(json_string_value(json_object_get(u, "unit")), "01");
     ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Hà Nội");
     ck_assert_int_eq(json_integer_value(json_object_get(u, "revision")), 3);
@@ -505,11 +465,7 @@ static json_t *s_indicator_by_id(json_t *root, const char *id)
 
 START_TEST(status_json_indicators_against_targets)
 {
-    static const char *const keys[] = {
-        "id",          "name_en",     "name_vi",       "unit",           "value",
-        "target_2025", "target_2030", "verified",      "units_counted",  "numerator",
-        "denominator", "source",      "units_covered", "units_expected", "partial",
-        "check"};
+    static const char *const keys[] = {CLI_INDICATOR_KEYS};
     static const char *const target_keys[] = {"min", "max", "status"};
     s_summary x;
     td_registry_t *reg = s_registry();
@@ -520,7 +476,7 @@ START_TEST(status_json_indicators_against_targets)
     ck_assert_uint_eq(json_array_size(json_object_get(root, "indicators")), S_INDICATORS);
 
     o = s_indicator_by_id(root, "T01");
-    s_assert_keys(o, keys, 16);
+    s_assert_keys(o, keys, S_COUNT(keys));
     ck_assert_str_eq(json_string_value(json_object_get(o, "name_en")), "Urbanisation rate");
     ck_assert_str_eq(json_string_value(json_object_get(o, "name_vi")), "Tỷ lệ đô thị hóa");
     ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "%");
@@ -807,21 +763,7 @@ START_TEST(agents_json_and_text)
     static const Tiendo__AgentInfo a_init = TIENDO__AGENT_INFO__INIT;
     static const Tiendo__Heartbeat h_init = TIENDO__HEARTBEAT__INIT;
     static const Tiendo__AgentList l_init = TIENDO__AGENT_LIST__INIT;
-    static const char *const keys[] = {"public_key",
-                                       "last_seen",
-                                       "epoch",
-                                       "high_water",
-                                       "agent_version",
-                                       "outbox_depth",
-                                       "oldest_unsent_age_ms",
-                                       "dead_letters",
-                                       "clock_skew_ms",
-                                       "last_heartbeat",
-                                       "name",
-                                       "role",
-                                       "scope",
-                                       "enrolled",
-                                       "state"};
+    static const char *const keys[] = {CLI_AGENT_KEYS};
     Tiendo__AgentInfo a = a_init, b = a_init, *agents[2] = {&a, &b};
     Tiendo__Heartbeat hb = h_init;
     Tiendo__AgentList list = l_init;
@@ -860,7 +802,7 @@ START_TEST(agents_json_and_text)
     free(m.buf);
     ck_assert_uint_eq(json_array_size(json_object_get(root, "agents")), 2);
     o = json_array_get(json_object_get(root, "agents"), 0);
-    s_assert_keys(o, keys, 15);
+    s_assert_keys(o, keys, S_COUNT(keys));
     ck_assert_str_eq(json_string_value(json_object_get(o, "public_key")), a.public_key);
     ck_assert_str_eq(json_string_value(json_object_get(o, "epoch")), "00c0ffee12345678");
     ck_assert_str_eq(json_string_value(json_object_get(o, "last_seen")),

@@ -30,20 +30,6 @@ static json_t *s_parse(s_mem *m)
     return root;
 }
 
-static void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
-{
-    size_t i = 0;
-    const char *key;
-    json_t *value;
-    ck_assert_msg(json_object_size(obj) == n, "%zu keys, not %zu", json_object_size(obj), n);
-    json_object_foreach(obj, key, value)
-    {
-        (void) value;
-        ck_assert_str_eq(key, keys[i]);
-        i++;
-    }
-}
-
 static json_t *s_get(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
@@ -195,57 +181,27 @@ static json_t *s_status_json(const Tiendo__StatusSummary *s, const td_registry_t
 
 START_TEST(status_json_counts_once_and_says_what_it_covers)
 {
-    static const char *const top[] = {"dataset",
-                                      "period",
-                                      "deadline",
-                                      "units_expected",
-                                      "units_reported",
-                                      "units_partial",
-                                      "completeness_percent",
-                                      "units_on_time",
-                                      "units_late",
-                                      "units_not_yet_due",
-                                      "units_overdue",
-                                      "timeliness_percent",
-                                      "revisions_stored",
-                                      "tasks_overdue",
-                                      "task_groups",
-                                      "indicators",
-                                      "lagging",
-                                      "reported",
-                                      "missing",
-                                      "without_live_agent"};
-    static const char *const unit_keys[] = {"unit",
-                                            "name",
-                                            "revision",
-                                            "received_at",
-                                            "first_received_at",
-                                            "status",
-                                            "reported_by_parts",
-                                            "partial"};
-    static const char *const ind_keys[] = {
-        "id",          "name_en",     "name_vi",       "unit",           "value",
-        "target_2025", "target_2030", "verified",      "units_counted",  "numerator",
-        "denominator", "source",      "units_covered", "units_expected", "partial",
-        "check"};
+    static const char *const top[] = {CLI_STATUS_KEYS};
+    static const char *const unit_keys[] = {CLI_REPORTED_KEYS};
+    static const char *const ind_keys[] = {CLI_INDICATOR_KEYS};
     s_summary x;
     td_registry_t *reg = s_registry();
     json_t *root, *u, *o;
 
     s_summary_init(&x);
     root = s_status_json(&x.s, reg);
-    s_assert_keys(root, top, 20);
+    s_assert_keys(root, top, S_COUNT(top));
     ck_assert_int_eq(json_integer_value(s_get(root, "units_reported")), 2);
     ck_assert_int_eq(json_integer_value(s_get(root, "units_partial")), 1);
     ck_assert_int_eq(json_integer_value(s_get(root, "tasks_overdue")), 2);
 
     u = json_array_get(s_get(root, "reported"), 0); /* 01 reported itself */
-    s_assert_keys(u, unit_keys, 8);
+    s_assert_keys(u, unit_keys, S_COUNT(unit_keys));
     ck_assert_int_eq(json_integer_value(s_get(u, "revision")), 2);
     ck_assert_uint_eq(json_array_size(s_get(u, "reported_by_parts")), 0);
     ck_assert(json_is_false(s_get(u, "partial")));
     u = json_array_get(s_get(root, "reported"), 1); /* 79 only through 74 */
-    s_assert_keys(u, unit_keys, 8);
+    s_assert_keys(u, unit_keys, S_COUNT(unit_keys));
     ck_assert_str_eq(json_string_value(s_get(u, "unit")), "79");
     ck_assert(json_is_null(s_get(u, "revision"))); /* no report of its own */
     ck_assert(json_is_null(s_get(u, "received_at")));
@@ -265,7 +221,7 @@ START_TEST(status_json_counts_once_and_says_what_it_covers)
 
     /* The nation's T01: value = numerator / denominator, 2 of 34, partial; no check. */
     o = json_array_get(s_get(root, "indicators"), 0);
-    s_assert_keys(o, ind_keys, 16);
+    s_assert_keys(o, ind_keys, S_COUNT(ind_keys));
     ck_assert_double_eq_tol(json_real_value(s_get(o, "value")),
                             100.0 * json_real_value(s_get(o, "numerator")) /
                                 json_real_value(s_get(o, "denominator")),
@@ -785,21 +741,7 @@ static void s_offices_init(s_offices *x)
 
 START_TEST(agents_json_every_office_named)
 {
-    static const char *const keys[] = {"public_key",
-                                       "last_seen",
-                                       "epoch",
-                                       "high_water",
-                                       "agent_version",
-                                       "outbox_depth",
-                                       "oldest_unsent_age_ms",
-                                       "dead_letters",
-                                       "clock_skew_ms",
-                                       "last_heartbeat",
-                                       "name",
-                                       "role",
-                                       "scope",
-                                       "enrolled",
-                                       "state"};
+    static const char *const keys[] = {CLI_AGENT_KEYS};
     s_offices x;
     s_mem m;
     json_t *root, *o;
@@ -820,7 +762,7 @@ START_TEST(agents_json_every_office_named)
     ck_assert_int_eq(json_integer_value(s_get(root, "silent_after_seconds")), 600);
     ck_assert_uint_eq(json_array_size(s_get(root, "agents")), 5);
     o = json_array_get(s_get(root, "agents"), 0);
-    s_assert_keys(o, keys, 15);
+    s_assert_keys(o, keys, S_COUNT(keys));
     ck_assert_str_eq(json_string_value(s_get(o, "name")), "Sở Xây dựng Hà Nội");
     ck_assert_str_eq(json_string_value(s_get(o, "role")), "agent");
     ck_assert_str_eq(json_string_value(s_get(o, "scope")), "01/*");
