@@ -66,6 +66,16 @@ static inline size_t s_column_of(const char *line, const char *needle)
     return w;
 }
 
+/* Close the stream and parse its text as JSON (a new reference; the text is freed). */
+static inline json_t *s_mem_json(s_mem *m)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(s_mem_text(m), 0, &jerr);
+    ck_assert_msg(root != NULL, "not JSON: %s\n%s", jerr.text, m->buf);
+    free(m->buf);
+    return root;
+}
+
 /* The keys of the JSON contract (docs/cli-json.md), in their order, where more than one
  * test checks them: static const char *const keys[] = {CLI_STATUS_KEYS}; */
 #define CLI_STATUS_KEYS                                                                            \

@@ -21,15 +21,6 @@
 
 /* ---- helpers ---- */
 
-static json_t *s_parse(s_mem *m)
-{
-    json_error_t jerr;
-    json_t *root = json_loads(s_mem_text(m), 0, &jerr);
-    ck_assert_msg(root != NULL, "not JSON: %s\n%s", jerr.text, m->buf);
-    free(m->buf);
-    return root;
-}
-
 static json_t *s_get(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
@@ -176,7 +167,7 @@ static json_t *s_status_json(const Tiendo__StatusSummary *s, const td_registry_t
     s_mem m;
     s_mem_open(&m);
     ck_assert_int_eq(answer_status_json(m.f, s, reg), TD_OK);
-    return s_parse(&m);
+    return s_mem_json(&m);
 }
 
 START_TEST(status_json_counts_once_and_says_what_it_covers)
@@ -463,7 +454,7 @@ START_TEST(indicators_json_own_figure_with_its_check)
     s_table_init(&x);
     s_mem_open(&m);
     ck_assert_int_eq(answer_indicators_json(m.f, &x.t, NULL), TD_OK);
-    root = s_parse(&m);
+    root = s_mem_json(&m);
     o = s_scope_t01(root, 1); /* Hà Nội: its own report counts each person once */
     ck_assert_str_eq(json_string_value(s_get(o, "source")), "own");
     ck_assert_double_eq_tol(json_real_value(s_get(o, "numerator")), 5000000.0, 1e-6);
@@ -627,7 +618,7 @@ START_TEST(units_overdue_tasks_in_json_and_table)
 
     s_mem_open(&m);
     ck_assert_int_eq(answer_units_json(m.f, &list), TD_OK);
-    root = s_parse(&m);
+    root = s_mem_json(&m);
     units = s_get(root, "units");
     ck_assert_int_eq(json_integer_value(s_get(json_array_get(units, 0), "tasks_overdue")), 1);
     ck_assert(json_is_integer(s_get(json_array_get(units, 1), "tasks_overdue")));
@@ -660,7 +651,7 @@ START_TEST(units_overdue_tasks_in_json_and_table)
         d.row = &rows[0];
         s_mem_open(&m);
         ck_assert_int_eq(answer_unit_json(m.f, &d), TD_OK);
-        root = s_parse(&m);
+        root = s_mem_json(&m);
         json_object_foreach(root, key, v)
         {
             (void) v;
@@ -751,7 +742,7 @@ START_TEST(agents_json_every_office_named)
     s_offices_init(&x);
     s_mem_open(&m);
     ck_assert_int_eq(answer_agents_json(m.f, &x.list), TD_OK);
-    root = s_parse(&m);
+    root = s_mem_json(&m);
     json_object_foreach(root, key, v)
     {
         (void) v;
@@ -784,7 +775,7 @@ START_TEST(agents_json_every_office_named)
     x.list.silent_after_ms = 1500;
     s_mem_open(&m);
     ck_assert_int_eq(answer_agents_json(m.f, &x.list), TD_OK);
-    root = s_parse(&m);
+    root = s_mem_json(&m);
     ck_assert_double_eq_tol(json_real_value(s_get(root, "silent_after_seconds")), 1.5, 1e-12);
     json_decref(root);
     x.list.has_silent_after_ms = 0;
@@ -792,7 +783,7 @@ START_TEST(agents_json_every_office_named)
     x.agents[0].state = NULL;
     s_mem_open(&m);
     ck_assert_int_eq(answer_agents_json(m.f, &x.list), TD_OK);
-    root = s_parse(&m);
+    root = s_mem_json(&m);
     ck_assert(json_is_null(s_get(root, "silent_after_seconds")));
     ck_assert(json_is_null(s_get(json_array_get(s_get(root, "agents"), 0), "enrolled")));
     ck_assert(json_is_null(s_get(json_array_get(s_get(root, "agents"), 0), "state")));
