@@ -28,6 +28,51 @@ void answer_print(FILE *out, const answer_style *style, const char *sgr, const c
     term_print(out, answer_sgr(style, sgr), text);
 }
 
+void answer_print_items(FILE *out, const answer_style *style, const char *const *items,
+                        const char *const *sgrs, size_t n, size_t line_width)
+{
+    size_t col = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t w = term_width(items[i]);
+        if (i > 0 && col + 3 + w > line_width) {
+            fputs("\n  ", out);
+            col = 2;
+        } else if (i > 0) {
+            fputs(" \xC2\xB7 ", out); /* U+00B7 middle dot */
+            col += 3;
+        }
+        answer_print(out, style, sgrs != NULL ? sgrs[i] : NULL, items[i]);
+        col += w;
+    }
+    fputc('\n', out);
+}
+
+void answer_print_list(FILE *out, const answer_style *style, const char *heading,
+                       const char *heading_sgr, const char *const *items, size_t n,
+                       size_t line_width)
+{
+    size_t col = term_width(heading);
+
+    answer_print(out, style, heading_sgr, heading);
+    for (size_t i = 0; i < n; i++) {
+        /* The comma stays on the line of its item. */
+        size_t w = term_width(items[i]) + (i + 1 < n ? 1 : 0);
+        if (col + 1 + w > line_width && col > 2) {
+            fputs("\n  ", out);
+            col = 2;
+        } else {
+            fputc(' ', out);
+            col += 1;
+        }
+        term_print(out, NULL, items[i]);
+        if (i + 1 < n)
+            fputc(',', out);
+        col += w;
+    }
+    fputc('\n', out);
+}
+
 const char *answer_status_sgr(const char *status)
 {
     if (status == NULL)

@@ -11,10 +11,10 @@
 #include "registry.h"
 
 /* Each answer (answer_status.h, answer_agents.h, answer_indicators.h, answer_units.h,
- * answer_unit.h) prints one collector answer for people (text, tables fitted to a line
- * width) and for scripts (JSON of docs/cli-json.md, by common/json_out.h; CSV). Every
- * function here is pure, keeps no state and is thread-safe; the ones that write do so
- * only to the FILE * they are given. */
+ * answer_unit.h, answer_tasks.h) prints one collector answer for people (text, tables fitted to a
+ * line width) and for scripts (JSON of docs/cli-json.md, by common/json_out.h; CSV). Every function
+ * here is pure, keeps no state and is thread-safe; the ones that write do so only to the FILE *
+ * they are given. */
 
 /* What stands for "nothing" in a table cell: U+2014 EM DASH. */
 #define ANSWER_NONE "\xE2\x80\x94"
@@ -37,6 +37,21 @@ const char *answer_sgr(const answer_style *style, const char *sgr);
 /* text at its own width, made safe for the terminal (term_print), in sgr when style turns
  * colours on. The one way answers print emphasised text. */
 void answer_print(FILE *out, const answer_style *style, const char *sgr, const char *text);
+
+/* Print items separated by " · " (U+00B7), starting a new line indented by two spaces where
+ * the next item would pass line_width: the one-line summaries ("Deadline ... · on time 30 ·
+ * late 2"). sgrs may be NULL, and sgrs[i] NULL (no colour); items are made safe as
+ * answer_print does. Ends the line. */
+void answer_print_items(FILE *out, const answer_style *style, const char *const *items,
+                        const char *const *sgrs, size_t n, size_t line_width);
+
+/* Print heading (in heading_sgr with colours; may be NULL: none), then " item1, item2, ..."
+ * wrapped at line_width onto lines indented by two spaces: the lists of units ("Not
+ * reported yet (2): 04 Cao Bằng, 48 Đà Nẵng") and of footnotes. Items are made safe for the
+ * terminal. Ends the line. */
+void answer_print_list(FILE *out, const answer_style *style, const char *heading,
+                       const char *heading_sgr, const char *const *items, size_t n,
+                       size_t line_width);
 
 /* The colour of a report status wherever it is shown: "31" (red) for overdue, "33"
  * (yellow) for late, NULL for every other word and for NULL. */

@@ -97,13 +97,170 @@ static int s_unconfirmed(const td_indicator *ind)
     return ind != NULL && strcmp(ind->verified, "yes") != 0;
 }
 
-enum { IND_COLS = 7, IND_CELL = 320 };
+static int s_partial(const Tiendo__IndicatorValue *iv)
+{
+    return iv->has_partial && iv->partial;
+}
+
+/* Marked "*" in tables: a partial figure that is one ("no data" has nothing to mark). */
+static int s_marked(const Tiendo__IndicatorValue *iv)
+{
+    return s_partial(iv) && iv->has_value && isfinite(iv->value);
+}
+
+static int s_is_own(const Tiendo__IndicatorValue *iv)
+{
+    return iv->source != NULL && strcmp(iv->source, "own") == 0;
+}
+
+/* Beside an own figure, the parts' sum as a check (the collector sends it only then). */
+static int s_has_check(const Tiendo__IndicatorValue *iv)
+{
+    return iv->has_check_value || iv->has_check_numerator || iv->has_check_denominator ||
+           iv->has_check_covered || iv->has_check_expected;
+}
+
+/* What a figure covers, for the Covers column: "31/34" (units that gave it of those
+ * expected), "own" for a scope's own report, "—" when the collector did not say. */
+static char *s_coverage_text(const Tiendo__IndicatorValue *iv, char *buf, size_t len)
+{
+    if (s_is_own(iv))
+        snprintf(buf, len, "own");
+    else if (iv->has_units_expected)
+        snprintf(buf, len, "%" PRIu32 "/%" PRIu32, iv->has_units_covered ? iv->units_covered : 0,
+                 iv->units_expected);
+    else
+        snprintf(buf, len, ANSWER_NONE);
+    return buf;
+}
+
+/* One footnote entry: the k partial figures of a scope that cover the same ("VN T01 2 of
+ * 34" for one, "VN 2 of 34 (13 indicators)" for several; no scope: "T01 2 of 34"), with ", a
+ * part in part" when every part gave it but one of them only in part. */
+static void s_partial_item(const char *scope, const Tiendo__IndicatorValue *iv, size_t k, char *buf,
+                           size_t len)
+{
+    int n = snprintf(buf, len, "%.16s%s", scope ? scope : "", scope ? " " : "");
+    if (n >= 0 && (size_t) n < len && k == 1)
+        n += snprintf(buf + n, len - (size_t) n, "%.16s%s", iv->id ? iv->id : "?",
+                      iv->has_units_expected ? " " : "");
+    if (n < 0 || (size_t) n >= len)
+        return;
+    if (iv->has_units_expected)
+        n += snprintf(buf + n, len - (size_t) n, "%" PRIu32 " of %" PRIu32 "%s",
+                      iv->has_units_covered ? iv->units_covered : 0, iv->units_expected,
+                      iv->has_units_covered && iv->units_covered >= iv->units_expected
+                          ? ", a part in part"
+                          : "");
+    if (n >= 0 && (size_t) n < len && k > 1)
+        snprintf(buf + n, len - (size_t) n, " (%zu indicators)", k);
+}
+
+/* Whether partial figures a and b (of scopes sa and sb, NULL: one scope) go in one entry. */
+static int s_same_cover(const char *sa, const Tiendo__IndicatorValue *a, const char *sb,
+                        const Tiendo__IndicatorValue *b)
+{
+    return (sa == NULL || sb == NULL || strcmp(sa, sb) == 0) &&
+           a->has_units_expected == b->has_units_expected &&
+           a->units_expected == b->units_expected &&
+           (a->has_units_covered ? a->units_covered : 0) ==
+               (b->has_units_covered ? b->units_covered : 0);
+}
+
+enum { S_FOOT_ITEM = 96, S_FOOT_MAX = 24 };
+
+/* The footnote of the partial figures, once under a table: "* partial: covers 31 of 34
+ * provinces" when they all cover the same (one scope), else "* partial: covers only some
+ * of its provinces:" and an entry per scope and coverage (the first S_FOOT_MAX, then how
+ * many more). scopes NULL: the values of one scope; else scopes[i] names values[i]'s. */
+static td_err s_partial_footnote(FILE *out, const answer_style *style,
+                                 const Tiendo__IndicatorValue *const *values,
+                                 const char *const *scopes, size_t n, const char *noun)
+{
+    char(*text)[S_FOOT_ITEM] = NULL;
+    const char **items = NULL;
+    unsigned char *done = NULL;
+    const Tiendo__IndicatorValue *first = NULL;
+    size_t count = 0, shown = 0, entries = 0;
+    int same = 1;
+    char heading[128];
+
+    for (size_t i = 0; i < n; i++) {
+        const Tiendo__IndicatorValue *iv = values[i];
+        if (!s_marked(iv))
+            continue;
+        if (first == NULL)
+            first = iv;
+        same = same && iv->has_units_expected && iv->has_units_covered &&
+               iv->units_covered < iv->units_expected &&
+               iv->units_covered == first->units_covered &&
+               iv->units_expected == first->units_expected;
+        count++;
+    }
+    if (count == 0)
+        return TD_OK;
+    if (same && scopes == NULL) {
+        fprintf(out, "* partial: covers %" PRIu32 " of %" PRIu32 " %s\n", first->units_covered,
+                first->units_expected, noun);
+        return TD_OK;
+    }
+    text = calloc(S_FOOT_MAX + 1, sizeof *text);
+    items = calloc(S_FOOT_MAX + 1, sizeof *items);
+    done = calloc(n, 1);
+    if (text == NULL || items == NULL || done == NULL) {
+        free(done);
+        free(items);
+        free(text);
+        return TD_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *scope = scopes ? scopes[i] : NULL;
+        size_t k = 0;
+        if (done[i] || !s_marked(values[i]))
+            continue;
+        /* Within one table each figure is named; the matrix groups a scope's figures. */
+        for (size_t j = i; j < (scopes != NULL ? n : i + 1); j++)
+            if (!done[j] && s_marked(values[j]) &&
+                s_same_cover(scope, values[i], scopes ? scopes[j] : NULL, values[j])) {
+                done[j] = 1;
+                k++;
+            }
+        if (shown < S_FOOT_MAX) {
+            s_partial_item(scope, values[i], k, text[shown], S_FOOT_ITEM);
+            items[shown] = text[shown];
+            shown++;
+        }
+        entries++;
+    }
+    if (entries > shown) {
+        snprintf(text[shown], S_FOOT_ITEM, "and %zu more (--json)", entries - shown);
+        items[shown] = text[shown];
+        shown++;
+    }
+    snprintf(heading, sizeof heading, "* partial: covers only some of its %s:", noun);
+    answer_print_list(out, style, heading, NULL, items, shown, answer_line_width(style));
+    free(done);
+    free(items);
+    free(text);
+    return TD_OK;
+}
+
+/* Columns of the indicator table; Covers is left out when the collector says nothing of
+ * coverage, or when the line has no room for it beside a 12-column name. */
+enum { IND_COLS = 8, IND_CELL = 320, IND_COVERS = 3, IND_NAME_MIN = 12 };
+
+typedef struct {
+    Tiendo__IndicatorValue *const *values;
+    size_t ncols; /* IND_COLS, or one less without Covers */
+} s_table_ctx;
 
 static const char *s_indicator_color(void *ctx, size_t row, size_t col)
 {
-    Tiendo__IndicatorValue *const *values = ctx;
-    const Tiendo__IndicatorValue *iv = values[row];
-    const char *status = col == 4 ? iv->target_2025 : col == 6 ? iv->target_2030 : NULL;
+    const s_table_ctx *c = ctx;
+    const Tiendo__IndicatorValue *iv = c->values[row];
+    const char *status = col == c->ncols - 3   ? iv->target_2025
+                         : col == c->ncols - 1 ? iv->target_2030
+                                               : NULL;
 
     if (status == NULL)
         return NULL;
@@ -115,19 +272,20 @@ static const char *s_indicator_color(void *ctx, size_t row, size_t col)
 }
 
 td_err answer_indicator_table(FILE *out, Tiendo__IndicatorValue *const *values, size_t n,
-                              const char *title, const td_registry_t *reg,
+                              const char *title, const char *noun, const td_registry_t *reg,
                               const answer_style *style)
 {
     static const term_column cols[IND_COLS] = {
-        {"ID", TERM_LEFT, 0},           {"Indicator", TERM_LEFT, 0}, {"Value", TERM_RIGHT, 0},
-        {"2025 target", TERM_RIGHT, 0}, {"Status", TERM_LEFT, 0},    {"2030 target", TERM_RIGHT, 0},
-        {"Status", TERM_LEFT, 0},
+        {"ID", TERM_LEFT, 0},           {"Indicator", TERM_LEFT, 0},    {"Value", TERM_RIGHT, 0},
+        {"Covers", TERM_RIGHT, 0},      {"2025 target", TERM_RIGHT, 0}, {"Status", TERM_LEFT, 0},
+        {"2030 target", TERM_RIGHT, 0}, {"Status", TERM_LEFT, 0},
     };
-    size_t name_width;
+    size_t name_width, ncols = IND_COLS, line_width = answer_line_width(style);
     char(*text)[IND_CELL] = NULL;
     const char **cells = NULL;
     term_column columns[IND_COLS];
-    int any_unconfirmed = 0;
+    int any_unconfirmed = 0, covers = 0;
+    s_table_ctx ctx = {values, IND_COLS};
     td_err rc = TD_OK;
 
     if (n == 0)
@@ -144,17 +302,34 @@ td_err answer_indicator_table(FILE *out, Tiendo__IndicatorValue *const *values, 
         char(*row)[IND_CELL] = text + r * IND_COLS;
 
         snprintf(row[0], IND_CELL, "%.16s", iv->id ? iv->id : "?");
-        s_value_text(iv, s_indicator_unit(iv, ind), row[2], IND_CELL);
-        s_target_text(ind, 2025, row[3], IND_CELL);
-        snprintf(row[4], IND_CELL, "%s", s_target_status_text(iv->target_2025));
-        s_target_text(ind, 2030, row[5], IND_CELL);
-        snprintf(row[6], IND_CELL, "%s", s_target_status_text(iv->target_2030));
-        for (size_t k = 0; k < IND_COLS; k++)
-            cells[r * IND_COLS + k] = row[k];
+        s_value_text(iv, s_indicator_unit(iv, ind), row[2], IND_CELL - 1);
+        if (s_marked(iv))
+            strcat(row[2], "*");
+        s_coverage_text(iv, row[3], IND_CELL);
+        s_target_text(ind, 2025, row[4], IND_CELL);
+        snprintf(row[5], IND_CELL, "%s", s_target_status_text(iv->target_2025));
+        s_target_text(ind, 2030, row[6], IND_CELL);
+        snprintf(row[7], IND_CELL, "%s", s_target_status_text(iv->target_2030));
+        covers = covers || iv->has_units_expected || s_is_own(iv);
     }
+    memcpy(columns, cols, sizeof cols);
+    for (size_t i = 0; i < n * IND_COLS; i++)
+        cells[i] = text[i];
+    if (covers && term_flex_width(columns, IND_COLS, cells, n, 1, line_width, 0, 60) < IND_NAME_MIN)
+        covers = 0; /* the footnote still names what a partial figure covers */
+    if (!covers) {
+        ncols = IND_COLS - 1;
+        memmove(&columns[IND_COVERS], &columns[IND_COVERS + 1],
+                (IND_COLS - IND_COVERS - 1) * sizeof *columns);
+        for (size_t r = 0; r < n; r++)
+            for (size_t k = 0, out_k = 0; k < IND_COLS; k++)
+                if (k != IND_COVERS)
+                    cells[r * ncols + out_k++] = text[r * IND_COLS + k];
+    }
+    ctx.ncols = ncols;
     /* The name takes what the other columns leave of the line, 12..60 columns (12 keeps
      * the table inside 80 columns with the catalogue's widest values). */
-    name_width = term_flex_width(cols, IND_COLS, cells, n, 1, answer_line_width(style), 12, 60);
+    name_width = term_flex_width(columns, ncols, cells, n, 1, line_width, IND_NAME_MIN, 60);
     for (size_t r = 0; r < n; r++) {
         const td_indicator *ind = s_indicator(reg, values[r]->id);
         char *cell = text[r * IND_COLS + 1];
@@ -168,17 +343,18 @@ td_err answer_indicator_table(FILE *out, Tiendo__IndicatorValue *const *values, 
             term_fit(name, name_width, cell, IND_CELL);
         }
     }
-    memcpy(columns, cols, sizeof cols);
     columns[1].max_width = name_width;
 
     answer_print(out, style, "1", title);
     fputc('\n', out);
-    rc = term_table(out, columns, IND_COLS, cells, n, NULL,
-                    answer_colors(style) ? s_indicator_color : NULL, (void *) values);
+    rc = term_table(out, columns, ncols, cells, n, NULL,
+                    answer_colors(style) ? s_indicator_color : NULL, &ctx);
     if (rc != TD_OK)
         goto cleanup;
     if (any_unconfirmed)
         fprintf(out, "* target not confirmed (verified: partly/no)\n");
+    rc = s_partial_footnote(out, style, (const Tiendo__IndicatorValue *const *) values, NULL, n,
+                            noun);
     fputc('\n', out);
 
 cleanup:
@@ -210,6 +386,31 @@ static json_t *s_json_target(const td_indicator *ind, int year, const char *stat
     return t;
 }
 
+/* {"value", "numerator", "denominator", "units_covered", "units_expected"}: the parts' sum
+ * beside an own figure. NULL when out of memory. */
+static json_t *s_json_check(const Tiendo__IndicatorValue *iv)
+{
+    json_t *c = json_object();
+    int failed = 0;
+
+    if (c == NULL)
+        return NULL;
+    td_json_set(c, "value", td_json_real(iv->has_check_value, iv->check_value), &failed);
+    td_json_set(c, "numerator", td_json_real(iv->has_check_numerator, iv->check_numerator),
+                &failed);
+    td_json_set(c, "denominator", td_json_real(iv->has_check_denominator, iv->check_denominator),
+                &failed);
+    td_json_set(c, "units_covered",
+                iv->has_check_covered ? td_json_u64(iv->check_covered) : json_null(), &failed);
+    td_json_set(c, "units_expected",
+                iv->has_check_expected ? td_json_u64(iv->check_expected) : json_null(), &failed);
+    if (failed) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
 void answer_indicator_values_json(json_t *array, Tiendo__IndicatorValue *const *values, size_t n,
                                   const td_registry_t *reg, int *failed)
 {
@@ -233,23 +434,149 @@ void answer_indicator_values_json(json_t *array, Tiendo__IndicatorValue *const *
                     iv->has_units_counted ? td_json_u64(iv->units_counted) : json_null(), failed);
         td_json_set(o, "numerator", td_json_real(iv->has_numerator, iv->numerator), failed);
         td_json_set(o, "denominator", td_json_real(iv->has_denominator, iv->denominator), failed);
+        td_json_set(o, "source", td_json_text_nonempty(iv->source), failed);
+        td_json_set(o, "units_covered",
+                    iv->has_units_covered ? td_json_u64(iv->units_covered) : json_null(), failed);
+        td_json_set(o, "units_expected",
+                    iv->has_units_expected ? td_json_u64(iv->units_expected) : json_null(), failed);
+        td_json_set(o, "partial", json_boolean(s_partial(iv)), failed);
+        td_json_set(o, "check", s_has_check(iv) ? s_json_check(iv) : json_null(), failed);
     }
 }
 
 /* A compact matrix cell: the value to one decimal ("—" for no data), whole numbers from
  * 10 000 up so large counts stay narrow. */
+static char *s_matrix_number(int has, double v, char *buf, size_t len)
+{
+    if (!has || !isfinite(v))
+        snprintf(buf, len, ANSWER_NONE);
+    else if (fabs(v) >= 10000.0)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%.1f", v);
+    return buf;
+}
+
+/* The same, with "*" after a partial figure. */
 static char *s_matrix_value(const Tiendo__IndicatorValue *iv, char *buf, size_t len)
 {
-    if (iv == NULL || !iv->has_value || !isfinite(iv->value))
-        snprintf(buf, len, ANSWER_NONE);
-    else if (fabs(iv->value) >= 10000.0)
-        snprintf(buf, len, "%.0f", iv->value);
-    else
-        snprintf(buf, len, "%.1f", iv->value);
+    if (iv == NULL)
+        return s_matrix_number(0, 0.0, buf, len);
+    s_matrix_number(iv->has_value, iv->value, buf, len);
+    if (s_marked(iv) && strlen(buf) + 1 < len)
+        strcat(buf, "*");
     return buf;
 }
 
 enum { MATRIX_CELL = 64, MATRIX_FIXED = 3, MATRIX_MAX_IDS = 64 };
+
+/* The matrix's footnote of partial figures, "VN T01 2 of 34" each (s_partial_footnote). */
+static td_err s_matrix_partial(FILE *out, const Tiendo__IndicatorTable *t,
+                               const answer_style *style)
+{
+    const Tiendo__IndicatorValue **values;
+    const char **scopes;
+    size_t total = 0, k = 0;
+    td_err rc;
+
+    for (size_t i = 0; i < t->n_scopes; i++)
+        total += t->scopes[i]->n_values;
+    values = calloc(total + 1, sizeof *values);
+    scopes = calloc(total + 1, sizeof *scopes);
+    if (values == NULL || scopes == NULL) {
+        free(scopes);
+        free(values);
+        return TD_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < t->n_scopes; i++)
+        for (size_t v = 0; v < t->scopes[i]->n_values; v++) {
+            values[k] = t->scopes[i]->values[v];
+            scopes[k++] = t->scopes[i]->scope ? t->scopes[i]->scope : "?";
+        }
+    rc = s_partial_footnote(out, style, values, scopes, total, "parts");
+    free(scopes);
+    free(values);
+    return rc;
+}
+
+enum { CHECK_COLS = 6 };
+
+/* A scope's own figure has a check when its parts gave a figure too. */
+static int s_checked(const Tiendo__IndicatorValue *iv)
+{
+    return s_is_own(iv) && iv->has_value && iv->has_check_value && isfinite(iv->value) &&
+           isfinite(iv->check_value);
+}
+
+/* Beside each own figure whose parts gave one too, their sum as a check: "Own figures and
+ * their parts' sum", a row per (scope, indicator): code, name (8..30 columns), ID, own
+ * value, the parts' value with how many of them gave it ("74.7 (5/6)") and the difference
+ * (parts minus own). Nothing when no figure has a check. */
+static td_err s_checks(FILE *out, const Tiendo__IndicatorTable *t, const answer_style *style)
+{
+    static const term_column cols[CHECK_COLS] = {
+        {"Code", TERM_LEFT, 0}, {"Name", TERM_LEFT, 0},        {"ID", TERM_LEFT, 0},
+        {"Own", TERM_RIGHT, 0}, {"Parts' sum", TERM_RIGHT, 0}, {"Difference", TERM_RIGHT, 0},
+    };
+    term_column columns[CHECK_COLS];
+    char(*text)[MATRIX_CELL] = NULL;
+    const char **cells = NULL;
+    size_t n = 0, r = 0, name_width;
+    td_err rc = TD_OK;
+
+    for (size_t i = 0; i < t->n_scopes; i++)
+        for (size_t v = 0; v < t->scopes[i]->n_values; v++)
+            n += s_checked(t->scopes[i]->values[v]) ? 1 : 0;
+    if (n == 0)
+        return TD_OK;
+    text = calloc(n * CHECK_COLS, sizeof *text);
+    cells = calloc(n * CHECK_COLS, sizeof *cells);
+    if (text == NULL || cells == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < t->n_scopes; i++) {
+        const Tiendo__IndicatorScope *sc = t->scopes[i];
+        for (size_t v = 0; v < sc->n_values; v++) {
+            const Tiendo__IndicatorValue *iv = sc->values[v];
+            char(*row)[MATRIX_CELL] = text + r * CHECK_COLS, sum[32];
+            if (!s_checked(iv))
+                continue;
+            snprintf(row[0], MATRIX_CELL, "%.16s", sc->scope ? sc->scope : "?");
+            snprintf(row[2], MATRIX_CELL, "%.16s", iv->id ? iv->id : "?");
+            s_matrix_number(1, iv->value, row[3], MATRIX_CELL);
+            snprintf(row[4], MATRIX_CELL, "%s (%" PRIu32 "/%" PRIu32 ")",
+                     s_matrix_number(1, iv->check_value, sum, sizeof sum),
+                     iv->has_check_covered ? iv->check_covered : 0,
+                     iv->has_check_expected ? iv->check_expected : 0);
+            snprintf(row[5], MATRIX_CELL, "%+.1f", answer_round1(iv->check_value - iv->value));
+            for (size_t k = 0; k < CHECK_COLS; k++)
+                cells[r * CHECK_COLS + k] = row[k];
+            r++;
+        }
+    }
+    name_width = term_flex_width(cols, CHECK_COLS, cells, n, 1, answer_line_width(style), 8, 30);
+    r = 0;
+    for (size_t i = 0; i < t->n_scopes; i++)
+        for (size_t v = 0; v < t->scopes[i]->n_values; v++)
+            if (s_checked(t->scopes[i]->values[v])) {
+                const char *name = t->scopes[i]->name;
+                term_fit(name ? name : "", name_width, text[r++ * CHECK_COLS + 1], MATRIX_CELL);
+            }
+    memcpy(columns, cols, sizeof cols);
+    columns[1].max_width = name_width;
+    fputc('\n', out);
+    answer_print(out, style, "1",
+                 "Own figures beside their parts' sum (a difference is a question for the "
+                 "province)");
+    fputc('\n', out);
+    rc = term_table(out, columns, CHECK_COLS, cells, n, NULL, NULL, NULL);
+
+cleanup:
+    free(cells);
+    free(text);
+    return rc;
+}
 
 /* Province level: one row per scope, one column per indicator ID (in the order first seen). */
 static td_err s_matrix(FILE *out, const Tiendo__IndicatorTable *t, const answer_style *style)
@@ -315,6 +642,10 @@ static td_err s_matrix(FILE *out, const Tiendo__IndicatorTable *t, const answer_
     if (rc == TD_OK)
         fprintf(out, "Values to one decimal in each indicator's unit; \xE2\x80\x94 no data. "
                      "Names and targets: tiendo indicators.\n");
+    if (rc == TD_OK)
+        rc = s_matrix_partial(out, t, style);
+    if (rc == TD_OK)
+        rc = s_checks(out, t, style);
 
 cleanup:
     free(cols);
@@ -346,7 +677,9 @@ td_err answer_indicators_text(FILE *out, const Tiendo__IndicatorTable *t, const 
         char title[320];
         snprintf(title, sizeof title, "Indicators (%.16s %.200s, %" PRIu32 " reports)",
                  sc->scope ? sc->scope : "?", sc->name ? sc->name : "", sc->reports);
-        rc = answer_indicator_table(out, sc->values, sc->n_values, title, reg, style);
+        rc = answer_indicator_table(
+            out, sc->values, sc->n_values, title,
+            sc->scope != NULL && strcmp(sc->scope, "VN") == 0 ? "provinces" : "parts", reg, style);
     }
     return rc;
 }

@@ -11,6 +11,7 @@
 #include "codec.h"
 #include "json_out.h"
 #include "term.h"
+#include "utf8.h"
 
 enum { LAG_COLS = 4 };
 
@@ -105,28 +106,6 @@ static s_group_counts s_counts(const Tiendo__StatusSummary *s, const s_group_row
     return c;
 }
 
-/* Print items separated by " · ", starting a new line indented by two spaces where the
- * next item would pass line_width. sgrs[i] may be NULL (no colour). */
-static void s_print_items(FILE *out, const answer_style *style, const char *const *items,
-                          const char *const *sgrs, size_t n, size_t line_width)
-{
-    size_t col = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        size_t w = term_width(items[i]);
-        if (i > 0 && col + 3 + w > line_width) {
-            fputs("\n  ", out);
-            col = 2;
-        } else if (i > 0) {
-            fputs(" \xC2\xB7 ", out); /* U+00B7 middle dot */
-            col += 3;
-        }
-        answer_print(out, style, sgrs[i], items[i]);
-        col += w;
-    }
-    fputc('\n', out);
-}
-
 /* The deadline and how many expected units are on time, late, not yet due or overdue.
  * Prints nothing for a collector that sends none of it (older than these fields). */
 static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const answer_style *style,
@@ -170,7 +149,7 @@ static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const ans
     for (size_t i = 0; i < n; i++)
         items[i] = text[i];
     /* The deadline date is peer text: answer_print writes it through term_cell. */
-    s_print_items(out, style, items, sgrs, n, line_width);
+    answer_print_items(out, style, items, sgrs, n, line_width);
 }
 
 static const char *s_lagging_color(void *ctx, size_t row, size_t col)
@@ -237,6 +216,140 @@ cleanup:
     return rc;
 }
 
+enum {
+    S_ITEM = 512,      /* one entry of a list of units: code, name, what it reported through */
+    S_NAME_BYTES = 200 /* a name is cut (on a character boundary) to this many bytes there */
+};
+
+/* "04 Cao Bằng" (the name as sent, else the registry's for the period; the code alone when
+ * neither knows it), then " suffix" when suffix is not NULL. */
+static void s_unit_item(char *buf, size_t len, const td_registry_t *reg, const char *sent,
+                        const char *code, const td_date *last_day, const char *suffix)
+{
+    const char *name = answer_unit_name(reg, sent, code, last_day);
+    int name_len = name != NULL ? (int) td_utf8_cut(name, strlen(name), S_NAME_BYTES) : 0;
+
+    snprintf(buf, len, "%.*s%s%.*s%s%s", TD_CODE_MAX, code ? code : "", name ? " " : "", name_len,
+             name ? name : "", suffix ? " " : "", suffix ? suffix : "");
+}
+
+/* A unit reported for the period only through the provinces merged into it: no report of
+ * its own (no revision), some parts named. */
+static int s_through_parts(const Tiendo__UnitReport *u)
+{
+    return u->n_reported_by_parts > 0 && !u->has_revision;
+}
+
+/* "(through 74; partial)", "(through 74, 77)". */
+static void s_through_text(const Tiendo__UnitReport *u, char *buf, size_t len)
+{
+    size_t used = (size_t) snprintf(buf, len, "(through");
+
+    for (size_t k = 0; k < u->n_reported_by_parts && used < len; k++)
+        used += (size_t) snprintf(buf + used, len - used, "%s %.*s", k > 0 ? "," : "", TD_CODE_MAX,
+                                  u->reported_by_parts[k] ? u->reported_by_parts[k] : "?");
+    if (used < len)
+        snprintf(buf + used, len - used, "%s)", u->has_partial && u->partial ? "; partial" : "");
+}
+
+/* heading then the n units' items, wrapped (answer_print_list). item(ctx, i, buf) writes
+ * the i-th. */
+typedef void (*s_item_fn)(const void *ctx, size_t i, const td_registry_t *reg,
+                          const td_date *last_day, char *buf, size_t len);
+
+static td_err s_text_units(FILE *out, const answer_style *style, const char *heading,
+                           const char *sgr, size_t n, s_item_fn item, const void *ctx,
+                           const td_registry_t *reg, const td_date *last_day, size_t line_width)
+{
+    char(*text)[S_ITEM] = calloc(n + 1, sizeof *text);
+    const char **items = calloc(n + 1, sizeof *items);
+    td_err rc = TD_OK;
+
+    if (text == NULL || items == NULL) {
+        rc = TD_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        item(ctx, i, reg, last_day, text[i], S_ITEM);
+        items[i] = text[i];
+    }
+    answer_print_list(out, style, heading, sgr, items, n, line_width);
+
+cleanup:
+    free(items);
+    free(text);
+    return rc;
+}
+
+/* Items of a list of codes (missing, without a live agent): "04 Cao Bằng". */
+static void s_code_item(const void *ctx, size_t i, const td_registry_t *reg,
+                        const td_date *last_day, char *buf, size_t len)
+{
+    char *const *codes = ctx;
+    s_unit_item(buf, len, reg, NULL, codes[i] ? codes[i] : "", last_day, NULL);
+}
+
+/* Items of the units reported through their parts: "79 Hồ Chí Minh (through 74; partial)".
+ * ctx is the summary; i counts only those units. */
+static void s_through_item(const void *ctx, size_t i, const td_registry_t *reg,
+                           const td_date *last_day, char *buf, size_t len)
+{
+    const Tiendo__StatusSummary *s = ctx;
+    char through[S_ITEM / 2];
+
+    for (size_t k = 0; k < s->n_reported; k++) {
+        const Tiendo__UnitReport *u = s->reported[k];
+        if (!s_through_parts(u))
+            continue;
+        if (i-- == 0) {
+            s_through_text(u, through, sizeof through);
+            s_unit_item(buf, len, reg, u->name, u->unit, last_day, through);
+            return;
+        }
+    }
+}
+
+/* Who has not reported, who reported only through the provinces merged into it, which
+ * expected units no live agent reports for, and the overdue action-plan tasks. The last
+ * three are left out for a collector that sends none of them. */
+static td_err s_text_who(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
+                         const td_date *last_day, const answer_style *style, size_t line_width)
+{
+    char heading[128];
+    size_t through = 0;
+    td_err rc = TD_OK;
+
+    if (s->n_missing == 0 && s->units_expected == 0) {
+        fprintf(out, "No province is expected to report for this period.\n");
+    } else if (s->n_missing == 0) {
+        answer_print(out, style, "32", "All expected provinces have reported.");
+        fputc('\n', out);
+    } else {
+        snprintf(heading, sizeof heading, "Not reported yet (%zu):", s->n_missing);
+        rc = s_text_units(out, style, heading, "33", s->n_missing, s_code_item, s->missing, reg,
+                          last_day, line_width);
+    }
+    for (size_t k = 0; k < s->n_reported; k++)
+        through += s_through_parts(s->reported[k]) ? 1 : 0;
+    if (rc == TD_OK && through > 0) {
+        snprintf(heading, sizeof heading,
+                 "Reported through their merged provinces (%zu):", through);
+        rc = s_text_units(out, style, heading, NULL, through, s_through_item, s, reg, last_day,
+                          line_width);
+    }
+    if (rc == TD_OK && s->n_without_live_agent > 0) {
+        snprintf(heading, sizeof heading, "No live agent (%zu):", s->n_without_live_agent);
+        rc = s_text_units(out, style, heading, "33", s->n_without_live_agent, s_code_item,
+                          s->without_live_agent, reg, last_day, line_width);
+    }
+    if (rc == TD_OK && s->has_tasks_overdue) {
+        snprintf(heading, sizeof heading, "Overdue action-plan tasks: %" PRIu32, s->tasks_overdue);
+        answer_print(out, style, s->tasks_overdue > 0 ? "31" : NULL, heading);
+        fputs(s->tasks_overdue > 0 ? " (tiendo tasks --status overdue)\n" : "\n", out);
+    }
+    return rc;
+}
+
 td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
                           const answer_style *style)
 {
@@ -286,8 +399,12 @@ td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
     else
         snprintf(pct, sizeof pct, "%.1f%%", completeness);
     fprintf(out, "Provinces reported: ");
-    snprintf(line, sizeof line, "%" PRIu32 " of %" PRIu32 " (%s)", s->units_reported,
-             s->units_expected, pct);
+    if (s->has_units_partial && s->units_partial > 0)
+        snprintf(line, sizeof line, "%" PRIu32 " of %" PRIu32 " (%s; %" PRIu32 " partial)",
+                 s->units_reported, s->units_expected, pct, s->units_partial);
+    else
+        snprintf(line, sizeof line, "%" PRIu32 " of %" PRIu32 " (%s)", s->units_reported,
+                 s->units_expected, pct);
     answer_print(out, style,
                  s->units_expected > 0 && s->units_reported >= s->units_expected ? "32" : "33",
                  line);
@@ -324,48 +441,15 @@ td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
     if (rc != TD_OK)
         goto cleanup;
     fputc('\n', out);
-    rc = answer_indicator_table(out, s->indicators, s->n_indicators, "Indicators (nation)", reg,
-                                style);
+    rc = answer_indicator_table(out, s->indicators, s->n_indicators, "Indicators (nation)",
+                                "provinces", reg, style);
     if (rc != TD_OK)
         goto cleanup;
     rc = s_text_lagging(out, s, reg, last_day, style);
     if (rc != TD_OK)
         goto cleanup;
 
-    if (s->n_missing == 0 && s->units_expected == 0) {
-        fprintf(out, "No province is expected to report for this period.\n");
-    } else if (s->n_missing == 0) {
-        answer_print(out, style, "32", "All expected provinces have reported.");
-        fputc('\n', out);
-    } else {
-        size_t col;
-        snprintf(line, sizeof line, "Not reported yet (%zu):", s->n_missing);
-        answer_print(out, style, "33", line);
-        col = term_width(line);
-        for (size_t i = 0; i < s->n_missing; i++) {
-            const char *code = s->missing[i] ? s->missing[i] : "";
-            const char *name = answer_unit_name(reg, NULL, code, last_day);
-            char item[TD_CODE_MAX + TD_NAME_MAX + 8];
-            size_t w;
-            if (name)
-                snprintf(item, sizeof item, "%.*s %s", TD_CODE_MAX, code, name);
-            else
-                snprintf(item, sizeof item, "%.*s", TD_CODE_MAX, code);
-            w = term_width(item) + (i + 1 < s->n_missing ? 1 : 0);
-            if (col + 1 + w > line_width && col > 2) {
-                fputs("\n  ", out);
-                col = 2;
-            } else {
-                fputc(' ', out);
-                col += 1;
-            }
-            term_cell(out, item, term_width(item), TERM_LEFT);
-            if (i + 1 < s->n_missing)
-                fputc(',', out);
-            col += w;
-        }
-        fputc('\n', out);
-    }
+    rc = s_text_who(out, s, reg, last_day, style, line_width);
 
 cleanup:
     free(cells);
@@ -416,6 +500,37 @@ static void s_json_groups(json_t *array, const Tiendo__StatusSummary *s, const s
     }
 }
 
+/* ["74", "77"]: unit codes as JSON strings. A new reference; NULL when out of memory. */
+static json_t *s_json_codes(char *const *codes, size_t n)
+{
+    json_t *array = json_array();
+    int failed = 0;
+
+    for (size_t i = 0; array != NULL && i < n && !failed; i++)
+        td_json_append(array, td_json_text(codes[i]), &failed);
+    if (failed) {
+        json_decref(array);
+        return NULL;
+    }
+    return array;
+}
+
+/* {"unit", "name"} per code (missing, without_live_agent): names from the registry. */
+static void s_json_units(json_t *array, char *const *codes, size_t n, const td_registry_t *reg,
+                         const td_date *last_day, int *failed)
+{
+    for (size_t i = 0; i < n && !*failed; i++) {
+        json_t *o = json_object();
+
+        td_json_append(array, o, failed);
+        if (*failed)
+            break;
+        td_json_set(o, "unit", td_json_text(codes[i]), failed);
+        td_json_set(o, "name", td_json_text(answer_unit_name(reg, NULL, codes[i], last_day)),
+                    failed);
+    }
+}
+
 static void s_json_reported(json_t *array, const Tiendo__StatusSummary *s, const td_registry_t *reg,
                             const td_date *last_day, int *failed)
 {
@@ -429,34 +544,25 @@ static void s_json_reported(json_t *array, const Tiendo__StatusSummary *s, const
         td_json_set(o, "unit", td_json_text(u->unit), failed);
         td_json_set(o, "name", td_json_text(answer_unit_name(reg, u->name, u->unit, last_day)),
                     failed);
-        td_json_set(o, "revision", json_integer(u->revision), failed);
+        /* A unit reported only through its parts has no revision of its own. */
+        td_json_set(o, "revision", u->has_revision ? json_integer(u->revision) : json_null(),
+                    failed);
         td_json_set(o, "received_at", td_json_time(u->has_received_at_ms, u->received_at_ms),
                     failed);
         td_json_set(o, "first_received_at",
                     td_json_time(u->has_first_received_at_ms, u->first_received_at_ms), failed);
         td_json_set(o, "status", td_json_text_nonempty(u->status), failed);
-    }
-}
-
-static void s_json_missing(json_t *array, const Tiendo__StatusSummary *s, const td_registry_t *reg,
-                           const td_date *last_day, int *failed)
-{
-    for (size_t i = 0; i < s->n_missing && !*failed; i++) {
-        json_t *o = json_object();
-
-        td_json_append(array, o, failed);
-        if (*failed)
-            break;
-        td_json_set(o, "unit", td_json_text(s->missing[i]), failed);
-        td_json_set(o, "name", td_json_text(answer_unit_name(reg, NULL, s->missing[i], last_day)),
-                    failed);
+        td_json_set(o, "reported_by_parts",
+                    s_json_codes(u->reported_by_parts, u->n_reported_by_parts), failed);
+        td_json_set(o, "partial", json_boolean(u->has_partial && u->partial), failed);
     }
 }
 
 td_err answer_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg)
 {
     json_t *root = json_object(), *groups = json_array(), *reported = json_array(),
-           *missing = json_array(), *indicators = json_array(), *lagging = json_array();
+           *missing = json_array(), *indicators = json_array(), *lagging = json_array(),
+           *no_agent = json_array();
     s_group_row *rows = NULL;
     size_t nrows = 0;
     int failed = 0;
@@ -467,7 +573,8 @@ td_err answer_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_re
     td_err rc = TD_OK;
 
     if (root == NULL || groups == NULL || reported == NULL || missing == NULL ||
-        indicators == NULL || lagging == NULL) {
+        indicators == NULL || lagging == NULL || no_agent == NULL) {
+        json_decref(no_agent);
         json_decref(groups);
         json_decref(reported);
         json_decref(missing);
@@ -481,6 +588,8 @@ td_err answer_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_re
     td_json_set(root, "deadline", td_json_text_nonempty(s->deadline), &failed);
     td_json_set(root, "units_expected", json_integer(s->units_expected), &failed);
     td_json_set(root, "units_reported", json_integer(s->units_reported), &failed);
+    td_json_set(root, "units_partial",
+                s->has_units_partial ? td_json_u64(s->units_partial) : json_null(), &failed);
     td_json_set(root, "completeness_percent", td_json_real(completeness >= 0, completeness),
                 &failed);
     td_json_set(root, "units_on_time",
@@ -494,6 +603,8 @@ td_err answer_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_re
                 s->has_units_overdue ? td_json_u64(s->units_overdue) : json_null(), &failed);
     td_json_set(root, "timeliness_percent", td_json_real(timeliness >= 0, timeliness), &failed);
     td_json_set(root, "revisions_stored", td_json_u64(s->revisions_stored), &failed);
+    td_json_set(root, "tasks_overdue",
+                s->has_tasks_overdue ? td_json_u64(s->tasks_overdue) : json_null(), &failed);
     /* From here root owns the arrays. A failed set has dropped its array and raised failed,
      * and every fill below does nothing once failed is raised. */
     td_json_set(root, "task_groups", groups, &failed);
@@ -501,6 +612,7 @@ td_err answer_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_re
     td_json_set(root, "lagging", lagging, &failed);
     td_json_set(root, "reported", reported, &failed);
     td_json_set(root, "missing", missing, &failed);
+    td_json_set(root, "without_live_agent", no_agent, &failed);
     if (!failed)
         rc = s_group_rows(s, reg, &rows, &nrows);
     if (rc == TD_OK) {
@@ -508,7 +620,9 @@ td_err answer_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_re
         answer_indicator_values_json(indicators, s->indicators, s->n_indicators, reg, &failed);
         s_json_lagging(lagging, s, reg, last_day, &failed);
         s_json_reported(reported, s, reg, last_day, &failed);
-        s_json_missing(missing, s, reg, last_day, &failed);
+        s_json_units(missing, s->missing, s->n_missing, reg, last_day, &failed);
+        s_json_units(no_agent, s->without_live_agent, s->n_without_live_agent, reg, last_day,
+                     &failed);
     }
     free(rows);
     if (rc != TD_OK || failed) {

@@ -14,18 +14,11 @@
 
 enum { UNIT_CELL = 320 };
 
+/* "not_started", "in_progress", "completed" (the report file's words); "—" for none. */
 static const char *s_task_status_word(Tiendo__TaskStatus st)
 {
-    switch (st) {
-    case TIENDO__TASK_STATUS__TASK_NOT_STARTED:
-        return "not_started";
-    case TIENDO__TASK_STATUS__TASK_IN_PROGRESS:
-        return "in_progress";
-    case TIENDO__TASK_STATUS__TASK_COMPLETED:
-        return "completed";
-    default:
-        return ANSWER_NONE;
-    }
+    const char *word = td_task_status_name(st);
+    return word != NULL ? word : ANSWER_NONE;
 }
 
 static const char *s_dash(const char *s)

@@ -89,22 +89,27 @@ void answer_units_sort(Tiendo__UnitList *list, answer_sort by)
     qsort(list->units, list->n_units, sizeof *list->units, cmp);
 }
 
-enum { UNIT_COLS = 6, UNIT_CELL = 320 };
+/* The last column, Overdue tasks, is shown when the collector counts them. */
+enum { UNIT_COLS = 7, UNIT_CELL = 320 };
 
 static const char *s_unit_status_color(void *ctx, size_t row, size_t col)
 {
-    const Tiendo__UnitList *list = ctx;
-    return col == 2 ? answer_status_sgr(list->units[row]->status) : NULL;
+    const Tiendo__UnitRow *u = ((const Tiendo__UnitList *) ctx)->units[row];
+    if (col == 6)
+        return u->has_tasks_overdue && u->tasks_overdue > 0 ? answer_status_sgr("overdue") : NULL;
+    return col == 2 ? answer_status_sgr(u->status) : NULL;
 }
 
 td_err answer_units_text(FILE *out, const Tiendo__UnitList *list, const char *title,
                          const answer_style *style)
 {
     static const term_column cols[UNIT_COLS] = {
-        {"Code", TERM_LEFT, 0},      {"Name", TERM_LEFT, 0},           {"Status", TERM_LEFT, 0},
-        {"Revision", TERM_RIGHT, 0}, {"First received", TERM_LEFT, 0}, {"Progress", TERM_RIGHT, 0},
+        {"Code", TERM_LEFT, 0},           {"Name", TERM_LEFT, 0},
+        {"Status", TERM_LEFT, 0},         {"Revision", TERM_RIGHT, 0},
+        {"First received", TERM_LEFT, 0}, {"Progress", TERM_RIGHT, 0},
+        {"Overdue tasks", TERM_RIGHT, 0},
     };
-    size_t n = list->n_units, name_width;
+    size_t n = list->n_units, name_width, ncols = UNIT_COLS - 1;
     char(*text)[UNIT_CELL] = NULL;
     const char **cells = NULL;
     term_column columns[UNIT_COLS];
@@ -119,15 +124,18 @@ td_err answer_units_text(FILE *out, const Tiendo__UnitList *list, const char *ti
         fprintf(out, "No units.\n");
         return TD_OK;
     }
-    text = calloc(n * UNIT_COLS, sizeof *text);
-    cells = calloc(n * UNIT_COLS, sizeof *cells);
+    for (size_t r = 0; r < n; r++)
+        if (list->units[r]->has_tasks_overdue)
+            ncols = UNIT_COLS;
+    text = calloc(n * ncols, sizeof *text);
+    cells = calloc(n * ncols, sizeof *cells);
     if (text == NULL || cells == NULL) {
         rc = TD_ERR_NOMEM;
         goto cleanup;
     }
     for (size_t r = 0; r < n; r++) {
         const Tiendo__UnitRow *u = list->units[r];
-        char(*row)[UNIT_CELL] = text + r * UNIT_COLS;
+        char(*row)[UNIT_CELL] = text + r * ncols;
 
         snprintf(row[0], UNIT_CELL, "%.16s", u->unit ? u->unit : "?");
         snprintf(row[2], UNIT_CELL, "%.16s", u->status && u->status[0] ? u->status : "?");
@@ -140,18 +148,22 @@ td_err answer_units_text(FILE *out, const Tiendo__UnitList *list, const char *ti
             snprintf(row[5], UNIT_CELL, "%.1f %%", answer_round1(u->mean_progress_percent));
         else
             snprintf(row[5], UNIT_CELL, ANSWER_NONE);
-        for (size_t k = 0; k < UNIT_COLS; k++)
-            cells[r * UNIT_COLS + k] = row[k];
+        if (ncols == UNIT_COLS && u->has_tasks_overdue)
+            snprintf(row[6], UNIT_CELL, "%" PRIu32, u->tasks_overdue);
+        else if (ncols == UNIT_COLS)
+            snprintf(row[6], UNIT_CELL, ANSWER_NONE);
+        for (size_t k = 0; k < ncols; k++)
+            cells[r * ncols + k] = row[k];
     }
     /* The name takes what the other columns leave of the line, 10..40 columns. */
-    name_width = term_flex_width(cols, UNIT_COLS, cells, n, 1, answer_line_width(style), 10, 40);
+    name_width = term_flex_width(cols, ncols, cells, n, 1, answer_line_width(style), 10, 40);
     for (size_t r = 0; r < n; r++) {
         const char *name = list->units[r]->name;
-        term_fit(name ? name : "", name_width, text[r * UNIT_COLS + 1], UNIT_CELL);
+        term_fit(name ? name : "", name_width, text[r * ncols + 1], UNIT_CELL);
     }
     memcpy(columns, cols, sizeof cols);
     columns[1].max_width = name_width;
-    rc = term_table(out, columns, UNIT_COLS, cells, n, NULL,
+    rc = term_table(out, columns, ncols, cells, n, NULL,
                     answer_colors(style) ? s_unit_status_color : NULL, (void *) list);
     if (rc == TD_OK)
         fprintf(out, "%zu unit%s\n", n, n == 1 ? "" : "s");
@@ -182,6 +194,8 @@ json_t *answer_units_row_json(const Tiendo__UnitRow *u, int *failed)
     td_json_set(o, "mean_progress_percent",
                 answer_json_percent(u->has_mean_progress_percent, u->mean_progress_percent),
                 failed);
+    td_json_set(o, "tasks_overdue",
+                u->has_tasks_overdue ? td_json_u64(u->tasks_overdue) : json_null(), failed);
     return o;
 }
 
@@ -242,7 +256,7 @@ static void s_csv_time(FILE *out, int has, int64_t unix_ms)
 td_err answer_units_csv(FILE *out, const Tiendo__UnitList *list)
 {
     fputs("unit,name,level,parent,status,revision,first_received_at,received_at,"
-          "mean_progress_percent\r\n",
+          "mean_progress_percent,tasks_overdue\r\n",
           out);
     for (size_t i = 0; i < list->n_units; i++) {
         const Tiendo__UnitRow *u = list->units[i];
@@ -265,6 +279,9 @@ td_err answer_units_csv(FILE *out, const Tiendo__UnitList *list)
         fputc(',', out);
         if (s_has_progress(u))
             fprintf(out, "%.1f", answer_round1(u->mean_progress_percent));
+        fputc(',', out);
+        if (u->has_tasks_overdue)
+            fprintf(out, "%" PRIu32, u->tasks_overdue);
         fputs("\r\n", out);
     }
     return ferror(out) ? TD_ERR_IO : TD_OK;

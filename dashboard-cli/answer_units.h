@@ -34,15 +34,17 @@ void answer_units_sort(Tiendo__UnitList *list, answer_sort by);
 
 /* A heading "<title>, <dataset> <period> (deadline ...)" (title NULL: "Units"), then one
  * row per unit: code, name (cut to what the line leaves, 10..40 columns), status,
- * revision, first received (UTC date), mean progress; then "N units". Overdue red and
- * late yellow with colours. Returns TD_OK or TD_ERR_NOMEM. */
+ * revision, first received (UTC date), mean progress and, when the collector counts them
+ * for some row, its overdue action-plan tasks ("—" for a row without the count); then "N
+ * units". Overdue red and late yellow with colours, and a non-zero overdue-task count
+ * red. Returns TD_OK or TD_ERR_NOMEM. */
 td_err answer_units_text(FILE *out, const Tiendo__UnitList *list, const char *title,
                          const answer_style *style);
 
 /* One unit row as a JSON object: unit, name, level, parent, status, revision,
- * first_received_at, received_at, mean_progress_percent (docs/cli-json.md; `tiendo unit`
- * starts from it). A new reference; NULL with *failed raised when out of memory (a field
- * that could not be made also raises *failed). */
+ * first_received_at, received_at, mean_progress_percent, tasks_overdue (docs/cli-json.md;
+ * `tiendo unit` starts from it). A new reference; NULL with *failed raised when out of memory (a
+ * field that could not be made also raises *failed). */
 json_t *answer_units_row_json(const Tiendo__UnitRow *u, int *failed);
 
 /* {"dataset","period","deadline","units":[rows]} with td_json_print. Returns TD_OK,
@@ -50,8 +52,8 @@ json_t *answer_units_row_json(const Tiendo__UnitRow *u, int *failed);
 td_err answer_units_json(FILE *out, const Tiendo__UnitList *list);
 
 /* The same rows as CSV (RFC 4180): a header row, CRLF line ends, empty fields for unknown
- * values, times by the JSON rule, progress to one decimal. Returns TD_OK or TD_ERR_IO when
- * the stream reports an error. */
+ * values, times by the JSON rule, progress to one decimal, tasks_overdue last. Returns TD_OK or
+ * TD_ERR_IO when the stream reports an error. */
 td_err answer_units_csv(FILE *out, const Tiendo__UnitList *list);
 
 /* One CSV field as answer_units_csv writes it: quoted (quotes doubled) when it holds a

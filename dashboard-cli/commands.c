@@ -10,6 +10,7 @@
 #include "answer_agents.h"
 #include "answer_indicators.h"
 #include "answer_status.h"
+#include "answer_tasks.h"
 #include "answer_unit.h"
 #include "answer_units.h"
 #include "clock.h"
@@ -387,6 +388,38 @@ static int s_overdue(void *ctx, int noperands, char **operands)
                          : answer_units_text(stdout, list, "Late and overdue units", &style));
 }
 
+static int s_tasks(void *ctx, int noperands, char **operands)
+{
+    commands_run *run = ctx;
+    Tiendo__QueryRequest req = TIENDO__QUERY_REQUEST__INIT;
+    Tiendo__TasksQuery q = TIENDO__TASKS_QUERY__INIT;
+    const Tiendo__TaskList *list;
+    answer_style style;
+    int status;
+
+    status = s_start(run, "tasks", noperands, operands, 0, S_NEEDS_REGISTRY);
+    if (status != S_GO)
+        return status;
+    q.dataset = run->opt.dataset;
+    q.state = run->opt.status;
+    q.province = run->opt.province;
+    q.has_group = run->opt.group > 0;
+    q.group = (uint32_t) run->opt.group;
+    q.owner = run->opt.owner;
+    q.as_of = run->opt.as_of;
+    req.query_case = TIENDO__QUERY_REQUEST__QUERY_TASKS;
+    req.tasks = &q;
+    status = s_ask(run, &req);
+    if (status != S_GO)
+        return status;
+    list = run->resp->tasks;
+    if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_TASKS || list == NULL)
+        return s_missing("a list of action-plan tasks");
+    style = s_style(run);
+    return s_printed(run->opt.json ? answer_tasks_json(stdout, list, run->reg)
+                                   : answer_tasks_text(stdout, list, run->reg, &style));
+}
+
 static int s_help(void *ctx, int noperands, char **operands)
 {
     (void) ctx;
@@ -406,8 +439,15 @@ const td_command commands_table[] = {
      "six task groups of Resolution 06-NQ/TW has come (how many provinces have\n"
      "not started, are in progress or have completed it, and the mean\n"
      "progress); each indicator for the nation against its 2025 and 2030\n"
-     "targets (\"*\": target not confirmed); the units furthest behind; and\n"
-     "which provinces have not reported yet.\n"
+     "targets (\"*\" after a name: target not confirmed); the units furthest\n"
+     "behind; which provinces have not reported yet, which reported only\n"
+     "through the provinces merged into them, and which have no live agent;\n"
+     "and how many action-plan tasks are overdue (tiendo tasks lists them).\n"
+     "\n"
+     "Each person is counted once: where a province and its communes both\n"
+     "report, the province's own figure counts. A value marked \"*\" is\n"
+     "partial: it covers only some of the provinces expected (\"Covers\": how\n"
+     "many gave it, e.g. 31/34; the footnote under the table says so too).\n"
      "\n"
      "Without --period it shows the current quarter. Periods are written\n"
      "2026-Q3 (quarter), 2026-M07 (month), 2026-H2 (half-year), 2026-9M (first\n"
@@ -418,13 +458,22 @@ const td_command commands_table[] = {
      "  tiendo status --period 2026-Q3\n"
      "  tiendo status --period 2026 --json > status-2026.json\n"},
     {"agents", s_agents, "agents [--json]",
-     "Offices' agents: last heard from, reports waiting, version, clock",
-     "One line for each reporting office's agent the collector knows: its key,\n"
-     "when it was last heard from, its outbox epoch and the last report number\n"
-     "stored (high water), and from its last heartbeat: version, reports waiting\n"
-     "to be sent (outbox) and how old the oldest is, reports the collector\n"
-     "rejected (dead letters), and how far its clock is from the collector's\n"
-     "(positive: the agent's clock is ahead).\n"
+     "Every enrolled office: connected, silent, never connected, backlog",
+     "One line for each key the collector knows: every office enrolled, whether\n"
+     "its agent ever connected or not, and keys seen before they were revoked.\n"
+     "For each: its name and scope (the units it may report for, e.g. 01/*),\n"
+     "its state in words, when it was last heard from, and from its last\n"
+     "heartbeat: reports waiting to be sent (outbox) and how old the oldest\n"
+     "is, reports the collector rejected (dead letters) and how far its clock\n"
+     "is from the collector's (positive: the agent's clock is ahead). The\n"
+     "states:\n"
+     "  connected        heard from within the collector's silence threshold\n"
+     "  silent for 2 h   heard from before, but not for longer than that\n"
+     "  never connected  enrolled, but its agent has never made contact\n"
+     "  revoked          no longer enrolled (its reports stay stored)\n"
+     "  query key        a tiendo workstation such as this one, not an office\n"
+     "Colours only underline the words. --json adds the whole key, the agent's\n"
+     "version, the outbox epoch and the last report number stored (high water).\n"
      "\n"
      "Examples:\n"
      "  tiendo agents\n"
@@ -440,6 +489,13 @@ const td_command commands_table[] = {
      "--level province you get one line per province with its value for\n"
      "every indicator, to one decimal (\"\xE2\x80\x94\" when the province gave no data).\n"
      "\n"
+     "Each person is counted once: a province's own report wins over the sum\n"
+     "of its communes (or of the provinces merged into it), and that sum is\n"
+     "shown beside it as a check (\"74.7 (5/6)\": 5 of its 6 communes gave\n"
+     "it). Without its own figure, its parts' sum stands for it. A value\n"
+     "marked \"*\" is partial: only some of the units it covers gave it; the\n"
+     "footnote under the table says how many.\n"
+     "\n"
      "Examples:\n"
      "  tiendo indicators\n"
      "  tiendo indicators --level province --period 2026-Q3\n"
@@ -447,11 +503,12 @@ const td_command commands_table[] = {
     {"units", s_units,
      "units [--province CODE] [--sort code|name|progress|status]\n"
      "                    [--period PERIOD] [--dataset DATASET] [--json]",
-     "Every expected unit: status, revision, first received, progress",
+     "Every expected unit: status, revision, progress, overdue tasks",
      "One line for every unit expected to report in the period: its code and\n"
      "name, whether it reported on time, late, is not yet due or is overdue,\n"
      "its latest revision (\"\xE2\x80\x94\": nothing received), the day its first\n"
-     "report arrived, and its mean progress over the six task groups.\n"
+     "report arrived, its mean progress over the six task groups, and how many\n"
+     "of its action-plan tasks are overdue (tiendo tasks --province CODE).\n"
      "--province shows one province and its units. --sort orders the lines by\n"
      "code (the default), name, progress (lowest first) or status (overdue,\n"
      "then late, not yet due, on time).\n"
@@ -482,6 +539,31 @@ const td_command commands_table[] = {
      "Examples:\n"
      "  tiendo overdue\n"
      "  tiendo overdue --period 2026-Q2 --json\n"},
+    {"tasks", s_tasks,
+     "tasks [--status STATE] [--province CODE] [--group N] [--owner TEXT]\n"
+     "                    [--as-of YYYY-MM-DD] [--dataset DATASET] [--json]",
+     "Action-plan tasks: which are overdue, where, and whose",
+     "The tasks of the localities' action plans (kế hoạch hành động), as each\n"
+     "unit last reported them, with the state the Government Office follows\n"
+     "assignments by, on today's date (or --as-of):\n"
+     "  completed_on_time  completed on or before its deadline\n"
+     "  completed_late     completed after its deadline\n"
+     "  in_progress        not completed, and the deadline has not passed yet\n"
+     "  overdue            not completed, and the deadline has passed\n"
+     "A task keeps its identity (unit and task id) across quarters and\n"
+     "revisions; --json also gives each one's history of status changes.\n"
+     "\n"
+     "The line above the table counts the tasks listed in each state. The table\n"
+     "shows the unit, the task's id and title, its lead owner, deadline, state\n"
+     "and the day it was completed. --status keeps one state, --province one\n"
+     "province and its communes, --group one of the six task groups, and\n"
+     "--owner the tasks whose lead owner or a co-owner contains the text, in\n"
+     "any case (\"nội vụ\" finds \"Sở Nội vụ\"). Filters add up.\n"
+     "\n"
+     "Examples:\n"
+     "  tiendo tasks --status overdue\n"
+     "  tiendo tasks --province 01 --group 2\n"
+     "  tiendo tasks --owner \"Sở Xây dựng\" --as-of 2026-12-31 --json\n"},
     {"export", s_export,
      "export [--format csv|json] [--period PERIOD]\n"
      "                     [--dataset DATASET]",

@@ -8,8 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "calendar.h"
+#include "log.h"
+#include "registry.h"
+#include "tasks.h"
+#include "utf8.h"
 
 /* Bounds: strings are paths or short words; a period is at most "2026-M07". */
 const td_config_option options_table[] = {
@@ -36,12 +39,21 @@ const td_config_option options_table[] = {
     {"level", TD_OPT_STRING, offsetof(options_t, level), "nation", 0, 16,
      "indicators: nation (one table) or province (one row per province)"},
     {"province", TD_OPT_STRING, offsetof(options_t, province), NULL, 0, 16,
-     "units: show only this province (its code, e.g. 01) and its units"},
+     "units, export, tasks: show only this province (its code, e.g. 01) and its units"},
     {"sort", TD_OPT_STRING, offsetof(options_t, sort), NULL, 0, 16,
      "units, overdue: order by code (units' default), name, progress (lowest first) or "
      "status (worst first; overdue's default)"},
     {"format", TD_OPT_STRING, offsetof(options_t, format), "csv", 0, 16,
      "export: csv (for spreadsheets) or json"},
+    {"status", TD_OPT_STRING, offsetof(options_t, status), NULL, 0, 32,
+     "tasks: only tasks in this state: completed_on_time, completed_late, in_progress or "
+     "overdue"},
+    {"group", TD_OPT_INT, offsetof(options_t, group), NULL, 1, TD_TASK_GROUPS,
+     "tasks: only tasks of task group N (not given: every group)"},
+    {"owner", TD_OPT_STRING, offsetof(options_t, owner), NULL, 1, 200,
+     "tasks: only tasks whose lead owner or a co-owner contains this text (any case)"},
+    {"as-of", TD_OPT_STRING, offsetof(options_t, as_of), NULL, 0, 16,
+     "tasks: the day the states are for, YYYY-MM-DD (default: today, UTC)"},
     {NULL, TD_OPT_STRING, 0, NULL, 0, 0, NULL},
 };
 
@@ -86,6 +98,8 @@ static int s_starts_with(const char *s, const char *prefix)
 td_err options_validate(const options_t *o, char *err, size_t errlen)
 {
     td_log_level level;
+    td_task_state state;
+    td_date day;
 
     if (!td_dataset_name_valid(o->dataset)) {
         snprintf(err, errlen,
@@ -138,6 +152,26 @@ td_err options_validate(const options_t *o, char *err, size_t errlen)
                      o->province);
             return TD_ERR_CONFIG;
         }
+    }
+    if (o->status != NULL && td_task_state_parse(o->status, &state) != 0) {
+        snprintf(err, errlen,
+                 "--status '%.40s': must be completed_on_time, completed_late, in_progress or "
+                 "overdue",
+                 o->status);
+        return TD_ERR_CONFIG;
+    }
+    if (o->owner != NULL && !td_utf8_valid_text(o->owner)) {
+        snprintf(err, errlen,
+                 "--owner: the text is not valid UTF-8 (check the terminal's "
+                 "character set)");
+        return TD_ERR_CONFIG;
+    }
+    if (o->as_of != NULL && td_date_parse(o->as_of, &day) != TD_OK) {
+        snprintf(err, errlen,
+                 "--as-of '%.40s': must be a day of the calendar, YYYY-MM-DD (for example "
+                 "2026-12-31)",
+                 o->as_of);
+        return TD_ERR_CONFIG;
     }
     if (o->collector_public_key == NULL || o->collector_public_key[0] == '\0') {
         snprintf(err, errlen,

@@ -29,6 +29,10 @@ typedef struct {
     char *province;             /* units: only this province and its units; NULL = all */
     char *sort;                 /* units, overdue: code, name, progress or status */
     char *format;               /* export: csv or json */
+    char *status;               /* tasks: only this state (td_task_state_parse); NULL = all */
+    long long group;            /* tasks: only this task group, 1..TD_TASK_GROUPS; 0 = all */
+    char *owner;                /* tasks: text in the lead owner or a co-owner; NULL = any */
+    char *as_of;                /* tasks: YYYY-MM-DD the states are for; NULL = today */
 } options_t;
 
 /* The table for td_config_parse (ends with a NULL name). */
@@ -43,7 +47,10 @@ td_err options_resolve_period(const char *text, time_t now, char *out, size_t ou
 /* Check the values the table cannot: dataset (td_dataset_name_valid), color (auto, always,
  * never), log level, query endpoint (tcp://, ipc:// or inproc://), level (nation,
  * province), sort (code, name, progress, status), format (csv, json), province (1..16 of
- * letters and digits). TD_ERR_CONFIG with err. */
+ * letters and digits), status (a state of common/tasks.h: completed_on_time,
+ * completed_late, in_progress, overdue), owner (valid UTF-8; the table bounds it to 1..200
+ * bytes), as-of (a real date, YYYY-MM-DD; the table bounds --group to 1..6). TD_ERR_CONFIG
+ * with err. */
 td_err options_validate(const options_t *o, char *err, size_t errlen);
 
 /* Whether to colour the output: "always" yes, "never" no, "auto" only when stdout is a

@@ -3,6 +3,7 @@
 #define TIENDO_CLI_TEST_H
 
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,5 +65,51 @@ static inline size_t s_column_of(const char *line, const char *needle)
     free(prefix);
     return w;
 }
+
+/* Close the stream and parse its text as JSON (a new reference; the text is freed). */
+static inline json_t *s_mem_json(s_mem *m)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(s_mem_text(m), 0, &jerr);
+    ck_assert_msg(root != NULL, "not JSON: %s\n%s", jerr.text, m->buf);
+    free(m->buf);
+    return root;
+}
+
+/* The keys of the JSON contract (docs/cli-json.md), in their order, where more than one
+ * test checks them: static const char *const keys[] = {CLI_STATUS_KEYS}; */
+#define CLI_STATUS_KEYS                                                                            \
+    "dataset", "period", "deadline", "units_expected", "units_reported", "units_partial",          \
+        "completeness_percent", "units_on_time", "units_late", "units_not_yet_due",                \
+        "units_overdue", "timeliness_percent", "revisions_stored", "tasks_overdue", "task_groups", \
+        "indicators", "lagging", "reported", "missing", "without_live_agent"
+#define CLI_REPORTED_KEYS                                                                          \
+    "unit", "name", "revision", "received_at", "first_received_at", "status", "reported_by_parts", \
+        "partial"
+#define CLI_INDICATOR_KEYS                                                                         \
+    "id", "name_en", "name_vi", "unit", "value", "target_2025", "target_2030", "verified",         \
+        "units_counted", "numerator", "denominator", "source", "units_covered", "units_expected",  \
+        "partial", "check"
+#define CLI_AGENT_KEYS                                                                             \
+    "public_key", "last_seen", "epoch", "high_water", "agent_version", "outbox_depth",             \
+        "oldest_unsent_age_ms", "dead_letters", "clock_skew_ms", "last_heartbeat", "name", "role", \
+        "scope", "enrolled", "state"
+
+/* obj has exactly the n keys, in this order. */
+static inline void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
+{
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    ck_assert_msg(json_object_size(obj) == n, "%zu keys, not %zu", json_object_size(obj), n);
+    json_object_foreach(obj, key, value)
+    {
+        (void) value;
+        ck_assert_str_eq(key, keys[i]);
+        i++;
+    }
+}
+
+#define S_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
 #endif

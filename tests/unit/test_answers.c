@@ -191,51 +191,20 @@ static json_t *s_status_json(const Tiendo__StatusSummary *s, const td_registry_t
     return root;
 }
 
-static void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
-{
-    size_t i = 0;
-    const char *key;
-    json_t *value;
-    ck_assert_uint_eq(json_object_size(obj), n);
-    json_object_foreach(obj, key, value)
-    {
-        (void) value;
-        ck_assert_str_eq(key, keys[i]);
-        i++;
-    }
-}
-
 START_TEST(status_json_fields_and_values)
 {
-    static const char *const top[] = {"dataset",
-                                      "period",
-                                      "deadline",
-                                      "units_expected",
-                                      "units_reported",
-                                      "completeness_percent",
-                                      "units_on_time",
-                                      "units_late",
-                                      "units_not_yet_due",
-                                      "units_overdue",
-                                      "timeliness_percent",
-                                      "revisions_stored",
-                                      "task_groups",
-                                      "indicators",
-                                      "lagging",
-                                      "reported",
-                                      "missing"};
+    static const char *const top[] = {CLI_STATUS_KEYS};
     static const char *const group_keys[] = {
         "group",       "title_en",  "title_vi",     "not_started",
         "in_progress", "completed", "not_reported", "mean_progress_percent"};
-    static const char *const unit_keys[] = {
-        "unit", "name", "revision", "received_at", "first_received_at", "status"};
+    static const char *const unit_keys[] = {CLI_REPORTED_KEYS};
     s_summary x;
     td_registry_t *reg = s_registry();
     json_t *root, *g, *u;
 
     s_summary_init(&x);
     root = s_status_json(&x.s, reg);
-    s_assert_keys(root, top, 17);
+    s_assert_keys(root, top, S_COUNT(top));
     ck_assert_str_eq(json_string_value(json_object_get(root, "dataset")), "nq06");
     ck_assert_str_eq(json_string_value(json_object_get(root, "period")), "2026-Q4");
     ck_assert_int_eq(json_integer_value(json_object_get(root, "units_expected")), 34);
@@ -261,7 +230,7 @@ START_TEST(status_json_fields_and_values)
 
     ck_assert_uint_eq(json_array_size(json_object_get(root, "reported")), 2);
     u = json_array_get(json_object_get(root, "reported"), 0);
-    s_assert_keys(u, unit_keys, 6);
+    s_assert_keys(u, unit_keys, S_COUNT(unit_keys));
     ck_assert_str_eq(json_string_value(json_object_get(u, "unit")), "01");
     ck_assert_str_eq(json_string_value(json_object_get(u, "name")), "Hà Nội");
     ck_assert_int_eq(json_integer_value(json_object_get(u, "revision")), 3);
@@ -496,9 +465,7 @@ static json_t *s_indicator_by_id(json_t *root, const char *id)
 
 START_TEST(status_json_indicators_against_targets)
 {
-    static const char *const keys[] = {
-        "id",          "name_en",  "name_vi",       "unit",      "value",      "target_2025",
-        "target_2030", "verified", "units_counted", "numerator", "denominator"};
+    static const char *const keys[] = {CLI_INDICATOR_KEYS};
     static const char *const target_keys[] = {"min", "max", "status"};
     s_summary x;
     td_registry_t *reg = s_registry();
@@ -509,7 +476,7 @@ START_TEST(status_json_indicators_against_targets)
     ck_assert_uint_eq(json_array_size(json_object_get(root, "indicators")), S_INDICATORS);
 
     o = s_indicator_by_id(root, "T01");
-    s_assert_keys(o, keys, 11);
+    s_assert_keys(o, keys, S_COUNT(keys));
     ck_assert_str_eq(json_string_value(json_object_get(o, "name_en")), "Urbanisation rate");
     ck_assert_str_eq(json_string_value(json_object_get(o, "name_vi")), "Tỷ lệ đô thị hóa");
     ck_assert_str_eq(json_string_value(json_object_get(o, "unit")), "%");
@@ -796,10 +763,7 @@ START_TEST(agents_json_and_text)
     static const Tiendo__AgentInfo a_init = TIENDO__AGENT_INFO__INIT;
     static const Tiendo__Heartbeat h_init = TIENDO__HEARTBEAT__INIT;
     static const Tiendo__AgentList l_init = TIENDO__AGENT_LIST__INIT;
-    static const char *const keys[] = {"public_key",           "last_seen",     "epoch",
-                                       "high_water",           "agent_version", "outbox_depth",
-                                       "oldest_unsent_age_ms", "dead_letters",  "clock_skew_ms",
-                                       "last_heartbeat"};
+    static const char *const keys[] = {CLI_AGENT_KEYS};
     Tiendo__AgentInfo a = a_init, b = a_init, *agents[2] = {&a, &b};
     Tiendo__Heartbeat hb = h_init;
     Tiendo__AgentList list = l_init;
@@ -838,7 +802,7 @@ START_TEST(agents_json_and_text)
     free(m.buf);
     ck_assert_uint_eq(json_array_size(json_object_get(root, "agents")), 2);
     o = json_array_get(json_object_get(root, "agents"), 0);
-    s_assert_keys(o, keys, 10);
+    s_assert_keys(o, keys, S_COUNT(keys));
     ck_assert_str_eq(json_string_value(json_object_get(o, "public_key")), a.public_key);
     ck_assert_str_eq(json_string_value(json_object_get(o, "epoch")), "00c0ffee12345678");
     ck_assert_str_eq(json_string_value(json_object_get(o, "last_seen")),
@@ -863,7 +827,7 @@ START_TEST(agents_json_and_text)
     ck_assert_ptr_nonnull(strstr(lines[3], "rq:rM>}U?@Ln..."));
     ck_assert_ptr_null(strstr(lines[3], "rq:rM>}U?@Lns")); /* only 12 characters */
     ck_assert_ptr_nonnull(strstr(lines[3], "3 s ago"));
-    ck_assert_ptr_nonnull(strstr(lines[3], "00c0ffee12345678"));
+    ck_assert_ptr_null(strstr(lines[3], "00c0ffee12345678")); /* the epoch: --json only */
     ck_assert_ptr_nonnull(strstr(lines[3], "15 s"));
     ck_assert_ptr_nonnull(strstr(lines[3], "+1.5 s"));
     ck_assert_ptr_nonnull(strstr(lines[4], "never"));
@@ -980,7 +944,8 @@ START_TEST(units_json_fields)
                                        "revision",
                                        "first_received_at",
                                        "received_at",
-                                       "mean_progress_percent"};
+                                       "mean_progress_percent",
+                                       "tasks_overdue"};
     s_units u;
     s_mem m;
     json_error_t jerr;
@@ -1002,11 +967,11 @@ START_TEST(units_json_fields)
     r0 = json_array_get(units, 0);
     json_object_foreach(r0, key, v)
     {
-        ck_assert_uint_lt(i, 9);
+        ck_assert_uint_lt(i, 10);
         ck_assert_str_eq(key, keys[i]);
         i++;
     }
-    ck_assert_uint_eq(i, 9);
+    ck_assert_uint_eq(i, 10);
     ck_assert_str_eq(json_string_value(json_object_get(r0, "unit")), "79");
     ck_assert_str_eq(json_string_value(json_object_get(r0, "name")), "Thành phố Hồ Chí Minh");
     ck_assert_int_eq(json_integer_value(json_object_get(r0, "revision")), 2);
@@ -1033,18 +998,21 @@ START_TEST(units_csv_quoting)
     const char *text;
 
     s_units_fill(&u);
+    /* tasks_overdue last: 3 for 01, 0 for 79, unknown (an older collector) for 48 and 02. */
+    u.rows[1].has_tasks_overdue = u.rows[0].has_tasks_overdue = 1;
+    u.rows[1].tasks_overdue = 3;
     s_mem_open(&m);
     ck_assert_int_eq(answer_units_csv(m.f, &u.list), TD_OK);
     text = s_mem_text(&m);
     ck_assert_str_eq(text, "unit,name,level,parent,status,revision,first_received_at,"
-                           "received_at,mean_progress_percent\r\n"
+                           "received_at,mean_progress_percent,tasks_overdue\r\n"
                            "79,Thành phố Hồ Chí Minh,province,VN,on_time,2,"
-                           "2026-10-03T08:00:00.000Z,2026-10-03T09:00:00.000Z,62.3\r\n"
+                           "2026-10-03T08:00:00.000Z,2026-10-03T09:00:00.000Z,62.3,0\r\n"
                            "01,Hà Nội,province,VN,late,1,2026-10-09T08:00:00.000Z,"
-                           "2026-10-09T09:00:00.000Z,40.0\r\n"
-                           "48,\"Đà Nẵng, \"\"city\"\"\",province,VN,overdue,,,,\r\n"
+                           "2026-10-09T09:00:00.000Z,40.0,3\r\n"
+                           "48,\"Đà Nẵng, \"\"city\"\"\",province,VN,overdue,,,,,\r\n"
                            "02,Hà Giang,province,VN,not_yet_due,1,2026-10-03T08:00:00.000Z,"
-                           "2026-10-03T09:00:00.000Z,10.0\r\n");
+                           "2026-10-03T09:00:00.000Z,10.0,\r\n");
     free(m.buf);
 
     s_mem_open(&m);

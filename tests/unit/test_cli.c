@@ -223,12 +223,12 @@ END_TEST
 
 START_TEST(command_table_rows_are_complete)
 {
-    static const char *const names[] = {"status", "agents",  "indicators", "units",
-                                        "unit",   "overdue", "export",     "help"};
+    static const char *const names[] = {"status",  "agents", "indicators", "units", "unit",
+                                        "overdue", "tasks",  "export",     "help"};
     size_t n = 0;
 
     for (const td_command *c = commands_table; c->name != NULL; c++, n++) {
-        ck_assert_msg(n < 8 && strcmp(c->name, names[n]) == 0, "row %zu: %s", n, c->name);
+        ck_assert_msg(n < 9 && strcmp(c->name, names[n]) == 0, "row %zu: %s", n, c->name);
         ck_assert_ptr_nonnull(c->run);
         ck_assert_uint_eq(strncmp(c->usage, c->name, strlen(c->name)), 0);
         /* "  indicators  " and the summary fit 80 columns in the overview. */
@@ -238,7 +238,7 @@ START_TEST(command_table_rows_are_complete)
         ck_assert_int_eq(c->help[strlen(c->help) - 1], '\n');
         ck_assert_ptr_eq(td_command_find(commands_table, c->name), c);
     }
-    ck_assert_uint_eq(n, 8);
+    ck_assert_uint_eq(n, 9);
     ck_assert_ptr_null(td_command_find(commands_table, "Status"));
     ck_assert_ptr_null(commands_find_word(0, NULL));
 }
@@ -302,13 +302,15 @@ START_TEST(help_as_today_from_the_table)
     commands_print_usage(m.f);
     ck_assert_str_eq(s_mem_text(&m),
                      "Usage: tiendo COMMAND [OPTIONS]\nCommands: status, agents, indicators, "
-                     "units, unit, overdue, export, help\nRun 'tiendo --help' for more.\n");
+                     "units, unit, overdue, tasks, export, help\nRun 'tiendo --help' for "
+                     "more.\n");
     free(m.buf);
     s_mem_open(&m);
     commands_print_unknown(m.f, "stats");
     ck_assert_str_eq(s_mem_text(&m),
                      "tiendo: unknown command 'stats' (the commands are status, agents, "
-                     "indicators, units, unit, overdue, export and help; see tiendo --help)\n");
+                     "indicators, units, unit, overdue, tasks, export and help; see tiendo "
+                     "--help)\n");
     free(m.buf);
 }
 END_TEST
@@ -376,6 +378,10 @@ typedef struct {
     uint32_t got_version; /* what the server saw */
     char got_dataset[64], got_period[32];
     int got_case;
+    /* a TasksQuery as it arrived ("(null)" for a field left out) */
+    char got_state[32], got_province[32], got_owner[256], got_as_of[32];
+    int got_has_group;
+    uint32_t got_group;
     void *sock;
 } s_server;
 
@@ -393,6 +399,41 @@ static void s_server_start(s_server *srv, const char *secret)
     ck_assert_int_eq(zmq_setsockopt(srv->sock, ZMQ_LINGER, &zero, sizeof zero), 0);
     ck_assert_int_eq(zmq_bind(srv->sock, "tcp://127.0.0.1:*"), 0);
     ck_assert_int_eq(zmq_getsockopt(srv->sock, ZMQ_LAST_ENDPOINT, srv->endpoint, &len), 0);
+}
+
+static const char *s_or_null(const char *s)
+{
+    return s != NULL ? s : "(null)";
+}
+
+/* The answer to a TasksQuery: one overdue task of 01, counted. Static storage: one server
+ * answers at a time. */
+static void s_task_list(Tiendo__QueryResponse *resp)
+{
+    static Tiendo__TaskList list = TIENDO__TASK_LIST__INIT;
+    static Tiendo__TaskInfo info = TIENDO__TASK_INFO__INIT, *infos[1] = {&info};
+    static Tiendo__ActionTask task = TIENDO__ACTION_TASK__INIT;
+
+    task.id = "KH-01";
+    task.title = "Quy hoạch phân khu";
+    task.owner = "Sở Xây dựng";
+    task.deadline = "2026-06-30";
+    task.has_status = 1;
+    task.status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
+    info.unit = "01";
+    info.unit_name = "Hà Nội";
+    info.province = "01";
+    info.task = &task;
+    info.state = "overdue";
+    list.dataset = "nq06";
+    list.as_of = "2026-12-31";
+    list.has_completed_on_time = list.has_completed_late = 1;
+    list.has_in_progress = list.has_overdue = 1;
+    list.overdue = 1;
+    list.n_tasks = 1;
+    list.tasks = infos;
+    resp->result_case = TIENDO__QUERY_RESPONSE__RESULT_TASKS;
+    resp->tasks = &list;
 }
 
 static void *s_server_run(void *arg)
@@ -417,16 +458,30 @@ static void *s_server_run(void *arg)
         snprintf(srv->got_dataset, sizeof srv->got_dataset, "%s", req->status->dataset);
         snprintf(srv->got_period, sizeof srv->got_period, "%s", req->status->period);
     }
+    if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_TASKS) {
+        const Tiendo__TasksQuery *q = req->tasks;
+        snprintf(srv->got_dataset, sizeof srv->got_dataset, "%s", s_or_null(q->dataset));
+        snprintf(srv->got_state, sizeof srv->got_state, "%s", s_or_null(q->state));
+        snprintf(srv->got_province, sizeof srv->got_province, "%s", s_or_null(q->province));
+        snprintf(srv->got_owner, sizeof srv->got_owner, "%s", s_or_null(q->owner));
+        snprintf(srv->got_as_of, sizeof srv->got_as_of, "%s", s_or_null(q->as_of));
+        srv->got_has_group = q->has_group;
+        srv->got_group = q->group;
+    }
     if (srv->answer) {
         resp.has_version = 1;
         resp.version = TD_PROTOCOL_VERSION;
-        sum.dataset = srv->got_dataset;
-        sum.period = srv->got_period;
-        sum.has_units_expected = sum.has_units_reported = 1;
-        sum.units_expected = 34;
-        sum.units_reported = 12;
-        resp.result_case = TIENDO__QUERY_RESPONSE__RESULT_STATUS;
-        resp.status = &sum;
+        if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_TASKS) {
+            s_task_list(&resp);
+        } else {
+            sum.dataset = srv->got_dataset;
+            sum.period = srv->got_period;
+            sum.has_units_expected = sum.has_units_reported = 1;
+            sum.units_expected = 34;
+            sum.units_reported = 12;
+            resp.result_case = TIENDO__QUERY_RESPONSE__RESULT_STATUS;
+            resp.status = &sum;
+        }
         if (td_message_encode(&resp.base, out, sizeof out, &len) == TD_OK)
             zmq_send(srv->sock, out, len, 0);
     }
@@ -651,6 +706,257 @@ START_TEST(status_command_asks_and_prints)
 }
 END_TEST
 
+/* Parse argv as main does and check the options; returns the status of either step. */
+static td_err s_tasks_options(int argc, char **argv, char *err, size_t errlen)
+{
+    options_t o;
+    td_config_args args;
+    td_err rc;
+
+    memset(&o, 0, sizeof o);
+    rc = td_config_parse(options_table, &o, argc, argv, &args, err, errlen);
+    if (rc == TD_OK) {
+        td_config_args_free(&args);
+        rc = options_validate(&o, err, errlen);
+    }
+    td_config_free(options_table, &o);
+    return rc;
+}
+
+START_TEST(tasks_options_are_checked)
+{
+    static const char *const envs[] = {"TIENDO_STATUS", "TIENDO_GROUP", "TIENDO_OWNER",
+                                       "TIENDO_AS_OF", "TIENDO_PROVINCE"};
+    char long_owner[202], err[512] = "";
+    options_t o;
+    td_config_args args;
+    char *good[] = {"tasks",      "--status",     "overdue", "--group",
+                    "2",          "--owner",      "nội vụ",  "--as-of",
+                    "2026-12-31", "--province",   "01",      "--collector-public-key",
+                    "c.pub",      "--secret-key", "me.key",  NULL};
+    struct {
+        const char *option, *value, *why; /* why: in the message */
+        int at_parse;                     /* refused by the table, else by options_validate */
+    } bad[] = {
+        {"--status", "late", "completed_on_time, completed_late, in_progress or overdue", 0},
+        {"--status", "in progress", "--status 'in progress'", 0},
+        {"--status", "OVERDUE", "--status", 0},
+        {"--group", "0", "between 1 and 6", 1},
+        {"--group", "7", "between 1 and 6", 1},
+        {"--group", "two", "group", 1},
+        {"--owner", "", "1 to 200 bytes", 1},
+        {"--owner", long_owner, "1 to 200 bytes", 1},
+        {"--owner", "S\xE1 X\xE2y", "not valid UTF-8", 0},
+        {"--as-of", "2026-02-30", "--as-of '2026-02-30'", 0},
+        {"--as-of", "2026-13-01", "YYYY-MM-DD", 0},
+        {"--as-of", "31/12/2026", "YYYY-MM-DD", 0},
+        {"--as-of", "tomorrow", "--as-of", 0},
+    };
+
+    for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
+        unsetenv(envs[i]);
+    memset(&o, 0, sizeof o);
+    ck_assert_msg(td_config_parse(options_table, &o, 15, good, &args, err, sizeof err) == TD_OK,
+                  "%s", err);
+    td_config_args_free(&args);
+    ck_assert_str_eq(o.status, "overdue");
+    ck_assert_int_eq(o.group, 2);
+    ck_assert_str_eq(o.owner, "nội vụ");
+    ck_assert_str_eq(o.as_of, "2026-12-31");
+    ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_OK);
+    td_config_free(options_table, &o);
+    /* Left out: every state, group and owner, today. */
+    memset(&o, 0, sizeof o);
+    ck_assert_int_eq(td_config_parse(options_table, &o, 1, good, &args, err, sizeof err), TD_OK);
+    td_config_args_free(&args);
+    ck_assert_ptr_null(o.status);
+    ck_assert_int_eq(o.group, 0);
+    ck_assert_ptr_null(o.owner);
+    ck_assert_ptr_null(o.as_of);
+    td_config_free(options_table, &o);
+    /* Every state word, and a leap day, pass. */
+    {
+        static const char *const states[] = {"completed_on_time", "completed_late", "in_progress",
+                                             "overdue"};
+        char *argv[] = {
+            "tasks", "--status",     NULL,     "--as-of", "2028-02-29", "--collector-public-key",
+            "c.pub", "--secret-key", "me.key", NULL};
+        for (size_t i = 0; i < 4; i++) {
+            argv[2] = (char *) states[i];
+            ck_assert_msg(s_tasks_options(9, argv, err, sizeof err) == TD_OK, "%s: %s", states[i],
+                          err);
+        }
+    }
+
+    memset(long_owner, 'a', 201);
+    long_owner[201] = '\0';
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[] = {"tasks",
+                        (char *) bad[i].option,
+                        (char *) bad[i].value,
+                        "--collector-public-key",
+                        "c.pub",
+                        "--secret-key",
+                        "me.key",
+                        NULL};
+        err[0] = '\0';
+        memset(&o, 0, sizeof o);
+        td_err parsed = td_config_parse(options_table, &o, 7, argv, &args, err, sizeof err);
+        if (parsed == TD_OK)
+            td_config_args_free(&args);
+        ck_assert_msg((parsed != TD_OK) == bad[i].at_parse, "%s %s: parse %d (%s)", bad[i].option,
+                      bad[i].value, parsed, err);
+        if (parsed == TD_OK)
+            ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
+        ck_assert_msg(strstr(err, bad[i].why) != NULL, "%s %s: '%s'", bad[i].option, bad[i].value,
+                      err);
+        td_config_free(options_table, &o);
+    }
+}
+END_TEST
+
+START_TEST(tasks_help_for_central_staff)
+{
+    s_mem m;
+
+    s_mem_open(&m);
+    commands_print_help(m.f, s_command("tasks"));
+    s_mem_text(&m);
+    ck_assert_msg(s_starts(m.buf, "Usage: tiendo tasks [--status STATE] [--province CODE] "
+                                  "[--group N] [--owner TEXT]\n                    [--as-of "
+                                  "YYYY-MM-DD] [--dataset DATASET] [--json] [OPTIONS]\n"),
+                  "%s", m.buf);
+    /* What each state means, in words. */
+    ck_assert_ptr_nonnull(strstr(m.buf, "completed_on_time  completed on or before its deadline"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "completed_late     completed after its deadline"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "in_progress        not completed, and the deadline has "
+                                        "not passed yet"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "overdue            not completed, and the deadline has "
+                                        "passed"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "tiendo tasks --status overdue\n"));
+    /* The options of the table, with their bounds. */
+    ck_assert_ptr_nonnull(strstr(m.buf, "  --status TEXT "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "  --group N "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "(1..6, "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "  --owner TEXT "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "  --as-of TEXT "));
+    free(m.buf);
+}
+END_TEST
+
+/* Run cmd with run's options against srv (which answers once), stdout into the file out.
+ * Returns the command's exit status. */
+static int s_run_against(s_server *srv, commands_run *run, const char *cmd, const char *out)
+{
+    char *none[] = {NULL};
+    pthread_t thread;
+    int saved, fd, status;
+
+    ck_assert_int_eq(pthread_create(&thread, NULL, s_server_run, srv), 0);
+    fflush(stdout);
+    saved = dup(STDOUT_FILENO);
+    fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, STDOUT_FILENO);
+    close(fd);
+    status = s_command(cmd)->run(run, 0, none);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    pthread_join(thread, NULL);
+    return status;
+}
+
+START_TEST(tasks_command_asks_and_prints)
+{
+    char dir[64], sec[TD_Z85_KEY_LEN + 1], cpub[512], mykey[512], out[512];
+    char *argv[] = {"--json",     "--status",
+                    "overdue",    "--province",
+                    "01",         "--group",
+                    "2",          "--owner",
+                    "Nội vụ",     "--as-of",
+                    "2026-12-31", "--query",
+                    NULL,         "--collector-public-key",
+                    cpub,         "--secret-key",
+                    mykey,        "--timeout-ms",
+                    "3000",       NULL};
+    char *plain[] = {"--query",      NULL,           "--collector-public-key",
+                     cpub,           "--secret-key", mykey,
+                     "--timeout-ms", "3000",         NULL};
+    static const char *const envs[] = {"TIENDO_STATUS", "TIENDO_GROUP",    "TIENDO_OWNER",
+                                       "TIENDO_AS_OF",  "TIENDO_PROVINCE", "TIENDO_JSON"};
+    s_server srv;
+    commands_run run;
+    json_t *root, *task;
+    json_error_t jerr;
+    FILE *f;
+    char text[4096];
+    size_t len;
+
+    for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
+        unsetenv(envs[i]);
+    s_keys(dir, sizeof dir, sec);
+    snprintf(cpub, sizeof cpub, "%s/collector.pub", dir);
+    snprintf(mykey, sizeof mykey, "%s/me.key", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    memset(&srv, 0, sizeof srv);
+    srv.ctx = zmq_ctx_new();
+    srv.answer = 1;
+    s_server_start(&srv, sec);
+    argv[12] = srv.endpoint;
+    plain[1] = srv.endpoint;
+
+    /* Every filter goes into the question as typed; the answer prints as JSON. */
+    s_run_parse(&run, 19, argv);
+    ck_assert_int_eq(s_run_against(&srv, &run, "tasks", out), COMMANDS_EXIT_OK);
+    s_run_free(&run);
+    ck_assert_int_eq(srv.got_case, TIENDO__QUERY_REQUEST__QUERY_TASKS);
+    ck_assert_uint_eq(srv.got_version, TD_PROTOCOL_VERSION);
+    ck_assert_str_eq(srv.got_dataset, "nq06");
+    ck_assert_str_eq(srv.got_state, "overdue");
+    ck_assert_str_eq(srv.got_province, "01");
+    ck_assert_int_eq(srv.got_has_group, 1);
+    ck_assert_uint_eq(srv.got_group, 2);
+    ck_assert_str_eq(srv.got_owner, "Nội vụ");
+    ck_assert_str_eq(srv.got_as_of, "2026-12-31");
+    root = json_load_file(out, 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "as_of")), "2026-12-31");
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(json_object_get(root, "counts"), "overdue")), 1);
+    task = json_array_get(json_object_get(root, "tasks"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(task, "id")), "KH-01");
+    ck_assert_str_eq(json_string_value(json_object_get(task, "state")), "overdue");
+    json_decref(root);
+
+    /* No filter: none is sent (the collector's defaults: everything, today); a table. */
+    s_run_parse(&run, 8, plain);
+    ck_assert_int_eq(s_run_against(&srv, &run, "tasks", out), COMMANDS_EXIT_OK);
+    s_run_free(&run);
+    ck_assert_str_eq(srv.got_state, "(null)");
+    ck_assert_str_eq(srv.got_province, "(null)");
+    ck_assert_int_eq(srv.got_has_group, 0);
+    ck_assert_str_eq(srv.got_owner, "(null)");
+    ck_assert_str_eq(srv.got_as_of, "(null)");
+    f = fopen(out, "r");
+    ck_assert_ptr_nonnull(f);
+    len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    ck_assert_msg(strstr(text, "KH-01") != NULL && strstr(text, "overdue") != NULL, "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "01 Hà Nội"));
+
+    /* A bad filter is refused before anything is asked (the server is not listening). */
+    argv[2] = "late";
+    s_run_parse(&run, 19, argv);
+    ck_assert_int_eq(s_command("tasks")->run(&run, 0, (char *[]){NULL}), COMMANDS_EXIT_USAGE);
+    s_run_free(&run);
+    zmq_close(srv.sock);
+    zmq_ctx_term(srv.ctx);
+    s_keys_remove(dir);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -666,9 +972,12 @@ static Suite *s_suite(void)
     tcase_add_test(options, options_table_and_checks);
     tcase_add_test(options, color_only_on_terminals);
     tcase_add_test(options, timeout_text);
+    tcase_add_test(options, tasks_options_are_checked);
+    tcase_add_test(options, tasks_help_for_central_staff);
     tcase_set_timeout(client, 20);
     tcase_add_test(client, client_round_trip_over_curve);
     tcase_add_test(client, status_command_asks_and_prints);
+    tcase_add_test(client, tasks_command_asks_and_prints);
     tcase_add_test(client, client_names_a_wrong_server_key);
     tcase_add_test(client, client_times_out_when_nobody_listens);
     suite_add_tcase(s, options);
