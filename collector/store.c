@@ -55,6 +55,30 @@ static size_t s_natural_key(uint8_t *key, const char *dataset, const td_period *
     return n;
 }
 
+td_err store_natural_key_parse(const uint8_t *natural_key, size_t natural_len,
+                               char dataset[STORE_NAME_MAX], td_period *period,
+                               char unit[STORE_NAME_MAX])
+{
+    const uint8_t *d_end = memchr(natural_key, 0, natural_len);
+    if (d_end == NULL || natural_len == 0 || natural_key[natural_len - 1] != 0)
+        return TD_ERR_STORE;
+    size_t dlen = (size_t) (d_end - natural_key);
+    if (dlen >= STORE_NAME_MAX || natural_len < dlen + 1 + 4 + 1)
+        return TD_ERR_STORE;
+    const uint8_t *u = d_end + 1 + 4;
+    size_t ulen = natural_len - 1 - (size_t) (u - natural_key);
+    if (ulen >= STORE_NAME_MAX || memchr(u, 0, ulen) != NULL)
+        return TD_ERR_STORE;
+    memcpy(dataset, natural_key, dlen);
+    dataset[dlen] = '\0';
+    period->year = (d_end[1] << 8) | d_end[2];
+    period->kind = (td_period_kind) d_end[3];
+    period->index = d_end[4];
+    memcpy(unit, u, ulen);
+    unit[ulen] = '\0';
+    return TD_OK;
+}
+
 /* agent(32) | epoch(8) [| seq(8)]: the keys of delivery, rejections and gaps */
 static void s_agent_key(uint8_t *k, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch)
 {

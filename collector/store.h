@@ -186,7 +186,7 @@ td_err store_scan_latest(store_txn *txn, const char *dataset, const td_period *p
 /* One revision record as a scan gives it (pointers valid only during the callback). */
 typedef struct {
     const uint8_t *natural_key; /* identifies (dataset, period, unit): compare, copy, pass
-                                   back, never parse */
+                                   back; store_natural_key_parse names it */
     size_t natural_len;
     uint32_t revision;
     store_origin origin;
@@ -195,6 +195,14 @@ typedef struct {
     size_t report_len;
 } store_revision;
 typedef int (*store_revision_fn)(void *ctx, const store_revision *revision);
+
+/* The (dataset, period, unit) a natural key stands for (the inverse of the key
+ * store_report_put makes), for messages that must name a record: dataset and unit
+ * NUL-terminated. TD_ERR_STORE when natural_key is not one. */
+#define STORE_NAME_MAX 17 /* a dataset or unit code and its NUL */
+td_err store_natural_key_parse(const uint8_t *natural_key, size_t natural_len,
+                               char dataset[STORE_NAME_MAX], td_period *period,
+                               char unit[STORE_NAME_MAX]);
 
 /* Every revision of every report in key order (natural key, then revision). With from
  * NULL: all of them; with from, as store_scan_rejections (resumable, at most limit). */

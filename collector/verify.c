@@ -73,6 +73,28 @@ static td_err s_seq_add(s_seqs *seqs, const uint8_t *agent, uint64_t epoch, uint
     return TD_OK;
 }
 
+/* Name an undecodable revision in the result's list (the first VERIFY_LIST_MAX). */
+static td_err s_undecodable(verify_result *r, const store_revision *rev)
+{
+    if (r->nundecodable >= VERIFY_LIST_MAX)
+        return TD_OK;
+    verify_undecodable *grown = realloc(r->undecodable_list, (r->nundecodable + 1) * sizeof *grown);
+    if (grown == NULL)
+        return TD_ERR_NOMEM;
+    r->undecodable_list = grown;
+    verify_undecodable *u = &grown[r->nundecodable++];
+    memset(u, 0, sizeof *u);
+    td_period period;
+    if (store_natural_key_parse(rev->natural_key, rev->natural_len, u->dataset, &period, u->unit) ==
+        TD_OK)
+        td_period_format(&period, u->period, sizeof u->period);
+    else
+        strcpy(u->unit, "?"); /* the key itself is damaged: the origin still says who */
+    u->revision = rev->revision;
+    u->origin = rev->origin;
+    return TD_OK;
+}
+
 static int s_on_revision(void *arg, const store_revision *rev)
 {
     s_ctx *ctx = arg;
@@ -82,8 +104,11 @@ static int s_on_revision(void *arg, const store_revision *rev)
     Tiendo__Report *report = NULL;
     td_arena_reset(ctx->arena);
     if (stored_report_decode(ctx->arena, rev->report, rev->report_len, NULL, &report, NULL, 0) !=
-        TD_OK)
+        TD_OK) {
         ctx->result->undecodable++;
+        if ((ctx->rc = s_undecodable(ctx->result, rev)) != TD_OK)
+            return 1;
+    }
     ctx->rc = s_seq_add(&ctx->revisions, origin->agent, origin->epoch, origin->seq);
     if (ctx->rc != TD_OK)
         return 1;
@@ -386,7 +411,22 @@ void verify_free(verify_result *result)
 {
     free(result->origins);
     free(result->gap_list);
+    free(result->undecodable_list);
     memset(result, 0, sizeof *result);
+}
+
+/* A code from a key as JSON string content: the store holds validated codes, but this
+ * prints what a damaged key holds, so anything JSON would need escaped becomes '?'. */
+static const char *s_json_safe(char out[STORE_NAME_MAX], const char *code)
+{
+    size_t i = 0;
+    for (; code[i] != '\0' && i < STORE_NAME_MAX - 1; i++)
+        out[i] = (unsigned char) code[i] < 0x20 || (unsigned char) code[i] >= 0x7f ||
+                         code[i] == '"' || code[i] == '\\'
+                     ? '?'
+                     : code[i];
+    out[i] = '\0';
+    return out;
 }
 
 void verify_print_json(FILE *out, const verify_result *r)
@@ -426,5 +466,18 @@ void verify_print_json(FILE *out, const verify_result *r)
                 ", \"recorded_at_ms\": %" PRId64 "}",
                 i ? "," : "", key, g->epoch, g->first_seq, g->last_seq, g->recorded_at_ms);
     }
-    fprintf(out, "%s]\n}\n", r->ngaps ? "\n  " : "");
+    fprintf(out, "%s],\n  \"undecodable_list\": [", r->ngaps ? "\n  " : "");
+    for (size_t i = 0; i < r->nundecodable; i++) {
+        const verify_undecodable *u = &r->undecodable_list[i];
+        char key[TD_Z85_KEY_LEN + 1], dataset[STORE_NAME_MAX], unit[STORE_NAME_MAX];
+        zmq_z85_encode(key, u->origin.agent, STORE_KEY_BYTES);
+        fprintf(out,
+                "%s\n    {\"dataset\": \"%s\", \"period\": \"%s\", \"unit\": \"%s\", "
+                "\"revision\": %" PRIu32 ", \"public_key\": \"%s\", \"epoch\": \"%016" PRIx64
+                "\", \"seq\": %" PRIu64 ", \"received_at_ms\": %" PRId64 "}",
+                i ? "," : "", s_json_safe(dataset, u->dataset), u->period,
+                s_json_safe(unit, u->unit), u->revision, key, u->origin.epoch, u->origin.seq,
+                u->origin.received_at_ms);
+    }
+    fprintf(out, "%s]\n}\n", r->nundecodable ? "\n  " : "");
 }

@@ -29,6 +29,17 @@ typedef struct {
     uint64_t unaccounted; /* high_water - (distinct stored + rejected + lost), or 0 */
 } verify_origin;
 
+/* A revision whose report does not decode, named so the operator can find it (and ask
+ * the office that sent it, origin, to submit it again). */
+typedef struct {
+    char dataset[STORE_NAME_MAX];
+    char period[TD_PERIOD_TEXT_MAX];
+    char unit[STORE_NAME_MAX];
+    uint32_t revision;
+    store_origin origin;
+} verify_undecodable;
+#define VERIFY_LIST_MAX 1000 /* undecodable revisions listed by name; all are counted */
+
 typedef struct {
     uint64_t revisions;          /* revision records */
     uint64_t latest;             /* (dataset, period, unit) entries */
@@ -53,6 +64,8 @@ typedef struct {
     size_t norigins;
     store_gap *gap_list; /* in key order */
     size_t ngaps;
+    verify_undecodable *undecodable_list; /* the first VERIFY_LIST_MAX, in key order */
+    size_t nundecodable;
 } verify_result;
 
 /* Scan every revision, rejection, delivery mark, gap and task record in one read transaction (safe

@@ -215,6 +215,24 @@ START_TEST(a_damaged_latest_report_refuses_every_answer)
     ck_assert_int_eq(verify_store(store, &r), TD_OK);
     ck_assert_uint_eq(r.undecodable, 1);
     ck_assert_int_eq(verify_clean(&r), 0);
+    /* and names it, with the office that sent it */
+    ck_assert_uint_eq(r.nundecodable, 1);
+    ck_assert_str_eq(r.undecodable_list[0].dataset, "nq06");
+    ck_assert_str_eq(r.undecodable_list[0].period, PERIOD);
+    ck_assert_str_eq(r.undecodable_list[0].unit, "01");
+    ck_assert_uint_eq(r.undecodable_list[0].revision, 2);
+    ck_assert_uint_eq(r.undecodable_list[0].origin.epoch, 42);
+    ck_assert_uint_eq(r.undecodable_list[0].origin.seq, 3);
+    char *json = NULL;
+    size_t json_len = 0;
+    FILE *mem = open_memstream(&json, &json_len);
+    ck_assert_ptr_nonnull(mem);
+    verify_print_json(mem, &r);
+    fclose(mem);
+    ck_assert_msg(strstr(json, "\"undecodable_list\": [\n    {\"dataset\": \"nq06\", \"period\": "
+                               "\"" PERIOD "\", \"unit\": \"01\", \"revision\": 2, ") != NULL,
+                  "%s", json);
+    free(json);
     verify_free(&r);
     store_close(&store);
 }
