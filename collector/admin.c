@@ -291,8 +291,9 @@ int admin_prune(void *ctx, int noperands, char **operands)
     }
     store_t *store = NULL;
     retention_t *pass = NULL;
-    td_err rc = cfg->dry_run ? store_open_read_only(&store, cfg->state_dir, err, sizeof err)
-                             : store_open(&store, cfg->state_dir, (size_t) cfg->map_size_mb << 20,
+    td_err rc = cfg->dry_run
+                    ? store_open_read_only(&store, cfg->state_dir, err, sizeof err)
+                    : store_open_existing(&store, cfg->state_dir, (size_t) cfg->map_size_mb << 20,
                                           (size_t) cfg->map_max_mb << 20, err, sizeof err);
     if (rc != TD_OK) {
         s_fail("cannot open the store: %s", err);

@@ -168,12 +168,16 @@ fail:
     return td_err_from_mdb(rc) == TD_OK ? TD_ERR_STORE : td_err_from_mdb(rc);
 }
 
+#define S_OPEN_READ_ONLY 1
+#define S_OPEN_EXISTING  2 /* refuse a folder that holds no store */
+
 static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes,
-                     int read_only, char *err, size_t errlen)
+                     int flags, char *err, size_t errlen)
 {
     *out = NULL;
-    if (read_only) {
-        /* Never create a store just to look at it: a mistyped path is an error. */
+    int read_only = (flags & S_OPEN_READ_ONLY) != 0;
+    if (read_only || (flags & S_OPEN_EXISTING) != 0) {
+        /* Never create a store just to look at or prune it: a mistyped path is an error. */
         char path[4200];
         struct stat st;
         snprintf(path, sizeof path, "%s/data.mdb", dir);
@@ -243,9 +247,15 @@ td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_m
     return s_open(out, dir, map_bytes, max_map_bytes, 0, err, errlen);
 }
 
+td_err store_open_existing(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes,
+                           char *err, size_t errlen)
+{
+    return s_open(out, dir, map_bytes, max_map_bytes, S_OPEN_EXISTING, err, errlen);
+}
+
 td_err store_open_read_only(store_t **out, const char *dir, char *err, size_t errlen)
 {
-    return s_open(out, dir, 1 << 20, 1 << 20, 1, err, errlen);
+    return s_open(out, dir, 1 << 20, 1 << 20, S_OPEN_READ_ONLY, err, errlen);
 }
 
 void store_close(store_t **store)

@@ -78,6 +78,10 @@ typedef struct {
  * TD_ERR_PERMISSION / TD_ERR_NOTFOUND as LMDB reports them. *out is NULL on error. */
 td_err store_open(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes, char *err,
                   size_t errlen);
+/* As store_open, for writing, but TD_ERR_NOTFOUND (err saying so) when dir holds no
+ * data.mdb: `prune` must not make an empty store of a mistyped --state-dir. */
+td_err store_open_existing(store_t **out, const char *dir, size_t map_bytes, size_t max_map_bytes,
+                           char *err, size_t errlen);
 /* Open an existing store for reading only (`check`, `backup`, `prune --dry-run`):
  * creates nothing, takes no write lock (so it never waits behind a running or stopped
  * collector). TD_ERR_NOTFOUND when dir holds no data.mdb; otherwise as store_open.

@@ -285,7 +285,8 @@ START_TEST(verify_finds_duplicates_and_disorder)
 }
 END_TEST
 
-/* check opens read-only: it creates nothing and never waits behind a writer. */
+/* check opens read-only: it creates nothing and never waits behind a writer; prune opens
+ * only a store that is there. */
 START_TEST(read_only_open_never_blocks_and_never_creates)
 {
     store_t *store = NULL, *ro = NULL;
@@ -293,6 +294,11 @@ START_TEST(read_only_open_never_blocks_and_never_creates)
     snprintf(missing, sizeof missing, "%s/not-a-store", s_dir);
     ck_assert_int_eq(store_open_read_only(&ro, missing, err, sizeof err), TD_ERR_NOTFOUND);
     ck_assert_int_eq(access(missing, F_OK), -1); /* nothing was created */
+    /* prune opens for writing, but a mistyped folder must not become an empty store */
+    ck_assert_int_eq(store_open_existing(&store, missing, 1 << 20, 1 << 30, err, sizeof err),
+                     TD_ERR_NOTFOUND);
+    ck_assert_ptr_null(store);
+    ck_assert_int_eq(access(missing, F_OK), -1);
 
     ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
     s_report a;
@@ -318,6 +324,14 @@ START_TEST(read_only_open_never_blocks_and_never_creates)
     store_close(&store);
     ck_assert(WIFEXITED(status));
     ck_assert_int_eq(WEXITSTATUS(status), 0);
+    /* and a store that is there opens for writing with what it holds */
+    ck_assert_int_eq(store_open_existing(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    size_t n = 0;
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    ck_assert_int_eq(store_count_revisions(&txn, &n), TD_OK);
+    store_abort(&txn);
+    ck_assert_uint_eq(n, 1);
+    store_close(&store);
 }
 END_TEST
 
