@@ -634,14 +634,11 @@ static int s_latest_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     size_t plen = w->plen;
     if (key->mv_size <= plen)
         return STORE_WALK_STOP;
-    if (val->mv_size != LATEST_BYTES || key->mv_size > NATURAL_MAX)
+    char dataset[STORE_NAME_MAX], unit[STORE_NAME_MAX];
+    td_period period;
+    if (val->mv_size != LATEST_BYTES || key->mv_size > NATURAL_MAX ||
+        store_natural_key_parse(key->mv_data, key->mv_size, dataset, &period, unit) != TD_OK)
         return TD_ERR_STORE;
-    char unit[17];
-    size_t ulen = key->mv_size - plen - 1;
-    if (ulen >= sizeof unit)
-        return TD_ERR_STORE;
-    memcpy(unit, (const uint8_t *) key->mv_data + plen, ulen);
-    unit[ulen] = '\0';
     uint32_t revision = td_get_be32(val->mv_data);
     store_origin origin;
     s_get_origin((const uint8_t *) val->mv_data + 4, &origin);
