@@ -1,6 +1,7 @@
 /* store_private.h: what the files of the store module share (store.c: the environment and
- * most tables; store_tasks.c: the tasks table and its rebuild). Nothing outside them
- * includes it: the layout stays the store's own (store.h). */
+ * most tables; store_tasks.c: the tasks table and its rebuild; store_office_log.c: the
+ * rejections and restore gaps). Nothing outside them includes it: the layout stays the
+ * store's own (store.h). */
 #ifndef TIENDO_STORE_PRIVATE_H
 #define TIENDO_STORE_PRIVATE_H
 
@@ -51,6 +52,10 @@ typedef struct {
     size_t limit;
     int *finished;
 } store_range;
+
+/* agent(32) | epoch(8) | seq(8): the key of a rejection and of a restore gap. */
+void store_agent_seq_key(uint8_t k[48], const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                         uint64_t seq);
 
 /* One cursor walk over dbi for every scan of the module. */
 td_err store_walk(store_txn *txn, MDB_dbi dbi, const store_range *range, store_visit_fn visit,

@@ -94,7 +94,7 @@ START_TEST(the_query_socket_logs_a_flood_of_bad_messages_once)
     ck_assert_msg(td_registry_open(&registry, DATA_DIR, err, sizeof err) == TD_OK, "%s", err);
     ck_assert_msg(td_calendar_open(&calendar, DATA_DIR, err, sizeof err) == TD_OK, "%s", err);
     ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 20, err, sizeof err), TD_OK);
-    ck_assert_int_eq(query_open(&query, store, registry, calendar), TD_OK);
+    ck_assert_int_eq(query_open(&query, store, registry, calendar, 300000), TD_OK);
     void *ctx = zmq_ctx_new();
     void *router = zmq_socket(ctx, ZMQ_ROUTER), *dealer = zmq_socket(ctx, ZMQ_DEALER);
     int linger = 0;
