@@ -73,7 +73,7 @@ void answer_print_list(FILE *out, const answer_style *style, const char *heading
     fputc('\n', out);
 }
 
-const char *answer_status_sgr(const char *status)
+const char *answer_report_status_sgr(const char *status)
 {
     if (status == NULL)
         return NULL;
@@ -126,8 +126,8 @@ const td_date *answer_period_last_day(const char *text, td_date *buf)
     return buf;
 }
 
-const char *answer_unit_name(const td_registry_t *reg, const char *sent, const char *code,
-                             const td_date *on)
+const char *answer_name_of(const td_registry_t *reg, const char *sent, const char *code,
+                           const td_date *on)
 {
     const td_unit *u;
 

@@ -55,7 +55,7 @@ void answer_print_list(FILE *out, const answer_style *style, const char *heading
 
 /* The colour of a report status wherever it is shown: "31" (red) for overdue, "33"
  * (yellow) for late, NULL for every other word and for NULL. */
-const char *answer_status_sgr(const char *status);
+const char *answer_report_status_sgr(const char *status);
 
 /* x rounded to one decimal, halves away from zero: how every percentage is shown, in text
  * and JSON. x must be finite and within +-9e17 (callers check isfinite first). */
@@ -82,7 +82,7 @@ const td_date *answer_period_last_day(const char *text, td_date *buf);
  * valid on `on` (NULL: any day), else the registry's name under any validity, else NULL.
  * reg may be NULL (no registry: only sent). The returned text is borrowed from sent or
  * from reg and lives as long as they do. */
-const char *answer_unit_name(const td_registry_t *reg, const char *sent, const char *code,
-                             const td_date *on);
+const char *answer_name_of(const td_registry_t *reg, const char *sent, const char *code,
+                           const td_date *on);
 
 #endif

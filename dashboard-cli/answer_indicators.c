@@ -271,9 +271,9 @@ static const char *s_indicator_color(void *ctx, size_t row, size_t col)
     return NULL;
 }
 
-td_err answer_indicator_table(FILE *out, Tiendo__IndicatorValue *const *values, size_t n,
-                              const char *title, const char *noun, const td_registry_t *reg,
-                              const answer_style *style)
+td_err answer_indicators_table(FILE *out, Tiendo__IndicatorValue *const *values, size_t n,
+                               const char *title, const char *noun, const td_registry_t *reg,
+                               const answer_style *style)
 {
     static const term_column cols[IND_COLS] = {
         {"ID", TERM_LEFT, 0},           {"Indicator", TERM_LEFT, 0},    {"Value", TERM_RIGHT, 0},
@@ -411,8 +411,8 @@ static json_t *s_json_check(const Tiendo__IndicatorValue *iv)
     return c;
 }
 
-void answer_indicator_values_json(json_t *array, Tiendo__IndicatorValue *const *values, size_t n,
-                                  const td_registry_t *reg, int *failed)
+void answer_indicators_values_json(json_t *array, Tiendo__IndicatorValue *const *values, size_t n,
+                                   const td_registry_t *reg, int *failed)
 {
     for (size_t i = 0; i < n && !*failed; i++) {
         const Tiendo__IndicatorValue *iv = values[i];
@@ -677,7 +677,7 @@ td_err answer_indicators_text(FILE *out, const Tiendo__IndicatorTable *t, const 
         char title[320];
         snprintf(title, sizeof title, "Indicators (%.16s %.200s, %" PRIu32 " reports)",
                  sc->scope ? sc->scope : "?", sc->name ? sc->name : "", sc->reports);
-        rc = answer_indicator_table(
+        rc = answer_indicators_table(
             out, sc->values, sc->n_values, title,
             sc->scope != NULL && strcmp(sc->scope, "VN") == 0 ? "provinces" : "parts", reg, style);
     }
@@ -711,7 +711,7 @@ td_err answer_indicators_json(FILE *out, const Tiendo__IndicatorTable *t, const 
         td_json_set(o, "name", td_json_text_nonempty(sc->name), &failed);
         td_json_set(o, "reports", json_integer(sc->reports), &failed);
         td_json_set(o, "indicators", ind, &failed);
-        answer_indicator_values_json(ind, sc->values, sc->n_values, reg, &failed);
+        answer_indicators_values_json(ind, sc->values, sc->n_values, reg, &failed);
     }
     if (failed) {
         json_decref(root);

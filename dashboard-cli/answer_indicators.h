@@ -28,19 +28,19 @@
  * provinces" when they all cover the same, else one entry per figure; noun names the
  * parts: "provinces" for the nation); a blank line. n == 0 prints nothing. Returns TD_OK
  * or TD_ERR_NOMEM. */
-td_err answer_indicator_table(FILE *out, Tiendo__IndicatorValue *const *values, size_t n,
-                              const char *title, const char *noun, const td_registry_t *reg,
-                              const answer_style *style);
+td_err answer_indicators_table(FILE *out, Tiendo__IndicatorValue *const *values, size_t n,
+                               const char *title, const char *noun, const td_registry_t *reg,
+                               const answer_style *style);
 
 /* Append one object per value to array, fields in docs/cli-json.md order (id, name_en,
  * name_vi, unit, value, target_2025, target_2030, verified, units_counted, numerator,
  * denominator, source, units_covered, units_expected, partial, check). Sets *failed when
  * out of memory (and stops); does nothing once *failed is set. array stays the caller's. */
-void answer_indicator_values_json(json_t *array, Tiendo__IndicatorValue *const *values, size_t n,
-                                  const td_registry_t *reg, int *failed);
+void answer_indicators_values_json(json_t *array, Tiendo__IndicatorValue *const *values, size_t n,
+                                   const td_registry_t *reg, int *failed);
 
 /* `tiendo indicators`: the heading "Indicators, DATASET PERIOD", then by level: "nation" (or
- * none) one answer_indicator_table per scope, titled "Indicators (CODE NAME, N reports)";
+ * none) one answer_indicators_table per scope, titled "Indicators (CODE NAME, N reports)";
  * "province" one matrix, a row per scope (code, name cut to 8..30 columns, reports) and a
  * column per indicator ID (the first 64 seen) with its value to one decimal (whole from
  * 10 000 up, "—" no data, "*" after a partial figure), the footnote of the partial figures

@@ -129,7 +129,7 @@ static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const ans
     }
     if (s->has_units_late) {
         snprintf(text[n], LEN, "late %" PRIu32, s->units_late);
-        sgrs[n++] = s->units_late > 0 ? answer_status_sgr("late") : NULL;
+        sgrs[n++] = s->units_late > 0 ? answer_report_status_sgr("late") : NULL;
     }
     if (s->has_units_not_yet_due) {
         snprintf(text[n], LEN, "not yet due %" PRIu32, s->units_not_yet_due);
@@ -137,7 +137,7 @@ static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const ans
     }
     if (s->has_units_overdue) {
         snprintf(text[n], LEN, "overdue %" PRIu32, s->units_overdue);
-        sgrs[n++] = s->units_overdue > 0 ? answer_status_sgr("overdue") : NULL;
+        sgrs[n++] = s->units_overdue > 0 ? answer_report_status_sgr("overdue") : NULL;
     }
     if (s->has_units_on_time) {
         if (timeliness < 0)
@@ -155,7 +155,7 @@ static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const ans
 static const char *s_lagging_color(void *ctx, size_t row, size_t col)
 {
     const Tiendo__StatusSummary *s = ctx;
-    return col == 2 ? answer_status_sgr(s->lagging[row]->status) : NULL;
+    return col == 2 ? answer_report_status_sgr(s->lagging[row]->status) : NULL;
 }
 
 /* "Lagging units": overdue, then late, then the lowest mean progress, as the collector
@@ -185,7 +185,7 @@ static td_err s_text_lagging(FILE *out, const Tiendo__StatusSummary *s, const td
     }
     for (size_t r = 0; r < n; r++) {
         const Tiendo__LaggingUnit *lu = s->lagging[r];
-        const char *name = answer_unit_name(reg, lu->name, lu->unit, last_day);
+        const char *name = answer_name_of(reg, lu->name, lu->unit, last_day);
         const char *status = lu->status && lu->status[0] ? lu->status : "?";
         char(*row)[CELL] = text + r * LAG_COLS;
 
@@ -226,7 +226,7 @@ enum {
 static void s_unit_item(char *buf, size_t len, const td_registry_t *reg, const char *sent,
                         const char *code, const td_date *last_day, const char *suffix)
 {
-    const char *name = answer_unit_name(reg, sent, code, last_day);
+    const char *name = answer_name_of(reg, sent, code, last_day);
     int name_len = name != NULL ? (int) td_utf8_cut(name, strlen(name), S_NAME_BYTES) : 0;
 
     snprintf(buf, len, "%.*s%s%.*s%s%s", TD_CODE_MAX, code ? code : "", name ? " " : "", name_len,
@@ -441,8 +441,8 @@ td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
     if (rc != TD_OK)
         goto cleanup;
     fputc('\n', out);
-    rc = answer_indicator_table(out, s->indicators, s->n_indicators, "Indicators (nation)",
-                                "provinces", reg, style);
+    rc = answer_indicators_table(out, s->indicators, s->n_indicators, "Indicators (nation)",
+                                 "provinces", reg, style);
     if (rc != TD_OK)
         goto cleanup;
     rc = s_text_lagging(out, s, reg, last_day, style);
@@ -469,7 +469,7 @@ static void s_json_lagging(json_t *array, const Tiendo__StatusSummary *s, const 
         if (*failed)
             break;
         td_json_set(o, "unit", td_json_text(lu->unit), failed);
-        td_json_set(o, "name", td_json_text(answer_unit_name(reg, lu->name, lu->unit, last_day)),
+        td_json_set(o, "name", td_json_text(answer_name_of(reg, lu->name, lu->unit, last_day)),
                     failed);
         td_json_set(o, "status", td_json_text_nonempty(lu->status), failed);
         td_json_set(o, "mean_progress_percent",
@@ -526,8 +526,7 @@ static void s_json_units(json_t *array, char *const *codes, size_t n, const td_r
         if (*failed)
             break;
         td_json_set(o, "unit", td_json_text(codes[i]), failed);
-        td_json_set(o, "name", td_json_text(answer_unit_name(reg, NULL, codes[i], last_day)),
-                    failed);
+        td_json_set(o, "name", td_json_text(answer_name_of(reg, NULL, codes[i], last_day)), failed);
     }
 }
 
@@ -542,7 +541,7 @@ static void s_json_reported(json_t *array, const Tiendo__StatusSummary *s, const
         if (*failed)
             break;
         td_json_set(o, "unit", td_json_text(u->unit), failed);
-        td_json_set(o, "name", td_json_text(answer_unit_name(reg, u->name, u->unit, last_day)),
+        td_json_set(o, "name", td_json_text(answer_name_of(reg, u->name, u->unit, last_day)),
                     failed);
         /* A unit reported only through its parts has no revision of its own. */
         td_json_set(o, "revision", u->has_revision ? json_integer(u->revision) : json_null(),
@@ -617,7 +616,7 @@ td_err answer_status_json(FILE *out, const Tiendo__StatusSummary *s, const td_re
         rc = s_group_rows(s, reg, &rows, &nrows);
     if (rc == TD_OK) {
         s_json_groups(groups, s, rows, nrows, &failed);
-        answer_indicator_values_json(indicators, s->indicators, s->n_indicators, reg, &failed);
+        answer_indicators_values_json(indicators, s->indicators, s->n_indicators, reg, &failed);
         s_json_lagging(lagging, s, reg, last_day, &failed);
         s_json_reported(reported, s, reg, last_day, &failed);
         s_json_units(missing, s->missing, s->n_missing, reg, last_day, &failed);

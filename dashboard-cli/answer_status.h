@@ -24,7 +24,7 @@ double answer_status_timeliness(const Tiendo__StatusSummary *s);
 /* For people: headline, provinces reported, the deadline line (left out for a collector
  * that sends none of it), the task-group table (titles cut to style->title_width, or to
  * what style's line width leaves, 16..44 columns), the nation's indicators
- * (answer_indicator_table), lagging units (at most TD_STATUS_LAGGING_MAX) and who has not
+ * (answer_indicators_table), lagging units (at most TD_STATUS_LAGGING_MAX) and who has not
  * reported. Returns TD_OK or TD_ERR_NOMEM (the output may then be cut short). */
 td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
                           const answer_style *style);

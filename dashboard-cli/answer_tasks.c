@@ -58,9 +58,9 @@ static const char *s_task_color(void *ctx, size_t row, size_t col)
     if (col != COL_STATE || state == NULL)
         return NULL;
     if (strcmp(state, "overdue") == 0)
-        return answer_status_sgr("overdue");
+        return answer_report_status_sgr("overdue");
     if (strcmp(state, "completed_late") == 0)
-        return answer_status_sgr("late");
+        return answer_report_status_sgr("late");
     return NULL;
 }
 
@@ -79,7 +79,7 @@ static void s_text_counts(FILE *out, const Tiendo__TaskList *list, const answer_
     }
     if (list->has_completed_late) {
         snprintf(text[n], LEN, "completed late %" PRIu32, list->completed_late);
-        sgrs[n++] = list->completed_late > 0 ? answer_status_sgr("late") : NULL;
+        sgrs[n++] = list->completed_late > 0 ? answer_report_status_sgr("late") : NULL;
     }
     if (list->has_in_progress) {
         snprintf(text[n], LEN, "in progress (not yet due) %" PRIu32, list->in_progress);
@@ -87,7 +87,7 @@ static void s_text_counts(FILE *out, const Tiendo__TaskList *list, const answer_
     }
     if (list->has_overdue) {
         snprintf(text[n], LEN, "overdue %" PRIu32, list->overdue);
-        sgrs[n++] = list->overdue > 0 ? answer_status_sgr("overdue") : NULL;
+        sgrs[n++] = list->overdue > 0 ? answer_report_status_sgr("overdue") : NULL;
     }
     for (size_t i = 0; i < n; i++)
         items[i] = text[i];
@@ -129,7 +129,7 @@ td_err answer_tasks_text(FILE *out, const Tiendo__TaskList *list, const td_regis
     for (size_t r = 0; r < n; r++) {
         const Tiendo__TaskInfo *ti = list->tasks[r];
         const Tiendo__ActionTask *t = ti->task;
-        const char *name = answer_unit_name(reg, ti->unit_name, ti->unit, NULL);
+        const char *name = answer_name_of(reg, ti->unit_name, ti->unit, NULL);
         char(*row)[TASK_CELL] = text + r * TASK_COLS, unit[TASK_CELL];
 
         snprintf(unit, sizeof unit, "%.16s%s%.200s", ti->unit ? ti->unit : "?", name ? " " : "",
@@ -250,7 +250,7 @@ static json_t *s_json_task(const Tiendo__TaskInfo *ti, const td_registry_t *reg)
     if (o == NULL)
         return NULL;
     td_json_set(o, "unit", td_json_text(ti->unit), &failed);
-    td_json_set(o, "unit_name", td_json_text(answer_unit_name(reg, ti->unit_name, ti->unit, NULL)),
+    td_json_set(o, "unit_name", td_json_text(answer_name_of(reg, ti->unit_name, ti->unit, NULL)),
                 &failed);
     td_json_set(o, "province", td_json_text_nonempty(ti->province), &failed);
     td_json_set(o, "id", td_json_text_nonempty(t->id), &failed);

@@ -11,19 +11,19 @@
 #include "timefmt.h"
 #include "utf8.h"
 
-int answer_sort_parse(const char *word, answer_sort *out)
+int answer_units_sort_parse(const char *word, answer_units_order *out)
 {
     static const char *const names[] = {"code", "name", "progress", "status"};
     for (size_t i = 0; word != NULL && i < sizeof names / sizeof names[0]; i++)
         if (strcmp(word, names[i]) == 0) {
-            *out = (answer_sort) i;
+            *out = (answer_units_order) i;
             return 0;
         }
     return -1;
 }
 
 /* overdue 0, late 1, not_yet_due 2, on_time 3, anything else 4. */
-int answer_status_rank(const char *status)
+int answer_units_status_rank(const char *status)
 {
     static const char *const order[] = {"overdue", "late", "not_yet_due", "on_time"};
     for (int i = 0; status != NULL && i < 4; i++)
@@ -70,21 +70,21 @@ static int s_row_progress_cmp(const void *a, const void *b)
 static int s_row_status_cmp(const void *a, const void *b)
 {
     const Tiendo__UnitRow *x = *(Tiendo__UnitRow *const *) a, *y = *(Tiendo__UnitRow *const *) b;
-    int rx = answer_status_rank(x->status), ry = answer_status_rank(y->status);
+    int rx = answer_units_status_rank(x->status), ry = answer_units_status_rank(y->status);
     return rx != ry ? rx - ry : s_row_code_cmp(a, b);
 }
 
-void answer_units_sort(Tiendo__UnitList *list, answer_sort by)
+void answer_units_sort(Tiendo__UnitList *list, answer_units_order by)
 {
     int (*cmp)(const void *, const void *) = s_row_code_cmp;
 
     if (list->n_units < 2)
         return;
-    if (by == ANSWER_SORT_NAME)
+    if (by == ANSWER_UNITS_BY_NAME)
         cmp = s_row_name_cmp;
-    else if (by == ANSWER_SORT_PROGRESS)
+    else if (by == ANSWER_UNITS_BY_PROGRESS)
         cmp = s_row_progress_cmp;
-    else if (by == ANSWER_SORT_STATUS)
+    else if (by == ANSWER_UNITS_BY_STATUS)
         cmp = s_row_status_cmp;
     qsort(list->units, list->n_units, sizeof *list->units, cmp);
 }
@@ -96,8 +96,9 @@ static const char *s_unit_status_color(void *ctx, size_t row, size_t col)
 {
     const Tiendo__UnitRow *u = ((const Tiendo__UnitList *) ctx)->units[row];
     if (col == 6)
-        return u->has_tasks_overdue && u->tasks_overdue > 0 ? answer_status_sgr("overdue") : NULL;
-    return col == 2 ? answer_status_sgr(u->status) : NULL;
+        return u->has_tasks_overdue && u->tasks_overdue > 0 ? answer_report_status_sgr("overdue")
+                                                            : NULL;
+    return col == 2 ? answer_report_status_sgr(u->status) : NULL;
 }
 
 td_err answer_units_text(FILE *out, const Tiendo__UnitList *list, const char *title,
@@ -222,7 +223,7 @@ td_err answer_units_json(FILE *out, const Tiendo__UnitList *list)
     return td_json_print(out, root);
 }
 
-void answer_csv_field(FILE *out, const char *s)
+void answer_units_csv_field(FILE *out, const char *s)
 {
     size_t len = s ? strlen(s) : 0;
     int quote = s != NULL && strpbrk(s, ",\"\r\n") != NULL;
@@ -260,15 +261,15 @@ td_err answer_units_csv(FILE *out, const Tiendo__UnitList *list)
           out);
     for (size_t i = 0; i < list->n_units; i++) {
         const Tiendo__UnitRow *u = list->units[i];
-        answer_csv_field(out, u->unit);
+        answer_units_csv_field(out, u->unit);
         fputc(',', out);
-        answer_csv_field(out, u->name);
+        answer_units_csv_field(out, u->name);
         fputc(',', out);
-        answer_csv_field(out, u->level);
+        answer_units_csv_field(out, u->level);
         fputc(',', out);
-        answer_csv_field(out, u->parent);
+        answer_units_csv_field(out, u->parent);
         fputc(',', out);
-        answer_csv_field(out, u->status);
+        answer_units_csv_field(out, u->status);
         fputc(',', out);
         if (u->has_revision)
             fprintf(out, "%" PRIu32, u->revision);

@@ -13,24 +13,24 @@
  * stream and list (answer.h). */
 
 typedef enum {
-    ANSWER_SORT_CODE = 0,
-    ANSWER_SORT_NAME,
-    ANSWER_SORT_PROGRESS,
-    ANSWER_SORT_STATUS,
-} answer_sort;
+    ANSWER_UNITS_BY_CODE = 0,
+    ANSWER_UNITS_BY_NAME,
+    ANSWER_UNITS_BY_PROGRESS,
+    ANSWER_UNITS_BY_STATUS,
+} answer_units_order;
 
 /* "code", "name", "progress", "status" -> *out; 0 on success, -1 for anything else (NULL
  * included; *out untouched). */
-int answer_sort_parse(const char *word, answer_sort *out);
+int answer_units_sort_parse(const char *word, answer_units_order *out);
 
 /* Rank of a report status for sorting: overdue 0, late 1, not_yet_due 2, on_time 3,
  * anything else (NULL included) 4. */
-int answer_status_rank(const char *status);
+int answer_units_status_rank(const char *status);
 
 /* Reorder list->units in place: by code (byte order); by name (byte order of the UTF-8,
  * then code); by mean progress ascending, units without progress first (then code); by
  * status rank (then code). */
-void answer_units_sort(Tiendo__UnitList *list, answer_sort by);
+void answer_units_sort(Tiendo__UnitList *list, answer_units_order by);
 
 /* A heading "<title>, <dataset> <period> (deadline ...)" (title NULL: "Units"), then one
  * row per unit: code, name (cut to what the line leaves, 10..40 columns), status,
@@ -58,6 +58,6 @@ td_err answer_units_csv(FILE *out, const Tiendo__UnitList *list);
 
 /* One CSV field as answer_units_csv writes it: quoted (quotes doubled) when it holds a
  * comma, quote, CR or LF; invalid UTF-8 as U+FFFD so the file stays UTF-8; s NULL: empty. */
-void answer_csv_field(FILE *out, const char *s);
+void answer_units_csv_field(FILE *out, const char *s);
 
 #endif

@@ -20,7 +20,7 @@ typedef struct {
  * decoded (bounded by TD_MAX_QUERY_FRAME) into *out (free with td_query_response_free).
  * Uses its own ZeroMQ context, closed before returning. Returns:
  *   TD_OK          an answer arrived (it may still carry error_code != 0);
- *   TD_ERR_TIMEOUT nothing arrived in time (collector down, wrong keys or address);
+ *   TD_ERR_TIMEOUT nothing arrived in time (collector down, or not at that address);
  *   TD_ERR_CONFIG  the endpoint was refused by ZeroMQ (bad syntax, unknown host form);
  *   TD_ERR_PERMISSION the collector refused our key (not enrolled as a query key) or
  *                  the secure handshake failed (wrong collector public key);

@@ -181,10 +181,10 @@ static answer_style s_style(const commands_run *run)
 }
 
 /* The order --sort asks for; fallback when the user gave none. */
-static answer_sort s_sort(const commands_run *run, answer_sort fallback)
+static answer_units_order s_sort(const commands_run *run, answer_units_order fallback)
 {
-    answer_sort by;
-    if (run->opt.sort == NULL || answer_sort_parse(run->opt.sort, &by) != 0)
+    answer_units_order by;
+    if (run->opt.sort == NULL || answer_units_sort_parse(run->opt.sort, &by) != 0)
         return fallback;
     return by;
 }
@@ -292,7 +292,7 @@ static int s_unit_list(commands_run *run, const char *name, int noperands, char 
     *list = run->resp->units;
     if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_UNITS || *list == NULL)
         return s_missing("a unit list");
-    answer_units_sort(*list, s_sort(run, ANSWER_SORT_CODE));
+    answer_units_sort(*list, s_sort(run, ANSWER_UNITS_BY_CODE));
     return S_GO;
 }
 
@@ -381,7 +381,7 @@ static int s_overdue(void *ctx, int noperands, char **operands)
     list = run->resp->overdue;
     if (run->resp->result_case != TIENDO__QUERY_RESPONSE__RESULT_OVERDUE || list == NULL)
         return s_missing("a list of late and overdue units");
-    answer_units_sort(list, s_sort(run, ANSWER_SORT_STATUS));
+    answer_units_sort(list, s_sort(run, ANSWER_UNITS_BY_STATUS));
     style = s_style(run);
     return s_printed(run->opt.json
                          ? answer_units_json(stdout, list)

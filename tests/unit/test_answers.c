@@ -912,25 +912,25 @@ static void s_assert_order(const Tiendo__UnitList *l, const char *a, const char 
 START_TEST(units_sorting_orders)
 {
     s_units u;
-    answer_sort by;
+    answer_units_order by;
 
     s_units_fill(&u);
-    ck_assert_int_eq(answer_sort_parse("code", &by), 0);
+    ck_assert_int_eq(answer_units_sort_parse("code", &by), 0);
     answer_units_sort(&u.list, by);
     s_assert_order(&u.list, "01", "02", "48", "79");
-    ck_assert_int_eq(answer_sort_parse("status", &by), 0);
-    ck_assert_int_eq(by, ANSWER_SORT_STATUS);
+    ck_assert_int_eq(answer_units_sort_parse("status", &by), 0);
+    ck_assert_int_eq(by, ANSWER_UNITS_BY_STATUS);
     answer_units_sort(&u.list, by);
     s_assert_order(&u.list, "48", "01", "02", "79"); /* overdue, late, not_yet_due, on_time */
-    answer_units_sort(&u.list, ANSWER_SORT_PROGRESS);
+    answer_units_sort(&u.list, ANSWER_UNITS_BY_PROGRESS);
     s_assert_order(&u.list, "48", "02", "01", "79"); /* none, 10, 40, 62.25 */
-    answer_units_sort(&u.list, ANSWER_SORT_NAME);
+    answer_units_sort(&u.list, ANSWER_UNITS_BY_NAME);
     /* strcmp on UTF-8: "Hà G" < "Hà N" < "Th" < "Đ" (U+0110 sorts after ASCII) */
     s_assert_order(&u.list, "02", "01", "79", "48");
-    ck_assert_int_eq(answer_sort_parse("size", &by), -1);
-    ck_assert_int_eq(answer_status_rank("overdue"), 0);
-    ck_assert_int_eq(answer_status_rank("on_time"), 3);
-    ck_assert_int_eq(answer_status_rank(NULL), 4);
+    ck_assert_int_eq(answer_units_sort_parse("size", &by), -1);
+    ck_assert_int_eq(answer_units_status_rank("overdue"), 0);
+    ck_assert_int_eq(answer_units_status_rank("on_time"), 3);
+    ck_assert_int_eq(answer_units_status_rank(NULL), 4);
 }
 END_TEST
 
@@ -1016,11 +1016,11 @@ START_TEST(units_csv_quoting)
     free(m.buf);
 
     s_mem_open(&m);
-    answer_csv_field(m.f, "line\nbreak");
+    answer_units_csv_field(m.f, "line\nbreak");
     fputc('|', m.f);
-    answer_csv_field(m.f, "bad \xFF byte");
+    answer_units_csv_field(m.f, "bad \xFF byte");
     fputc('|', m.f);
-    answer_csv_field(m.f, NULL);
+    answer_units_csv_field(m.f, NULL);
     ck_assert_str_eq(s_mem_text(&m), "\"line\nbreak\"|bad \xEF\xBF\xBD byte|");
     free(m.buf);
 }
