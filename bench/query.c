@@ -221,17 +221,20 @@ static int s_cmp(const void *a, const void *b)
 typedef struct {
     const char *label;   /* "status", "tasks --status overdue" ... */
     const char *argv[6]; /* after `tiendo`, NULL-ended; PERIOD stands for the period */
+    int outside_budget;  /* a full listing: its time is its length, reported beside */
 } s_query;
 
 static const s_query s_queries[] = {
-    {"status", {"status", "--period", "PERIOD", NULL}},
-    {"indicators", {"indicators", "--period", "PERIOD", NULL}},
+    {"status", {"status", "--period", "PERIOD", NULL}, 0},
+    {"indicators", {"indicators", "--period", "PERIOD", NULL}, 0},
     {"indicators --level province",
-     {"indicators", "--period", "PERIOD", "--level", "province", NULL}},
-    {"units", {"units", "--period", "PERIOD", NULL}},
-    {"agents", {"agents", NULL}},
-    {"tasks --status overdue", {"tasks", "--status", "overdue", NULL}},
-    {"tasks --province 79", {"tasks", "--province", "79", NULL}},
+     {"indicators", "--period", "PERIOD", "--level", "province", NULL},
+     0},
+    {"units", {"units", "--period", "PERIOD", NULL}, 0},
+    {"agents", {"agents", NULL}, 0},
+    {"tasks --status overdue", {"tasks", "--status", "overdue", NULL}, 0},
+    {"tasks --province 79", {"tasks", "--province", "79", NULL}, 0},
+    {"tasks --status overdue --limit 0", {"tasks", "--status", "overdue", "--limit", "0", NULL}, 1},
 };
 #define NQUERIES (sizeof s_queries / sizeof s_queries[0])
 
@@ -266,10 +269,17 @@ static void s_request(const s_query *q, const char *period, Tiendo__QueryRequest
         req->agents = ag;
     } else {
         tiendo__tasks_query__init(tk);
-        if (strcmp(q->argv[1], "--status") == 0)
-            tk->state = (char *) q->argv[2];
-        else
-            tk->province = (char *) q->argv[2];
+        tk->has_limit = 1;
+        tk->limit = 100; /* tiendo's default */
+        for (int i = 1; q->argv[i] != NULL && q->argv[i + 1] != NULL; i += 2) {
+            if (strcmp(q->argv[i], "--status") == 0)
+                tk->state = (char *) q->argv[i + 1];
+            else if (strcmp(q->argv[i], "--province") == 0)
+                tk->province = (char *) q->argv[i + 1];
+            else if (strcmp(q->argv[i], "--limit") == 0)
+                tk->limit = (uint32_t) atoi(q->argv[i + 1]);
+        }
+        tk->has_limit = tk->limit != 0;
         req->query_case = TIENDO__QUERY_REQUEST__QUERY_TASKS;
         req->tasks = tk;
     }
@@ -427,7 +437,7 @@ static int s_time_all(const s_opts *o, const char *data, const char *query_ep, u
             failed = 1;
             continue;
         }
-        printf("query: %-28s over %" PRIu64 " revisions (%d units): collector p50 %5.1f ms, "
+        printf("query: %-33s over %" PRIu64 " revisions (%d units): collector p50 %5.1f ms, "
                "p99 %5.1f ms (%zu bytes)",
                s_queries[i].label, revisions, PROVINCES + o->communes, sock_t[i].p50, sock_t[i].p99,
                sock_t[i].bytes);
@@ -436,6 +446,10 @@ static int s_time_all(const s_opts *o, const char *data, const char *query_ep, u
                    cli_t[i].p99, cli_t[i].max);
         else
             printf("; tiendo end to end: this tiendo cannot run it\n");
+        if (s_queries[i].outside_budget) {
+            printf("       (a full listing, outside the budget: its time is its length)\n");
+            continue;
+        }
         over += sock_t[i].p50 >= BUDGET_MS || sock_t[i].p99 >= BUDGET_MS ||
                 (cli_t[i].ok && (cli_t[i].p50 >= BUDGET_MS || cli_t[i].p99 >= BUDGET_MS));
     }

@@ -93,6 +93,7 @@ typedef struct {
     td_task_state state;
     const char *province; /* NULL: any */
     uint32_t group;       /* 0: any */
+    size_t limit;         /* 0: all */
     uint32_t *owner;      /* lower-cased; NULL: any */
     size_t nowner;
     locale_t lower;
@@ -161,6 +162,49 @@ static td_err s_keep(s_list *l, const Tiendo__TaskInfo *rec, td_task_state state
     return TD_OK;
 }
 
+/* By province (today's map), unit, deadline (none last), id. */
+static int s_cmp_task(const void *a, const void *b)
+{
+    const Tiendo__TaskInfo *x = *(Tiendo__TaskInfo *const *) a;
+    const Tiendo__TaskInfo *y = *(Tiendo__TaskInfo *const *) b;
+    int c = strcmp(x->province, y->province);
+    if (c == 0)
+        c = strcmp(x->unit, y->unit);
+    const char *dx = x->task->deadline, *dy = y->task->deadline;
+    if (c == 0 && (dx == NULL) != (dy == NULL))
+        c = dx == NULL ? 1 : -1;
+    if (c == 0 && dx != NULL)
+        c = strcmp(dx, dy);
+    if (c == 0)
+        c = strcmp(x->task->id != NULL ? x->task->id : "", y->task->id != NULL ? y->task->id : "");
+    return c;
+}
+
+/* Earliest deadline first (none last), then the list's order: the tasks a limit keeps. */
+static int s_cmp_urgent(const void *a, const void *b)
+{
+    const char *dx = (*(Tiendo__TaskInfo *const *) a)->task->deadline;
+    const char *dy = (*(Tiendo__TaskInfo *const *) b)->task->deadline;
+    if ((dx == NULL) != (dy == NULL))
+        return dx == NULL ? 1 : -1;
+    int c = dx != NULL ? strcmp(dx, dy) : 0;
+    return c != 0 ? c : s_cmp_task(a, b);
+}
+
+/* Of the tasks kept, keep only the l->limit most urgent (no limit: all). */
+static void s_cut(s_list *l)
+{
+    if (l->limit == 0 || l->n <= l->limit)
+        return;
+    qsort(l->tasks, l->n, sizeof *l->tasks, s_cmp_urgent);
+    for (size_t i = l->limit; i < l->n; i++)
+        tiendo__task_info__free_unpacked(l->tasks[i], NULL);
+    l->n = l->limit;
+    l->bytes = 0;
+    for (size_t i = 0; i < l->n; i++)
+        l->bytes += tiendo__task_info__get_packed_size(l->tasks[i]) + 8;
+}
+
 static int s_on_due(void *arg, const store_task_due *due)
 {
     s_list *l = arg;
@@ -193,29 +237,14 @@ static int s_on_due(void *arg, const store_task_due *due)
         return l->rc != TD_OK;
     l->matched++;
     l->counts[state]++;
-    /* Past the frame, count on (the reason says how many match) but keep nothing more. */
-    if (l->bytes > TD_MAX_QUERY_FRAME - S_ANSWER_SLACK)
+    /* Past the frame, count on (the reason says how many match) but keep nothing more.
+     * With a limit, keep at most twice it, cutting back to the most urgent as it fills. */
+    if (l->limit == 0 && l->bytes > TD_MAX_QUERY_FRAME - S_ANSWER_SLACK)
         return 0;
     l->rc = s_keep(l, rec, state);
+    if (l->rc == TD_OK && l->limit != 0 && l->n >= 2 * l->limit)
+        s_cut(l);
     return l->rc != TD_OK;
-}
-
-/* By province (today's map), unit, deadline (none last), id. */
-static int s_cmp_task(const void *a, const void *b)
-{
-    const Tiendo__TaskInfo *x = *(Tiendo__TaskInfo *const *) a;
-    const Tiendo__TaskInfo *y = *(Tiendo__TaskInfo *const *) b;
-    int c = strcmp(x->province, y->province);
-    if (c == 0)
-        c = strcmp(x->unit, y->unit);
-    const char *dx = x->task->deadline, *dy = y->task->deadline;
-    if (c == 0 && (dx == NULL) != (dy == NULL))
-        c = dx == NULL ? 1 : -1;
-    if (c == 0 && dx != NULL)
-        c = strcmp(dx, dy);
-    if (c == 0)
-        c = strcmp(x->task->id != NULL ? x->task->id : "", y->task->id != NULL ? y->task->id : "");
-    return c;
 }
 
 /* The filters of q into l; TD_ERR_INVALID with reason for a bad one. */
@@ -245,6 +274,7 @@ static td_err s_filters(s_list *l, const Tiendo__TasksQuery *q)
                            "task group must be 1 to %d, not %u", TD_TASK_GROUPS, q->group);
         l->group = q->group;
     }
+    l->limit = q->has_limit ? q->limit : 0;
     if (q->owner != NULL && q->owner[0] != '\0') {
         if (!td_utf8_valid_text(q->owner))
             return td_fail(TD_ERR_INVALID, l->reason, l->reasonlen,
@@ -282,10 +312,13 @@ td_err tasks_view_list(store_t *store, const td_registry_t *registry, const Tien
         if (rc == TD_OK)
             rc = l.rc;
     }
-    if (rc == TD_OK && l.n < l.matched)
+    s_cut(&l);
+    if (rc == TD_OK && (l.n < (l.limit != 0 && l.limit < l.matched ? l.limit : l.matched) ||
+                        l.bytes > TD_MAX_QUERY_FRAME - S_ANSWER_SLACK))
         rc = td_fail(TD_ERR_TOOBIG, reason, reasonlen,
-                     "%zu tasks match: more than one answer can carry; narrow the list with "
-                     "--status, --province, --group or --owner",
+                     "%zu tasks match: more than one answer can carry; ask for fewer with "
+                     "--limit, or narrow the list with --status, --province, --group or "
+                     "--owner",
                      l.matched);
     char day[16];
     if (rc == TD_OK) {
@@ -303,6 +336,8 @@ td_err tasks_view_list(store_t *store, const td_registry_t *registry, const Tien
         list->completed_late = l.counts[TD_TASK_COMPLETED_LATE];
         list->in_progress = l.counts[TD_TASK_IN_PROGRESS];
         list->overdue = l.counts[TD_TASK_OVERDUE];
+        list->has_matched = 1;
+        list->matched = (uint32_t) l.matched;
         if (list->dataset == NULL || list->as_of == NULL)
             rc = TD_ERR_NOMEM;
     }

@@ -73,11 +73,75 @@ void td_json_append(json_t *array, json_t *value, int *failed)
         *failed = 1;
 }
 
+#define S_DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+/* json_dump_callback's writer for an item of a list: the item's text, 4 more spaces after
+ * every newline (JSON text holds no raw newline inside a string, so each is the dumper's),
+ * straight to the stream: no copy of the item's text is made. */
+static int s_dump_indented(const char *buffer, size_t size, void *data)
+{
+    FILE *out = data;
+    for (;;) {
+        const char *nl = memchr(buffer, '\n', size);
+        size_t len = nl != NULL ? (size_t) (nl - buffer) + 1 : size;
+        if (fwrite(buffer, 1, len, out) != len)
+            return -1;
+        if (nl == NULL)
+            return 0;
+        if (fwrite("    ", 1, 4, out) != 4)
+            return -1;
+        buffer += len;
+        size -= len;
+    }
+}
+
+td_err td_json_print_list(FILE *out, json_t *root, const char *key, size_t n, td_json_item_fn item,
+                          void *ctx)
+{
+    if (root == NULL)
+        return TD_ERR_NOMEM;
+    char *text = json_dumps(root, S_DUMP_FLAGS);
+    json_decref(root);
+    if (text == NULL)
+        return TD_ERR_NOMEM;
+    /* the top-level member `"key": []`, at indent 2 */
+    char mark[128];
+    snprintf(mark, sizeof mark, "\n  \"%s\": []", key);
+    char *at = strstr(text, mark);
+    if (at == NULL) {
+        free(text);
+        return TD_ERR_INVALID; /* the caller did not put the empty list in root */
+    }
+    char *tail = at + strlen(mark) - 1; /* the closing ']' */
+    td_err rc = TD_OK;
+    if (fwrite(text, 1, (size_t) (tail - 1 - text), out) != (size_t) (tail - 1 - text))
+        rc = TD_ERR_IO;
+    if (rc == TD_OK && n == 0 && fputs("[]", out) == EOF)
+        rc = TD_ERR_IO;
+    for (size_t i = 0; i < n && rc == TD_OK; i++) {
+        json_t *one = item(ctx, i);
+        if (one == NULL) {
+            rc = TD_ERR_NOMEM;
+            break;
+        }
+        if (fputs(i == 0 ? "[\n    " : ",\n    ", out) == EOF ||
+            json_dump_callback(one, s_dump_indented, out, S_DUMP_FLAGS) != 0)
+            rc = TD_ERR_IO;
+        json_decref(one);
+    }
+    if (rc == TD_OK && n > 0 && fputs("\n  ]", out) == EOF)
+        rc = TD_ERR_IO;
+    if (rc == TD_OK && (fputs(tail + 1, out) == EOF || fputc('\n', out) == EOF))
+        rc = TD_ERR_IO;
+    free(text);
+    return rc;
+}
+
 td_err td_json_print(FILE *out, json_t *root)
 {
     if (root == NULL)
         return TD_ERR_NOMEM;
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    char *text = json_dumps(root, S_DUMP_FLAGS);
     json_decref(root);
     if (text == NULL)
         return TD_ERR_NOMEM;

@@ -35,4 +35,16 @@ void td_json_append(json_t *array, json_t *value, int *failed);
  * root is NULL or the text cannot be made, TD_ERR_IO when writing fails. */
 td_err td_json_print(FILE *out, json_t *root);
 
+/* Builds item i of a long list (a new reference; NULL: out of memory). */
+typedef json_t *(*td_json_item_fn)(void *ctx, size_t i);
+
+/* td_json_print for an answer with one long list: root holds `key` as an empty array,
+ * whose place is filled with n items made by item(ctx, i) one at a time, each printed and
+ * freed before the next is made. The bytes are those td_json_print would write for the
+ * whole tree, but the memory stays that of one item: for thousands of tasks or offices,
+ * building the tree cost more in page faults than everything else (docs/architecture.md,
+ * "Long answers"). Drops the reference to root; the same errors as td_json_print. */
+td_err td_json_print_list(FILE *out, json_t *root, const char *key, size_t n, td_json_item_fn item,
+                          void *ctx);
+
 #endif

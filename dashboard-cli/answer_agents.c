@@ -230,54 +230,53 @@ static json_t *s_json_seconds(int has, int64_t ms)
     return json_real((double) ms / 1000.0);
 }
 
+static json_t *s_agent_item(void *ctx, size_t i)
+{
+    const Tiendo__AgentList *list = ctx;
+    const Tiendo__AgentInfo *a = list->agents[i];
+    const Tiendo__Heartbeat *hb = a->last_heartbeat;
+    char epoch[17];
+    json_t *o = json_object();
+    int failed = o == NULL;
+    td_json_set(o, "public_key", td_json_text(a->public_key), &failed);
+    td_json_set(o, "last_seen", td_json_time(1, a->last_seen_ms), &failed);
+    td_json_set(o, "epoch", json_string(answer_epoch_text(a->epoch, epoch, sizeof epoch)), &failed);
+    td_json_set(o, "high_water", td_json_u64(a->high_water), &failed);
+    td_json_set(o, "agent_version", hb ? td_json_text(hb->agent_version) : json_null(), &failed);
+    td_json_set(o, "outbox_depth", hb ? td_json_u64(hb->outbox_depth) : json_null(), &failed);
+    td_json_set(o, "oldest_unsent_age_ms",
+                hb && hb->has_oldest_unsent_age_ms ? json_integer(hb->oldest_unsent_age_ms)
+                                                   : json_null(),
+                &failed);
+    td_json_set(o, "dead_letters", hb ? td_json_u64(hb->dead_letters) : json_null(), &failed);
+    td_json_set(o, "clock_skew_ms", s_has_skew(a) ? json_integer(s_skew_ms(a)) : json_null(),
+                &failed);
+    td_json_set(o, "last_heartbeat", td_json_time(hb != NULL, a->last_heartbeat_ms), &failed);
+    td_json_set(o, "name", td_json_text_nonempty(a->name), &failed);
+    td_json_set(o, "role", td_json_text_nonempty(a->role), &failed);
+    td_json_set(o, "scope", td_json_text_nonempty(a->scope), &failed);
+    td_json_set(o, "enrolled", a->has_enrolled ? json_boolean(a->enrolled) : json_null(), &failed);
+    td_json_set(o, "state", td_json_text_nonempty(a->state), &failed);
+    if (failed) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 td_err answer_agents_json(FILE *out, const Tiendo__AgentList *list)
 {
-    json_t *root = json_object(), *agents = json_array();
+    json_t *root = json_object();
     int failed = 0;
 
-    if (root == NULL || agents == NULL) {
-        json_decref(agents);
-        json_decref(root);
+    if (root == NULL)
         return TD_ERR_NOMEM;
-    }
-    td_json_set(root, "agents", agents, &failed); /* root owns it from here */
-    for (size_t i = 0; i < list->n_agents && !failed; i++) {
-        const Tiendo__AgentInfo *a = list->agents[i];
-        const Tiendo__Heartbeat *hb = a->last_heartbeat;
-        char epoch[17];
-        json_t *o = json_object();
-
-        td_json_append(agents, o, &failed);
-        if (failed)
-            break;
-        td_json_set(o, "public_key", td_json_text(a->public_key), &failed);
-        td_json_set(o, "last_seen", td_json_time(1, a->last_seen_ms), &failed);
-        td_json_set(o, "epoch", json_string(answer_epoch_text(a->epoch, epoch, sizeof epoch)),
-                    &failed);
-        td_json_set(o, "high_water", td_json_u64(a->high_water), &failed);
-        td_json_set(o, "agent_version", hb ? td_json_text(hb->agent_version) : json_null(),
-                    &failed);
-        td_json_set(o, "outbox_depth", hb ? td_json_u64(hb->outbox_depth) : json_null(), &failed);
-        td_json_set(o, "oldest_unsent_age_ms",
-                    hb && hb->has_oldest_unsent_age_ms ? json_integer(hb->oldest_unsent_age_ms)
-                                                       : json_null(),
-                    &failed);
-        td_json_set(o, "dead_letters", hb ? td_json_u64(hb->dead_letters) : json_null(), &failed);
-        td_json_set(o, "clock_skew_ms", s_has_skew(a) ? json_integer(s_skew_ms(a)) : json_null(),
-                    &failed);
-        td_json_set(o, "last_heartbeat", td_json_time(hb != NULL, a->last_heartbeat_ms), &failed);
-        td_json_set(o, "name", td_json_text_nonempty(a->name), &failed);
-        td_json_set(o, "role", td_json_text_nonempty(a->role), &failed);
-        td_json_set(o, "scope", td_json_text_nonempty(a->scope), &failed);
-        td_json_set(o, "enrolled", a->has_enrolled ? json_boolean(a->enrolled) : json_null(),
-                    &failed);
-        td_json_set(o, "state", td_json_text_nonempty(a->state), &failed);
-    }
+    td_json_set(root, "agents", json_array(), &failed); /* filled one office at a time */
     td_json_set(root, "silent_after_seconds",
                 s_json_seconds(list->has_silent_after_ms, list->silent_after_ms), &failed);
     if (failed) {
         json_decref(root);
         return TD_ERR_NOMEM;
     }
-    return td_json_print(out, root);
+    return td_json_print_list(out, root, "agents", list->n_agents, s_agent_item, (void *) list);
 }

@@ -157,7 +157,12 @@ td_err answer_tasks_text(FILE *out, const Tiendo__TaskList *list, const td_regis
     columns[COL_TITLE].max_width = title_width;
     rc = term_table(out, columns, TASK_COLS, cells, n, NULL,
                     answer_colors(style) ? s_task_color : NULL, (void *) list);
-    if (rc == TD_OK)
+    if (rc == TD_OK && list->has_matched && list->matched > n)
+        fprintf(out,
+                "%zu of %" PRIu32 " tasks, those with the earliest deadlines (--limit 0 lists "
+                "all)\n",
+                n, list->matched);
+    else if (rc == TD_OK)
         fprintf(out, "%zu task%s\n", n, n == 1 ? "" : "s");
 
 cleanup:
@@ -276,25 +281,33 @@ static json_t *s_json_task(const Tiendo__TaskInfo *ti, const td_registry_t *reg)
     return o;
 }
 
+typedef struct {
+    const Tiendo__TaskList *list;
+    const td_registry_t *reg;
+} s_task_items;
+
+static json_t *s_task_item(void *ctx, size_t i)
+{
+    const s_task_items *x = ctx;
+    return s_json_task(x->list->tasks[i], x->reg);
+}
+
 td_err answer_tasks_json(FILE *out, const Tiendo__TaskList *list, const td_registry_t *reg)
 {
-    json_t *root = json_object(), *tasks = json_array();
+    json_t *root = json_object();
     int failed = 0;
 
-    if (root == NULL || tasks == NULL) {
-        json_decref(tasks);
-        json_decref(root);
+    if (root == NULL)
         return TD_ERR_NOMEM;
-    }
     td_json_set(root, "dataset", td_json_text(list->dataset), &failed);
     td_json_set(root, "as_of", td_json_text_nonempty(list->as_of), &failed);
     td_json_set(root, "counts", s_json_counts(list), &failed);
-    td_json_set(root, "tasks", tasks, &failed); /* root owns it from here */
-    for (size_t i = 0; i < list->n_tasks && !failed; i++)
-        td_json_append(tasks, s_json_task(list->tasks[i], reg), &failed);
+    td_json_set(root, "matched", s_json_count(list->has_matched, list->matched), &failed);
+    td_json_set(root, "tasks", json_array(), &failed); /* filled one task at a time */
     if (failed) {
         json_decref(root);
         return TD_ERR_NOMEM;
     }
-    return td_json_print(out, root);
+    s_task_items items = {list, reg};
+    return td_json_print_list(out, root, "tasks", list->n_tasks, s_task_item, &items);
 }

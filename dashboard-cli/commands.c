@@ -407,6 +407,8 @@ static int s_tasks(void *ctx, int noperands, char **operands)
     q.group = (uint32_t) run->opt.group;
     q.owner = run->opt.owner;
     q.as_of = run->opt.as_of;
+    q.has_limit = run->opt.limit > 0;
+    q.limit = (uint32_t) run->opt.limit;
     req.query_case = TIENDO__QUERY_REQUEST__QUERY_TASKS;
     req.tasks = &q;
     status = s_ask(run, &req);
@@ -541,7 +543,7 @@ const td_command commands_table[] = {
      "  tiendo overdue --period 2026-Q2 --json\n"},
     {"tasks", s_tasks,
      "tasks [--status STATE] [--province CODE] [--group N] [--owner TEXT]\n"
-     "                    [--as-of YYYY-MM-DD] [--dataset DATASET] [--json]",
+     "                    [--limit N] [--as-of YYYY-MM-DD] [--dataset DATASET] [--json]",
      "Action-plan tasks: which are overdue, where, and whose",
      "The tasks of the localities' action plans (kế hoạch hành động), as each\n"
      "unit last reported them, with the state the Government Office follows\n"
@@ -553,12 +555,14 @@ const td_command commands_table[] = {
      "A task keeps its identity (unit and task id) across quarters and\n"
      "revisions; --json also gives each one's history of status changes.\n"
      "\n"
-     "The line above the table counts the tasks listed in each state. The table\n"
+     "The line above the table counts the tasks that match in each state. The table\n"
      "shows the unit, the task's id and title, its lead owner, deadline, state\n"
      "and the day it was completed. --status keeps one state, --province one\n"
      "province and its communes, --group one of the six task groups, and\n"
      "--owner the tasks whose lead owner or a co-owner contains the text, in\n"
-     "any case (\"nội vụ\" finds \"Sở Nội vụ\"). Filters add up.\n"
+     "any case (\"nội vụ\" finds \"Sở Nội vụ\"). Filters add up. At most\n"
+     "--limit tasks are listed (100 unless told; 0: all), those with the earliest\n"
+     "deadlines, and the line under the table says how many matched.\n"
      "\n"
      "Examples:\n"
      "  tiendo tasks --status overdue\n"

@@ -52,6 +52,9 @@ const td_config_option options_table[] = {
      "tasks: only tasks of task group N (not given: every group)"},
     {"owner", TD_OPT_STRING, offsetof(options_t, owner), NULL, 1, 200,
      "tasks: only tasks whose lead owner or a co-owner contains this text (any case)"},
+    {"limit", TD_OPT_INT, offsetof(options_t, limit), "100", 0, 100000,
+     "tasks: list at most N tasks, those with the earliest deadlines (0: all; the counts "
+     "always cover all)"},
     {"as-of", TD_OPT_STRING, offsetof(options_t, as_of), NULL, 0, 16,
      "tasks: the day the states are for, YYYY-MM-DD (default: today, UTC)"},
     {NULL, TD_OPT_STRING, 0, NULL, 0, 0, NULL},

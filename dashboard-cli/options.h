@@ -31,6 +31,7 @@ typedef struct {
     char *format;               /* export: csv or json */
     char *status;               /* tasks: only this state (td_task_state_parse); NULL = all */
     long long group;            /* tasks: only this task group, 1..TD_TASK_GROUPS; 0 = all */
+    long long limit;            /* tasks: at most this many, earliest deadlines; 0 = all */
     char *owner;                /* tasks: text in the lead owner or a co-owner; NULL = any */
     char *as_of;                /* tasks: YYYY-MM-DD the states are for; NULL = today */
 } options_t;

@@ -100,6 +100,8 @@ static void s_plan_init(s_plan *x)
     x->list.in_progress = x->list.overdue = 1;
     x->list.n_tasks = 4;
     x->list.tasks = x->info_ptrs;
+    x->list.has_matched = 1;
+    x->list.matched = 4;
 }
 
 static json_t *s_json(const Tiendo__TaskList *list, const td_registry_t *reg)
@@ -120,7 +122,7 @@ static const char *s_str(json_t *obj, const char *key)
 
 START_TEST(tasks_json_fields_in_order)
 {
-    static const char *const top[] = {"dataset", "as_of", "counts", "tasks"};
+    static const char *const top[] = {"dataset", "as_of", "counts", "matched", "tasks"};
     static const char *const count_keys[] = {"completed_on_time", "completed_late", "in_progress",
                                              "overdue"};
     static const char *const task_keys[] = {
@@ -134,7 +136,8 @@ START_TEST(tasks_json_fields_in_order)
 
     s_plan_init(&x);
     root = s_json(&x.list, NULL);
-    s_assert_keys(root, top, 4);
+    s_assert_keys(root, top, 5);
+    ck_assert_int_eq(json_integer_value(json_object_get(root, "matched")), 4);
     ck_assert_str_eq(s_str(root, "dataset"), "nq06");
     ck_assert_str_eq(s_str(root, "as_of"), "2026-10-01");
     s_assert_keys(json_object_get(root, "counts"), count_keys, 4);
@@ -206,6 +209,7 @@ START_TEST(tasks_json_unknown_is_null)
     root = s_json(&list, reg);
     ck_assert(json_is_null(json_object_get(root, "as_of")));
     ck_assert(json_is_null(json_object_get(json_object_get(root, "counts"), "overdue")));
+    ck_assert(json_is_null(json_object_get(root, "matched")));
     t = json_array_get(json_object_get(root, "tasks"), 0);
     ck_assert_str_eq(s_str(t, "unit_name"), "Huế"); /* from the registry */
     ck_assert(json_is_null(json_object_get(t, "id")));
@@ -274,6 +278,16 @@ START_TEST(tasks_text_for_people)
         ck_assert_str_eq(lines[8], "4 tasks");
         free(m.buf);
     }
+    /* A list the limit cut says so under the table. */
+    x.list.matched = 3355;
+    answer_style style = {0, 120, 0};
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_tasks_text(m.f, &x.list, NULL, &style), TD_OK);
+    s_mem_text(&m);
+    n = s_lines(m.buf, lines, 16);
+    ck_assert_str_eq(lines[n - 1], "4 of 3355 tasks, those with the earliest deadlines (--limit 0 "
+                                   "lists all)");
+    free(m.buf);
 }
 END_TEST
 

@@ -823,8 +823,9 @@ START_TEST(tasks_help_for_central_staff)
     commands_print_help(m.f, s_command("tasks"));
     s_mem_text(&m);
     ck_assert_msg(s_starts(m.buf, "Usage: tiendo tasks [--status STATE] [--province CODE] "
-                                  "[--group N] [--owner TEXT]\n                    [--as-of "
-                                  "YYYY-MM-DD] [--dataset DATASET] [--json] [OPTIONS]\n"),
+                                  "[--group N] [--owner TEXT]\n                    [--limit N] "
+                                  "[--as-of YYYY-MM-DD] [--dataset DATASET] [--json] "
+                                  "[OPTIONS]\n"),
                   "%s", m.buf);
     /* What each state means, in words. */
     ck_assert_ptr_nonnull(strstr(m.buf, "completed_on_time  completed on or before its deadline"));

@@ -421,10 +421,15 @@ static void s_put_plans(void)
     s_put_with("06", "2025-Q2", 60000, 310000, MS_2025_06_20, bk, 1);
 }
 
+static uint32_t s_limit; /* the next s_tasks' --limit (0: none) */
+
 static Tiendo__TaskList *s_tasks(const char *state, const char *province, uint32_t group,
                                  const char *owner)
 {
     Tiendo__TasksQuery q = TIENDO__TASKS_QUERY__INIT;
+    q.has_limit = s_limit != 0;
+    q.limit = s_limit;
+    s_limit = 0;
     q.state = (char *) state;
     q.province = (char *) province;
     q.has_group = group != 0;
@@ -508,6 +513,26 @@ START_TEST(tasks_list_filters_and_order)
     summary_free((ProtobufCMessage **) &l);
     l = s_tasks("overdue", "48", 0, NULL);
     ck_assert_uint_eq(l->n_tasks, 0);
+    ck_assert_uint_eq(l->matched, 0);
+    summary_free((ProtobufCMessage **) &l);
+    /* a limit keeps the earliest deadlines (BK-1 2025-06-30, P-1 2026-03-31, KH-01
+     * 2026-06-30), shown in the list's order; matched and the counts cover all six */
+    s_limit = 3;
+    l = s_tasks(NULL, NULL, 0, NULL);
+    ck_assert_str_eq(s_ids(l), "01/KH-01,06/BK-1,79001/P-1");
+    ck_assert_uint_eq(l->matched, 6);
+    ck_assert_uint_eq(l->completed_on_time + l->completed_late + l->in_progress + l->overdue, 6);
+    summary_free((ProtobufCMessage **) &l);
+    s_limit = 1;
+    l = s_tasks("overdue", NULL, 0, NULL); /* the most overdue of the two */
+    ck_assert_str_eq(s_ids(l), "79001/P-1");
+    ck_assert_uint_eq(l->matched, 2);
+    ck_assert_uint_eq(l->overdue, 2);
+    summary_free((ProtobufCMessage **) &l);
+    s_limit = 10;
+    l = s_tasks(NULL, NULL, 0, NULL); /* a limit above the count changes nothing */
+    ck_assert_str_eq(s_ids(l), "01/KH-01,01/KH-02,01/KH-03,01/KH-04,06/BK-1,79001/P-1");
+    ck_assert_uint_eq(l->matched, 6);
     summary_free((ProtobufCMessage **) &l);
 
     /* filters that are wrong are refused, saying which */
