@@ -25,6 +25,7 @@ typedef struct {
     char *dataset;
     char *period;
     char *log_level;
+    char *lang; /* vi, en; NULL: from the locale */
     char *metrics_bind;
     long long window;
     long long resend_timeout_ms;

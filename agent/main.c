@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "command.h"
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "period.h"
 #include "registry.h"
@@ -34,6 +35,9 @@ static const td_config_option s_options[] = {
         "Dataset of new templates"),
     OPT("period", TD_OPT_STRING, period, NULL, 1, TD_PERIOD_TEXT_MAX - 1,
         "Reporting period: 2026-Q4, 2026-M07, 2026-H2, 2026-9M or 2026 (template)"),
+    OPT("lang", TD_OPT_STRING, lang, NULL, 0, 8,
+        "Language of messages: vi (Vietnamese) or en (English); default: from the locale "
+        "(LANGUAGE, LC_ALL, LC_MESSAGES, LANG)"),
     OPT("log-level", TD_OPT_STRING, log_level, "info", 1, 16,
         "How much run logs: debug, info, warn or error"),
     OPT("window", TD_OPT_INT, window, "256", 1, 10000,
@@ -175,6 +179,7 @@ int main(int argc, char **argv)
     char err[1024];
     int rc = AGENT_EXIT_USAGE;
 
+    td_i18n_start(td_i18n_arg(argc, argv)); /* a bad value is refused below */
     if (argc < 2) {
         s_usage(stderr);
         return AGENT_EXIT_USAGE;
@@ -195,6 +200,8 @@ int main(int argc, char **argv)
         rc = AGENT_EXIT_OK;
         goto cleanup;
     }
+    if (e == TD_OK && td_i18n_start(cfg.lang) != 0)
+        e = td_fail(TD_ERR_CONFIG, err, sizeof err, "--lang '%s': must be vi or en", cfg.lang);
     if (e != TD_OK || s_check_config(&cfg, err, sizeof err) != 0) {
         agent_fail(NULL, "%s", err);
         goto cleanup;

@@ -5,6 +5,7 @@
 #include "admin.h"
 #include "command.h"
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "serve.h"
 #include "settings.h"
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
     char err[512] = "";
     memset(&cfg, 0, sizeof cfg);
     td_log_init(COLLECTOR_PROGRAM, TD_LOG_INFO);
+    td_i18n_start(td_i18n_arg(argc, argv)); /* a bad value is refused below */
 
     /* The first word names the command; without one (only options) it is `run`. */
     const td_command *cmd = td_command_find(s_commands, "run");
@@ -126,6 +128,8 @@ int main(int argc, char **argv)
     } else if (args.help) {
         td_command_print_help(stdout, COLLECTOR_PROGRAM, cmd, settings_table, S_FOOTER);
         status = COLLECTOR_EXIT_OK;
+    } else if (td_i18n_start(cfg.lang) != 0) {
+        fprintf(stderr, "%s: --lang '%s': must be vi or en\n", COLLECTOR_PROGRAM, cfg.lang);
     } else if (settings_check(&cfg, &level, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", COLLECTOR_PROGRAM, err);
     } else {

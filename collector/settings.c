@@ -29,6 +29,9 @@ const td_config_option settings_table[] = {
     OPT("data-dir", TD_OPT_STRING, data_dir, TIENDO_DEFAULT_DATA_DIR, 0, 1024,
         "Folder of the unit registry and indicator catalogue (units.csv ...)"),
     OPT("log-level", TD_OPT_STRING, log_level, "info", 0, 16, "debug, info, warn or error"),
+    OPT("lang", TD_OPT_STRING, lang, NULL, 0, 8,
+        "Language of the commands' messages (enrol, revoke, check, backup, restore, prune): "
+        "vi or en; default: from the locale. Log lines stay English"),
     OPT("endpoint-file", TD_OPT_STRING, endpoint_file, NULL, 0, 1024,
         "After binding, write the bound endpoints here (agents=..., query=..., metrics=...)"),
     OPT("metrics-bind", TD_OPT_STRING, metrics_bind, "", 0, 256,

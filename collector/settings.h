@@ -25,6 +25,7 @@ typedef struct {
     char *name;
     char *data_dir;
     char *log_level;
+    char *lang; /* vi, en; NULL: from the locale */
     char *endpoint_file;
     char *metrics_bind;
     long long batch_max;

@@ -28,14 +28,19 @@ typedef enum {
     TD_ERR__COUNT
 } td_err;
 
-/* A static, human-readable description of err; never NULL. */
+/* A static, human-readable description of err, in English (marked for translation: show
+ * it to people as _(td_strerror(err))); never NULL. */
 const char *td_strerror(int err);
 
 /* Map an errno value to a td_err. */
 td_err td_err_from_errno(int errnum);
 
 /* Write a message into the caller's buffer (err may be NULL or errlen 0: nothing is
- * written). The one way modules fill their "char *err, size_t errlen" parameters. */
+ * written). The one way modules fill their "char *err, size_t errlen" parameters. fmt is
+ * an English literal and the gettext msgid (xgettext collects td_msg:3 and td_fail:4):
+ * the message is written in the language td_i18n_init chose, and kept in parts, its
+ * English format and arguments, for td_reason_last (a daemon sends those, and the reader
+ * translates them: docs/protocol.md, "Reasons"). */
 void td_msg(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* td_msg, then return code: for `return td_fail(TD_ERR_IO, err, errlen, "...", ...)`. */

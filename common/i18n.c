@@ -71,6 +71,30 @@ void td_i18n_init(td_lang lang)
     textdomain(TD_TEXT_DOMAIN);
 }
 
+const char *td_i18n_arg(int argc, char *const *argv)
+{
+    const char *found = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+            found = argv[++i];
+        else if (strncmp(argv[i], "--lang=", 7) == 0)
+            found = argv[i] + 7;
+    }
+    return found;
+}
+
+int td_i18n_start(const char *option)
+{
+    td_lang lang;
+    int rc = td_i18n_resolve(option, &lang);
+    if (rc != 0)
+        td_i18n_resolve(NULL, &lang);
+    td_i18n_init(lang);
+    return rc;
+}
+
 td_lang td_i18n_lang(void)
 {
     return s_lang;

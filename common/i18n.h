@@ -38,6 +38,17 @@ int td_i18n_resolve(const char *option, td_lang *out);
  * point). Call once, early, from the main thread. */
 void td_i18n_init(td_lang lang);
 
+/* The value of --lang on a command line ("--lang vi" or "--lang=vi"; the last one wins),
+ * NULL when there is none: a program starts in it, so even the errors of parsing the rest
+ * of the line are in the reader's language. */
+const char *td_i18n_arg(int argc, char *const *argv);
+
+/* td_i18n_resolve(option), then td_i18n_init. 0, or -1 when option is neither "vi" nor
+ * "en" (the language then comes from the environment). Called at start with
+ * td_i18n_arg's value and again with the `lang` option once the configuration file is
+ * read (docs/cli.md, "Language"). */
+int td_i18n_start(const char *option);
+
 /* The language td_i18n_init chose (English before it is called). */
 td_lang td_i18n_lang(void);
 

@@ -43,4 +43,9 @@ char *td_reason_render(const td_reason *r, char *buf, size_t len);
 char *td_reason_render_parts(const char *format, const char *const *args, size_t nargs,
                              const char *english, char *buf, size_t len);
 
+/* The last message td_msg or td_fail wrote on this thread, in parts: its English format
+ * and arguments (format NULL before the first). The collector sends a failed query's
+ * reason this way (QueryResponse.error_format, error_args). Valid until the next. */
+const td_reason *td_reason_last(void);
+
 #endif

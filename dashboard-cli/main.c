@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "options.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char **argv)
 
     memset(&run, 0, sizeof run);
     td_log_init("tiendo", TD_LOG_WARN);
+    td_i18n_start(td_i18n_arg(argc, argv)); /* a bad value is refused below */
 
     /* What follows the program name, with the per-user file in front when there is one. */
     av = calloc((size_t) argc + 3, sizeof *av);
@@ -37,6 +39,11 @@ int main(int argc, char **argv)
     rc = td_config_parse(options_table, &run.opt, ac, av, &args, err, sizeof err);
     if (rc != TD_OK) {
         fprintf(stderr, "tiendo: %s\n(see tiendo --help)\n", err);
+        goto cleanup;
+    }
+    if (td_i18n_start(run.opt.lang) != 0) {
+        fprintf(stderr, "tiendo: --lang '%s': must be vi or en\n(see tiendo --help)\n",
+                run.opt.lang);
         goto cleanup;
     }
     if (args.help) { /* --help may stand anywhere: the first command word decides */

@@ -34,6 +34,9 @@ const td_config_option options_table[] = {
      TD_DATASET_NAME_MAX, "Which reporting programme (nq06: Resolution 06-NQ/TW)"},
     {"color", TD_OPT_STRING, offsetof(options_t, color), "auto", 0, 16,
      "Colours: auto (only on a terminal), always or never"},
+    {"lang", TD_OPT_STRING, offsetof(options_t, lang), NULL, 0, 8,
+     "Language of tables and messages: vi (Vietnamese) or en (English); default: from the "
+     "locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)"},
     {"log-level", TD_OPT_STRING, offsetof(options_t, log_level), "warn", 0, 16,
      "How much to log on stderr: debug, info, warn or error"},
     {"level", TD_OPT_STRING, offsetof(options_t, level), "nation", 0, 16,

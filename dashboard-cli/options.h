@@ -25,6 +25,7 @@ typedef struct {
     char *dataset;              /* status: the dataset, default nq06 */
     char *color;                /* auto, always or never */
     char *log_level;            /* debug, info, warn, error */
+    char *lang;                 /* vi, en; NULL: from the locale */
     char *level;                /* indicators: nation or province */
     char *province;             /* units: only this province and its units; NULL = all */
     char *sort;                 /* units, overdue: code, name, progress or status */

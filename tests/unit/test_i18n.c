@@ -43,6 +43,23 @@ START_TEST(language_from_option_and_environment)
     ck_assert_int_eq(td_i18n_resolve("fr", &l), -1);
     ck_assert_int_eq(td_i18n_resolve("VI", &l), -1);
     s_clear_env();
+
+    /* --lang on the command line, either form, the last one winning; not after "--" */
+    char *a1[] = {"tiendo", "status", "--lang", "vi", NULL};
+    ck_assert_str_eq(td_i18n_arg(4, a1), "vi");
+    char *a2[] = {"tiendo", "--lang=en", "status", "--lang", "vi", "--lang=en", NULL};
+    ck_assert_str_eq(td_i18n_arg(6, a2), "en");
+    char *a3[] = {"tiendo", "status", "--", "--lang", "vi", NULL};
+    ck_assert_ptr_null(td_i18n_arg(5, a3));
+    char *a4[] = {"tiendo", "status", "--lang", NULL}; /* no value: parsing says so */
+    ck_assert_ptr_null(td_i18n_arg(3, a4));
+    /* a bad value: -1, and the environment's language */
+    setenv("LANG", "vi_VN.UTF-8", 1);
+    ck_assert_int_eq(td_i18n_start("fr"), -1);
+    ck_assert_int_eq(td_i18n_lang(), TD_LANG_VI);
+    ck_assert_int_eq(td_i18n_start("en"), 0);
+    ck_assert_int_eq(td_i18n_lang(), TD_LANG_EN);
+    s_clear_env();
 }
 END_TEST
 
@@ -59,7 +76,14 @@ START_TEST(numbers_for_people)
     ck_assert_str_eq(td_fmt_number_in(TD_LANG_VI, -0.04, 1, b, sizeof b), "0,0"); /* no -0 */
     ck_assert_str_eq(td_fmt_number_in(TD_LANG_EN, 999, 0, b, sizeof b), "999");
     ck_assert_str_eq(td_fmt_number_in(TD_LANG_EN, 100000, 0, b, sizeof b), "100,000");
-    ck_assert_str_eq(td_fmt_number_in(TD_LANG_EN, NAN, 1, b, sizeof b), "—");
+    ck_assert_str_eq(td_fmt_number_in(TD_LANG_EN, NAN, 1, b, sizeof b), "—"); /* no data */
+    ck_assert_str_eq(td_fmt_number_in(TD_LANG_VI, INFINITY, 1, b, sizeof b), "—");
+    /* rounding to the digits asked, carrying into the thousands */
+    ck_assert_str_eq(td_fmt_number_in(TD_LANG_VI, 2.346, 2, b, sizeof b), "2,35");
+    ck_assert_str_eq(td_fmt_number_in(TD_LANG_EN, 999.96, 1, b, sizeof b), "1,000.0");
+    ck_assert_str_eq(td_fmt_number_in(TD_LANG_VI, 999999.5, 0, b, sizeof b), "1.000.000");
+    ck_assert_str_eq(td_fmt_number_in(TD_LANG_EN, -999999.96, 1, b, sizeof b), "-1,000,000.0");
+    ck_assert_str_eq(td_fmt_number_in(TD_LANG_EN, -12, 0, b, sizeof b), "-12");
     char tiny[5];
     td_fmt_number_in(TD_LANG_EN, 1234567, 0, tiny, sizeof tiny); /* cut, still terminated */
     ck_assert_uint_eq(strlen(tiny), 4);

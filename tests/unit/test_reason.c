@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "i18n.h"
 #include "reason.h"
 #include "unit_main.h"
@@ -82,8 +83,22 @@ START_TEST(rendered_in_vietnamese)
     ck_assert_str_eq(td_reason_render_parts(NULL, NULL, 0, "english text", out, sizeof out),
                      "english text");
 
+    /* td_fail writes the message in the reader's language and keeps its English parts */
+    char err[256];
+    ck_assert_int_eq(td_fail(TD_ERR_PERMISSION, err, sizeof err, "unit %s is outside the scope %s",
+                             "79", "19/*"),
+                     TD_ERR_PERMISSION);
+    ck_assert_str_eq(err, "phạm vi 19/* không gồm đơn vị 79");
+    const td_reason *last = td_reason_last();
+    ck_assert_str_eq(last->format, "unit %s is outside the scope %s");
+    ck_assert_int_eq(last->nargs, 2);
+    ck_assert_str_eq(last->args[1], "19/*");
+    ck_assert_str_eq(last->text, "unit 79 is outside the scope 19/*");
+
     td_i18n_init(TD_LANG_EN);
     ck_assert_str_eq(td_reason_render(&r, out, sizeof out), "unit 79 is outside the scope 19/*");
+    td_msg(err, sizeof err, "unit %s is outside the scope %s", "01", "*");
+    ck_assert_str_eq(err, "unit 01 is outside the scope *");
     unsetenv("TIENDO_LOCALEDIR");
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     ck_assert_int_eq(system(cmd), 0);
