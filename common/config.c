@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
+
 #define S_FILE_MAX   (1024 * 1024) /* a configuration file is a few hundred bytes */
 #define S_LINE_MAX   4096
 #define S_STRING_MAX 4096 /* a STRING row with max == 0 */
@@ -539,9 +541,9 @@ static void s_flag_text(const td_config_option *opt, char *buf, size_t len)
 void td_config_print_help(FILE *out, const td_config_option *table)
 {
     static const char *const builtin[][2] = {
-        {"--config FILE", "Read options from FILE (lines \"key = value\")"},
-        {"--check-config", "Check the configuration, print nothing else, and exit"},
-        {"-h, --help", "Show this help and exit"},
+        {"--config FILE", N_("Read options from FILE (lines \"key = value\")")},
+        {"--check-config", N_("Check the configuration, print nothing else, and exit")},
+        {"-h, --help", N_("Show this help and exit")},
     };
     size_t width = 0;
     char flag[S_NAME_MAX + 16];
@@ -558,28 +560,29 @@ void td_config_print_help(FILE *out, const td_config_option *table)
 
     for (const td_config_option *opt = table; opt->name != NULL; opt++) {
         s_flag_text(opt, flag, sizeof flag);
-        fprintf(out, "  %-*s  %s", w, flag, opt->help != NULL ? opt->help : "");
+        fprintf(out, "  %-*s  %s", w, flag, td_tr(opt->help));
         switch (opt->type) {
         case TD_OPT_STRING:
             if (opt->default_value != NULL)
-                fprintf(out, " (default: %s)", opt->default_value);
+                fprintf(out, _(" (default: %s)"), opt->default_value);
             break;
         case TD_OPT_INT:
-            fprintf(out, " (%lld..%lld, default: %s)", opt->min, opt->max,
+            fprintf(out, _(" (%lld..%lld, default: %s)"), opt->min, opt->max,
                     opt->default_value != NULL ? opt->default_value : "0");
             break;
         case TD_OPT_BOOL: {
             int b = 0;
             if (opt->default_value != NULL)
                 s_parse_bool(opt->default_value, &b);
-            fprintf(out, " (default: %s; --no-%s turns it off)", b ? "on" : "off", opt->name);
+            fprintf(out, _(" (default: %s; --no-%s turns it off)"), b ? _("on") : _("off"),
+                    opt->name);
             break;
         }
         }
         fputc('\n', out);
     }
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
-        fprintf(out, "  %-*s  %s\n", w, builtin[i][0], builtin[i][1]);
+        fprintf(out, "  %-*s  %s\n", w, builtin[i][0], td_tr(builtin[i][1]));
 }
 
 static void s_dump_string(FILE *out, const char *s)

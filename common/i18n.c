@@ -19,6 +19,11 @@
 
 static td_lang s_lang = TD_LANG_EN;
 
+const char *td_tr(const char *msgid)
+{
+    return msgid != NULL && msgid[0] != '\0' ? _(msgid) : "";
+}
+
 int td_i18n_resolve(const char *option, td_lang *out)
 {
     if (option != NULL && option[0] != '\0') {

@@ -18,6 +18,10 @@
 /* Singular/plural: "%u report" / "%u reports" (Vietnamese has one form). */
 #define P_(one, many, n) dngettext(TD_TEXT_DOMAIN, one, many, (unsigned long) (n))
 
+/* _(msgid) for a text kept in a table (marked N_ there): "" for NULL or "" (gettext gives
+ * its catalogue's header for ""). */
+const char *td_tr(const char *msgid);
+
 typedef enum {
     TD_LANG_EN,
     TD_LANG_VI,

@@ -11,10 +11,14 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$src"
 mapfile -t sources < <(find common collector agent dashboard-cli -name '*.c' | LC_ALL=C sort)
 xgettext --from-code=UTF-8 --language=C "$@" -o "$tmp/sources.pot" "${sources[@]}"
+# vi.po with the parts written beside changes (po/parts/vi-*.po), as the build joins them
+shopt -s nullglob
+parts=(po/parts/vi-*.po)
+msgcat --use-first --force-po --to-code=UTF-8 -o "$tmp/vi.po" po/vi.po "${parts[@]}"
 status=0
 # vi.po brought up to the sources (as msgmerge would; no guessing of near matches): every
 # msgid of the sources must then be translated and not fuzzy.
-msgmerge --quiet --no-fuzzy-matching -o "$tmp/merged.po" po/vi.po "$tmp/sources.pot"
+msgmerge --quiet --no-fuzzy-matching -o "$tmp/merged.po" "$tmp/vi.po" "$tmp/sources.pot"
 msgattrib --untranslated --no-obsolete -o "$tmp/missing.po" "$tmp/merged.po"
 msgattrib --only-fuzzy --no-obsolete -o "$tmp/fuzzy.po" "$tmp/merged.po"
 for kind in missing fuzzy; do
@@ -28,7 +32,7 @@ for kind in missing fuzzy; do
 done
 [ $status = 0 ] ||
   echo "(cmake --build build --target tiendo-pot && msgmerge --update po/vi.po po/tiendo.pot, then translate)" >&2
-stats=$(msgfmt --check --statistics -o /dev/null po/vi.po 2>&1) || { echo "$stats" >&2; exit 1; }
+stats=$(msgfmt --check --statistics -o /dev/null "$tmp/vi.po" 2>&1) || { echo "$stats" >&2; exit 1; }
 echo "po/vi.po: $stats"
 case $stats in
 *fuzzy* | *untranslated*)
