@@ -266,7 +266,8 @@ static td_err s_finish(s_status_ctx *ctx, const td_registry_t *registry,
     }
     size_t nlag = ctx->nexpected < TD_STATUS_LAGGING_MAX ? ctx->nexpected : TD_STATUS_LAGGING_MAX;
     if (rc == TD_OK) {
-        qsort(lags, ctx->nexpected, sizeof *lags, s_cmp_lag);
+        if (ctx->nexpected > 1) /* qsort takes no NULL base, even for 0 items */
+            qsort(lags, ctx->nexpected, sizeof *lags, s_cmp_lag);
         sum->lagging = calloc(nlag + 1, sizeof *sum->lagging);
         if (sum->lagging == NULL)
             rc = TD_ERR_NOMEM;

@@ -110,7 +110,8 @@ static td_err s_collect(td_rollup_t *r)
         memcpy(node->code, u->code, sizeof node->code);
         node->unit = u;
     }
-    qsort(r->nodes, r->nnodes, sizeof *r->nodes, s_node_cmp);
+    if (r->nnodes > 1)
+        qsort(r->nodes, r->nnodes, sizeof *r->nodes, s_node_cmp);
     for (size_t i = 0; i < r->nnodes; i++) {
         r->nodes[i].parent = -1;
         r->nodes[i].depth = -1;
@@ -217,7 +218,8 @@ static td_err s_map(td_rollup_t *r, const td_date *map_on)
             td_registry_find(r->reg, units[i].code, on) == &units[i])
             r->map_units[r->nmap++] = &units[i];
     }
-    qsort(r->map_units, r->nmap, sizeof *r->map_units, s_unit_cmp);
+    if (r->nmap > 1)
+        qsort(r->map_units, r->nmap, sizeof *r->map_units, s_unit_cmp);
     /* members: each expected node goes to the map unit its code leads to on `on` */
     size_t used = 0;
     for (size_t m = 0; m < r->nmap; m++) {

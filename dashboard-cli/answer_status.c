@@ -72,7 +72,8 @@ static td_err s_group_rows(const Tiendo__StatusSummary *s, const td_registry_t *
         if (rows[j].sums == NULL)
             rows[j].sums = t;
     }
-    qsort(rows, n, sizeof *rows, s_group_row_cmp);
+    if (n > 1) /* qsort takes no NULL base, even for 0 items */
+        qsort(rows, n, sizeof *rows, s_group_row_cmp);
     *rows_out = rows;
     *n_out = n;
     return TD_OK;

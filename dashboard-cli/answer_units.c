@@ -86,7 +86,8 @@ void answer_units_sort(Tiendo__UnitList *list, answer_units_order by)
         cmp = s_row_progress_cmp;
     else if (by == ANSWER_UNITS_BY_STATUS)
         cmp = s_row_status_cmp;
-    qsort(list->units, list->n_units, sizeof *list->units, cmp);
+    if (list->n_units > 1) /* qsort takes no NULL base, even for 0 items */
+        qsort(list->units, list->n_units, sizeof *list->units, cmp);
 }
 
 /* The last column, Overdue tasks, is shown when the collector counts them. */
