@@ -79,14 +79,14 @@ static td_err s_set(const td_config_option *opt, void *target, const char *value
         size_t min = opt->min > 0 ? (size_t) opt->min : 0;
         if (len > max || len < min) {
             if (min > 0)
-                snprintf(why, whylen, "must be %zu to %zu bytes long", min, max);
+                td_msg(why, whylen, "must be %zu to %zu bytes long", min, max);
             else
-                snprintf(why, whylen, "must be at most %zu bytes long", max);
+                td_msg(why, whylen, "must be at most %zu bytes long", max);
             return TD_ERR_CONFIG;
         }
         char *copy = strdup(value);
         if (copy == NULL) {
-            snprintf(why, whylen, "out of memory");
+            td_msg(why, whylen, "out of memory");
             return TD_ERR_NOMEM;
         }
         char **slot = (char **) (void *) field;
@@ -97,7 +97,7 @@ static td_err s_set(const td_config_option *opt, void *target, const char *value
     case TD_OPT_INT: {
         long long v = 0;
         if (s_parse_int(value, &v) != 0 || v < opt->min || v > opt->max) {
-            snprintf(why, whylen, "must be an integer between %lld and %lld", opt->min, opt->max);
+            td_msg(why, whylen, "must be an integer between %lld and %lld", opt->min, opt->max);
             return TD_ERR_CONFIG;
         }
         *(long long *) (void *) field = v;
@@ -106,14 +106,14 @@ static td_err s_set(const td_config_option *opt, void *target, const char *value
     case TD_OPT_BOOL: {
         int b = 0;
         if (s_parse_bool(value, &b) != 0) {
-            snprintf(why, whylen, "must be true or false (yes/no, on/off, 1/0)");
+            td_msg(why, whylen, "must be true or false (yes/no, on/off, 1/0)");
             return TD_ERR_CONFIG;
         }
         *(int *) (void *) field = b;
         return TD_OK;
     }
     }
-    snprintf(why, whylen, "has an unknown type");
+    td_msg(why, whylen, "has an unknown type");
     return TD_ERR_CONFIG;
 }
 
