@@ -59,6 +59,7 @@ td_has_file tiendo-agent /usr/share/doc/tiendo-agent/agent.md
 td_has_file tiendo /usr/bin/tiendo
 td_has_file tiendo /etc/tiendo/tiendo.conf
 td_has_file tiendo /usr/share/doc/tiendo/cli.md
+td_has_file tiendo-data /usr/share/locale/vi/LC_MESSAGES/tiendo.mo
 for csv in "$SRC"/data/*.csv; do
   td_has_file tiendo-data "/usr/share/tiendo/data/${csv##*/}"
 done
@@ -254,6 +255,15 @@ td_assert_eq "$("$A" status --json "${AGENT_FLAGS[@]}" | jq .queued)" 0 "queued 
 td_assert_eq "$(jq .units_reported "$T/status.json")" 1 "units reported"
 td_assert_eq "$(jq -r '.reported[0] | "\(.unit) \(.revision)"' "$T/status.json")" "01 1" \
   "the report delivered"
+# The installed configuration says lang = vi: with the installed catalogue (tiendo-data)
+# the help is Vietnamese; where no catalogue is found it is English, without an error.
+TIENDO_LOCALEDIR="$ROOT/usr/share/locale" "$CLI" help status --config "$ETC/tiendo.conf" \
+  >"$T/help.vi" || td_fail "installed tiendo help (vi)"
+grep -q '^Cách dùng: tiendo status' "$T/help.vi" || td_fail "help not in Vietnamese: $(head -n 2 "$T/help.vi")"
+TIENDO_LOCALEDIR="$T/no-such-folder" "$CLI" help status --config "$ETC/tiendo.conf" \
+  >"$T/help.en" 2>"$T/help.err" || td_fail "installed tiendo help without a catalogue"
+grep -q '^Usage: tiendo status' "$T/help.en" || td_fail "no English fallback: $(head -n 2 "$T/help.en")"
+[ ! -s "$T/help.err" ] || td_fail "the fallback printed: $(cat "$T/help.err")"
 
 td_kill_collector TERM
 td_assert_eq "$COLLECTOR_STATUS" 0 "installed collector's exit status after SIGTERM"
