@@ -293,9 +293,11 @@ Install, as root, on the office's machine with the tiendo-agent package installe
   runuser -u tiendo -- tiendo-agent status --config $office_dir/agent.conf
 
 status must show the sender running and, after a while, 0 reports waiting. Then fill in
-and send reports (docs/agent.md):
+and send reports (docs/agent.md; in Vietnamese: docs/vi/huong-dan-don-vi.md). The outbox
+belongs to the user tiendo, so submit runs as that user and reads the report on its
+standard input (the clerk's file need not be readable by tiendo):
   tiendo-agent template --config $office_dir/agent.conf > report.json
-  tiendo-agent submit report.json --config $office_dir/agent.conf
+  runuser -u tiendo -- tiendo-agent submit - --config $office_dir/agent.conf < report.json
 If status keeps reports waiting, \`journalctl -u tiendo-agent\` says why (e.g. the
 collector refused this key: ask its operator to check the enrolment and reload).
 EOF
