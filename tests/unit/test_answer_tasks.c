@@ -285,7 +285,7 @@ START_TEST(tasks_text_for_people)
     ck_assert_int_eq(answer_tasks_text(m.f, &x.list, NULL, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 16);
-    ck_assert_str_eq(lines[n - 1], "4 of 3355 tasks, those with the earliest deadlines (--limit 0 "
+    ck_assert_str_eq(lines[n - 1], "4 of 3,355 tasks, those with the earliest deadlines (--limit 0 "
                                    "lists all)");
     free(m.buf);
 }

@@ -327,7 +327,7 @@ START_TEST(status_text_for_people)
     n = s_lines(m.buf, lines, 64);
     ck_assert_str_eq(lines[0],
                      "National summary - Resolution 06-NQ/TW (dataset nq06), period 2026-Q4");
-    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1 %)    revisions stored: 40");
     for (size_t i = 0; i < n; i++)
         if (strstr(lines[i], "Task group") != NULL)
             table = i;
@@ -338,7 +338,7 @@ START_TEST(status_text_for_people)
     }
     ck_assert_ptr_nonnull(strstr(lines[table + 3], "Quality of urban planning"));
     ck_assert_ptr_nonnull(strstr(lines[table + 2], "…")); /* group 1's long title is cut */
-    ck_assert_ptr_nonnull(strstr(lines[table + 3], "56.3%"));
+    ck_assert_ptr_nonnull(strstr(lines[table + 3], "56.3 %"));
     ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04 Cao Bằng");
     free(m.buf);
 
@@ -347,7 +347,7 @@ START_TEST(status_text_for_people)
     s_mem_open(&m);
     answer_status_text(m.f, &x.s, reg, &style);
     s_mem_text(&m);
-    ck_assert_ptr_nonnull(strstr(m.buf, "34 of 34 (100.0%)"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "34 of 34 (100.0 %)"));
     n = s_lines(m.buf, lines, 64);
     ck_assert_str_eq(lines[n - 1], "All expected provinces have reported.");
     free(m.buf);
@@ -626,9 +626,9 @@ START_TEST(status_text_deadline_indicators_lagging)
     ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 64);
-    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1 %)    revisions stored: 40");
     ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
-                               "overdue 2 · timeliness 88.2% (on time / expected)");
+                               "overdue 2 · timeliness 88.2 % (on time / expected)");
 
     head = s_table_after(lines, n, "Indicators (nation)", &rows);
     ck_assert_uint_eq(rows, S_INDICATORS);
@@ -650,7 +650,7 @@ START_TEST(status_text_deadline_indicators_lagging)
     ck_assert_uint_eq(s_end_of(row, "no data"), s_end_of(lines[head], "Value"));
     row = s_row_of(lines, head + 2, rows, "T03 ");
     ck_assert_ptr_nonnull(strstr(row, " 912 "));
-    ck_assert_ptr_nonnull(strstr(row, "950–1000"));
+    ck_assert_ptr_nonnull(strstr(row, "950–1,000"));
     ck_assert_uint_eq(s_end_of(row, "912"), s_end_of(lines[head], "Value"));
     row = s_row_of(lines, head + 2, rows, "T09 ");
     ck_assert_ptr_nonnull(strstr(row, "31.5 m2/person"));
@@ -669,7 +669,7 @@ START_TEST(status_text_deadline_indicators_lagging)
     ck_assert_ptr_nonnull(strstr(lines[head + 2], "overdue"));
     ck_assert_ptr_nonnull(strstr(lines[head + 2], "—"));
     ck_assert_ptr_nonnull(strstr(lines[head + 3], "Vĩnh Long"));
-    ck_assert_ptr_nonnull(strstr(lines[head + 3], "12.3%"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 3], "12.3 %"));
     ck_assert_ptr_nonnull(strstr(lines[head + 4], "on time"));
     ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04 Cao Bằng");
     free(m.buf);
@@ -699,7 +699,7 @@ START_TEST(status_text_fits_100_and_80_columns)
         /* The deadline line wraps before the timeliness item, which is kept whole. */
         ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
                                    "overdue 2");
-        ck_assert_str_eq(lines[3], "  timeliness 88.2% (on time / expected)");
+        ck_assert_str_eq(lines[3], "  timeliness 88.2 % (on time / expected)");
         head = s_table_after(lines, n, "Indicators (nation)", &rows);
         for (size_t i = head; i < head + 2 + rows; i++)
             ck_assert_uint_eq(term_width(lines[i]), term_width(lines[head]));
@@ -1048,7 +1048,7 @@ START_TEST(units_text_aligned_and_fits)
     for (size_t i = 2; i < 7; i++)
         ck_assert_uint_eq(term_width(lines[i]), width);
     /* Columns line up whatever the names' byte lengths. */
-    ck_assert_uint_eq(s_column_of(lines[3], "on_time"), s_column_of(lines[1], "Status"));
+    ck_assert_uint_eq(s_column_of(lines[3], "on time"), s_column_of(lines[1], "Status"));
     ck_assert_uint_eq(s_column_of(lines[4], "late"), s_column_of(lines[1], "Status"));
     ck_assert_uint_eq(s_column_of(lines[3], "2026-10-03"), s_column_of(lines[1], "First"));
     ck_assert_ptr_nonnull(strstr(lines[3], "62.3 %"));
@@ -1139,7 +1139,7 @@ START_TEST(indicators_json_and_text)
     ck_assert_uint_eq(term_width(lines[5]), width);
     ck_assert_ptr_nonnull(strstr(lines[4], "45.7"));
     ck_assert_ptr_nonnull(strstr(lines[4], "\xE2\x80\x94")); /* T02 no data for VN */
-    ck_assert_ptr_nonnull(strstr(lines[5], "12345"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "12,345")); /* whole from 10,000 up, grouped */
     ck_assert_ptr_nonnull(strstr(lines[5], "1.6"));
     ck_assert_uint_eq(s_column_of(lines[5], "Hà Nội"), s_column_of(lines[2], "Name"));
     free(m.buf);
@@ -1261,7 +1261,7 @@ START_TEST(unit_detail_json_and_text)
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "Unit 01 Hà Nội"));
     ck_assert_ptr_nonnull(strstr(m.buf, "Valid: 2008-08-01 to \xE2\x80\x94"));
-    ck_assert_ptr_nonnull(strstr(m.buf, "in_progress"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "in progress"));
     ck_assert_ptr_nonnull(strstr(m.buf, "50.0 %"));
     ck_assert_ptr_nonnull(strstr(m.buf, "Đang triển khai"));
     ck_assert_ptr_nonnull(strstr(m.buf, "Revisions"));

@@ -296,7 +296,7 @@ START_TEST(status_text_marks_partial_and_names_who)
         for (size_t i = 0; i < n; i++)
             ck_assert_msg(term_width(lines[i]) <= widths[w], "%zu columns: '%s'", widths[w],
                           lines[i]);
-        ck_assert_str_eq(lines[1], "Provinces reported: 2 of 34 (5.9%; 1 partial)    revisions "
+        ck_assert_str_eq(lines[1], "Provinces reported: 2 of 34 (5.9 %; 1 partial)    revisions "
                                    "stored: 3");
         /* The partial figure is marked, and the footnote says what it covers, once. */
         head = s_index_of(lines, n, "Indicators (nation)") + 1;
@@ -387,7 +387,7 @@ START_TEST(status_text_without_the_counting_fields_is_as_before)
     ck_assert_ptr_null(strstr(m.buf, "action-plan"));
     ck_assert_ptr_null(strstr(m.buf, "through"));
     n = s_lines(m.buf, lines, 64);
-    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 0");
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1 %)    revisions stored: 0");
     ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04");
     free(m.buf);
 }
