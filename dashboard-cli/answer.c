@@ -78,8 +78,18 @@ void answer_columns(term_column *out, const term_column *in, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         out[i] = in[i];
-        out[i].title = td_tr(in[i].title);
+        out[i].title = answer_tr_context(in[i].title);
     }
+}
+
+const char *answer_tr_context(const char *msgid)
+{
+    const char *text = td_tr(msgid), *bar;
+
+    if (text != msgid || msgid == NULL)
+        return text; /* translated (or "" for NULL) */
+    bar = strchr(msgid, '|');
+    return bar != NULL ? bar + 1 : msgid;
 }
 
 char *answer_report_status_text(const char *status, char *buf, size_t len)

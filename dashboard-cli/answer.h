@@ -59,9 +59,15 @@ void answer_print_list(FILE *out, const answer_style *style, const char *heading
                        const char *heading_sgr, const char *const *items, size_t n,
                        size_t line_width);
 
-/* Copy n column definitions into out with each title translated (td_tr; the tables mark
- * their titles with N_): a table's header in the reader's language. */
+/* Copy n column definitions into out with each title translated (answer_tr_context; the
+ * tables mark their titles with N_): a table's header in the reader's language. */
 void answer_columns(term_column *out, const term_column *in, size_t n);
+
+/* td_tr for a msgid that carries its context before a '|' ("target|Status": the Status
+ * column after a target, which Vietnamese words otherwise than a report's status): the
+ * translation when the catalogue has one, else the text after the '|' (the English).
+ * msgid without '|' is td_tr's. Borrowed; lives as long as the catalogue and msgid. */
+const char *answer_tr_context(const char *msgid);
 
 /* A report status for people: "on time", "late", "not yet due", "overdue" (translated:
  * "đúng hạn", "trễ hạn", "chưa đến hạn", "quá hạn") for the JSON words on_time, late,

@@ -41,11 +41,13 @@ static char *s_target_text(const td_indicator *ind, int year, char *buf, size_t 
  * newer collector as it came. */
 static const char *s_target_status_text(const char *status)
 {
-    /* TRANSLATORS: a value against its target (glossary: within / below / above target) */
+    /* TRANSLATORS: a value against its target (glossary: within / below / above target);
+     * "target|no data": no value to compare (keep it short, the column is narrow; translate
+     * only the part after '|') */
     static const char *const words[][2] = {{"below", N_("below")},
                                            {"within", N_("within")},
                                            {"above", N_("above")},
-                                           {"no_data", N_("no data")}};
+                                           {"no_data", N_("target|no data")}};
 
     if (status == NULL || status[0] == '\0')
         return "?";
@@ -53,7 +55,7 @@ static const char *s_target_status_text(const char *status)
         return ANSWER_NONE;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strcmp(status, words[i][0]) == 0)
-            return _(words[i][1]);
+            return answer_tr_context(words[i][1]);
     return status;
 }
 
@@ -294,12 +296,13 @@ td_err answer_indicators_table(FILE *out, Tiendo__IndicatorValue *const *values,
                                const char *title, const char *noun, const td_registry_t *reg,
                                const answer_style *style)
 {
-    /* TRANSLATORS: "Status" after a target: how the value stands against it */
+    /* TRANSLATORS: "target|Status", the column after a target: how the value stands
+     * against it (translate only the part after '|') */
     static const term_column cols[IND_COLS] = {
         {N_("ID"), TERM_LEFT, 0},           {N_("Indicator"), TERM_LEFT, 0},
         {N_("Value"), TERM_RIGHT, 0},       {N_("Covers"), TERM_RIGHT, 0},
-        {N_("2025 target"), TERM_RIGHT, 0}, {N_("Status"), TERM_LEFT, 0},
-        {N_("2030 target"), TERM_RIGHT, 0}, {N_("Status"), TERM_LEFT, 0},
+        {N_("2025 target"), TERM_RIGHT, 0}, {N_("target|Status"), TERM_LEFT, 0},
+        {N_("2030 target"), TERM_RIGHT, 0}, {N_("target|Status"), TERM_LEFT, 0},
     };
     size_t name_width, ncols = IND_COLS, line_width = answer_line_width(style);
     char(*text)[IND_CELL] = NULL;
