@@ -1068,13 +1068,54 @@ static void s_iv(Tiendo__IndicatorValue *iv, const char *id, int has, double v)
     iv->target_2030 = has ? "below" : "no_data";
 }
 
-START_TEST(indicators_json_and_text)
+/* Two scopes at province level: the nation (T01 45.678, T02 no data) and Hà Nội (T01
+ * 12345, T02 1.55). */
+typedef struct {
+    Tiendo__IndicatorValue v[4];
+    Tiendo__IndicatorValue *vn[2], *p01[2];
+    Tiendo__IndicatorScope nation, hn;
+    Tiendo__IndicatorScope *scopes[2];
+    Tiendo__IndicatorTable t;
+} s_ind_table;
+
+static void s_ind_table_init(s_ind_table *x, uint32_t nation_reports)
 {
     static const Tiendo__IndicatorScope sc_init = TIENDO__INDICATOR_SCOPE__INIT;
     static const Tiendo__IndicatorTable t_init = TIENDO__INDICATOR_TABLE__INIT;
-    Tiendo__IndicatorValue v[4], *vn[2] = {&v[0], &v[1]}, *p01[2] = {&v[2], &v[3]};
-    Tiendo__IndicatorScope nation = sc_init, hn = sc_init, *scopes[2] = {&nation, &hn};
-    Tiendo__IndicatorTable t = t_init;
+
+    s_iv(&x->v[0], "T01", 1, 45.678);
+    s_iv(&x->v[1], "T02", 0, 0);
+    s_iv(&x->v[2], "T01", 1, 12345.0);
+    s_iv(&x->v[3], "T02", 1, 1.55);
+    x->vn[0] = &x->v[0];
+    x->vn[1] = &x->v[1];
+    x->p01[0] = &x->v[2];
+    x->p01[1] = &x->v[3];
+    x->nation = sc_init;
+    x->nation.scope = "VN";
+    x->nation.name = "Việt Nam";
+    x->nation.reports = nation_reports;
+    x->nation.n_values = 2;
+    x->nation.values = x->vn;
+    x->hn = sc_init;
+    x->hn.scope = "01";
+    x->hn.name = "Hà Nội";
+    x->hn.reports = 1;
+    x->hn.n_values = 2;
+    x->hn.values = x->p01;
+    x->scopes[0] = &x->nation;
+    x->scopes[1] = &x->hn;
+    x->t = t_init;
+    x->t.dataset = "nq06";
+    x->t.period = "2026-Q3";
+    x->t.level = "province";
+    x->t.n_scopes = 2;
+    x->t.scopes = x->scopes;
+}
+
+START_TEST(indicators_json_and_text)
+{
+    s_ind_table x;
     td_registry_t *reg = s_registry();
     answer_style style = {0, 100, 0};
     json_error_t jerr;
@@ -1083,28 +1124,10 @@ START_TEST(indicators_json_and_text)
     char *lines[32];
     size_t n, width;
 
-    s_iv(&v[0], "T01", 1, 45.678);
-    s_iv(&v[1], "T02", 0, 0);
-    s_iv(&v[2], "T01", 1, 12345.0);
-    s_iv(&v[3], "T02", 1, 1.55);
-    nation.scope = "VN";
-    nation.name = "Việt Nam";
-    nation.reports = 63;
-    nation.n_values = 2;
-    nation.values = vn;
-    hn.scope = "01";
-    hn.name = "Hà Nội";
-    hn.reports = 1;
-    hn.n_values = 2;
-    hn.values = p01;
-    t.dataset = "nq06";
-    t.period = "2026-Q3";
-    t.level = "province";
-    t.n_scopes = 2;
-    t.scopes = scopes;
+    s_ind_table_init(&x, 63);
 
     s_mem_open(&m);
-    ck_assert_int_eq(answer_indicators_json(m.f, &t, reg), TD_OK);
+    ck_assert_int_eq(answer_indicators_json(m.f, &x.t, reg), TD_OK);
     root = json_loads(s_mem_text(&m), 0, &jerr);
     ck_assert_msg(root != NULL, "%s", jerr.text);
     ck_assert_str_eq(json_string_value(json_object_get(root, "level")), "province");
@@ -1128,7 +1151,7 @@ START_TEST(indicators_json_and_text)
 
     /* Province matrix: a row per scope, aligned, within 100 columns. */
     s_mem_open(&m);
-    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, reg, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 32);
     ck_assert_uint_ge(n, 6);
@@ -1145,10 +1168,10 @@ START_TEST(indicators_json_and_text)
     free(m.buf);
 
     /* Nation level reuses the status table: ID, indicator name, value, targets. */
-    t.level = "nation";
-    t.n_scopes = 1;
+    x.t.level = "nation";
+    x.t.n_scopes = 1;
     s_mem_open(&m);
-    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, reg, &style), TD_OK);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "Indicators (VN Việt Nam, 63 reports)"));
     ck_assert_ptr_nonnull(strstr(m.buf, "2025 target"));
@@ -1556,40 +1579,18 @@ END_TEST
 
 START_TEST(indicators_text_in_vietnamese)
 {
-    static const Tiendo__IndicatorScope sc_init = TIENDO__INDICATOR_SCOPE__INIT;
-    static const Tiendo__IndicatorTable t_init = TIENDO__INDICATOR_TABLE__INIT;
-    Tiendo__IndicatorValue v[4], *vn[2] = {&v[0], &v[1]}, *p01[2] = {&v[2], &v[3]};
-    Tiendo__IndicatorScope nation = sc_init, hn = sc_init, *scopes[2] = {&nation, &hn};
-    Tiendo__IndicatorTable t = t_init;
+    s_ind_table x;
     td_registry_t *reg = s_registry();
     answer_style style = {0, 100, 0};
     s_mem m;
     char *lines[32];
     size_t n;
 
-    s_iv(&v[0], "T01", 1, 45.678);
-    s_iv(&v[1], "T02", 0, 0);
-    s_iv(&v[2], "T01", 1, 12345.0);
-    s_iv(&v[3], "T02", 1, 1.55);
-    nation.scope = "VN";
-    nation.name = "Việt Nam";
-    nation.reports = 1007;
-    nation.n_values = 2;
-    nation.values = vn;
-    hn.scope = "01";
-    hn.name = "Hà Nội";
-    hn.reports = 1;
-    hn.n_values = 2;
-    hn.values = p01;
-    t.dataset = "nq06";
-    t.period = "2026-Q3";
-    t.level = "province";
-    t.n_scopes = 2;
-    t.scopes = scopes;
+    s_ind_table_init(&x, 1007);
 
     s_language(TD_LANG_VI);
     s_mem_open(&m);
-    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, reg, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 32);
     ck_assert_uint_ge(n, 6);
@@ -1606,10 +1607,10 @@ START_TEST(indicators_text_in_vietnamese)
     ck_assert_uint_eq(s_end_of(lines[5], "12.345"), s_end_of(lines[2], "T01"));
     free(m.buf);
 
-    t.level = "nation";
-    t.n_scopes = 1;
+    x.t.level = "nation";
+    x.t.n_scopes = 1;
     s_mem_open(&m);
-    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, reg, &style), TD_OK);
     s_mem_text(&m);
     s_language(TD_LANG_EN);
     ck_assert_ptr_nonnull(strstr(m.buf, "Chỉ tiêu (VN Việt Nam, 1.007 báo cáo)"));
