@@ -41,13 +41,15 @@ static char *s_target_text(const td_indicator *ind, int year, char *buf, size_t 
  * newer collector as it came. */
 static const char *s_target_status_text(const char *status)
 {
-    /* TRANSLATORS: a value against its target (glossary: within / below / above target);
-     * "target|no data": no value to compare (keep it short, the column is narrow; translate
-     * only the part after '|') */
-    static const char *const words[][2] = {{"below", N_("below")},
-                                           {"within", N_("within")},
-                                           {"above", N_("above")},
-                                           {"no_data", N_("target|no data")}};
+    /* TRANSLATORS: a value against its target (glossary: within / below / above target) */
+    static const char *const words[][2] = {
+        {"below", N_("below")},
+        {"within", N_("within")},
+        {"above", N_("above")},
+        /* TRANSLATORS: no value to compare with the target; keep it short, the column is
+         * narrow, and translate only what follows the '|' */
+        {"no_data", N_("target|no data")},
+    };
 
     if (status == NULL || status[0] == '\0')
         return "?";
@@ -296,13 +298,17 @@ td_err answer_indicators_table(FILE *out, Tiendo__IndicatorValue *const *values,
                                const char *title, const char *noun, const td_registry_t *reg,
                                const answer_style *style)
 {
-    /* TRANSLATORS: "target|Status", the column after a target: how the value stands
-     * against it (translate only the part after '|') */
     static const term_column cols[IND_COLS] = {
-        {N_("ID"), TERM_LEFT, 0},           {N_("Indicator"), TERM_LEFT, 0},
-        {N_("Value"), TERM_RIGHT, 0},       {N_("Covers"), TERM_RIGHT, 0},
-        {N_("2025 target"), TERM_RIGHT, 0}, {N_("target|Status"), TERM_LEFT, 0},
-        {N_("2030 target"), TERM_RIGHT, 0}, {N_("target|Status"), TERM_LEFT, 0},
+        {N_("ID"), TERM_LEFT, 0},
+        {N_("Indicator"), TERM_LEFT, 0},
+        {N_("Value"), TERM_RIGHT, 0},
+        {N_("Covers"), TERM_RIGHT, 0},
+        {N_("2025 target"), TERM_RIGHT, 0},
+        /* TRANSLATORS: the column after a target: how the value stands against it (a
+         * report's status is "Status" alone); translate only what follows the '|' */
+        {N_("target|Status"), TERM_LEFT, 0},
+        {N_("2030 target"), TERM_RIGHT, 0},
+        {N_("target|Status"), TERM_LEFT, 0},
     };
     size_t name_width, ncols = IND_COLS, line_width = answer_line_width(style);
     char(*text)[IND_CELL] = NULL;
