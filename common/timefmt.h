@@ -6,7 +6,9 @@
 #include <stdint.h>
 
 /* Every function writes a NUL-terminated text into buf (32 bytes hold any of them) and
- * returns buf. Pure apart from the local time zone; thread-safe. */
+ * returns buf. Pure apart from the local time zone and, for the durations, ages and
+ * offsets (texts for people), the language of common/i18n.h: "3 h 5 min" is "3 giờ
+ * 5 phút" in Vietnamese; thread-safe. */
 
 /* The JSON rule (docs/cli-json.md, docs/agent.md): RFC 3339 in UTC with milliseconds,
  * "2026-11-29T09:40:00.123Z", for every timestamp any tiendo program prints as JSON. */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "term.h"
 #include "timefmt.h"
 
@@ -73,6 +74,108 @@ void answer_print_list(FILE *out, const answer_style *style, const char *heading
     fputc('\n', out);
 }
 
+void answer_columns(term_column *out, const term_column *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = in[i];
+        out[i].title = answer_tr_context(in[i].title);
+    }
+}
+
+const char *answer_tr_context(const char *msgid)
+{
+    const char *text = td_tr(msgid), *bar;
+
+    if (text != msgid || msgid == NULL)
+        return text; /* translated (or "" for NULL) */
+    bar = strchr(msgid, '|');
+    return bar != NULL ? bar + 1 : msgid;
+}
+
+char *answer_report_status_text(const char *status, char *buf, size_t len)
+{
+    /* TRANSLATORS: a unit's report status for the period (glossary: on time, late, not yet
+     * due, overdue) */
+    static const char *const words[][2] = {{"on_time", N_("on time")},
+                                           {"late", N_("late")},
+                                           {"not_yet_due", N_("not yet due")},
+                                           {"overdue", N_("overdue")}};
+
+    if (status == NULL || status[0] == '\0') {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(status, words[i][0]) == 0) {
+            snprintf(buf, len, "%s", _(words[i][1]));
+            return buf;
+        }
+    snprintf(buf, len, "%.40s", status); /* a word of a newer collector */
+    for (char *p = buf; *p != '\0'; p++)
+        if (*p == '_')
+            *p = ' ';
+    return buf;
+}
+
+/* The Vietnamese text under Vietnamese when there is one, else the English. */
+static const char *s_in_language(const char *vi, const char *en)
+{
+    return td_i18n_lang() == TD_LANG_VI && vi[0] != '\0' ? vi : en;
+}
+
+const char *answer_group_title(const td_task_group *g)
+{
+    return g != NULL ? s_in_language(g->title_vi, g->title_en) : NULL;
+}
+
+const char *answer_indicator_name(const td_indicator *ind)
+{
+    return ind != NULL ? s_in_language(ind->name_vi, ind->name_en) : NULL;
+}
+
+const char *answer_measure_text(const char *unit)
+{
+    /* TRANSLATORS: an indicator's unit: square metres per person */
+    static const char *const words[] = {N_("m2/person")};
+
+    for (size_t i = 0; unit != NULL && i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(unit, words[i]) == 0)
+            return _(words[i]);
+    return unit;
+}
+
+char *answer_percent_text(double v, char *buf, size_t len)
+{
+    return td_fmt_percent(answer_round1(v), buf, len);
+}
+
+char *answer_number_text(double v, char *buf, size_t len)
+{
+    char plain[64];
+    const char *point;
+
+    snprintf(plain, sizeof plain, "%.10g", v);
+    if (strpbrk(plain, "eEni") != NULL) { /* 1e+20, nan, inf: as printf writes them */
+        snprintf(buf, len, "%s", plain);
+        return buf;
+    }
+    point = strchr(plain, '.');
+    return td_fmt_number(v, point != NULL ? (int) strlen(point + 1) : 0, buf, len);
+}
+
+char *answer_day_text(const char *text, char *buf, size_t len)
+{
+    td_date day;
+
+    if (text == NULL || text[0] == '\0')
+        snprintf(buf, len, ANSWER_NONE);
+    else if (td_date_parse(text, &day) == TD_OK)
+        td_fmt_date(&day, buf, len);
+    else
+        snprintf(buf, len, "%.16s", text);
+    return buf;
+}
+
 const char *answer_report_status_sgr(const char *status)
 {
     if (status == NULL)
@@ -104,8 +207,11 @@ char *answer_date_text(int has, int64_t unix_ms, char *buf, size_t len)
 
     if (!has || unix_ms <= 0)
         snprintf(buf, len, ANSWER_NONE);
-    else
-        snprintf(buf, len, "%.10s", td_time_rfc3339(unix_ms, full, sizeof full));
+    else {
+        td_time_rfc3339(unix_ms, full, sizeof full);
+        full[10] = '\0'; /* the UTC day: "2026-10-03" */
+        answer_day_text(full, buf, len);
+    }
     return buf;
 }
 

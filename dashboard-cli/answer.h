@@ -9,12 +9,18 @@
 
 #include "period.h"
 #include "registry.h"
+#include "term.h"
 
 /* Each answer (answer_status.h, answer_agents.h, answer_indicators.h, answer_units.h,
  * answer_unit.h, answer_tasks.h) prints one collector answer for people (text, tables fitted to a
  * line width) and for scripts (JSON of docs/cli-json.md, by common/json_out.h; CSV). Every function
  * here is pure, keeps no state and is thread-safe; the ones that write do so only to the FILE *
- * they are given. */
+ * they are given.
+ *
+ * Text for people is in the language of common/i18n.h (td_i18n_init): words through
+ * gettext, numbers, percentages and dates through td_fmt_* ("57,5 %", "1.007",
+ * "25/12/2026" in Vietnamese; "57.5 %", "1,007", "2026-12-25" in English). JSON and CSV
+ * never use these: they are the same bytes in every language and locale. */
 
 /* What stands for "nothing" in a table cell: U+2014 EM DASH. */
 #define ANSWER_NONE "\xE2\x80\x94"
@@ -53,6 +59,49 @@ void answer_print_list(FILE *out, const answer_style *style, const char *heading
                        const char *heading_sgr, const char *const *items, size_t n,
                        size_t line_width);
 
+/* Copy n column definitions into out with each title translated (answer_tr_context; the
+ * tables mark their titles with N_): a table's header in the reader's language. */
+void answer_columns(term_column *out, const term_column *in, size_t n);
+
+/* td_tr for a msgid that carries its context before a '|' ("target|Status": the Status
+ * column after a target, which Vietnamese words otherwise than a report's status): the
+ * translation when the catalogue has one, else the text after the '|' (the English).
+ * msgid without '|' is td_tr's. Borrowed; lives as long as the catalogue and msgid. */
+const char *answer_tr_context(const char *msgid);
+
+/* A report status for people: "on time", "late", "not yet due", "overdue" (translated:
+ * "đúng hạn", "trễ hạn", "chưa đến hạn", "quá hạn") for the JSON words on_time, late,
+ * not_yet_due and overdue; another word as it came with '_' read as ' '; "?" for NULL or
+ * "". Writes buf (48 bytes hold any) and returns it. */
+char *answer_report_status_text(const char *status, char *buf, size_t len);
+
+/* A task group's title in the reader's language: the registry's title_vi under
+ * Vietnamese (title_en when it has none), title_en under English. NULL for NULL; the text
+ * is borrowed from g. */
+const char *answer_group_title(const td_task_group *g);
+
+/* An indicator's name in the reader's language (name_vi / name_en, as for the titles).
+ * NULL for NULL; borrowed from ind. */
+const char *answer_indicator_name(const td_indicator *ind);
+
+/* An indicator's unit for people: "%" and other symbols as they are, "m2/person" in the
+ * reader's language ("m2/người"); NULL for NULL. */
+const char *answer_measure_text(const char *unit);
+
+/* A percentage for people, rounded by answer_round1 and written by td_fmt_percent:
+ * "57,5 %" / "57.5 %". v must be finite. Returns buf. */
+char *answer_percent_text(double v, char *buf, size_t len);
+
+/* A number as data give it (up to 10 significant digits, no trailing zeros, as "%.10g"),
+ * grouped and pointed in the reader's way: 14054900 "14.054.900" / "14,054,900", 1.5
+ * "1,5" / "1.5". Returns buf (64 bytes hold any). */
+char *answer_number_text(double v, char *buf, size_t len);
+
+/* A day sent as text ("2026-12-25": deadlines, completion dates, validity) in the reader's
+ * form (td_fmt_date: "25/12/2026" / "2026-12-25"); text that is not a day is copied as it
+ * is (its first 16 bytes); ANSWER_NONE for NULL or "". Returns buf (32 bytes). */
+char *answer_day_text(const char *text, char *buf, size_t len);
+
 /* The colour of a report status wherever it is shown: "31" (red) for overdue, "33"
  * (yellow) for late, NULL for every other word and for NULL. */
 const char *answer_report_status_sgr(const char *status);
@@ -65,8 +114,9 @@ double answer_round1(double x);
  * reference, NULL when out of memory (td_json_set records that). */
 json_t *answer_json_percent(int has, double v);
 
-/* The UTC date of unix_ms, "2026-10-03", or ANSWER_NONE when has is 0 or unix_ms <= 0.
- * buf needs 32 bytes; returns buf. */
+/* The UTC date of unix_ms in the reader's form (td_fmt_date: "03/10/2026" /
+ * "2026-10-03"), or ANSWER_NONE when has is 0 or unix_ms <= 0. buf needs 32 bytes;
+ * returns buf. */
 char *answer_date_text(int has, int64_t unix_ms, char *buf, size_t len);
 
 /* An agent outbox's epoch as 16 lower-case hex digits, "00c0ffee12345678" (a string in

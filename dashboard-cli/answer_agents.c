@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "json_out.h"
 #include "term.h"
 #include "timefmt.h"
@@ -51,24 +52,41 @@ static int s_query_key(const Tiendo__AgentInfo *a)
     return s_is(a->role, "query") && !s_is(a->state, "revoked");
 }
 
+/* The four states the collector names (AgentInfo.state), and how people read them. */
+static const char *const s_states[] = {"connected", "silent", "never_connected", "revoked"};
+/* TRANSLATORS: an agent's state (connected, silent, never connected, revoked) */
+static const char *const s_state_words[] = {N_("connected"), N_("silent"), N_("never connected"),
+                                            N_("revoked")};
+
+/* The translated word of a state the collector names, NULL for another. */
+static const char *s_state_word(const char *state)
+{
+    for (size_t k = 0; k < sizeof s_states / sizeof s_states[0]; k++)
+        if (s_is(state, s_states[k]))
+            return _(s_state_words[k]);
+    return NULL;
+}
+
 /* The state in words: "connected", "silent for 2 h 5 min" (since the last contact, on the
  * collector's clock), "never connected", "revoked", "query key" (whatever the collector
  * says of its contact); "—" when the collector sent no state (older than the field). */
 static char *s_state_text(const Tiendo__AgentInfo *a, int64_t now_ms, char *buf, size_t len)
 {
     char since[32];
+    const char *word;
 
     if (s_query_key(a))
-        snprintf(buf, len, "query key");
+        snprintf(buf, len, "%s", P_("query key", "query keys", 1));
     else if (a->state == NULL || a->state[0] == '\0')
         snprintf(buf, len, ANSWER_NONE);
     else if (s_is(a->state, "silent") && a->last_seen_ms > 0 && now_ms > a->last_seen_ms)
-        snprintf(buf, len, "silent for %s",
+        /* TRANSLATORS: an agent's state: not heard from for %s (a duration, "2 h 5 min") */
+        snprintf(buf, len, _("silent for %s"),
                  td_duration_text(now_ms - a->last_seen_ms, since, sizeof since));
-    else if (s_is(a->state, "never_connected"))
-        snprintf(buf, len, "never connected");
+    else if ((word = s_state_word(a->state)) != NULL)
+        snprintf(buf, len, "%s", word);
     else
-        snprintf(buf, len, "%.32s", a->state); /* connected, revoked, silent, or a new word */
+        snprintf(buf, len, "%.32s", a->state); /* a word of a newer collector */
     return buf;
 }
 
@@ -108,11 +126,9 @@ static const char *s_agent_color(void *ctx, size_t row, size_t col)
  * key)" and, when the collector sent its threshold, when an agent counts as silent. */
 static void s_text_heading(FILE *out, const Tiendo__AgentList *list)
 {
-    static const char *const states[] = {"connected", "silent", "never_connected", "revoked"};
-    static const char *const words[] = {"connected", "silent", "never connected", "revoked"};
     size_t counts[5] = {0, 0, 0, 0, 0}, n = list->n_agents;
     int any = 0, first = 1;
-    char threshold[32];
+    char threshold[32], count[32];
 
     for (size_t i = 0; i < n; i++) {
         const Tiendo__AgentInfo *a = list->agents[i];
@@ -122,37 +138,44 @@ static void s_text_heading(FILE *out, const Tiendo__AgentList *list)
             continue;
         }
         for (size_t k = 0; k < 4; k++)
-            if (s_is(a->state, states[k])) {
+            if (s_is(a->state, s_states[k])) {
                 counts[k]++;
                 any = 1;
             }
     }
-    fprintf(out, "Agents known to the collector: %zu", n);
+    fprintf(out, _("Agents known to the collector: %s"), td_fmt_count(n, count, sizeof count));
     if (any) {
         for (size_t k = 0; k < 5; k++) {
             if (counts[k] == 0)
                 continue;
-            fprintf(out, "%s%zu %s%s", first ? " (" : ", ", counts[k],
-                    k < 4 ? words[k] : "query key", k == 4 && counts[k] > 1 ? "s" : "");
+            /* TRANSLATORS: "(3 connected, 1 silent, 2 query keys)" */
+            fprintf(out, "%s%s %s", first ? " (" : ", ",
+                    td_fmt_count(counts[k], count, sizeof count),
+                    k < 4 ? _(s_state_words[k]) : P_("query key", "query keys", counts[k]));
             first = 0;
         }
         fputs(first ? "" : ")", out);
     }
     fputc('\n', out);
-    if (list->has_silent_after_ms && list->silent_after_ms > 0)
-        fprintf(out, "An agent is silent after %s without contact.\n",
+    if (list->has_silent_after_ms && list->silent_after_ms > 0) {
+        /* TRANSLATORS: %s is a duration ("5 min") */
+        fprintf(out, _("An agent is silent after %s without contact."),
                 td_duration_text(list->silent_after_ms, threshold, sizeof threshold));
+        fputc('\n', out);
+    }
     fputc('\n', out);
 }
 
 td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_ms,
                           const answer_style *style)
 {
-    static const term_column cols[AGENT_COLS] = {
-        {"Name", TERM_LEFT, 0},          {"Scope", TERM_LEFT, 16},  {"State", TERM_LEFT, 0},
-        {"Last contact", TERM_RIGHT, 0}, {"Outbox", TERM_RIGHT, 0}, {"Dead letters", TERM_RIGHT, 0},
-        {"Clock skew", TERM_RIGHT, 0},
+    static const term_column table[AGENT_COLS] = {
+        {N_("Name"), TERM_LEFT, 0},        {N_("Scope"), TERM_LEFT, 16},
+        {N_("State"), TERM_LEFT, 0},       {N_("Last contact"), TERM_RIGHT, 0},
+        {N_("Outbox"), TERM_RIGHT, 0},     {N_("Dead letters"), TERM_RIGHT, 0},
+        {N_("Clock skew"), TERM_RIGHT, 0},
     };
+    term_column cols[AGENT_COLS];
     size_t n = list->n_agents, name_width;
     char(*text)[AGENT_CELL] = NULL;
     const char **cells = NULL;
@@ -161,9 +184,10 @@ td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
     td_err rc = TD_OK;
 
     if (n == 0) {
-        fprintf(out, "No agent is enrolled or has connected to the collector yet.\n");
+        fprintf(out, "%s\n", _("No agent is enrolled or has connected to the collector yet."));
         return TD_OK;
     }
+    answer_columns(cols, table, AGENT_COLS);
     text = calloc(n * AGENT_COLS, sizeof *text);
     cells = calloc(n * AGENT_COLS, sizeof *cells);
     if (text == NULL || cells == NULL) {
@@ -173,7 +197,7 @@ td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
     for (size_t r = 0; r < n; r++) {
         const Tiendo__AgentInfo *a = list->agents[r];
         const Tiendo__Heartbeat *hb = a->last_heartbeat;
-        char(*row)[AGENT_CELL] = text + r * AGENT_COLS, oldest[32];
+        char(*row)[AGENT_CELL] = text + r * AGENT_COLS, oldest[32], depth[32];
 
         snprintf(row[COL_SCOPE], AGENT_CELL, "%.64s",
                  a->scope && a->scope[0] ? a->scope : ANSWER_NONE);
@@ -184,12 +208,14 @@ td_err answer_agents_text(FILE *out, const Tiendo__AgentList *list, int64_t now_
                 snprintf(row[k], AGENT_CELL, "-");
         } else {
             /* "3 (oldest 45 s)": the backlog and how long its oldest report has waited. */
+            td_fmt_count(hb->outbox_depth, depth, sizeof depth);
             if (hb->outbox_depth > 0 && hb->has_oldest_unsent_age_ms)
-                snprintf(row[COL_OUTBOX], AGENT_CELL, "%" PRIu64 " (oldest %s)", hb->outbox_depth,
+                /* TRANSLATORS: an outbox: %1$s reports waiting, %2$s how long the oldest has */
+                snprintf(row[COL_OUTBOX], AGENT_CELL, _("%s (oldest %s)"), depth,
                          td_duration_text(hb->oldest_unsent_age_ms, oldest, sizeof oldest));
             else
-                snprintf(row[COL_OUTBOX], AGENT_CELL, "%" PRIu64, hb->outbox_depth);
-            snprintf(row[COL_DEAD], AGENT_CELL, "%" PRIu64, hb->dead_letters);
+                snprintf(row[COL_OUTBOX], AGENT_CELL, "%s", depth);
+            td_fmt_count(hb->dead_letters, row[COL_DEAD], AGENT_CELL);
             if (s_has_skew(a))
                 td_offset_text(s_skew_ms(a), row[COL_SKEW], AGENT_CELL);
             else

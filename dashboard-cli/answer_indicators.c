@@ -6,16 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "indicator.h"
 #include "json_out.h"
 #include "term.h"
-
-/* A bound as people write it: 45, 1.5, 1000. */
-static char *s_number(double v, char *buf, size_t len)
-{
-    snprintf(buf, len, "%.10g", v);
-    return buf;
-}
 
 /* An indicator's target for a year: "≥ 45", "1.5–1.9", "≤ 10", "—" when none is set, "?"
  * when the indicator is not in the local catalogue. */
@@ -31,27 +25,39 @@ static char *s_target_text(const td_indicator *ind, int year, char *buf, size_t 
     lo = year == 2025 ? ind->target_2025_min : ind->target_2030_min;
     hi = year == 2025 ? ind->target_2025_max : ind->target_2030_max;
     if (isfinite(lo) && isfinite(hi))
-        snprintf(buf, len, "%s\xE2\x80\x93%s", s_number(lo, lo_text, sizeof lo_text),
-                 s_number(hi, hi_text, sizeof hi_text));
+        snprintf(buf, len, "%s\xE2\x80\x93%s", answer_number_text(lo, lo_text, sizeof lo_text),
+                 answer_number_text(hi, hi_text, sizeof hi_text));
     else if (isfinite(lo))
-        snprintf(buf, len, "\xE2\x89\xA5 %s", s_number(lo, lo_text, sizeof lo_text));
+        snprintf(buf, len, "\xE2\x89\xA5 %s", answer_number_text(lo, lo_text, sizeof lo_text));
     else if (isfinite(hi))
-        snprintf(buf, len, "\xE2\x89\xA4 %s", s_number(hi, hi_text, sizeof hi_text));
+        snprintf(buf, len, "\xE2\x89\xA4 %s", answer_number_text(hi, hi_text, sizeof hi_text));
     else
         snprintf(buf, len, ANSWER_NONE);
     return buf;
 }
 
-/* How a target status reads in the table: the JSON word, but "no data" and "—" for
- * no_data and no_target; "?" when the collector sent none. */
+/* How a target status reads in the table: below, within, above and no data in the
+ * reader's language, "—" for no_target, "?" when the collector sent none, a word of a
+ * newer collector as it came. */
 static const char *s_target_status_text(const char *status)
 {
+    /* TRANSLATORS: a value against its target (glossary: within / below / above target) */
+    static const char *const words[][2] = {
+        {"below", N_("below")},
+        {"within", N_("within")},
+        {"above", N_("above")},
+        /* TRANSLATORS: no value to compare with the target; keep it short, the column is
+         * narrow, and translate only what follows the '|' */
+        {"no_data", N_("target|no data")},
+    };
+
     if (status == NULL || status[0] == '\0')
         return "?";
     if (strcmp(status, "no_target") == 0)
         return ANSWER_NONE;
-    if (strcmp(status, "no_data") == 0)
-        return "no data";
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(status, words[i][0]) == 0)
+            return answer_tr_context(words[i][1]);
     return status;
 }
 
@@ -63,19 +69,19 @@ static char *s_value_text(const Tiendo__IndicatorValue *iv, const char *unit, ch
     int is_count = unit == NULL || unit[0] == '\0' || strcmp(unit, "count") == 0;
 
     if (!iv->has_value || !isfinite(iv->value)) {
-        snprintf(buf, len, "no data");
+        snprintf(buf, len, "%s", _("no data"));
         return buf;
     }
     if (is_count && iv->value == floor(iv->value) && fabs(iv->value) < 1e15)
-        snprintf(number, sizeof number, "%.0f", iv->value);
+        td_fmt_number(iv->value, 0, number, sizeof number);
     else if (fabs(iv->value) < 10.0)
-        snprintf(number, sizeof number, "%.2f", iv->value);
+        td_fmt_number(iv->value, 2, number, sizeof number);
     else
-        snprintf(number, sizeof number, "%.1f", iv->value);
+        td_fmt_number(iv->value, 1, number, sizeof number);
     if (is_count)
         snprintf(buf, len, "%s", number);
     else
-        snprintf(buf, len, "%s %.15s", number, unit);
+        snprintf(buf, len, "%s %.31s", number, answer_measure_text(unit));
     return buf;
 }
 
@@ -124,11 +130,16 @@ static int s_has_check(const Tiendo__IndicatorValue *iv)
  * expected), "own" for a scope's own report, "—" when the collector did not say. */
 static char *s_coverage_text(const Tiendo__IndicatorValue *iv, char *buf, size_t len)
 {
+    char covered[32], expected[32];
+
+    /* TRANSLATORS: in the Covers column: the figure is the scope's own report's */
     if (s_is_own(iv))
-        snprintf(buf, len, "own");
+        snprintf(buf, len, "%s", _("own"));
     else if (iv->has_units_expected)
-        snprintf(buf, len, "%" PRIu32 "/%" PRIu32, iv->has_units_covered ? iv->units_covered : 0,
-                 iv->units_expected);
+        snprintf(
+            buf, len, "%s/%s",
+            td_fmt_count(iv->has_units_covered ? iv->units_covered : 0, covered, sizeof covered),
+            td_fmt_count(iv->units_expected, expected, sizeof expected));
     else
         snprintf(buf, len, ANSWER_NONE);
     return buf;
@@ -140,20 +151,26 @@ static char *s_coverage_text(const Tiendo__IndicatorValue *iv, char *buf, size_t
 static void s_partial_item(const char *scope, const Tiendo__IndicatorValue *iv, size_t k, char *buf,
                            size_t len)
 {
+    char covered[32], expected[32], count[32];
     int n = snprintf(buf, len, "%.16s%s", scope ? scope : "", scope ? " " : "");
     if (n >= 0 && (size_t) n < len && k == 1)
         n += snprintf(buf + n, len - (size_t) n, "%.16s%s", iv->id ? iv->id : "?",
                       iv->has_units_expected ? " " : "");
     if (n < 0 || (size_t) n >= len)
         return;
-    if (iv->has_units_expected)
-        n += snprintf(buf + n, len - (size_t) n, "%" PRIu32 " of %" PRIu32 "%s",
-                      iv->has_units_covered ? iv->units_covered : 0, iv->units_expected,
-                      iv->has_units_covered && iv->units_covered >= iv->units_expected
-                          ? ", a part in part"
-                          : "");
-    if (n >= 0 && (size_t) n < len && k > 1)
-        snprintf(buf + n, len - (size_t) n, " (%zu indicators)", k);
+    td_fmt_count(iv->has_units_covered ? iv->units_covered : 0, covered, sizeof covered);
+    td_fmt_count(iv->units_expected, expected, sizeof expected);
+    /* TRANSLATORS: a footnote entry: "T01 2 of 34" (2 of the 34 expected units gave it);
+     * "a part in part": every part gave it, but one of them only in part */
+    if (iv->has_units_expected && iv->has_units_covered && iv->units_covered >= iv->units_expected)
+        n += snprintf(buf + n, len - (size_t) n, _("%s of %s, a part in part"), covered, expected);
+    else if (iv->has_units_expected)
+        n += snprintf(buf + n, len - (size_t) n, _("%s of %s"), covered, expected);
+    if (n >= 0 && (size_t) n < len && k > 1) {
+        /* TRANSLATORS: after a footnote entry: how many indicators it stands for */
+        snprintf(buf + n, len - (size_t) n, P_(" (%s indicator)", " (%s indicators)", k),
+                 td_fmt_count(k, count, sizeof count));
+    }
 }
 
 /* Whether partial figures a and b (of scopes sa and sb, NULL: one scope) go in one entry. */
@@ -167,7 +184,7 @@ static int s_same_cover(const char *sa, const Tiendo__IndicatorValue *a, const c
                (b->has_units_covered ? b->units_covered : 0);
 }
 
-enum { S_FOOT_ITEM = 96, S_FOOT_MAX = 24 };
+enum { S_FOOT_ITEM = 160, S_FOOT_MAX = 24 };
 
 /* The footnote of the partial figures, once under a table: "* partial: covers 31 of 34
  * provinces" when they all cover the same (one scope), else "* partial: covers only some
@@ -183,7 +200,7 @@ static td_err s_partial_footnote(FILE *out, const answer_style *style,
     const Tiendo__IndicatorValue *first = NULL;
     size_t count = 0, shown = 0, entries = 0;
     int same = 1;
-    char heading[128];
+    char heading[256], covered[32], expected[32], more[32];
 
     for (size_t i = 0; i < n; i++) {
         const Tiendo__IndicatorValue *iv = values[i];
@@ -200,8 +217,12 @@ static td_err s_partial_footnote(FILE *out, const answer_style *style,
     if (count == 0)
         return TD_OK;
     if (same && scopes == NULL) {
-        fprintf(out, "* partial: covers %" PRIu32 " of %" PRIu32 " %s\n", first->units_covered,
-                first->units_expected, noun);
+        /* TRANSLATORS: the footnote of partial figures, "* partial: covers 30 of 34
+         * provinces": %3$s is the noun ("provinces", "parts") */
+        fprintf(out, _("* partial: covers %s of %s %s"),
+                td_fmt_count(first->units_covered, covered, sizeof covered),
+                td_fmt_count(first->units_expected, expected, sizeof expected), noun);
+        fputc('\n', out);
         return TD_OK;
     }
     text = calloc(S_FOOT_MAX + 1, sizeof *text);
@@ -233,11 +254,13 @@ static td_err s_partial_footnote(FILE *out, const answer_style *style,
         entries++;
     }
     if (entries > shown) {
-        snprintf(text[shown], S_FOOT_ITEM, "and %zu more (--json)", entries - shown);
+        snprintf(text[shown], S_FOOT_ITEM, _("and %s more (--json)"),
+                 td_fmt_count(entries - shown, more, sizeof more));
         items[shown] = text[shown];
         shown++;
     }
-    snprintf(heading, sizeof heading, "* partial: covers only some of its %s:", noun);
+    /* TRANSLATORS: %s is the noun ("provinces", "parts"); a list of entries follows */
+    snprintf(heading, sizeof heading, _("* partial: covers only some of its %s:"), noun);
     answer_print_list(out, style, heading, NULL, items, shown, answer_line_width(style));
     free(done);
     free(items);
@@ -276,9 +299,16 @@ td_err answer_indicators_table(FILE *out, Tiendo__IndicatorValue *const *values,
                                const answer_style *style)
 {
     static const term_column cols[IND_COLS] = {
-        {"ID", TERM_LEFT, 0},           {"Indicator", TERM_LEFT, 0},    {"Value", TERM_RIGHT, 0},
-        {"Covers", TERM_RIGHT, 0},      {"2025 target", TERM_RIGHT, 0}, {"Status", TERM_LEFT, 0},
-        {"2030 target", TERM_RIGHT, 0}, {"Status", TERM_LEFT, 0},
+        {N_("ID"), TERM_LEFT, 0},
+        {N_("Indicator"), TERM_LEFT, 0},
+        {N_("Value"), TERM_RIGHT, 0},
+        {N_("Covers"), TERM_RIGHT, 0},
+        {N_("2025 target"), TERM_RIGHT, 0},
+        /* TRANSLATORS: the column after a target: how the value stands against it (a
+         * report's status is "Status" alone); translate only what follows the '|' */
+        {N_("target|Status"), TERM_LEFT, 0},
+        {N_("2030 target"), TERM_RIGHT, 0},
+        {N_("target|Status"), TERM_LEFT, 0},
     };
     size_t name_width, ncols = IND_COLS, line_width = answer_line_width(style);
     char(*text)[IND_CELL] = NULL;
@@ -312,7 +342,7 @@ td_err answer_indicators_table(FILE *out, Tiendo__IndicatorValue *const *values,
         snprintf(row[7], IND_CELL, "%s", s_target_status_text(iv->target_2030));
         covers = covers || iv->has_units_expected || s_is_own(iv);
     }
-    memcpy(columns, cols, sizeof cols);
+    answer_columns(columns, cols, IND_COLS);
     for (size_t i = 0; i < n * IND_COLS; i++)
         cells[i] = text[i];
     if (covers && term_flex_width(columns, IND_COLS, cells, n, 1, line_width, 0, 60) < IND_NAME_MIN)
@@ -333,7 +363,8 @@ td_err answer_indicators_table(FILE *out, Tiendo__IndicatorValue *const *values,
     for (size_t r = 0; r < n; r++) {
         const td_indicator *ind = s_indicator(reg, values[r]->id);
         char *cell = text[r * IND_COLS + 1];
-        const char *name = ind != NULL ? ind->name_en : "(not in the local catalogue)";
+        const char *name =
+            ind != NULL ? answer_indicator_name(ind) : _("(not in the local catalogue)");
         if (s_unconfirmed(ind)) {
             /* The mark survives the cut: "Urban households with fibre br…*". */
             term_fit(name, name_width - 1, cell, IND_CELL - 1);
@@ -352,7 +383,7 @@ td_err answer_indicators_table(FILE *out, Tiendo__IndicatorValue *const *values,
     if (rc != TD_OK)
         goto cleanup;
     if (any_unconfirmed)
-        fprintf(out, "* target not confirmed (verified: partly/no)\n");
+        fprintf(out, "%s\n", _("* target not confirmed (verified: partly/no)"));
     rc = s_partial_footnote(out, style, (const Tiendo__IndicatorValue *const *) values, NULL, n,
                             noun);
     fputc('\n', out);
@@ -450,10 +481,8 @@ static char *s_matrix_number(int has, double v, char *buf, size_t len)
 {
     if (!has || !isfinite(v))
         snprintf(buf, len, ANSWER_NONE);
-    else if (fabs(v) >= 10000.0)
-        snprintf(buf, len, "%.0f", v);
     else
-        snprintf(buf, len, "%.1f", v);
+        td_fmt_number(v, fabs(v) >= 10000.0 ? 0 : 1, buf, len);
     return buf;
 }
 
@@ -493,7 +522,7 @@ static td_err s_matrix_partial(FILE *out, const Tiendo__IndicatorTable *t,
             values[k] = t->scopes[i]->values[v];
             scopes[k++] = t->scopes[i]->scope ? t->scopes[i]->scope : "?";
         }
-    rc = s_partial_footnote(out, style, values, scopes, total, "parts");
+    rc = s_partial_footnote(out, style, values, scopes, total, _("parts"));
     free(scopes);
     free(values);
     return rc;
@@ -514,11 +543,12 @@ static int s_checked(const Tiendo__IndicatorValue *iv)
  * (parts minus own). Nothing when no figure has a check. */
 static td_err s_checks(FILE *out, const Tiendo__IndicatorTable *t, const answer_style *style)
 {
-    static const term_column cols[CHECK_COLS] = {
-        {"Code", TERM_LEFT, 0}, {"Name", TERM_LEFT, 0},        {"ID", TERM_LEFT, 0},
-        {"Own", TERM_RIGHT, 0}, {"Parts' sum", TERM_RIGHT, 0}, {"Difference", TERM_RIGHT, 0},
+    static const term_column table[CHECK_COLS] = {
+        {N_("Code"), TERM_LEFT, 0},        {N_("Name"), TERM_LEFT, 0},
+        {N_("Indicator"), TERM_LEFT, 0},   {N_("Own"), TERM_RIGHT, 0},
+        {N_("Parts' sum"), TERM_RIGHT, 0}, {N_("Difference"), TERM_RIGHT, 0},
     };
-    term_column columns[CHECK_COLS];
+    term_column cols[CHECK_COLS];
     char(*text)[MATRIX_CELL] = NULL;
     const char **cells = NULL;
     size_t n = 0, r = 0, name_width;
@@ -529,6 +559,7 @@ static td_err s_checks(FILE *out, const Tiendo__IndicatorTable *t, const answer_
             n += s_checked(t->scopes[i]->values[v]) ? 1 : 0;
     if (n == 0)
         return TD_OK;
+    answer_columns(cols, table, CHECK_COLS);
     text = calloc(n * CHECK_COLS, sizeof *text);
     cells = calloc(n * CHECK_COLS, sizeof *cells);
     if (text == NULL || cells == NULL) {
@@ -539,17 +570,24 @@ static td_err s_checks(FILE *out, const Tiendo__IndicatorTable *t, const answer_
         const Tiendo__IndicatorScope *sc = t->scopes[i];
         for (size_t v = 0; v < sc->n_values; v++) {
             const Tiendo__IndicatorValue *iv = sc->values[v];
-            char(*row)[MATRIX_CELL] = text + r * CHECK_COLS, sum[32];
+            char(*row)[MATRIX_CELL] = text + r * CHECK_COLS, sum[32], covered[32], expected[32],
+            diff[32];
+            double difference;
             if (!s_checked(iv))
                 continue;
             snprintf(row[0], MATRIX_CELL, "%.16s", sc->scope ? sc->scope : "?");
             snprintf(row[2], MATRIX_CELL, "%.16s", iv->id ? iv->id : "?");
             s_matrix_number(1, iv->value, row[3], MATRIX_CELL);
-            snprintf(row[4], MATRIX_CELL, "%s (%" PRIu32 "/%" PRIu32 ")",
+            snprintf(row[4], MATRIX_CELL, "%s (%s/%s)",
                      s_matrix_number(1, iv->check_value, sum, sizeof sum),
-                     iv->has_check_covered ? iv->check_covered : 0,
-                     iv->has_check_expected ? iv->check_expected : 0);
-            snprintf(row[5], MATRIX_CELL, "%+.1f", answer_round1(iv->check_value - iv->value));
+                     td_fmt_count(iv->has_check_covered ? iv->check_covered : 0, covered,
+                                  sizeof covered),
+                     td_fmt_count(iv->has_check_expected ? iv->check_expected : 0, expected,
+                                  sizeof expected));
+            /* signed, "+15.9": parts minus own */
+            difference = answer_round1(iv->check_value - iv->value);
+            snprintf(row[5], MATRIX_CELL, "%s%s", difference < 0 ? "" : "+",
+                     td_fmt_number(difference, 1, diff, sizeof diff));
             for (size_t k = 0; k < CHECK_COLS; k++)
                 cells[r * CHECK_COLS + k] = row[k];
             r++;
@@ -563,14 +601,13 @@ static td_err s_checks(FILE *out, const Tiendo__IndicatorTable *t, const answer_
                 const char *name = t->scopes[i]->name;
                 term_fit(name ? name : "", name_width, text[r++ * CHECK_COLS + 1], MATRIX_CELL);
             }
-    memcpy(columns, cols, sizeof cols);
-    columns[1].max_width = name_width;
+    cols[1].max_width = name_width;
     fputc('\n', out);
     answer_print(out, style, "1",
-                 "Own figures beside their parts' sum (a difference is a question for the "
-                 "province)");
+                 _("Own figures beside their parts' sum (a difference is a question for the "
+                   "province)"));
     fputc('\n', out);
-    rc = term_table(out, columns, CHECK_COLS, cells, n, NULL, NULL, NULL);
+    rc = term_table(out, cols, CHECK_COLS, cells, n, NULL, NULL, NULL);
 
 cleanup:
     free(cells);
@@ -608,9 +645,9 @@ static td_err s_matrix(FILE *out, const Tiendo__IndicatorTable *t, const answer_
         rc = TD_ERR_NOMEM;
         goto cleanup;
     }
-    cols[0] = (term_column){"Code", TERM_LEFT, 0};
-    cols[1] = (term_column){"Name", TERM_LEFT, 0};
-    cols[2] = (term_column){"Reports", TERM_RIGHT, 0};
+    cols[0] = (term_column){_("Code"), TERM_LEFT, 0};
+    cols[1] = (term_column){_("Name"), TERM_LEFT, 0};
+    cols[2] = (term_column){_("Reports"), TERM_RIGHT, 0};
     for (size_t k = 0; k < nids; k++)
         cols[MATRIX_FIXED + k] = (term_column){ids[k], TERM_RIGHT, 0};
     for (size_t r = 0; r < n; r++) {
@@ -618,7 +655,7 @@ static td_err s_matrix(FILE *out, const Tiendo__IndicatorTable *t, const answer_
         char(*row)[MATRIX_CELL] = text + r * ncols;
 
         snprintf(row[0], MATRIX_CELL, "%.16s", sc->scope ? sc->scope : "?");
-        snprintf(row[2], MATRIX_CELL, "%" PRIu32, sc->reports);
+        td_fmt_count(sc->reports, row[2], MATRIX_CELL);
         for (size_t k = 0; k < nids; k++) {
             const Tiendo__IndicatorValue *iv = NULL;
             for (size_t v = 0; v < sc->n_values; v++)
@@ -636,12 +673,13 @@ static td_err s_matrix(FILE *out, const Tiendo__IndicatorTable *t, const answer_
         term_fit(name && name[0] ? name : "", name_width, text[r * ncols + 1], MATRIX_CELL);
     }
     cols[1].max_width = name_width;
-    answer_print(out, style, "1", "Indicators by province");
+    answer_print(out, style, "1", _("Indicators by province"));
     fputc('\n', out);
     rc = term_table(out, cols, ncols, cells, n, NULL, NULL, NULL);
     if (rc == TD_OK)
-        fprintf(out, "Values to one decimal in each indicator's unit; \xE2\x80\x94 no data. "
-                     "Names and targets: tiendo indicators.\n");
+        fprintf(out, "%s\n",
+                _("Values to one decimal in each indicator's unit; \xE2\x80\x94 no data. "
+                  "Names and targets: tiendo indicators."));
     if (rc == TD_OK)
         rc = s_matrix_partial(out, t, style);
     if (rc == TD_OK)
@@ -664,22 +702,30 @@ td_err answer_indicators_text(FILE *out, const Tiendo__IndicatorTable *t, const 
 {
     td_err rc = TD_OK;
 
-    fprintf(out, "Indicators, %s %s\n\n", t->dataset ? t->dataset : "?",
+    /* TRANSLATORS: the heading of tiendo indicators: %1$s the dataset, %2$s the period */
+    fprintf(out, _("Indicators, %s %s"), t->dataset ? t->dataset : "?",
             t->period ? t->period : "?");
+    fputs("\n\n", out);
     if (t->n_scopes == 0) {
-        fprintf(out, "No indicators for this period.\n");
+        fprintf(out, "%s\n", _("No indicators for this period."));
         return TD_OK;
     }
     if (strcmp(s_level(t), "province") == 0)
         return s_matrix(out, t, style);
     for (size_t i = 0; i < t->n_scopes && rc == TD_OK; i++) {
         const Tiendo__IndicatorScope *sc = t->scopes[i];
-        char title[320];
-        snprintf(title, sizeof title, "Indicators (%.16s %.200s, %" PRIu32 " reports)",
-                 sc->scope ? sc->scope : "?", sc->name ? sc->name : "", sc->reports);
+        char title[384], scope[256], reports[32];
+        snprintf(scope, sizeof scope, "%.16s %.200s", sc->scope ? sc->scope : "?",
+                 sc->name ? sc->name : "");
+        /* TRANSLATORS: "Indicators (VN Việt Nam, 63 reports)": %1$s the scope's code and
+         * name, %2$s how many reports */
+        snprintf(title, sizeof title,
+                 P_("Indicators (%s, %s report)", "Indicators (%s, %s reports)", sc->reports),
+                 scope, td_fmt_count(sc->reports, reports, sizeof reports));
         rc = answer_indicators_table(
             out, sc->values, sc->n_values, title,
-            sc->scope != NULL && strcmp(sc->scope, "VN") == 0 ? "provinces" : "parts", reg, style);
+            sc->scope != NULL && strcmp(sc->scope, "VN") == 0 ? _("provinces") : _("parts"), reg,
+            style);
     }
     return rc;
 }

@@ -18,9 +18,9 @@
  * per stream (answer.h). */
 
 /* Print title (bold with colours), then a table of the n values: ID, Indicator (the
- * catalogue's English name, "*" when not verified, cut to what the line leaves, 12..60
- * columns), Value (with its unit, "no data" when absent, "*" after a partial figure),
- * Covers ("31/34": units that gave it of those expected; "own": the scope's own report;
+ * catalogue's name in the reader's language, "*" when not verified, cut to what the line
+ * leaves, 12..60 columns), Value (with its unit, "no data" when absent, "*" after a partial
+ * figure), Covers ("31/34": units that gave it of those expected; "own": the scope's own report;
  * the column is left out when the collector sends no coverage, or when the line has no
  * room for it beside a 12-column name), 2025 target ("≥ 45", "1.5–1.9", "≤ 10", "—" none,
  * "?" not in the catalogue) and Status, then the same for 2030; under it a footnote when
@@ -46,7 +46,7 @@ void answer_indicators_values_json(json_t *array, Tiendo__IndicatorValue *const 
  * 10 000 up, "—" no data, "*" after a partial figure), the footnote of the partial figures
  * (an entry per scope and coverage: "79 T01 3 of 4", "VN 2 of 34 (13 indicators)"; at most
  * 24), then, when some own figure has a check, the table
- * "Own figures beside their parts' sum": code, name, ID, own value, the parts' value and
+ * "Own figures beside their parts' sum": code, name, indicator, own value, the parts' value and
  * how many parts gave it ("74.7 (5/6)"), the difference (parts minus own). Returns TD_OK
  * or TD_ERR_NOMEM. */
 td_err answer_indicators_text(FILE *out, const Tiendo__IndicatorTable *t, const td_registry_t *reg,

@@ -9,6 +9,7 @@
 #include "answer_indicators.h"
 #include "calendar.h"
 #include "codec.h"
+#include "i18n.h"
 #include "json_out.h"
 #include "term.h"
 #include "utf8.h"
@@ -112,8 +113,8 @@ static s_group_counts s_counts(const Tiendo__StatusSummary *s, const s_group_row
 static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const answer_style *style,
                             size_t line_width)
 {
-    enum { N = 6, LEN = 64 };
-    char text[N][LEN];
+    enum { N = 6, LEN = 128 };
+    char text[N][LEN], day[32], count[32], pct[32];
     const char *items[N], *sgrs[N];
     size_t n = 0;
     double timeliness = answer_status_timeliness(s);
@@ -121,30 +122,35 @@ static void s_text_deadline(FILE *out, const Tiendo__StatusSummary *s, const ans
     if ((s->deadline == NULL || s->deadline[0] == '\0') && !s->has_units_on_time &&
         !s->has_units_late && !s->has_units_not_yet_due && !s->has_units_overdue)
         return;
-    snprintf(text[n], LEN, "Deadline %.16s",
-             s->deadline && s->deadline[0] ? s->deadline : "unknown");
+    /* TRANSLATORS: the report deadline of the period, %s a date ("25/12/2026") */
+    snprintf(text[n], LEN, _("Deadline %s"),
+             s->deadline && s->deadline[0] ? answer_day_text(s->deadline, day, sizeof day)
+                                           : _("unknown"));
     sgrs[n++] = NULL;
+    /* TRANSLATORS: "on time 30": how many expected units reported on time (%s a count) */
     if (s->has_units_on_time) {
-        snprintf(text[n], LEN, "on time %" PRIu32, s->units_on_time);
+        snprintf(text[n], LEN, _("on time %s"),
+                 td_fmt_count(s->units_on_time, count, sizeof count));
         sgrs[n++] = NULL;
     }
     if (s->has_units_late) {
-        snprintf(text[n], LEN, "late %" PRIu32, s->units_late);
+        snprintf(text[n], LEN, _("late %s"), td_fmt_count(s->units_late, count, sizeof count));
         sgrs[n++] = s->units_late > 0 ? answer_report_status_sgr("late") : NULL;
     }
     if (s->has_units_not_yet_due) {
-        snprintf(text[n], LEN, "not yet due %" PRIu32, s->units_not_yet_due);
+        snprintf(text[n], LEN, _("not yet due %s"),
+                 td_fmt_count(s->units_not_yet_due, count, sizeof count));
         sgrs[n++] = NULL;
     }
     if (s->has_units_overdue) {
-        snprintf(text[n], LEN, "overdue %" PRIu32, s->units_overdue);
+        snprintf(text[n], LEN, _("overdue %s"),
+                 td_fmt_count(s->units_overdue, count, sizeof count));
         sgrs[n++] = s->units_overdue > 0 ? answer_report_status_sgr("overdue") : NULL;
     }
     if (s->has_units_on_time) {
-        if (timeliness < 0)
-            snprintf(text[n], LEN, "timeliness \xE2\x80\x94 (on time / expected)");
-        else
-            snprintf(text[n], LEN, "timeliness %.1f%% (on time / expected)", timeliness);
+        /* TRANSLATORS: %s a percentage ("88,2 %") or "—" when nothing is expected */
+        snprintf(text[n], LEN, _("timeliness %s (on time / expected)"),
+                 timeliness < 0 ? ANSWER_NONE : answer_percent_text(timeliness, pct, sizeof pct));
         sgrs[n++] = NULL;
     }
     for (size_t i = 0; i < n; i++)
@@ -164,13 +170,14 @@ static const char *s_lagging_color(void *ctx, size_t row, size_t col)
 static td_err s_text_lagging(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
                              const td_date *last_day, const answer_style *style)
 {
-    static const term_column cols[LAG_COLS] = {
-        {"Code", TERM_LEFT, 0},
-        {"Name", TERM_LEFT, 32},
-        {"Status", TERM_LEFT, 0},
-        {"Mean progress", TERM_RIGHT, 0},
+    static const term_column table[LAG_COLS] = {
+        {N_("Code"), TERM_LEFT, 0},
+        {N_("Name"), TERM_LEFT, 32},
+        {N_("Status"), TERM_LEFT, 0},
+        {N_("Mean progress"), TERM_RIGHT, 0},
     };
     enum { CELL = 48 };
+    term_column cols[LAG_COLS];
     size_t n = s->n_lagging < TD_STATUS_LAGGING_MAX ? s->n_lagging : TD_STATUS_LAGGING_MAX;
     char(*text)[CELL] = NULL;
     const char **cells = NULL;
@@ -178,6 +185,7 @@ static td_err s_text_lagging(FILE *out, const Tiendo__StatusSummary *s, const td
 
     if (n == 0)
         return TD_OK;
+    answer_columns(cols, table, LAG_COLS);
     text = calloc(n * LAG_COLS, sizeof *text);
     cells = calloc(n * LAG_COLS, sizeof *cells);
     if (text == NULL || cells == NULL) {
@@ -187,24 +195,19 @@ static td_err s_text_lagging(FILE *out, const Tiendo__StatusSummary *s, const td
     for (size_t r = 0; r < n; r++) {
         const Tiendo__LaggingUnit *lu = s->lagging[r];
         const char *name = answer_name_of(reg, lu->name, lu->unit, last_day);
-        const char *status = lu->status && lu->status[0] ? lu->status : "?";
         char(*row)[CELL] = text + r * LAG_COLS;
 
         snprintf(row[0], CELL, "%.16s", lu->unit ? lu->unit : "?");
-        /* "not_yet_due" reads "not yet due"; other words pass as they are. */
-        snprintf(row[2], CELL, "%.40s", status);
-        for (char *p = row[2]; *p; p++)
-            if (*p == '_')
-                *p = ' ';
+        answer_report_status_text(lu->status, row[2], CELL);
         if (lu->has_mean_progress_percent && isfinite(lu->mean_progress_percent))
-            snprintf(row[3], CELL, "%.1f%%", answer_round1(lu->mean_progress_percent));
+            answer_percent_text(lu->mean_progress_percent, row[3], CELL);
         else
             snprintf(row[3], CELL, ANSWER_NONE);
         for (size_t k = 0; k < LAG_COLS; k++)
             cells[r * LAG_COLS + k] = row[k];
         cells[r * LAG_COLS + 1] = name ? name : ""; /* names can be longer than a cell */
     }
-    answer_print(out, style, "1", "Lagging units (overdue, late, then lowest mean progress)");
+    answer_print(out, style, "1", _("Lagging units (overdue, late, then lowest mean progress)"));
     fputc('\n', out);
     rc = term_table(out, cols, LAG_COLS, cells, n, NULL,
                     answer_colors(style) ? s_lagging_color : NULL, (void *) s);
@@ -244,13 +247,19 @@ static int s_through_parts(const Tiendo__UnitReport *u)
 /* "(through 74; partial)", "(through 74, 77)". */
 static void s_through_text(const Tiendo__UnitReport *u, char *buf, size_t len)
 {
-    size_t used = (size_t) snprintf(buf, len, "(through");
+    char codes[S_ITEM / 2] = "";
+    size_t used = 0;
 
-    for (size_t k = 0; k < u->n_reported_by_parts && used < len; k++)
-        used += (size_t) snprintf(buf + used, len - used, "%s %.*s", k > 0 ? "," : "", TD_CODE_MAX,
-                                  u->reported_by_parts[k] ? u->reported_by_parts[k] : "?");
-    if (used < len)
-        snprintf(buf + used, len - used, "%s)", u->has_partial && u->partial ? "; partial" : "");
+    for (size_t k = 0; k < u->n_reported_by_parts && used < sizeof codes; k++)
+        used +=
+            (size_t) snprintf(codes + used, sizeof codes - used, "%s%.*s", k > 0 ? ", " : "",
+                              TD_CODE_MAX, u->reported_by_parts[k] ? u->reported_by_parts[k] : "?");
+    /* TRANSLATORS: after a unit reported only through the provinces merged into it: %s
+     * their codes ("74, 77"); partial: not every one of them reported */
+    if (u->has_partial && u->partial)
+        snprintf(buf, len, _("(through %s; partial)"), codes);
+    else
+        snprintf(buf, len, _("(through %s)"), codes);
 }
 
 /* heading then the n units' items, wrapped (answer_print_list). item(ctx, i, buf) writes
@@ -316,35 +325,39 @@ static void s_through_item(const void *ctx, size_t i, const td_registry_t *reg,
 static td_err s_text_who(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
                          const td_date *last_day, const answer_style *style, size_t line_width)
 {
-    char heading[128];
+    char heading[256], count[32];
     size_t through = 0;
     td_err rc = TD_OK;
 
     if (s->n_missing == 0 && s->units_expected == 0) {
-        fprintf(out, "No province is expected to report for this period.\n");
+        fprintf(out, "%s\n", _("No province is expected to report for this period."));
     } else if (s->n_missing == 0) {
-        answer_print(out, style, "32", "All expected provinces have reported.");
+        answer_print(out, style, "32", _("All expected provinces have reported."));
         fputc('\n', out);
     } else {
-        snprintf(heading, sizeof heading, "Not reported yet (%zu):", s->n_missing);
+        /* TRANSLATORS: headings of lists of units; %s how many */
+        snprintf(heading, sizeof heading, _("Not reported yet (%s):"),
+                 td_fmt_count(s->n_missing, count, sizeof count));
         rc = s_text_units(out, style, heading, "33", s->n_missing, s_code_item, s->missing, reg,
                           last_day, line_width);
     }
     for (size_t k = 0; k < s->n_reported; k++)
         through += s_through_parts(s->reported[k]) ? 1 : 0;
     if (rc == TD_OK && through > 0) {
-        snprintf(heading, sizeof heading,
-                 "Reported through their merged provinces (%zu):", through);
+        snprintf(heading, sizeof heading, _("Reported through their merged provinces (%s):"),
+                 td_fmt_count(through, count, sizeof count));
         rc = s_text_units(out, style, heading, NULL, through, s_through_item, s, reg, last_day,
                           line_width);
     }
     if (rc == TD_OK && s->n_without_live_agent > 0) {
-        snprintf(heading, sizeof heading, "No live agent (%zu):", s->n_without_live_agent);
+        snprintf(heading, sizeof heading, _("No live agent (%s):"),
+                 td_fmt_count(s->n_without_live_agent, count, sizeof count));
         rc = s_text_units(out, style, heading, "33", s->n_without_live_agent, s_code_item,
                           s->without_live_agent, reg, last_day, line_width);
     }
     if (rc == TD_OK && s->has_tasks_overdue) {
-        snprintf(heading, sizeof heading, "Overdue action-plan tasks: %" PRIu32, s->tasks_overdue);
+        snprintf(heading, sizeof heading, _("Overdue action-plan tasks: %s"),
+                 td_fmt_count(s->tasks_overdue, count, sizeof count));
         answer_print(out, style, s->tasks_overdue > 0 ? "31" : NULL, heading);
         fputs(s->tasks_overdue > 0 ? " (tiendo tasks --status overdue)\n" : "\n", out);
     }
@@ -354,18 +367,21 @@ static td_err s_text_who(FILE *out, const Tiendo__StatusSummary *s, const td_reg
 td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_registry_t *reg,
                           const answer_style *style)
 {
-    static const term_column cols[] = {
-        {"#", TERM_RIGHT, 0},           {"Task group", TERM_LEFT, 44},
-        {"Not started", TERM_RIGHT, 0}, {"In progress", TERM_RIGHT, 0},
-        {"Completed", TERM_RIGHT, 0},   {"Mean progress", TERM_RIGHT, 0},
+    static const term_column table[] = {
+        {"#", TERM_RIGHT, 0},
+        {N_("Task group"), TERM_LEFT, 44},
+        {N_("Not started"), TERM_RIGHT, 0},
+        {N_("In progress"), TERM_RIGHT, 0},
+        {N_("Completed"), TERM_RIGHT, 0},
+        {N_("Mean progress"), TERM_RIGHT, 0},
     };
-    enum { NCOLS = sizeof cols / sizeof cols[0], CELL = 48 };
+    enum { NCOLS = sizeof table / sizeof table[0], CELL = 48 };
     term_column columns[NCOLS];
     s_group_row *rows = NULL;
     size_t nrows = 0, line_width = answer_line_width(style);
     char(*text)[CELL] = NULL;
     const char **cells = NULL;
-    char line[256], pct[32];
+    char line[256], pct[32], reported[32], expected[32], partial[32], count[32];
     td_date last_day_buf;
     const td_date *last_day = answer_period_last_day(s->period, &last_day_buf);
     const char *dataset = s->dataset && s->dataset[0] ? s->dataset : "?";
@@ -373,7 +389,7 @@ td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
     double completeness = answer_status_completeness(s);
     td_err rc;
 
-    memcpy(columns, cols, sizeof cols);
+    answer_columns(columns, table, NCOLS);
     if (style && style->title_width > 0) {
         columns[1].max_width = style->title_width;
     } else {
@@ -381,35 +397,41 @@ td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
          * "not reported" count is in the headline, so the table leaves it out. */
         size_t fixed = 0;
         for (size_t c = 0; c < NCOLS; c++)
-            fixed += (c == 1 ? 0 : term_width(cols[c].title)) + (c > 0 ? 2 : 0);
+            fixed += (c == 1 ? 0 : term_width(columns[c].title)) + (c > 0 ? 2 : 0);
         columns[1].max_width = line_width > fixed + 44   ? 44
                                : line_width > fixed + 16 ? line_width - fixed
                                                          : 16;
     }
 
+    /* TRANSLATORS: %s a reporting period ("2026-Q3"); nq06 is the dataset's code */
     if (strcmp(dataset, TD_DEFAULT_DATASET) == 0)
         snprintf(line, sizeof line,
-                 "National summary - Resolution 06-NQ/TW (dataset nq06), period %s", period);
-    else
-        snprintf(line, sizeof line, "National summary - dataset %s, period %s", dataset, period);
+                 _("National summary - Resolution 06-NQ/TW (dataset nq06), period %s"), period);
+    else /* TRANSLATORS: %1$s a dataset's code, %2$s a reporting period */
+        snprintf(line, sizeof line, _("National summary - dataset %s, period %s"), dataset, period);
     answer_print(out, style, "1", line);
     fputc('\n', out);
 
     if (completeness < 0)
         snprintf(pct, sizeof pct, "-");
     else
-        snprintf(pct, sizeof pct, "%.1f%%", completeness);
-    fprintf(out, "Provinces reported: ");
+        answer_percent_text(completeness, pct, sizeof pct);
+    fprintf(out, "%s ", _("Provinces reported:"));
+    td_fmt_count(s->units_reported, reported, sizeof reported);
+    td_fmt_count(s->units_expected, expected, sizeof expected);
+    /* TRANSLATORS: "33 of 34 (97.1 %)": provinces reported of those expected, the
+     * completeness; then how many of them reported only in part */
     if (s->has_units_partial && s->units_partial > 0)
-        snprintf(line, sizeof line, "%" PRIu32 " of %" PRIu32 " (%s; %" PRIu32 " partial)",
-                 s->units_reported, s->units_expected, pct, s->units_partial);
+        snprintf(line, sizeof line, _("%s of %s (%s; %s partial)"), reported, expected, pct,
+                 td_fmt_count(s->units_partial, partial, sizeof partial));
     else
-        snprintf(line, sizeof line, "%" PRIu32 " of %" PRIu32 " (%s)", s->units_reported,
-                 s->units_expected, pct);
+        snprintf(line, sizeof line, _("%s of %s (%s)"), reported, expected, pct);
     answer_print(out, style,
                  s->units_expected > 0 && s->units_reported >= s->units_expected ? "32" : "33",
                  line);
-    fprintf(out, "    revisions stored: %" PRIu64 "\n", s->revisions_stored);
+    fprintf(out, "    ");
+    fprintf(out, _("revisions stored: %s"), td_fmt_count(s->revisions_stored, count, sizeof count));
+    fputc('\n', out);
     s_text_deadline(out, s, style, line_width);
     fputc('\n', out);
 
@@ -426,24 +448,26 @@ td_err answer_status_text(FILE *out, const Tiendo__StatusSummary *s, const td_re
         s_group_counts c = s_counts(s, &rows[r]);
         char(*row)[CELL] = text + r * NCOLS;
         snprintf(row[0], CELL, "%" PRIu32, rows[r].group);
-        snprintf(row[2], CELL, "%" PRIu32, c.not_started);
-        snprintf(row[3], CELL, "%" PRIu32, c.in_progress);
-        snprintf(row[4], CELL, "%" PRIu32, c.completed);
+        td_fmt_count(c.not_started, row[2], CELL);
+        td_fmt_count(c.in_progress, row[3], CELL);
+        td_fmt_count(c.completed, row[4], CELL);
         if (c.has_mean)
-            snprintf(row[5], CELL, "%.1f%%", c.mean);
+            answer_percent_text(c.mean, row[5], CELL);
         else
             snprintf(row[5], CELL, "-");
         for (size_t k = 0; k < NCOLS; k++)
             cells[r * NCOLS + k] = row[k];
         /* Titles can be longer than a cell buffer: point at the registry's text. */
-        cells[r * NCOLS + 1] = rows[r].info ? rows[r].info->title_en : "(unknown task group)";
+        cells[r * NCOLS + 1] =
+            rows[r].info ? answer_group_title(rows[r].info) : _("(unknown task group)");
     }
     rc = term_table(out, columns, NCOLS, cells, nrows, NULL, NULL, NULL);
     if (rc != TD_OK)
         goto cleanup;
     fputc('\n', out);
-    rc = answer_indicators_table(out, s->indicators, s->n_indicators, "Indicators (nation)",
-                                 "provinces", reg, style);
+    /* TRANSLATORS: "provinces" ends the footnote "* partial: covers 30 of 34 provinces" */
+    rc = answer_indicators_table(out, s->indicators, s->n_indicators, _("Indicators (nation)"),
+                                 _("provinces"), reg, style);
     if (rc != TD_OK)
         goto cleanup;
     rc = s_text_lagging(out, s, reg, last_day, style);

@@ -5,17 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "json_out.h"
 #include "report.h"
 #include "tasks.h"
 #include "term.h"
 
 /* How people read the four states of common/tasks.h, in td_task_state order. */
+/* TRANSLATORS: an action-plan task's state (glossary: on time, late, in progress, overdue) */
 static const char *const s_state_words[TD_TASK_STATE__COUNT] = {
-    "completed on time",
-    "completed late",
-    "in progress",
-    "overdue",
+    N_("completed on time"),
+    N_("completed late"),
+    N_("in progress"),
+    N_("overdue"),
 };
 
 char *answer_task_state_text(const char *state, char *buf, size_t len)
@@ -25,7 +27,7 @@ char *answer_task_state_text(const char *state, char *buf, size_t len)
     if (state == NULL || state[0] == '\0') {
         snprintf(buf, len, ANSWER_NONE);
     } else if (td_task_state_parse(state, &st) == 0) {
-        snprintf(buf, len, "%s", s_state_words[st]);
+        snprintf(buf, len, "%s", _(s_state_words[st]));
     } else {
         snprintf(buf, len, "%.24s", state);
         for (char *p = buf; *p != '\0'; p++)
@@ -68,25 +70,29 @@ static const char *s_task_color(void *ctx, size_t row, size_t col)
  * counts the collector sent (none: no line). */
 static void s_text_counts(FILE *out, const Tiendo__TaskList *list, const answer_style *style)
 {
-    enum { LEN = 64 };
-    char text[4][LEN];
+    enum { LEN = 128 };
+    char text[4][LEN], count[32];
     const char *items[4], *sgrs[4];
     size_t n = 0;
 
+    /* TRANSLATORS: how many tasks are in each state: "completed on time 3" (%s a count) */
     if (list->has_completed_on_time) {
-        snprintf(text[n], LEN, "completed on time %" PRIu32, list->completed_on_time);
+        snprintf(text[n], LEN, _("completed on time %s"),
+                 td_fmt_count(list->completed_on_time, count, sizeof count));
         sgrs[n++] = NULL;
     }
     if (list->has_completed_late) {
-        snprintf(text[n], LEN, "completed late %" PRIu32, list->completed_late);
+        snprintf(text[n], LEN, _("completed late %s"),
+                 td_fmt_count(list->completed_late, count, sizeof count));
         sgrs[n++] = list->completed_late > 0 ? answer_report_status_sgr("late") : NULL;
     }
     if (list->has_in_progress) {
-        snprintf(text[n], LEN, "in progress (not yet due) %" PRIu32, list->in_progress);
+        snprintf(text[n], LEN, _("in progress (not yet due) %s"),
+                 td_fmt_count(list->in_progress, count, sizeof count));
         sgrs[n++] = NULL;
     }
     if (list->has_overdue) {
-        snprintf(text[n], LEN, "overdue %" PRIu32, list->overdue);
+        snprintf(text[n], LEN, _("overdue %s"), td_fmt_count(list->overdue, count, sizeof count));
         sgrs[n++] = list->overdue > 0 ? answer_report_status_sgr("overdue") : NULL;
     }
     for (size_t i = 0; i < n; i++)
@@ -98,28 +104,32 @@ static void s_text_counts(FILE *out, const Tiendo__TaskList *list, const answer_
 td_err answer_tasks_text(FILE *out, const Tiendo__TaskList *list, const td_registry_t *reg,
                          const answer_style *style)
 {
-    static const term_column cols[TASK_COLS] = {
-        {"Unit", TERM_LEFT, 0},         {"ID", TERM_LEFT, 0},       {"Title", TERM_LEFT, 0},
-        {"Lead owner", TERM_LEFT, 0},   {"Deadline", TERM_LEFT, 0}, {"State", TERM_LEFT, 0},
-        {"Completed on", TERM_LEFT, 0},
+    static const term_column table[TASK_COLS] = {
+        {N_("Unit"), TERM_LEFT, 0},         {N_("ID"), TERM_LEFT, 0},
+        {N_("Title"), TERM_LEFT, 0},        {N_("Lead owner"), TERM_LEFT, 0},
+        {N_("Deadline"), TERM_LEFT, 0},     {N_("State"), TERM_LEFT, 0},
+        {N_("Completed on"), TERM_LEFT, 0},
     };
     size_t n = list->n_tasks, title_width;
     char(*text)[TASK_CELL] = NULL;
     const char **cells = NULL;
-    term_column columns[TASK_COLS];
-    char heading[256];
+    term_column cols[TASK_COLS];
+    char heading[256], dataset[40], as_of[32], shown[32], matched[32];
     td_err rc = TD_OK;
 
-    snprintf(heading, sizeof heading, "Action-plan tasks, dataset %.32s, as of %.16s",
-             s_dash(list->dataset), s_dash(list->as_of));
+    snprintf(dataset, sizeof dataset, "%.32s", s_dash(list->dataset));
+    /* TRANSLATORS: %1$s the dataset's code (nq06), %2$s the day the states are for */
+    snprintf(heading, sizeof heading, _("Action-plan tasks, dataset %s, as of %s"), dataset,
+             answer_day_text(list->as_of, as_of, sizeof as_of));
     answer_print(out, style, "1", heading);
     fputc('\n', out);
     s_text_counts(out, list, style);
     fputc('\n', out);
     if (n == 0) {
-        fprintf(out, "No action-plan task matches.\n");
+        fprintf(out, "%s\n", _("No action-plan task matches."));
         return TD_OK;
     }
+    answer_columns(cols, table, TASK_COLS);
     text = calloc(n * TASK_COLS, sizeof *text);
     cells = calloc(n * TASK_COLS, sizeof *cells);
     if (text == NULL || cells == NULL) {
@@ -137,11 +147,11 @@ td_err answer_tasks_text(FILE *out, const Tiendo__TaskList *list, const td_regis
         term_fit(unit, UNIT_WIDTH, row[0], TASK_CELL);
         term_fit(t ? s_dash(t->id) : ANSWER_NONE, ID_WIDTH, row[1], TASK_CELL);
         term_fit(t ? s_dash(t->owner) : ANSWER_NONE, OWNER_WIDTH, row[3], TASK_CELL);
-        snprintf(row[4], TASK_CELL, "%.16s", t ? s_dash(t->deadline) : ANSWER_NONE);
+        answer_day_text(t ? t->deadline : NULL, row[4], TASK_CELL);
         answer_task_state_text(ti->state, row[COL_STATE], TASK_CELL);
-        snprintf(row[6], TASK_CELL, "%.16s",
-                 t && t->status == TIENDO__TASK_STATUS__TASK_COMPLETED ? s_dash(t->completed_on)
-                                                                       : ANSWER_NONE);
+        answer_day_text(t && t->status == TIENDO__TASK_STATUS__TASK_COMPLETED ? t->completed_on
+                                                                              : NULL,
+                        row[6], TASK_CELL);
         for (size_t k = 0; k < TASK_COLS; k++)
             cells[r * TASK_COLS + k] = row[k];
     }
@@ -153,17 +163,19 @@ td_err answer_tasks_text(FILE *out, const Tiendo__TaskList *list, const td_regis
         term_fit(t ? s_dash(t->title) : ANSWER_NONE, title_width, text[r * TASK_COLS + COL_TITLE],
                  TASK_CELL);
     }
-    memcpy(columns, cols, sizeof cols);
-    columns[COL_TITLE].max_width = title_width;
-    rc = term_table(out, columns, TASK_COLS, cells, n, NULL,
+    cols[COL_TITLE].max_width = title_width;
+    rc = term_table(out, cols, TASK_COLS, cells, n, NULL,
                     answer_colors(style) ? s_task_color : NULL, (void *) list);
-    if (rc == TD_OK && list->has_matched && list->matched > n)
-        fprintf(out,
-                "%zu of %" PRIu32 " tasks, those with the earliest deadlines (--limit 0 lists "
-                "all)\n",
-                n, list->matched);
-    else if (rc == TD_OK)
-        fprintf(out, "%zu task%s\n", n, n == 1 ? "" : "s");
+    td_fmt_count(n, shown, sizeof shown);
+    if (rc == TD_OK && list->has_matched && list->matched > n) {
+        /* TRANSLATORS: under a cut list: %1$s tasks shown of %2$s that match */
+        fprintf(out, _("%s of %s tasks, those with the earliest deadlines (--limit 0 lists all)"),
+                shown, td_fmt_count(list->matched, matched, sizeof matched));
+        fputc('\n', out);
+    } else if (rc == TD_OK) {
+        fprintf(out, P_("%s task", "%s tasks", n), shown);
+        fputc('\n', out);
+    }
 
 cleanup:
     free(cells);

@@ -15,7 +15,8 @@
 
 /* A state as people read it: "completed on time", "completed late", "in progress",
  * "overdue" for the four words of common/tasks.h; any other word with '_' read as ' ';
- * "—" for NULL or "". buf needs 32 bytes; returns buf. */
+ * "—" for NULL or "" (in the reader's language: "hoàn thành đúng hạn" ...). buf needs
+ * 48 bytes; returns buf. */
 char *answer_task_state_text(const char *state, char *buf, size_t len);
 
 /* For people: "Action-plan tasks, dataset D, as of YYYY-MM-DD", the counts line

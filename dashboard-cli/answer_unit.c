@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "answer_units.h"
+#include "i18n.h"
 #include "json_out.h"
 #include "report.h"
 #include "term.h"
@@ -14,16 +15,41 @@
 
 enum { UNIT_CELL = 320 };
 
-/* "not_started", "in_progress", "completed" (the report file's words); "—" for none. */
-static const char *s_task_status_word(Tiendo__TaskStatus st)
-{
-    const char *word = td_task_status_name(st);
-    return word != NULL ? word : ANSWER_NONE;
-}
-
 static const char *s_dash(const char *s)
 {
     return s != NULL && s[0] != '\0' ? s : ANSWER_NONE;
+}
+
+/* A reported task status in words: not started, in progress, completed (the report file's
+ * not_started, in_progress, completed), in the reader's language; "—" for none. */
+static const char *s_task_status_word(Tiendo__TaskStatus st)
+{
+    /* TRANSLATORS: a task group's or task's status as reported (glossary: not started /
+     * in progress / completed) */
+    static const char *const words[][2] = {{"not_started", N_("not started")},
+                                           {"in_progress", N_("in progress")},
+                                           {"completed", N_("completed")}};
+    const char *word = td_task_status_name(st);
+
+    for (size_t i = 0; word != NULL && i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(word, words[i][0]) == 0)
+            return _(words[i][1]);
+    return word != NULL ? word : ANSWER_NONE;
+}
+
+/* A unit's level in words (the registry's nation, province, commune, ministry). */
+static const char *s_level_word(const char *level)
+{
+    /* TRANSLATORS: a unit's level (glossary: province, commune) */
+    static const char *const words[][2] = {{"nation", N_("nation")},
+                                           {"province", N_("province")},
+                                           {"commune", N_("commune")},
+                                           {"ministry", N_("ministry")}};
+
+    for (size_t i = 0; level != NULL && i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(level, words[i][0]) == 0)
+            return _(words[i][1]);
+    return s_dash(level);
 }
 
 /* Unix seconds as ms; 0 (shown as never) when out of range. */
@@ -37,35 +63,39 @@ typedef void (*s_fill_fn)(const Tiendo__UnitDetail *d, const td_registry_t *reg,
                           char (*row)[UNIT_CELL]);
 
 /* One section: a bold heading, a table of nrows rows filled by fill, a blank line. Nothing
- * when nrows is 0. */
+ * when nrows is 0. title and the column titles are msgids (N_), translated here. */
 static td_err s_section(FILE *out, const answer_style *style, const char *title,
                         const term_column *cols, size_t ncols, size_t nrows, s_fill_fn fill,
                         const Tiendo__UnitDetail *d, const td_registry_t *reg)
 {
     char(*text)[UNIT_CELL] = NULL;
     const char **cells = NULL;
+    term_column *columns = NULL;
     td_err rc;
 
     if (nrows == 0)
         return TD_OK;
+    columns = calloc(ncols, sizeof *columns);
     text = calloc(nrows * ncols, sizeof *text);
     cells = calloc(nrows * ncols, sizeof *cells);
-    if (text == NULL || cells == NULL) {
+    if (columns == NULL || text == NULL || cells == NULL) {
         rc = TD_ERR_NOMEM;
         goto cleanup;
     }
+    answer_columns(columns, cols, ncols);
     for (size_t r = 0; r < nrows; r++)
         fill(d, reg, r, text + r * ncols);
     for (size_t i = 0; i < nrows * ncols; i++)
         cells[i] = text[i];
-    answer_print(out, style, "1", title);
+    answer_print(out, style, "1", td_tr(title));
     fputc('\n', out);
-    rc = term_table(out, cols, ncols, cells, nrows, NULL, NULL, NULL);
+    rc = term_table(out, columns, ncols, cells, nrows, NULL, NULL, NULL);
     fputc('\n', out);
 
 cleanup:
     free(cells);
     free(text);
+    free(columns);
     return rc;
 }
 
@@ -79,12 +109,12 @@ static void s_fill_task_group(const Tiendo__UnitDetail *d, const td_registry_t *
 
     for (size_t k = 0; k < ngroups; k++)
         if ((uint32_t) groups[k].group == g->group)
-            title = groups[k].title_en;
+            title = answer_group_title(&groups[k]);
     snprintf(row[0], UNIT_CELL, "%" PRIu32, g->group);
     snprintf(row[1], UNIT_CELL, "%s", s_dash(title));
     snprintf(row[2], UNIT_CELL, "%s", s_task_status_word(g->status));
     if (g->has_progress_percent && isfinite(g->progress_percent))
-        snprintf(row[3], UNIT_CELL, "%.1f %%", answer_round1(g->progress_percent));
+        answer_percent_text(g->progress_percent, row[3], UNIT_CELL);
     else
         snprintf(row[3], UNIT_CELL, ANSWER_NONE);
     snprintf(row[4], UNIT_CELL, "%s", g->note ? g->note : "");
@@ -98,7 +128,7 @@ static void s_fill_value(const Tiendo__UnitDetail *d, const td_registry_t *reg, 
     (void) reg;
     snprintf(row[0], UNIT_CELL, "%s", v->element ? v->element : "?");
     if (v->has_value && isfinite(v->value))
-        snprintf(row[1], UNIT_CELL, "%.10g", v->value);
+        answer_number_text(v->value, row[1], UNIT_CELL);
     else
         snprintf(row[1], UNIT_CELL, ANSWER_NONE);
     snprintf(row[2], UNIT_CELL, "%s", v->comment ? v->comment : "");
@@ -114,10 +144,13 @@ static void s_fill_action(const Tiendo__UnitDetail *d, const td_registry_t *reg,
     snprintf(row[1], UNIT_CELL, "%s", s_dash(a->title));
     snprintf(row[2], UNIT_CELL, "%" PRIu32, a->task_group);
     snprintf(row[3], UNIT_CELL, "%s", s_dash(a->owner));
-    snprintf(row[4], UNIT_CELL, "%s", s_dash(a->deadline));
-    if (a->status == TIENDO__TASK_STATUS__TASK_COMPLETED && a->completed_on && a->completed_on[0])
-        snprintf(row[5], UNIT_CELL, "completed %.16s", a->completed_on);
-    else
+    answer_day_text(a->deadline, row[4], UNIT_CELL);
+    if (a->status == TIENDO__TASK_STATUS__TASK_COMPLETED && a->completed_on && a->completed_on[0]) {
+        char day[32];
+        /* TRANSLATORS: a task's status: completed on %s (a date) */
+        snprintf(row[5], UNIT_CELL, _("completed %s"),
+                 answer_day_text(a->completed_on, day, sizeof day));
+    } else
         snprintf(row[5], UNIT_CELL, "%s", s_task_status_word(a->status));
 }
 
@@ -125,13 +158,9 @@ static void s_fill_revision(const Tiendo__UnitDetail *d, const td_registry_t *re
                             char (*row)[UNIT_CELL])
 {
     const Tiendo__RevisionInfo *h = d->history[r];
-    char when[32];
-
     (void) reg;
     snprintf(row[0], UNIT_CELL, "%" PRIu32, h->revision);
-    snprintf(row[1], UNIT_CELL, "%s",
-             h->received_at_ms > 0 ? td_time_rfc3339(h->received_at_ms, when, sizeof when)
-                                   : ANSWER_NONE);
+    td_fmt_time(h->received_at_ms, row[1], UNIT_CELL);
     snprintf(row[2], UNIT_CELL, "%s", s_dash(h->prepared_by));
     snprintf(row[3], UNIT_CELL, "%.12s", h->agent_key ? h->agent_key : "");
     snprintf(row[4], UNIT_CELL, "%" PRIu64, h->seq);
@@ -141,28 +170,45 @@ static void s_fill_revision(const Tiendo__UnitDetail *d, const td_registry_t *re
 static void s_text_identity(FILE *out, const Tiendo__UnitDetail *d, const answer_style *style)
 {
     const Tiendo__UnitRow *u = d->row;
-    char when[32], first[32];
+    char when[32], first[32], from[32], to[32], status[48];
 
-    answer_print(out, style, "1", "Unit ");
+    /* TRANSLATORS: the heading of tiendo unit CODE, before the unit's code and name */
+    answer_print(out, style, "1", _("Unit"));
+    fputc(' ', out);
     answer_print(out, style, "1", u && u->unit ? u->unit : "?");
     if (u && u->name && u->name[0]) {
         fputc(' ', out);
         answer_print(out, style, "1", u->name);
     }
     fputc('\n', out);
-    if (u != NULL)
-        fprintf(out, "Level: %s   Parent: %s\n", s_dash(u->level), s_dash(u->parent));
-    fprintf(out, "Valid: %s to %s   Successor: %s\n", s_dash(d->valid_from), s_dash(d->valid_to),
-            s_dash(d->successor));
+    /* TRANSLATORS: "Level: province   Parent: VN" (the parent is a unit's code) */
     if (u != NULL) {
-        fprintf(out, "Status: %s", s_dash(u->status));
-        if (u->has_revision)
-            fprintf(out, "   Revision: %" PRIu32, u->revision);
-        fprintf(out, "   First received: %s",
+        fprintf(out, _("Level: %s   Parent: %s"), s_level_word(u->level), s_dash(u->parent));
+        fputc('\n', out);
+    }
+    /* TRANSLATORS: when the unit existed: from %1$s to %2$s (dates, "—": open), then the
+     * code of the unit that replaced it */
+    fprintf(out, _("Valid: %s to %s   Successor: %s"),
+            answer_day_text(d->valid_from, from, sizeof from),
+            answer_day_text(d->valid_to, to, sizeof to), s_dash(d->successor));
+    fputc('\n', out);
+    if (u != NULL) {
+        fprintf(out, _("Status: %s"),
+                u->status && u->status[0]
+                    ? answer_report_status_text(u->status, status, sizeof status)
+                    : ANSWER_NONE);
+        if (u->has_revision) {
+            fputs("   ", out);
+            fprintf(out, _("Revision: %u"), (unsigned) u->revision);
+        }
+        fputs("   ", out);
+        fprintf(out, _("First received: %s"),
                 answer_date_text(u->has_first_received_at_ms, u->first_received_at_ms, first,
                                  sizeof first));
-        if (u->has_received_at_ms && u->received_at_ms > 0)
-            fprintf(out, "   Latest: %s", td_time_rfc3339(u->received_at_ms, when, sizeof when));
+        if (u->has_received_at_ms && u->received_at_ms > 0) {
+            fputs("   ", out);
+            fprintf(out, _("Latest: %s"), td_fmt_time(u->received_at_ms, when, sizeof when));
+        }
         fputc('\n', out);
     }
     fputc('\n', out);
@@ -171,46 +217,48 @@ static void s_text_identity(FILE *out, const Tiendo__UnitDetail *d, const answer
 td_err answer_unit_text(FILE *out, const Tiendo__UnitDetail *d, const td_registry_t *reg,
                         const answer_style *style)
 {
-    static const term_column tg_cols[] = {{"Group", TERM_RIGHT, 0},
-                                          {"Title", TERM_LEFT, 30},
-                                          {"Status", TERM_LEFT, 0},
-                                          {"Progress", TERM_RIGHT, 0},
-                                          {"Note", TERM_LEFT, 36}};
-    static const term_column dv_cols[] = {
-        {"Element", TERM_LEFT, 32}, {"Value", TERM_RIGHT, 0}, {"Comment", TERM_LEFT, 40}};
-    static const term_column ap_cols[] = {{"ID", TERM_LEFT, 12},      {"Task", TERM_LEFT, 32},
-                                          {"Group", TERM_RIGHT, 0},   {"Owner", TERM_LEFT, 16},
-                                          {"Deadline", TERM_LEFT, 0}, {"Status", TERM_LEFT, 0}};
-    static const term_column hist_cols[] = {{"Revision", TERM_RIGHT, 0},
-                                            {"Received at", TERM_LEFT, 0},
-                                            {"Prepared by", TERM_LEFT, 28},
-                                            {"Agent key", TERM_LEFT, 0},
-                                            {"Seq", TERM_RIGHT, 0}};
+    static const term_column tg_cols[] = {{N_("Group"), TERM_RIGHT, 0},
+                                          {N_("Title"), TERM_LEFT, 30},
+                                          {N_("Status"), TERM_LEFT, 0},
+                                          {N_("Progress"), TERM_RIGHT, 0},
+                                          {N_("Note"), TERM_LEFT, 36}};
+    static const term_column dv_cols[] = {{N_("Element"), TERM_LEFT, 32},
+                                          {N_("Value"), TERM_RIGHT, 0},
+                                          {N_("Comment"), TERM_LEFT, 40}};
+    static const term_column ap_cols[] = {
+        {N_("ID"), TERM_LEFT, 12},    {N_("Task"), TERM_LEFT, 32},    {N_("Group"), TERM_RIGHT, 0},
+        {N_("Owner"), TERM_LEFT, 16}, {N_("Deadline"), TERM_LEFT, 0}, {N_("Status"), TERM_LEFT, 0}};
+    static const term_column hist_cols[] = {{N_("Revision"), TERM_RIGHT, 0},
+                                            {N_("Received at"), TERM_LEFT, 0},
+                                            {N_("Prepared by"), TERM_LEFT, 28},
+                                            {N_("Agent key"), TERM_LEFT, 0},
+                                            {N_("Seq"), TERM_RIGHT, 0}};
     const Tiendo__Report *rep = d->report;
     char when[32];
     td_err rc = TD_OK;
 
     s_text_identity(out, d, style);
     if (rep == NULL) {
-        fprintf(out, "No report for this period.\n");
+        fprintf(out, "%s\n", _("No report for this period."));
     } else {
-        if (rep->prepared_by != NULL || rep->prepared_at > 0)
-            fprintf(out, "Prepared by %s at %s\n\n", s_dash(rep->prepared_by),
-                    s_secs_to_ms(rep->prepared_at) > 0
-                        ? td_time_rfc3339(s_secs_to_ms(rep->prepared_at), when, sizeof when)
-                        : ANSWER_NONE);
-        rc = s_section(out, style, "Task groups", tg_cols, 5, rep->n_task_groups, s_fill_task_group,
-                       d, reg);
+        if (rep->prepared_by != NULL || rep->prepared_at > 0) {
+            /* TRANSLATORS: who prepared the latest revision (%1$s, a person's name) and when */
+            fprintf(out, _("Prepared by %s at %s"), s_dash(rep->prepared_by),
+                    td_fmt_time(s_secs_to_ms(rep->prepared_at), when, sizeof when));
+            fputs("\n\n", out);
+        }
+        rc = s_section(out, style, N_("Task groups"), tg_cols, 5, rep->n_task_groups,
+                       s_fill_task_group, d, reg);
         if (rc == TD_OK)
-            rc = s_section(out, style, "Data values", dv_cols, 3, rep->n_values, s_fill_value, d,
-                           reg);
-        if (rc == TD_OK)
-            rc = s_section(out, style, "Action plan", ap_cols, 6, rep->n_action_plan, s_fill_action,
+            rc = s_section(out, style, N_("Data values"), dv_cols, 3, rep->n_values, s_fill_value,
                            d, reg);
+        if (rc == TD_OK)
+            rc = s_section(out, style, N_("Action plan"), ap_cols, 6, rep->n_action_plan,
+                           s_fill_action, d, reg);
     }
     if (rc == TD_OK)
-        rc =
-            s_section(out, style, "Revisions", hist_cols, 5, d->n_history, s_fill_revision, d, reg);
+        rc = s_section(out, style, N_("Revisions"), hist_cols, 5, d->n_history, s_fill_revision, d,
+                       reg);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "json_out.h"
 #include "term.h"
 #include "timefmt.h"
@@ -105,27 +106,30 @@ static const char *s_unit_status_color(void *ctx, size_t row, size_t col)
 td_err answer_units_text(FILE *out, const Tiendo__UnitList *list, const char *title,
                          const answer_style *style)
 {
-    static const term_column cols[UNIT_COLS] = {
-        {"Code", TERM_LEFT, 0},           {"Name", TERM_LEFT, 0},
-        {"Status", TERM_LEFT, 0},         {"Revision", TERM_RIGHT, 0},
-        {"First received", TERM_LEFT, 0}, {"Progress", TERM_RIGHT, 0},
-        {"Overdue tasks", TERM_RIGHT, 0},
+    static const term_column table[UNIT_COLS] = {
+        {N_("Code"), TERM_LEFT, 0},           {N_("Name"), TERM_LEFT, 0},
+        {N_("Status"), TERM_LEFT, 0},         {N_("Revision"), TERM_RIGHT, 0},
+        {N_("First received"), TERM_LEFT, 0}, {N_("Progress"), TERM_RIGHT, 0},
+        {N_("Overdue tasks"), TERM_RIGHT, 0},
     };
     size_t n = list->n_units, name_width, ncols = UNIT_COLS - 1;
     char(*text)[UNIT_CELL] = NULL;
     const char **cells = NULL;
-    term_column columns[UNIT_COLS];
+    term_column cols[UNIT_COLS];
+    char day[32], count[32];
     td_err rc = TD_OK;
 
-    answer_print(out, style, "1", title ? title : "Units");
+    answer_print(out, style, "1", title ? title : _("Units"));
     fprintf(out, ", %s %s", list->dataset ? list->dataset : "?", list->period ? list->period : "?");
     if (list->deadline != NULL && list->deadline[0] != '\0')
-        fprintf(out, " (deadline %.16s)", list->deadline);
+        /* TRANSLATORS: after a heading: the period's report deadline, %s a date */
+        fprintf(out, _(" (deadline %s)"), answer_day_text(list->deadline, day, sizeof day));
     fputs("\n\n", out);
     if (n == 0) {
-        fprintf(out, "No units.\n");
+        fprintf(out, "%s\n", _("No units."));
         return TD_OK;
     }
+    answer_columns(cols, table, UNIT_COLS);
     for (size_t r = 0; r < n; r++)
         if (list->units[r]->has_tasks_overdue)
             ncols = UNIT_COLS;
@@ -140,18 +144,18 @@ td_err answer_units_text(FILE *out, const Tiendo__UnitList *list, const char *ti
         char(*row)[UNIT_CELL] = text + r * ncols;
 
         snprintf(row[0], UNIT_CELL, "%.16s", u->unit ? u->unit : "?");
-        snprintf(row[2], UNIT_CELL, "%.16s", u->status && u->status[0] ? u->status : "?");
+        answer_report_status_text(u->status, row[2], UNIT_CELL);
         if (u->has_revision)
             snprintf(row[3], UNIT_CELL, "%" PRIu32, u->revision);
         else
             snprintf(row[3], UNIT_CELL, ANSWER_NONE);
         answer_date_text(u->has_first_received_at_ms, u->first_received_at_ms, row[4], UNIT_CELL);
         if (s_has_progress(u))
-            snprintf(row[5], UNIT_CELL, "%.1f %%", answer_round1(u->mean_progress_percent));
+            answer_percent_text(u->mean_progress_percent, row[5], UNIT_CELL);
         else
             snprintf(row[5], UNIT_CELL, ANSWER_NONE);
         if (ncols == UNIT_COLS && u->has_tasks_overdue)
-            snprintf(row[6], UNIT_CELL, "%" PRIu32, u->tasks_overdue);
+            td_fmt_count(u->tasks_overdue, row[6], UNIT_CELL);
         else if (ncols == UNIT_COLS)
             snprintf(row[6], UNIT_CELL, ANSWER_NONE);
         for (size_t k = 0; k < ncols; k++)
@@ -163,12 +167,13 @@ td_err answer_units_text(FILE *out, const Tiendo__UnitList *list, const char *ti
         const char *name = list->units[r]->name;
         term_fit(name ? name : "", name_width, text[r * ncols + 1], UNIT_CELL);
     }
-    memcpy(columns, cols, sizeof cols);
-    columns[1].max_width = name_width;
-    rc = term_table(out, columns, ncols, cells, n, NULL,
+    cols[1].max_width = name_width;
+    rc = term_table(out, cols, ncols, cells, n, NULL,
                     answer_colors(style) ? s_unit_status_color : NULL, (void *) list);
-    if (rc == TD_OK)
-        fprintf(out, "%zu unit%s\n", n, n == 1 ? "" : "s");
+    if (rc == TD_OK) {
+        fprintf(out, P_("%s unit", "%s units", n), td_fmt_count(n, count, sizeof count));
+        fputc('\n', out);
+    }
 
 cleanup:
     free(cells);

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "codec.h"
+#include "i18n.h"
 #include "log.h"
 
 /* Read the monitor's pending events; returns the ZMQ_EVENT_HANDSHAKE_FAILED_* event seen
@@ -59,18 +60,18 @@ td_err client_query(const client_params *p, const Tiendo__QueryRequest *req,
     *out = NULL;
     rc = td_message_encode(&req->base, frame, sizeof frame, &len);
     if (rc != TD_OK) {
-        snprintf(err, errlen, "cannot encode the question: %s", td_strerror(rc));
+        td_msg(err, errlen, "cannot encode the question: %s", _(td_strerror(rc)));
         goto cleanup;
     }
     ctx = zmq_ctx_new();
     if (ctx == NULL) {
-        snprintf(err, errlen, "cannot start ZeroMQ: %s", zmq_strerror(zmq_errno()));
+        td_msg(err, errlen, "cannot start ZeroMQ: %s", zmq_strerror(zmq_errno()));
         rc = TD_ERR_ZMQ;
         goto cleanup;
     }
     sock = zmq_socket(ctx, ZMQ_REQ);
     if (sock == NULL) {
-        snprintf(err, errlen, "cannot make a socket: %s", zmq_strerror(zmq_errno()));
+        td_msg(err, errlen, "cannot make a socket: %s", zmq_strerror(zmq_errno()));
         rc = TD_ERR_ZMQ;
         goto cleanup;
     }
@@ -79,7 +80,7 @@ td_err client_query(const client_params *p, const Tiendo__QueryRequest *req,
     if (td_socket_basics(sock, 0, 0, 0) != TD_OK ||
         td_socket_curve_client(sock, p->server_public, p->public_key, p->secret) != TD_OK ||
         zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size) != 0) {
-        snprintf(err, errlen, "cannot set up the socket: %s", zmq_strerror(zmq_errno()));
+        td_msg(err, errlen, "cannot set up the socket: %s", zmq_strerror(zmq_errno()));
         rc = TD_ERR_ZMQ;
         goto cleanup;
     }
@@ -89,14 +90,13 @@ td_err client_query(const client_params *p, const Tiendo__QueryRequest *req,
         zmq_socket_monitor(sock, "inproc://tiendo-cli-monitor", S_MONITOR_EVENTS) != 0 ||
         zmq_setsockopt(monitor, ZMQ_LINGER, &(int){0}, sizeof(int)) != 0 ||
         zmq_connect(monitor, "inproc://tiendo-cli-monitor") != 0) {
-        snprintf(err, errlen, "cannot watch the connection: %s", zmq_strerror(zmq_errno()));
+        td_msg(err, errlen, "cannot watch the connection: %s", zmq_strerror(zmq_errno()));
         rc = TD_ERR_ZMQ;
         goto cleanup;
     }
     if (zmq_connect(sock, p->endpoint) != 0) {
         int e = zmq_errno();
-        snprintf(err, errlen, "cannot use the query endpoint '%s': %s", p->endpoint,
-                 zmq_strerror(e));
+        td_msg(err, errlen, "cannot use the query endpoint '%s': %s", p->endpoint, zmq_strerror(e));
         rc =
             e == EINVAL || e == EPROTONOSUPPORT || e == ENOCOMPATPROTO ? TD_ERR_CONFIG : TD_ERR_ZMQ;
         goto cleanup;
@@ -110,7 +110,7 @@ td_err client_query(const client_params *p, const Tiendo__QueryRequest *req,
             rc = TD_ERR_TIMEOUT;
             goto cleanup;
         }
-        snprintf(err, errlen, "cannot send the question: %s", zmq_strerror(e));
+        td_msg(err, errlen, "cannot send the question: %s", zmq_strerror(e));
         rc = TD_ERR_ZMQ;
         goto cleanup;
     }
@@ -128,7 +128,7 @@ td_err client_query(const client_params *p, const Tiendo__QueryRequest *req,
         if (n < 0 && zmq_errno() == EINTR)
             continue; /* a harmless signal (e.g. the terminal was resized) */
         if (n < 0) {
-            snprintf(err, errlen, "waiting for the answer failed: %s", zmq_strerror(zmq_errno()));
+            td_msg(err, errlen, "waiting for the answer failed: %s", zmq_strerror(zmq_errno()));
             rc = TD_ERR_ZMQ;
             goto cleanup;
         }
@@ -136,19 +136,19 @@ td_err client_query(const client_params *p, const Tiendo__QueryRequest *req,
             break;
         int failed = n > 0 && (items[1].revents & ZMQ_POLLIN) ? s_handshake_failure(monitor) : 0;
         if (failed == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-            snprintf(err, errlen,
-                     "the collector at %s refused this workstation's key %s: it is not "
-                     "enrolled as a query key (its operator runs `tiendo-collector enrol "
-                     "KEY.pub --role query`)",
-                     p->endpoint, p->public_key);
+            td_msg(err, errlen,
+                   "the collector at %s refused this workstation's key %s: it is not "
+                   "enrolled as a query key (its operator runs `tiendo-collector enrol "
+                   "KEY.pub --role query`)",
+                   p->endpoint, p->public_key);
             rc = TD_ERR_PERMISSION;
             goto cleanup;
         }
         if (failed != 0) {
-            snprintf(err, errlen,
-                     "the secure handshake with the collector at %s failed: is "
-                     "--collector-public-key the collector's current public key?",
-                     p->endpoint);
+            td_msg(err, errlen,
+                   "the secure handshake with the collector at %s failed: is "
+                   "--collector-public-key the collector's current public key?",
+                   p->endpoint);
             rc = TD_ERR_PERMISSION;
             goto cleanup;
         }
@@ -157,19 +157,19 @@ td_err client_query(const client_params *p, const Tiendo__QueryRequest *req,
     zmq_msg_init(&msg);
     msg_open = 1;
     if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
-        snprintf(err, errlen, "cannot receive the answer: %s", zmq_strerror(zmq_errno()));
+        td_msg(err, errlen, "cannot receive the answer: %s", zmq_strerror(zmq_errno()));
         rc = TD_ERR_ZMQ;
         goto cleanup;
     }
     if (zmq_msg_more(&msg)) {
-        snprintf(err, errlen, "the collector's answer has more than one frame");
+        td_msg(err, errlen, "the collector's answer has more than one frame");
         rc = TD_ERR_PROTOCOL;
         goto cleanup;
     }
     rc = td_query_response_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), out);
     if (rc != TD_OK) {
-        snprintf(err, errlen, "the collector's answer (%zu bytes) cannot be read: %s",
-                 zmq_msg_size(&msg), td_strerror(rc));
+        td_msg(err, errlen, "the collector's answer (%zu bytes) cannot be read: %s",
+               zmq_msg_size(&msg), _(td_strerror(rc)));
         goto cleanup;
     }
     if ((*out)->has_version && (*out)->version != TD_PROTOCOL_VERSION)

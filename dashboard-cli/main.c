@@ -26,7 +26,7 @@ int main(int argc, char **argv)
     /* What follows the program name, with the per-user file in front when there is one. */
     av = calloc((size_t) argc + 3, sizeof *av);
     if (av == NULL) {
-        fprintf(stderr, "tiendo: out of memory\n");
+        fprintf(stderr, "tiendo: %s\n", _(td_strerror(TD_ERR_NOMEM)));
         goto cleanup;
     }
     if (options_default_config(argc - 1, argv + 1, config_path, sizeof config_path)) {
@@ -38,12 +38,12 @@ int main(int argc, char **argv)
 
     rc = td_config_parse(options_table, &run.opt, ac, av, &args, err, sizeof err);
     if (rc != TD_OK) {
-        fprintf(stderr, "tiendo: %s\n(see tiendo --help)\n", err);
+        fprintf(stderr, "tiendo: %s\n%s\n", err, _("(see tiendo --help)"));
         goto cleanup;
     }
     if (td_i18n_start(run.opt.lang) != 0) {
-        fprintf(stderr, "tiendo: --lang '%s': must be vi or en\n(see tiendo --help)\n",
-                run.opt.lang);
+        td_msg(err, sizeof err, "--lang '%.40s': must be vi or en", run.opt.lang);
+        fprintf(stderr, "tiendo: %s\n%s\n", err, _("(see tiendo --help)"));
         goto cleanup;
     }
     if (args.help) { /* --help may stand anywhere: the first command word decides */

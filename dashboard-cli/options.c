@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "i18n.h"
 #include "log.h"
 #include "registry.h"
 #include "tasks.h"
@@ -17,55 +18,51 @@
 /* Bounds: strings are paths or short words; a period is at most "2026-M07". */
 const td_config_option options_table[] = {
     {"query", TD_OPT_STRING, offsetof(options_t, query), OPTIONS_DEFAULT_QUERY, 0,
-     OPTIONS_ENDPOINT_MAX, "Where the collector answers questions (its query endpoint)"},
+     OPTIONS_ENDPOINT_MAX, N_("Where the collector answers questions (its query endpoint)")},
     {"collector-public-key", TD_OPT_STRING, offsetof(options_t, collector_public_key), NULL, 0,
-     4096, "File with the collector's public key (.pub), to be sure it is the real collector"},
+     4096, N_("File with the collector's public key (.pub), to be sure it is the real collector")},
     {"secret-key", TD_OPT_STRING, offsetof(options_t, secret_key), NULL, 0, 4096,
-     "File with this workstation's secret key (.key, readable only by you)"},
+     N_("File with this workstation's secret key (.key, readable only by you)")},
     {"data-dir", TD_OPT_STRING, offsetof(options_t, data_dir), TIENDO_DEFAULT_DATA_DIR, 0, 4096,
-     "Folder with the unit registry and task groups (names and titles)"},
+     N_("Folder with the unit registry and task groups (names and titles)")},
     {"timeout-ms", TD_OPT_INT, offsetof(options_t, timeout_ms), "5000", 100, 600000,
-     "How long to wait for the collector's answer, in milliseconds"},
+     N_("How long to wait for the collector's answer, in milliseconds")},
     {"json", TD_OPT_BOOL, offsetof(options_t, json), NULL, 0, 0,
-     "Print JSON (fields in docs/cli-json.md) instead of tables"},
+     N_("Print JSON (fields in docs/cli-json.md) instead of tables")},
     {"period", TD_OPT_STRING, offsetof(options_t, period), NULL, 0, 16,
-     "Reporting period: 2026-Q3, 2026-M07, 2026-H2, 2026-9M or 2026 (default: this quarter)"},
+     N_("Reporting period: 2026-Q3, 2026-M07, 2026-H2, 2026-9M or 2026 (default: this quarter)")},
     {"dataset", TD_OPT_STRING, offsetof(options_t, dataset), TD_DEFAULT_DATASET, 0,
-     TD_DATASET_NAME_MAX, "Which reporting programme (nq06: Resolution 06-NQ/TW)"},
+     TD_DATASET_NAME_MAX, N_("Which reporting programme (nq06: Resolution 06-NQ/TW)")},
     {"color", TD_OPT_STRING, offsetof(options_t, color), "auto", 0, 16,
-     "Colours: auto (only on a terminal), always or never"},
+     N_("Colours: auto (only on a terminal), always or never")},
     {"lang", TD_OPT_STRING, offsetof(options_t, lang), NULL, 0, 8,
-     "Language of tables and messages: vi (Vietnamese) or en (English); default: from the "
-     "locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)"},
+     N_("Language of tables and messages: vi (Vietnamese) or en (English); default: from the "
+        "locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG)")},
     {"log-level", TD_OPT_STRING, offsetof(options_t, log_level), "warn", 0, 16,
-     "How much to log on stderr: debug, info, warn or error"},
+     N_("How much to log on stderr: debug, info, warn or error")},
     {"level", TD_OPT_STRING, offsetof(options_t, level), "nation", 0, 16,
-     "indicators: nation (one table) or province (one row per province)"},
+     N_("indicators: nation (one table) or province (one row per province)")},
     {"province", TD_OPT_STRING, offsetof(options_t, province), NULL, 0, 16,
-     "units, export, tasks: show only this province (its code, e.g. 01) and its units"},
+     N_("units, export, tasks: show only this province (its code, e.g. 01) and its units")},
     {"sort", TD_OPT_STRING, offsetof(options_t, sort), NULL, 0, 16,
-     "units, overdue: order by code (units' default), name, progress (lowest first) or "
-     "status (worst first; overdue's default)"},
+     N_("units, overdue: order by code (units' default), name, progress (lowest first) or "
+        "status (worst first; overdue's default)")},
     {"format", TD_OPT_STRING, offsetof(options_t, format), "csv", 0, 16,
-     "export: csv (for spreadsheets) or json"},
+     N_("export: csv (for spreadsheets) or json")},
     {"status", TD_OPT_STRING, offsetof(options_t, status), NULL, 0, 32,
-     "tasks: only tasks in this state: completed_on_time, completed_late, in_progress or "
-     "overdue"},
+     N_("tasks: only tasks in this state: completed_on_time, completed_late, in_progress or "
+        "overdue")},
     {"group", TD_OPT_INT, offsetof(options_t, group), NULL, 1, TD_TASK_GROUPS,
-     "tasks: only tasks of task group N (not given: every group)"},
+     N_("tasks: only tasks of task group N (not given: every group)")},
     {"owner", TD_OPT_STRING, offsetof(options_t, owner), NULL, 1, 200,
-     "tasks: only tasks whose lead owner or a co-owner contains this text (any case)"},
+     N_("tasks: only tasks whose lead owner or a co-owner contains this text (any case)")},
     {"limit", TD_OPT_INT, offsetof(options_t, limit), "100", 0, 100000,
-     "tasks: list at most N tasks, those with the earliest deadlines (0: all; the counts "
-     "always cover all)"},
+     N_("tasks: list at most N tasks, those with the earliest deadlines (0: all; the counts "
+        "always cover all)")},
     {"as-of", TD_OPT_STRING, offsetof(options_t, as_of), NULL, 0, 16,
-     "tasks: the day the states are for, YYYY-MM-DD (default: today, UTC)"},
+     N_("tasks: the day the states are for, YYYY-MM-DD (default: today, UTC)")},
     {NULL, TD_OPT_STRING, 0, NULL, 0, 0, NULL},
 };
-
-static const char s_period_forms[] =
-    "write it as 2026-Q3 (quarter), 2026-M07 (month), 2026-H2 (half-year), "
-    "2026-9M (first nine months) or 2026 (year), with a year from 2000 to 2100";
 
 td_err options_resolve_period(const char *text, time_t now, char *out, size_t outlen, char *err,
                               size_t errlen)
@@ -89,7 +86,11 @@ td_err options_resolve_period(const char *text, time_t now, char *out, size_t ou
         n--;
     norm[n] = '\0';
     if (*text != '\0' || td_period_parse(norm, &p) != TD_OK) {
-        snprintf(err, errlen, "'%.40s' is not a reporting period: %s", typed, s_period_forms);
+        td_msg(err, errlen,
+               "'%.40s' is not a reporting period: write it as 2026-Q3 (quarter), 2026-M07 "
+               "(month), 2026-H2 (half-year), 2026-9M (first nine months) or 2026 (year), with a "
+               "year from 2000 to 2100",
+               typed);
         return TD_ERR_INVALID;
     }
     td_period_format(&p, out, outlen);
@@ -108,43 +109,43 @@ td_err options_validate(const options_t *o, char *err, size_t errlen)
     td_date day;
 
     if (!td_dataset_name_valid(o->dataset)) {
-        snprintf(err, errlen,
-                 "--dataset '%.40s': use 1 to %d lower-case letters, digits and '_' (for example "
-                 "%s)",
-                 o->dataset != NULL ? o->dataset : "", TD_DATASET_NAME_MAX, TD_DEFAULT_DATASET);
+        td_msg(err, errlen,
+               "--dataset '%.40s': use 1 to %d lower-case letters, digits and '_' (for example "
+               "%s)",
+               o->dataset != NULL ? o->dataset : "", TD_DATASET_NAME_MAX, TD_DEFAULT_DATASET);
         return TD_ERR_CONFIG;
     }
     if (o->color == NULL || (strcmp(o->color, "auto") != 0 && strcmp(o->color, "always") != 0 &&
                              strcmp(o->color, "never") != 0)) {
-        snprintf(err, errlen, "--color '%s': must be auto, always or never",
-                 o->color ? o->color : "");
+        td_msg(err, errlen, "--color '%s': must be auto, always or never",
+               o->color ? o->color : "");
         return TD_ERR_CONFIG;
     }
     if (o->log_level == NULL || td_log_level_parse(o->log_level, &level) != 0) {
-        snprintf(err, errlen, "--log-level '%s': must be debug, info, warn or error",
-                 o->log_level ? o->log_level : "");
+        td_msg(err, errlen, "--log-level '%s': must be debug, info, warn or error",
+               o->log_level ? o->log_level : "");
         return TD_ERR_CONFIG;
     }
     if (o->query == NULL ||
         !(s_starts_with(o->query, "tcp://") || s_starts_with(o->query, "ipc://") ||
           s_starts_with(o->query, "inproc://"))) {
-        snprintf(err, errlen,
-                 "--query '%s': must be an endpoint such as tcp://collector.example:7421 "
-                 "(default " OPTIONS_DEFAULT_QUERY ")",
-                 o->query ? o->query : "");
+        td_msg(err, errlen,
+               "--query '%s': must be an endpoint such as tcp://collector.example:7421 "
+               "(default %s)",
+               o->query ? o->query : "", OPTIONS_DEFAULT_QUERY);
         return TD_ERR_CONFIG;
     }
     if (o->level != NULL && strcmp(o->level, "nation") != 0 && strcmp(o->level, "province") != 0) {
-        snprintf(err, errlen, "--level '%s': must be nation or province", o->level);
+        td_msg(err, errlen, "--level '%s': must be nation or province", o->level);
         return TD_ERR_CONFIG;
     }
     if (o->sort != NULL && strcmp(o->sort, "code") != 0 && strcmp(o->sort, "name") != 0 &&
         strcmp(o->sort, "progress") != 0 && strcmp(o->sort, "status") != 0) {
-        snprintf(err, errlen, "--sort '%s': must be code, name, progress or status", o->sort);
+        td_msg(err, errlen, "--sort '%s': must be code, name, progress or status", o->sort);
         return TD_ERR_CONFIG;
     }
     if (o->format != NULL && strcmp(o->format, "csv") != 0 && strcmp(o->format, "json") != 0) {
-        snprintf(err, errlen, "--format '%s': must be csv or json", o->format);
+        td_msg(err, errlen, "--format '%s': must be csv or json", o->format);
         return TD_ERR_CONFIG;
     }
     if (o->province != NULL) {
@@ -152,43 +153,43 @@ td_err options_validate(const options_t *o, char *err, size_t errlen)
         for (; *p != '\0' && isalnum((unsigned char) *p); p++)
             ;
         if (o->province[0] == '\0' || *p != '\0') {
-            snprintf(err, errlen,
-                     "--province '%s': give the province's code, letters and digits only "
-                     "(for example 01)",
-                     o->province);
+            td_msg(err, errlen,
+                   "--province '%s': give the province's code, letters and digits only "
+                   "(for example 01)",
+                   o->province);
             return TD_ERR_CONFIG;
         }
     }
     if (o->status != NULL && td_task_state_parse(o->status, &state) != 0) {
-        snprintf(err, errlen,
-                 "--status '%.40s': must be completed_on_time, completed_late, in_progress or "
-                 "overdue",
-                 o->status);
+        td_msg(err, errlen,
+               "--status '%.40s': must be completed_on_time, completed_late, in_progress or "
+               "overdue",
+               o->status);
         return TD_ERR_CONFIG;
     }
     if (o->owner != NULL && !td_utf8_valid_text(o->owner)) {
-        snprintf(err, errlen,
-                 "--owner: the text is not valid UTF-8 (check the terminal's "
-                 "character set)");
+        td_msg(err, errlen,
+               "--owner: the text is not valid UTF-8 (check the terminal's "
+               "character set)");
         return TD_ERR_CONFIG;
     }
     if (o->as_of != NULL && td_date_parse(o->as_of, &day) != TD_OK) {
-        snprintf(err, errlen,
-                 "--as-of '%.40s': must be a day of the calendar, YYYY-MM-DD (for example "
-                 "2026-12-31)",
-                 o->as_of);
+        td_msg(err, errlen,
+               "--as-of '%.40s': must be a day of the calendar, YYYY-MM-DD (for example "
+               "2026-12-31)",
+               o->as_of);
         return TD_ERR_CONFIG;
     }
     if (o->collector_public_key == NULL || o->collector_public_key[0] == '\0') {
-        snprintf(err, errlen,
-                 "no --collector-public-key: give the file with the collector's public key "
-                 "(ask the collector's operators for it)");
+        td_msg(err, errlen,
+               "no --collector-public-key: give the file with the collector's public key "
+               "(ask the collector's operators for it)");
         return TD_ERR_CONFIG;
     }
     if (o->secret_key == NULL || o->secret_key[0] == '\0') {
-        snprintf(err, errlen,
-                 "no --secret-key: give this workstation's secret key file (.key); the "
-                 "collector's operators make it and enrol its public key as a query client");
+        td_msg(err, errlen,
+               "no --secret-key: give this workstation's secret key file (.key); the "
+               "collector's operators make it and enrol its public key as a query client");
         return TD_ERR_CONFIG;
     }
     return TD_OK;
@@ -240,11 +241,19 @@ int options_default_config(int argc, char *const *argv, char *buf, size_t len)
 
 char *options_format_timeout(long long ms, char *buf, size_t len)
 {
+    char seconds[32];
+
+    /* The units of common/timefmt's durations, in the reader's language. */
     if (ms < 1000)
-        snprintf(buf, len, "%lld ms", ms);
+        snprintf(buf, len, _("%lld ms"), ms);
     else if (ms % 1000 == 0)
-        snprintf(buf, len, "%lld s", ms / 1000);
-    else
-        snprintf(buf, len, "%g s", (double) ms / 1000.0);
+        snprintf(buf, len, _("%lld s"), ms / 1000);
+    else /* TRANSLATORS: a timeout in seconds with decimals, "1.5 s" */
+        snprintf(buf, len, _("%s s"),
+                 td_fmt_number((double) ms / 1000.0,
+                               ms % 100 == 0  ? 1
+                               : ms % 10 == 0 ? 2
+                                              : 3,
+                               seconds, sizeof seconds));
     return buf;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "registry.h"
 #include "term.h"
 
@@ -108,6 +109,18 @@ static inline void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
         ck_assert_str_eq(key, keys[i]);
         i++;
     }
+}
+
+/* Answers are written in lang from here on: Vietnamese from the catalogue the build
+ * compiles (build/locale/vi/LC_MESSAGES/tiendo.mo, which td_i18n_init finds in the build
+ * tree), English without one. A test that switches to Vietnamese switches back before it
+ * ends. Fails at once when the Vietnamese catalogue is missing. */
+static inline void s_language(td_lang lang)
+{
+    td_i18n_init(lang);
+    if (lang == TD_LANG_VI)
+        ck_assert_msg(strcmp(td_tr("on time"), "\xC4\x91\xC3\xBAng h\xE1\xBA\xA1n") == 0,
+                      "no Vietnamese catalogue in the build tree: '%s'", td_tr("on time"));
 }
 
 #define S_COUNT(array) (sizeof(array) / sizeof((array)[0]))

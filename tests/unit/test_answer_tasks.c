@@ -285,7 +285,7 @@ START_TEST(tasks_text_for_people)
     ck_assert_int_eq(answer_tasks_text(m.f, &x.list, NULL, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 16);
-    ck_assert_str_eq(lines[n - 1], "4 of 3355 tasks, those with the earliest deadlines (--limit 0 "
+    ck_assert_str_eq(lines[n - 1], "4 of 3,355 tasks, those with the earliest deadlines (--limit 0 "
                                    "lists all)");
     free(m.buf);
 }
@@ -330,6 +330,66 @@ START_TEST(task_states_in_words)
 }
 END_TEST
 
+START_TEST(tasks_text_in_vietnamese)
+{
+    s_plan x;
+    answer_style style = {0, 120, 0};
+    s_mem m;
+    char *lines[16];
+    size_t n;
+    char buf[48];
+
+    s_plan_init(&x);
+    x.list.completed_on_time = 1007;
+    x.list.matched = 3355;
+    s_language(TD_LANG_VI);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_tasks_text(m.f, &x.list, NULL, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_str_eq(answer_task_state_text("completed_on_time", buf, sizeof buf),
+                     "hoàn thành đúng hạn");
+    s_language(TD_LANG_EN);
+    n = s_lines(m.buf, lines, 16);
+    ck_assert_uint_eq(n, 9);
+    ck_assert_str_eq(lines[0], "Nhiệm vụ trong kế hoạch hành động, chế độ báo cáo nq06, tính "
+                               "đến ngày 01/10/2026");
+    ck_assert_str_eq(lines[1], "hoàn thành đúng hạn 1.007 · hoàn thành trễ hạn 1 · đang thực "
+                               "hiện (chưa đến hạn) 1 · quá hạn 1");
+    ck_assert_ptr_nonnull(strstr(lines[2], "Đơn vị chủ trì"));
+    ck_assert_ptr_nonnull(strstr(lines[2], "Ngày hoàn thành"));
+    for (size_t i = 2; i < 8; i++) {
+        ck_assert_msg(term_width(lines[i]) <= 120, "'%s'", lines[i]);
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[2]));
+    }
+    ck_assert_ptr_nonnull(strstr(lines[4], "30/06/2026"));
+    ck_assert_uint_eq(s_column_of(lines[4], "quá hạn"), s_column_of(lines[2], "Tình trạng"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "hoàn thành trễ hạn"));
+    ck_assert_uint_eq(s_column_of(lines[5], "10/09/2026"),
+                      s_column_of(lines[2], "Ngày hoàn thành"));
+    ck_assert_ptr_nonnull(strstr(lines[6], "hoàn thành đúng hạn"));
+    ck_assert_ptr_nonnull(strstr(lines[7], "đang thực hiện"));
+    ck_assert_str_eq(lines[8], "4/3.355 nhiệm vụ, là những nhiệm vụ có thời hạn sớm nhất "
+                               "(--limit 0 để liệt kê tất cả)");
+    free(m.buf);
+
+    /* JSON is for programs: the same bytes in both languages. */
+    {
+        char *en, *vi;
+        s_mem_open(&m);
+        ck_assert_int_eq(answer_tasks_json(m.f, &x.list, NULL), TD_OK);
+        en = (char *) s_mem_text(&m);
+        s_language(TD_LANG_VI);
+        s_mem_open(&m);
+        ck_assert_int_eq(answer_tasks_json(m.f, &x.list, NULL), TD_OK);
+        vi = (char *) s_mem_text(&m);
+        s_language(TD_LANG_EN);
+        ck_assert_str_eq(vi, en);
+        free(vi);
+        free(en);
+    }
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("answer_tasks");
@@ -341,6 +401,7 @@ static Suite *s_suite(void)
     tcase_add_test(text, tasks_text_for_people);
     tcase_add_test(text, tasks_text_colours_add_to_words_and_empty_list);
     tcase_add_test(text, task_states_in_words);
+    tcase_add_test(text, tasks_text_in_vietnamese);
     suite_add_tcase(s, json);
     suite_add_tcase(s, text);
     return s;

@@ -327,7 +327,7 @@ START_TEST(status_text_for_people)
     n = s_lines(m.buf, lines, 64);
     ck_assert_str_eq(lines[0],
                      "National summary - Resolution 06-NQ/TW (dataset nq06), period 2026-Q4");
-    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1 %)    revisions stored: 40");
     for (size_t i = 0; i < n; i++)
         if (strstr(lines[i], "Task group") != NULL)
             table = i;
@@ -338,7 +338,7 @@ START_TEST(status_text_for_people)
     }
     ck_assert_ptr_nonnull(strstr(lines[table + 3], "Quality of urban planning"));
     ck_assert_ptr_nonnull(strstr(lines[table + 2], "…")); /* group 1's long title is cut */
-    ck_assert_ptr_nonnull(strstr(lines[table + 3], "56.3%"));
+    ck_assert_ptr_nonnull(strstr(lines[table + 3], "56.3 %"));
     ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04 Cao Bằng");
     free(m.buf);
 
@@ -347,7 +347,7 @@ START_TEST(status_text_for_people)
     s_mem_open(&m);
     answer_status_text(m.f, &x.s, reg, &style);
     s_mem_text(&m);
-    ck_assert_ptr_nonnull(strstr(m.buf, "34 of 34 (100.0%)"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "34 of 34 (100.0 %)"));
     n = s_lines(m.buf, lines, 64);
     ck_assert_str_eq(lines[n - 1], "All expected provinces have reported.");
     free(m.buf);
@@ -626,9 +626,9 @@ START_TEST(status_text_deadline_indicators_lagging)
     ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 64);
-    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 40");
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1 %)    revisions stored: 40");
     ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
-                               "overdue 2 · timeliness 88.2% (on time / expected)");
+                               "overdue 2 · timeliness 88.2 % (on time / expected)");
 
     head = s_table_after(lines, n, "Indicators (nation)", &rows);
     ck_assert_uint_eq(rows, S_INDICATORS);
@@ -650,7 +650,7 @@ START_TEST(status_text_deadline_indicators_lagging)
     ck_assert_uint_eq(s_end_of(row, "no data"), s_end_of(lines[head], "Value"));
     row = s_row_of(lines, head + 2, rows, "T03 ");
     ck_assert_ptr_nonnull(strstr(row, " 912 "));
-    ck_assert_ptr_nonnull(strstr(row, "950–1000"));
+    ck_assert_ptr_nonnull(strstr(row, "950–1,000"));
     ck_assert_uint_eq(s_end_of(row, "912"), s_end_of(lines[head], "Value"));
     row = s_row_of(lines, head + 2, rows, "T09 ");
     ck_assert_ptr_nonnull(strstr(row, "31.5 m2/person"));
@@ -669,7 +669,7 @@ START_TEST(status_text_deadline_indicators_lagging)
     ck_assert_ptr_nonnull(strstr(lines[head + 2], "overdue"));
     ck_assert_ptr_nonnull(strstr(lines[head + 2], "—"));
     ck_assert_ptr_nonnull(strstr(lines[head + 3], "Vĩnh Long"));
-    ck_assert_ptr_nonnull(strstr(lines[head + 3], "12.3%"));
+    ck_assert_ptr_nonnull(strstr(lines[head + 3], "12.3 %"));
     ck_assert_ptr_nonnull(strstr(lines[head + 4], "on time"));
     ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04 Cao Bằng");
     free(m.buf);
@@ -699,7 +699,7 @@ START_TEST(status_text_fits_100_and_80_columns)
         /* The deadline line wraps before the timeliness item, which is kept whole. */
         ck_assert_str_eq(lines[2], "Deadline 2026-12-25 · on time 30 · late 2 · not yet due 0 · "
                                    "overdue 2");
-        ck_assert_str_eq(lines[3], "  timeliness 88.2% (on time / expected)");
+        ck_assert_str_eq(lines[3], "  timeliness 88.2 % (on time / expected)");
         head = s_table_after(lines, n, "Indicators (nation)", &rows);
         for (size_t i = head; i < head + 2 + rows; i++)
             ck_assert_uint_eq(term_width(lines[i]), term_width(lines[head]));
@@ -1048,7 +1048,7 @@ START_TEST(units_text_aligned_and_fits)
     for (size_t i = 2; i < 7; i++)
         ck_assert_uint_eq(term_width(lines[i]), width);
     /* Columns line up whatever the names' byte lengths. */
-    ck_assert_uint_eq(s_column_of(lines[3], "on_time"), s_column_of(lines[1], "Status"));
+    ck_assert_uint_eq(s_column_of(lines[3], "on time"), s_column_of(lines[1], "Status"));
     ck_assert_uint_eq(s_column_of(lines[4], "late"), s_column_of(lines[1], "Status"));
     ck_assert_uint_eq(s_column_of(lines[3], "2026-10-03"), s_column_of(lines[1], "First"));
     ck_assert_ptr_nonnull(strstr(lines[3], "62.3 %"));
@@ -1068,13 +1068,54 @@ static void s_iv(Tiendo__IndicatorValue *iv, const char *id, int has, double v)
     iv->target_2030 = has ? "below" : "no_data";
 }
 
-START_TEST(indicators_json_and_text)
+/* Two scopes at province level: the nation (T01 45.678, T02 no data) and Hà Nội (T01
+ * 12345, T02 1.55). */
+typedef struct {
+    Tiendo__IndicatorValue v[4];
+    Tiendo__IndicatorValue *vn[2], *p01[2];
+    Tiendo__IndicatorScope nation, hn;
+    Tiendo__IndicatorScope *scopes[2];
+    Tiendo__IndicatorTable t;
+} s_ind_table;
+
+static void s_ind_table_init(s_ind_table *x, uint32_t nation_reports)
 {
     static const Tiendo__IndicatorScope sc_init = TIENDO__INDICATOR_SCOPE__INIT;
     static const Tiendo__IndicatorTable t_init = TIENDO__INDICATOR_TABLE__INIT;
-    Tiendo__IndicatorValue v[4], *vn[2] = {&v[0], &v[1]}, *p01[2] = {&v[2], &v[3]};
-    Tiendo__IndicatorScope nation = sc_init, hn = sc_init, *scopes[2] = {&nation, &hn};
-    Tiendo__IndicatorTable t = t_init;
+
+    s_iv(&x->v[0], "T01", 1, 45.678);
+    s_iv(&x->v[1], "T02", 0, 0);
+    s_iv(&x->v[2], "T01", 1, 12345.0);
+    s_iv(&x->v[3], "T02", 1, 1.55);
+    x->vn[0] = &x->v[0];
+    x->vn[1] = &x->v[1];
+    x->p01[0] = &x->v[2];
+    x->p01[1] = &x->v[3];
+    x->nation = sc_init;
+    x->nation.scope = "VN";
+    x->nation.name = "Việt Nam";
+    x->nation.reports = nation_reports;
+    x->nation.n_values = 2;
+    x->nation.values = x->vn;
+    x->hn = sc_init;
+    x->hn.scope = "01";
+    x->hn.name = "Hà Nội";
+    x->hn.reports = 1;
+    x->hn.n_values = 2;
+    x->hn.values = x->p01;
+    x->scopes[0] = &x->nation;
+    x->scopes[1] = &x->hn;
+    x->t = t_init;
+    x->t.dataset = "nq06";
+    x->t.period = "2026-Q3";
+    x->t.level = "province";
+    x->t.n_scopes = 2;
+    x->t.scopes = x->scopes;
+}
+
+START_TEST(indicators_json_and_text)
+{
+    s_ind_table x;
     td_registry_t *reg = s_registry();
     answer_style style = {0, 100, 0};
     json_error_t jerr;
@@ -1083,28 +1124,10 @@ START_TEST(indicators_json_and_text)
     char *lines[32];
     size_t n, width;
 
-    s_iv(&v[0], "T01", 1, 45.678);
-    s_iv(&v[1], "T02", 0, 0);
-    s_iv(&v[2], "T01", 1, 12345.0);
-    s_iv(&v[3], "T02", 1, 1.55);
-    nation.scope = "VN";
-    nation.name = "Việt Nam";
-    nation.reports = 63;
-    nation.n_values = 2;
-    nation.values = vn;
-    hn.scope = "01";
-    hn.name = "Hà Nội";
-    hn.reports = 1;
-    hn.n_values = 2;
-    hn.values = p01;
-    t.dataset = "nq06";
-    t.period = "2026-Q3";
-    t.level = "province";
-    t.n_scopes = 2;
-    t.scopes = scopes;
+    s_ind_table_init(&x, 63);
 
     s_mem_open(&m);
-    ck_assert_int_eq(answer_indicators_json(m.f, &t, reg), TD_OK);
+    ck_assert_int_eq(answer_indicators_json(m.f, &x.t, reg), TD_OK);
     root = json_loads(s_mem_text(&m), 0, &jerr);
     ck_assert_msg(root != NULL, "%s", jerr.text);
     ck_assert_str_eq(json_string_value(json_object_get(root, "level")), "province");
@@ -1128,7 +1151,7 @@ START_TEST(indicators_json_and_text)
 
     /* Province matrix: a row per scope, aligned, within 100 columns. */
     s_mem_open(&m);
-    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, reg, &style), TD_OK);
     s_mem_text(&m);
     n = s_lines(m.buf, lines, 32);
     ck_assert_uint_ge(n, 6);
@@ -1139,16 +1162,16 @@ START_TEST(indicators_json_and_text)
     ck_assert_uint_eq(term_width(lines[5]), width);
     ck_assert_ptr_nonnull(strstr(lines[4], "45.7"));
     ck_assert_ptr_nonnull(strstr(lines[4], "\xE2\x80\x94")); /* T02 no data for VN */
-    ck_assert_ptr_nonnull(strstr(lines[5], "12345"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "12,345"));       /* whole from 10,000 up, grouped */
     ck_assert_ptr_nonnull(strstr(lines[5], "1.6"));
     ck_assert_uint_eq(s_column_of(lines[5], "Hà Nội"), s_column_of(lines[2], "Name"));
     free(m.buf);
 
     /* Nation level reuses the status table: ID, indicator name, value, targets. */
-    t.level = "nation";
-    t.n_scopes = 1;
+    x.t.level = "nation";
+    x.t.n_scopes = 1;
     s_mem_open(&m);
-    ck_assert_int_eq(answer_indicators_text(m.f, &t, reg, &style), TD_OK);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, reg, &style), TD_OK);
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "Indicators (VN Việt Nam, 63 reports)"));
     ck_assert_ptr_nonnull(strstr(m.buf, "2025 target"));
@@ -1261,7 +1284,7 @@ START_TEST(unit_detail_json_and_text)
     s_mem_text(&m);
     ck_assert_ptr_nonnull(strstr(m.buf, "Unit 01 Hà Nội"));
     ck_assert_ptr_nonnull(strstr(m.buf, "Valid: 2008-08-01 to \xE2\x80\x94"));
-    ck_assert_ptr_nonnull(strstr(m.buf, "in_progress"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "in progress"));
     ck_assert_ptr_nonnull(strstr(m.buf, "50.0 %"));
     ck_assert_ptr_nonnull(strstr(m.buf, "Đang triển khai"));
     ck_assert_ptr_nonnull(strstr(m.buf, "Revisions"));
@@ -1286,6 +1309,417 @@ START_TEST(unit_detail_json_and_text)
 }
 END_TEST
 
+/* ---- Vietnamese (the language central staff read by default) ---- */
+
+/* The text f writes under lang. Owned by the caller. */
+typedef td_err (*s_writer)(FILE *out, void *ctx);
+
+static char *s_written(td_lang lang, s_writer write, void *ctx)
+{
+    s_mem m;
+    s_language(lang);
+    s_mem_open(&m);
+    ck_assert_int_eq(write(m.f, ctx), TD_OK);
+    s_mem_text(&m);
+    s_language(TD_LANG_EN);
+    return m.buf;
+}
+
+START_TEST(times_and_ages_in_vietnamese)
+{
+    char buf[64];
+
+    s_language(TD_LANG_VI);
+    ck_assert_str_eq(td_age_text(100000, 97000, buf, sizeof buf), "3 giây trước");
+    ck_assert_str_eq(td_age_text(100000, 99500, buf, sizeof buf), "0 giây trước");
+    ck_assert_str_eq(td_age_text(100000, 0, buf, sizeof buf), "chưa bao giờ");
+    ck_assert_str_eq(
+        td_age_text(1000000000, 1000000000 - (2 * 86400 + 4 * 3600) * 1000LL, buf, sizeof buf),
+        "2 ngày 4 giờ trước");
+    ck_assert_str_eq(td_duration_text((3 * 3600 + 5 * 60) * 1000LL, buf, sizeof buf),
+                     "3 giờ 5 phút");
+    ck_assert_str_eq(td_duration_text(850, buf, sizeof buf), "850 ms");
+    ck_assert_str_eq(td_offset_text(-3400, buf, sizeof buf), "-3,4 giây");
+    ck_assert_str_eq(td_offset_text(120, buf, sizeof buf), "+120 ms");
+    ck_assert_str_eq(td_offset_text(5 * 60000 + 10, buf, sizeof buf), "+5 phút");
+    s_language(TD_LANG_EN);
+    ck_assert_str_eq(td_offset_text(-3400, buf, sizeof buf), "-3.4 s");
+    ck_assert_str_eq(td_age_text(100000, 0, buf, sizeof buf), "never");
+}
+END_TEST
+
+START_TEST(status_text_in_vietnamese)
+{
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 100, 0};
+    s_mem m;
+    char *lines[64];
+    const char *row;
+    size_t n, table = 0, ind = 0, lag = 0;
+
+    s_summary_init(&x);
+    x.s.revisions_stored = 1007;
+    s_language(TD_LANG_VI);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
+    s_mem_text(&m);
+    s_language(TD_LANG_EN);
+    n = s_lines(m.buf, lines, 64);
+    ck_assert_str_eq(lines[0], "Tổng hợp toàn quốc - Nghị quyết 06-NQ/TW (chế độ báo cáo nq06), "
+                               "kỳ báo cáo 2026-Q4");
+    ck_assert_str_eq(lines[1], "Số tỉnh đã báo cáo: 33/34 (97,1 %)    số phiên bản đã lưu: 1.007");
+    ck_assert_str_eq(lines[2], "Hạn 25/12/2026 · đúng hạn 30 · trễ hạn 2 · chưa đến hạn 0 · "
+                               "quá hạn 2");
+    ck_assert_str_eq(lines[3], "  tỷ lệ đúng hạn 88,2 % (đúng hạn / phải báo cáo)");
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(term_width(lines[i]) <= 100, "'%s'", lines[i]);
+        if (strncmp(lines[i], "#  Nhóm nhiệm vụ", strlen("#  Nhóm nhiệm vụ")) == 0)
+            table = i;
+        if (strcmp(lines[i], "Chỉ tiêu (toàn quốc)") == 0)
+            ind = i + 1;
+        if (strncmp(lines[i], "Đơn vị chậm nhất", strlen("Đơn vị chậm nhất")) == 0)
+            lag = i + 1;
+    }
+    ck_assert_uint_gt(table, 0);
+    ck_assert_ptr_nonnull(strstr(lines[table], "Chưa triển khai"));
+    ck_assert_ptr_nonnull(strstr(lines[table], "Tiến độ bình quân"));
+    for (size_t i = table; i < table + 8; i++) /* header, dashes, six groups */
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[table]));
+    /* The registry's Vietnamese titles; percentages with a decimal comma, right-aligned. */
+    ck_assert_ptr_nonnull(strstr(lines[table + 3], "Nâng cao chất lượng quy hoạch"));
+    ck_assert_ptr_nonnull(strstr(lines[table + 3], "56,3 %"));
+    ck_assert_uint_eq(s_end_of(lines[table + 3], "56,3 %"),
+                      s_end_of(lines[table], "Tiến độ bình quân"));
+
+    ck_assert_uint_gt(ind, 0);
+    ck_assert_ptr_nonnull(strstr(lines[ind], "Chỉ tiêu"));
+    ck_assert_ptr_nonnull(strstr(lines[ind], "Mục tiêu 2025"));
+    for (size_t i = ind; i < ind + 2 + S_INDICATORS; i++)
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[ind]));
+    row = s_row_of(lines, ind + 2, S_INDICATORS, "T01 ");
+    ck_assert_ptr_nonnull(strstr(row, "Tỷ lệ đô thị hóa"));
+    ck_assert_ptr_nonnull(strstr(row, "42,7 %"));
+    ck_assert_ptr_nonnull(strstr(row, "dưới"));
+    ck_assert_uint_eq(s_end_of(row, "42,7 %"), s_end_of(lines[ind], "Giá trị"));
+    row = s_row_of(lines, ind + 2, S_INDICATORS, "T02 ");
+    ck_assert_ptr_nonnull(strstr(row, "không có số liệu"));
+    ck_assert_ptr_nonnull(strstr(row, "1,5–1,9"));
+    row = s_row_of(lines, ind + 2, S_INDICATORS, "T03 ");
+    ck_assert_ptr_nonnull(strstr(row, "950–1.000"));
+    ck_assert_ptr_nonnull(strstr(row, "1.000–1.200"));
+    row = s_row_of(lines, ind + 2, S_INDICATORS, "T09 ");
+    ck_assert_ptr_nonnull(strstr(row, "31,5 m2/người"));
+    ck_assert_ptr_nonnull(strstr(row, "đạt"));
+    ck_assert_str_eq(lines[ind + 2 + S_INDICATORS],
+                     "* mục tiêu chưa được xác nhận (verified: partly/no)");
+
+    ck_assert_uint_gt(lag, 0);
+    ck_assert_ptr_nonnull(strstr(lines[lag], "Trạng thái"));
+    ck_assert_ptr_nonnull(strstr(lines[lag + 2], "quá hạn"));
+    ck_assert_ptr_nonnull(strstr(lines[lag + 3], "trễ hạn"));
+    ck_assert_ptr_nonnull(strstr(lines[lag + 3], "12,3 %"));
+    ck_assert_ptr_nonnull(strstr(lines[lag + 4], "đúng hạn"));
+    for (size_t i = lag; i < lag + 5; i++)
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[lag]));
+    ck_assert_str_eq(lines[n - 1], "Chưa báo cáo (1): 04 Cao Bằng");
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+typedef struct {
+    const Tiendo__StatusSummary *s;
+    const td_registry_t *reg;
+    Tiendo__UnitList *units;
+} s_machine_ctx;
+
+static td_err s_status_json_writer(FILE *out, void *ctx)
+{
+    const s_machine_ctx *c = ctx;
+    return answer_status_json(out, c->s, c->reg);
+}
+
+static td_err s_units_csv_writer(FILE *out, void *ctx)
+{
+    const s_machine_ctx *c = ctx;
+    return answer_units_csv(out, c->units);
+}
+
+static td_err s_units_json_writer(FILE *out, void *ctx)
+{
+    const s_machine_ctx *c = ctx;
+    return answer_units_json(out, c->units);
+}
+
+/* JSON and CSV are for programs: the same bytes whatever the language. */
+START_TEST(json_and_csv_are_the_same_in_every_language)
+{
+    static const s_writer writers[] = {s_status_json_writer, s_units_csv_writer,
+                                       s_units_json_writer};
+    s_summary x;
+    s_units u;
+    td_registry_t *reg = s_registry();
+    s_machine_ctx ctx;
+
+    s_summary_init(&x);
+    x.s.revisions_stored = 14054900;
+    s_units_fill(&u);
+    ctx.s = &x.s;
+    ctx.reg = reg;
+    ctx.units = &u.list;
+    for (size_t i = 0; i < S_COUNT(writers); i++) {
+        char *en = s_written(TD_LANG_EN, writers[i], &ctx);
+        char *vi = s_written(TD_LANG_VI, writers[i], &ctx);
+        ck_assert_str_eq(vi, en);
+        ck_assert_ptr_null(strstr(en, "14.054.900"));
+        ck_assert_ptr_null(strstr(en, "57,"));
+        free(vi);
+        free(en);
+    }
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(agents_text_in_vietnamese)
+{
+    static const Tiendo__AgentInfo a_init = TIENDO__AGENT_INFO__INIT;
+    static const Tiendo__Heartbeat h_init = TIENDO__HEARTBEAT__INIT;
+    static const Tiendo__AgentList l_init = TIENDO__AGENT_LIST__INIT;
+    Tiendo__AgentInfo a = a_init, b = a_init, c = a_init, *agents[3] = {&a, &b, &c};
+    Tiendo__Heartbeat hb = h_init;
+    Tiendo__AgentList list = l_init;
+    s_mem m;
+    char *lines[8];
+    int64_t now = 1795167000000LL;
+
+    a.name = "Sở Xây dựng Hà Nội";
+    a.scope = "01/*";
+    a.state = "connected";
+    a.last_seen_ms = now - 3000;
+    hb.has_outbox_depth = hb.has_oldest_unsent_age_ms = 1;
+    hb.outbox_depth = 1007;
+    hb.oldest_unsent_age_ms = 15000;
+    hb.has_clock_ms = 1;
+    hb.clock_ms = now - 4000 + 1500; /* 1.5 s ahead */
+    a.last_heartbeat = &hb;
+    a.has_last_heartbeat_ms = 1;
+    a.last_heartbeat_ms = now - 4000;
+    b.name = "Sở Xây dựng Huế";
+    b.scope = "46/*";
+    b.state = "silent";
+    b.last_seen_ms = now - (3 * 3600 + 5 * 60) * 1000LL;
+    c.name = "Sở Xây dựng Đà Nẵng";
+    c.scope = "48/*";
+    c.state = "never_connected";
+    list.n_agents = 3;
+    list.agents = agents;
+    list.has_silent_after_ms = 1;
+    list.silent_after_ms = 300000;
+
+    s_language(TD_LANG_VI);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_agents_text(m.f, &list, now, NULL), TD_OK);
+    s_mem_text(&m);
+    s_language(TD_LANG_EN);
+    ck_assert_uint_eq(s_lines(m.buf, lines, 8), 7);
+    ck_assert_str_eq(lines[0], "Trạm gửi báo cáo mà máy chủ tổng hợp biết: 3 (1 đang kết nối, "
+                               "1 mất liên lạc, 1 chưa từng kết nối)");
+    ck_assert_str_eq(lines[1], "Một trạm bị coi là mất liên lạc sau 5 phút không có tín hiệu.");
+    ck_assert_ptr_nonnull(strstr(lines[2], "Tình trạng"));
+    ck_assert_ptr_nonnull(strstr(lines[2], "Liên lạc gần nhất"));
+    ck_assert_ptr_nonnull(strstr(lines[4], "đang kết nối"));
+    ck_assert_ptr_nonnull(strstr(lines[4], "3 giây trước"));
+    ck_assert_ptr_nonnull(strstr(lines[4], "1.007 (lâu nhất 15 giây)"));
+    ck_assert_ptr_nonnull(strstr(lines[4], "+1,5 giây"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "mất liên lạc 3 giờ 5 phút"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "3 giờ 5 phút trước"));
+    ck_assert_ptr_nonnull(strstr(lines[6], "chưa từng kết nối"));
+    ck_assert_ptr_nonnull(strstr(lines[6], "chưa bao giờ"));
+    for (size_t i = 3; i < 7; i++)
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[2]));
+    ck_assert_uint_eq(s_column_of(lines[6], "chưa từng kết nối"),
+                      s_column_of(lines[2], "Tình trạng"));
+    free(m.buf);
+}
+END_TEST
+
+START_TEST(units_text_in_vietnamese)
+{
+    s_units u;
+    answer_style style = {0, 100, 0};
+    s_mem m;
+    char *lines[16];
+    size_t n;
+
+    s_units_fill(&u);
+    s_language(TD_LANG_VI);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_units_text(m.f, &u.list, _("Units"), &style), TD_OK);
+    s_mem_text(&m);
+    s_language(TD_LANG_EN);
+    n = s_lines(m.buf, lines, 16);
+    ck_assert_uint_eq(n, 8);
+    ck_assert_str_eq(lines[0], "Đơn vị, nq06 2026-Q3 (hạn 15/10/2026)");
+    ck_assert_ptr_nonnull(strstr(lines[1], "Mã"));
+    ck_assert_ptr_nonnull(strstr(lines[1], "Nhận lần đầu"));
+    for (size_t i = 2; i < 7; i++)
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[1]));
+    ck_assert_uint_eq(s_column_of(lines[3], "đúng hạn"), s_column_of(lines[1], "Trạng thái"));
+    ck_assert_uint_eq(s_column_of(lines[4], "trễ hạn"), s_column_of(lines[1], "Trạng thái"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "quá hạn"));
+    ck_assert_ptr_nonnull(strstr(lines[6], "chưa đến hạn"));
+    ck_assert_uint_eq(s_column_of(lines[3], "03/10/2026"), s_column_of(lines[1], "Nhận lần đầu"));
+    ck_assert_ptr_nonnull(strstr(lines[3], "62,3 %"));
+    ck_assert_uint_eq(s_end_of(lines[3], "62,3 %"), s_end_of(lines[1], "Tiến độ"));
+    ck_assert_str_eq(lines[7], "4 đơn vị");
+    free(m.buf);
+}
+END_TEST
+
+START_TEST(indicators_text_in_vietnamese)
+{
+    s_ind_table x;
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 100, 0};
+    s_mem m;
+    char *lines[32];
+    size_t n;
+
+    s_ind_table_init(&x, 1007);
+
+    s_language(TD_LANG_VI);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, reg, &style), TD_OK);
+    s_mem_text(&m);
+    n = s_lines(m.buf, lines, 32);
+    ck_assert_uint_ge(n, 6);
+    ck_assert_str_eq(lines[0], "Chỉ tiêu, nq06 2026-Q3");
+    ck_assert_str_eq(lines[1], "Chỉ tiêu theo tỉnh");
+    ck_assert_ptr_nonnull(strstr(lines[2], "Số báo cáo"));
+    for (size_t i = 3; i < 6; i++)
+        ck_assert_uint_eq(term_width(lines[i]), term_width(lines[2]));
+    ck_assert_ptr_nonnull(strstr(lines[4], "1.007")); /* reports */
+    ck_assert_ptr_nonnull(strstr(lines[4], "45,7"));
+    ck_assert_ptr_nonnull(strstr(lines[5], "12.345")); /* whole from 10 000 up */
+    ck_assert_ptr_nonnull(strstr(lines[5], "1,6"));
+    ck_assert_uint_eq(s_column_of(lines[5], "Hà Nội"), s_column_of(lines[2], "Tên"));
+    ck_assert_uint_eq(s_end_of(lines[5], "12.345"), s_end_of(lines[2], "T01"));
+    free(m.buf);
+
+    x.t.level = "nation";
+    x.t.n_scopes = 1;
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_indicators_text(m.f, &x.t, reg, &style), TD_OK);
+    s_mem_text(&m);
+    s_language(TD_LANG_EN);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Chỉ tiêu (VN Việt Nam, 1.007 báo cáo)"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Mục tiêu 2030"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Tỷ lệ đô thị hóa"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "45,7 %"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "đạt"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "không có số liệu"));
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
+START_TEST(unit_detail_text_in_vietnamese)
+{
+    static const Tiendo__UnitDetail d_init = TIENDO__UNIT_DETAIL__INIT;
+    static const Tiendo__Report r_init = TIENDO__REPORT__INIT;
+    static const Tiendo__TaskGroupProgress g_init = TIENDO__TASK_GROUP_PROGRESS__INIT;
+    static const Tiendo__DataValue v_init = TIENDO__DATA_VALUE__INIT;
+    static const Tiendo__ActionTask a_init = TIENDO__ACTION_TASK__INIT;
+    static const Tiendo__RevisionInfo h_init = TIENDO__REVISION_INFO__INIT;
+    Tiendo__UnitRow row;
+    Tiendo__UnitDetail d = d_init;
+    Tiendo__Report rep = r_init;
+    Tiendo__TaskGroupProgress g = g_init, *gs[1] = {&g};
+    Tiendo__DataValue v1 = v_init, v2 = v_init, *vs[2] = {&v1, &v2};
+    Tiendo__ActionTask a = a_init, *as[1] = {&a};
+    Tiendo__RevisionInfo h = h_init, *hist[1] = {&h};
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 100, 0};
+    s_mem m;
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    s_row(&row, "01", "Hà Nội", "on_time", 2, 1791014400000, 50.0); /* 2026-10-03 08:00 */
+    g.group = 1;
+    g.has_status = 1;
+    g.status = TIENDO__TASK_STATUS__TASK_IN_PROGRESS;
+    g.has_progress_percent = 1;
+    g.progress_percent = 50.0;
+    v1.element = "total_population";
+    v1.has_value = 1;
+    v1.value = 14054900;
+    v2.element = "natural_land_ha";
+    v2.has_value = 1;
+    v2.value = 1.5;
+    a.id = "KH-02";
+    a.title = "Nhà ở xã hội";
+    a.task_group = 4;
+    a.owner = "Sở Tài chính";
+    a.deadline = "2026-08-31";
+    a.status = TIENDO__TASK_STATUS__TASK_COMPLETED;
+    a.completed_on = "2026-09-10";
+    rep.prepared_by = "Nguyễn Văn A";
+    rep.has_prepared_at = 1;
+    rep.prepared_at = 1791000000; /* 2026-10-03 04:00 UTC */
+    rep.n_task_groups = 1;
+    rep.task_groups = gs;
+    rep.n_values = 2;
+    rep.values = vs;
+    rep.n_action_plan = 1;
+    rep.action_plan = as;
+    h.revision = 2;
+    h.received_at_ms = 1791014400000;
+    h.agent_key = "abcdefghijklmnop";
+    d.row = &row;
+    d.report = &rep;
+    d.n_history = 1;
+    d.history = hist;
+    d.valid_from = "2008-08-01";
+
+    s_language(TD_LANG_VI);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_unit_text(m.f, &d, reg, &style), TD_OK);
+    s_mem_text(&m);
+    s_language(TD_LANG_EN);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Đơn vị 01 Hà Nội\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Cấp: tỉnh   Trực thuộc: VN\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Hiệu lực: từ 01/08/2008 đến —   Đơn vị kế thừa: —\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Trạng thái: đúng hạn   Phiên bản: 2   Nhận lần đầu: "
+                                        "03/10/2026   Mới nhất: 03/10/2026 09:00\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Người lập: Nguyễn Văn A, lúc 03/10/2026 04:00\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Nhóm nhiệm vụ\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Hoàn thiện thể chế")); /* the registry's title_vi */
+    ck_assert_ptr_nonnull(strstr(m.buf, "đang thực hiện"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "50,0 %"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "14.054.900"));
+    ck_assert_ptr_nonnull(strstr(m.buf, " 1,5"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Kế hoạch hành động\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "31/08/2026"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "hoàn thành 10/09/2026"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Các phiên bản\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "03/10/2026 08:00"));
+    free(m.buf);
+
+    /* The same in English: the registry's English title, dates as ISO days. */
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_unit_text(m.f, &d, reg, &style), TD_OK);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Valid: 2008-08-01 to —   Successor: —\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Institutions and policies"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "14,054,900"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "completed 2026-09-10"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Prepared by Nguyễn Văn A at 2026-10-03 04:00\n"));
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("answers");
@@ -1293,6 +1727,7 @@ static Suite *s_suite(void)
     TCase *status = tcase_create("status");
     TCase *agents = tcase_create("agents");
     TCase *units = tcase_create("units");
+    TCase *vietnamese = tcase_create("vietnamese");
 
     tcase_add_test(times, times_and_ages);
     tcase_add_test(status, status_json_fields_and_values);
@@ -1314,10 +1749,18 @@ static Suite *s_suite(void)
     tcase_add_test(units, units_text_aligned_and_fits);
     tcase_add_test(units, indicators_json_and_text);
     tcase_add_test(units, unit_detail_json_and_text);
+    tcase_add_test(vietnamese, times_and_ages_in_vietnamese);
+    tcase_add_test(vietnamese, status_text_in_vietnamese);
+    tcase_add_test(vietnamese, json_and_csv_are_the_same_in_every_language);
+    tcase_add_test(vietnamese, agents_text_in_vietnamese);
+    tcase_add_test(vietnamese, units_text_in_vietnamese);
+    tcase_add_test(vietnamese, indicators_text_in_vietnamese);
+    tcase_add_test(vietnamese, unit_detail_text_in_vietnamese);
     suite_add_tcase(s, times);
     suite_add_tcase(s, status);
     suite_add_tcase(s, agents);
     suite_add_tcase(s, units);
+    suite_add_tcase(s, vietnamese);
     return s;
 }
 

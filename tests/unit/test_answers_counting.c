@@ -296,7 +296,7 @@ START_TEST(status_text_marks_partial_and_names_who)
         for (size_t i = 0; i < n; i++)
             ck_assert_msg(term_width(lines[i]) <= widths[w], "%zu columns: '%s'", widths[w],
                           lines[i]);
-        ck_assert_str_eq(lines[1], "Provinces reported: 2 of 34 (5.9%; 1 partial)    revisions "
+        ck_assert_str_eq(lines[1], "Provinces reported: 2 of 34 (5.9 %; 1 partial)    revisions "
                                    "stored: 3");
         /* The partial figure is marked, and the footnote says what it covers, once. */
         head = s_index_of(lines, n, "Indicators (nation)") + 1;
@@ -353,6 +353,48 @@ START_TEST(status_text_marks_partial_and_names_who)
 }
 END_TEST
 
+/* The same summary in Vietnamese: the partial mark's footnote, the lists of who. */
+START_TEST(status_text_partial_and_who_in_vietnamese)
+{
+    s_summary x;
+    td_registry_t *reg = s_registry();
+    answer_style style = {0, 120, 0};
+    s_mem m;
+    char *lines[96];
+    const char *row;
+    size_t n, head;
+
+    s_summary_init(&x);
+    s_language(TD_LANG_VI);
+    s_mem_open(&m);
+    ck_assert_int_eq(answer_status_text(m.f, &x.s, reg, &style), TD_OK);
+    s_mem_text(&m);
+    s_language(TD_LANG_EN);
+    n = s_lines(m.buf, lines, 96);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(term_width(lines[i]) <= 120, "'%s'", lines[i]);
+    ck_assert_str_eq(lines[1], "Số tỉnh đã báo cáo: 2/34 (5,9 %; 1 báo cáo một phần)    số phiên "
+                               "bản đã lưu: 3");
+    head = s_index_of(lines, n, "Chỉ tiêu (toàn quốc)") + 1;
+    ck_assert_ptr_nonnull(strstr(lines[head], "Có số liệu"));
+    row = s_line_with(lines, n, "T01 ");
+    ck_assert_ptr_nonnull(strstr(row, "62,3 %*"));
+    ck_assert_ptr_nonnull(strstr(row, " 2/34 "));
+    ck_assert_uint_eq(s_column_of(row, "62,3 %*") + term_width("62,3 %*"),
+                      s_column_of(lines[head], "Giá trị") + term_width("Giá trị"));
+    ck_assert_str_eq(lines[head + 4], "* chưa đầy đủ: mới có 2/34 tỉnh");
+    ck_assert_str_eq(lines[n - 4], "Chưa báo cáo (1): 04 Cao Bằng");
+    ck_assert_str_eq(lines[n - 3], "Đã báo cáo qua các tỉnh sáp nhập vào (1): 79 Hồ Chí Minh "
+                                   "(qua 74; một phần)");
+    ck_assert_str_eq(lines[n - 2],
+                     "Không có trạm gửi báo cáo hoạt động (2): 04 Cao Bằng, 48 Đà Nẵng");
+    ck_assert_str_eq(lines[n - 1], "Nhiệm vụ quá hạn trong kế hoạch hành động: 2 (tiendo tasks "
+                                   "--status overdue)");
+    free(m.buf);
+    td_registry_close(&reg);
+}
+END_TEST
+
 START_TEST(status_text_without_the_counting_fields_is_as_before)
 {
     static const Tiendo__StatusSummary s_init = TIENDO__STATUS_SUMMARY__INIT;
@@ -387,7 +429,7 @@ START_TEST(status_text_without_the_counting_fields_is_as_before)
     ck_assert_ptr_null(strstr(m.buf, "action-plan"));
     ck_assert_ptr_null(strstr(m.buf, "through"));
     n = s_lines(m.buf, lines, 64);
-    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1%)    revisions stored: 0");
+    ck_assert_str_eq(lines[1], "Provinces reported: 33 of 34 (97.1 %)    revisions stored: 0");
     ck_assert_str_eq(lines[n - 1], "Not reported yet (1): 04");
     free(m.buf);
 }
@@ -879,6 +921,7 @@ static Suite *s_suite(void)
     tcase_add_test(status, status_json_counts_once_and_says_what_it_covers);
     tcase_add_test(status, status_json_from_a_collector_without_the_counting_fields);
     tcase_add_test(status, status_text_marks_partial_and_names_who);
+    tcase_add_test(status, status_text_partial_and_who_in_vietnamese);
     tcase_add_test(status, status_text_without_the_counting_fields_is_as_before);
     tcase_add_test(indicators, indicators_json_own_figure_with_its_check);
     tcase_add_test(indicators, indicators_province_text_marks_partial_and_shows_checks);

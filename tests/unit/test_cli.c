@@ -157,6 +157,63 @@ START_TEST(timeout_text)
 }
 END_TEST
 
+START_TEST(messages_and_help_in_vietnamese)
+{
+    char buf[64], err[512];
+    options_t o;
+    s_mem m;
+
+    s_language(TD_LANG_VI);
+    ck_assert_str_eq(options_format_timeout(5000, buf, sizeof buf), "5 giây");
+    ck_assert_str_eq(options_format_timeout(1500, buf, sizeof buf), "1,5 giây");
+    ck_assert_str_eq(options_format_timeout(250, buf, sizeof buf), "250 ms");
+    ck_assert_int_eq(options_resolve_period("2026-X", 0, buf, sizeof buf, err, sizeof err),
+                     TD_ERR_INVALID);
+    ck_assert_str_eq(err, "'2026-X' không phải là kỳ báo cáo: hãy viết 2026-Q3 (quý), 2026-M07 "
+                          "(tháng), 2026-H2 (6 tháng), 2026-9M (9 tháng) hoặc 2026 (năm), với "
+                          "năm từ 2000 đến 2100");
+    {
+        char *argv[] = {"--color", "rainbow", NULL};
+        td_config_args args;
+        memset(&o, 0, sizeof o);
+        ck_assert_int_eq(td_config_parse(options_table, &o, 2, argv, &args, err, sizeof err),
+                         TD_OK);
+        td_config_args_free(&args);
+        ck_assert_int_eq(options_validate(&o, err, sizeof err), TD_ERR_CONFIG);
+        ck_assert_str_eq(err, "--color 'rainbow': phải là auto, always hoặc never");
+        td_config_free(options_table, &o);
+    }
+
+    /* Help in Vietnamese: the texts translated, option names and examples as they are. */
+    s_mem_open(&m);
+    commands_print_help(m.f, s_command("status"));
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Tổng hợp toàn quốc của một kỳ báo cáo"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Ví dụ:\n  tiendo status\n  tiendo status --period "
+                                        "2026-Q3\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "--period TEXT"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Kỳ báo cáo: 2026-Q3, 2026-M07"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Mã thoát: 0 thành công"));
+    ck_assert_ptr_null(strstr(m.buf, "Examples:"));
+    free(m.buf);
+    s_mem_open(&m);
+    commands_print_help(m.f, NULL);
+    s_mem_text(&m);
+    ck_assert_ptr_nonnull(strstr(m.buf, "Các lệnh:\n"));
+    ck_assert_ptr_nonnull(strstr(m.buf, "\n  tasks       Nhiệm vụ trong kế hoạch hành động: "));
+    ck_assert_ptr_nonnull(strstr(m.buf, "Tùy chọn (dùng với mọi lệnh"));
+    free(m.buf);
+    s_mem_open(&m);
+    commands_print_unknown(m.f, "statsu");
+    ck_assert_str_eq(s_mem_text(&m), "tiendo: không có lệnh 'statsu' (các lệnh là status, agents, "
+                                     "indicators, units, unit, overdue, tasks, export và help; "
+                                     "xem tiendo --help)\n");
+    free(m.buf);
+    s_language(TD_LANG_EN);
+    ck_assert_str_eq(options_format_timeout(1500, buf, sizeof buf), "1.5 s");
+}
+END_TEST
+
 START_TEST(new_commands_and_options)
 {
     options_t o;
@@ -374,7 +431,10 @@ typedef struct {
     void *ctx;
     char secret[TD_Z85_KEY_LEN + 1];
     char endpoint[256];
-    int answer;           /* 1: answer the question; 0: read it and stay silent */
+    int answer; /* 1: answer the question; 0: read it and stay silent */
+    /* with answer: an error instead, its English text and, when error_format is set, its
+     * parts (QueryResponse.error_format, error_args) */
+    const char *error, *error_format, *error_arg;
     uint32_t got_version; /* what the server saw */
     char got_dataset[64], got_period[32];
     int got_case;
@@ -471,7 +531,14 @@ static void *s_server_run(void *arg)
     if (srv->answer) {
         resp.has_version = 1;
         resp.version = TD_PROTOCOL_VERSION;
-        if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_TASKS) {
+        if (srv->error != NULL) {
+            resp.has_error_code = 1;
+            resp.error_code = 1;
+            resp.error = (char *) srv->error;
+            resp.error_format = (char *) srv->error_format;
+            resp.n_error_args = srv->error_arg != NULL ? 1 : 0;
+            resp.error_args = (char **) &srv->error_arg;
+        } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_TASKS) {
             s_task_list(&resp);
         } else {
             sum.dataset = srv->got_dataset;
@@ -702,6 +769,115 @@ START_TEST(status_command_asks_and_prints)
     s_run_parse(&run, 11, argv);
     ck_assert_int_eq(s_command("status")->run(&run, 0, none), COMMANDS_EXIT_UNREACHABLE);
     s_run_free(&run);
+    s_keys_remove(dir);
+}
+END_TEST
+
+/* What the status command writes on stderr when the collector answers srv's error. */
+static char *s_error_said(s_server *srv, const char *dir, char **argv)
+{
+    char path[512], *text;
+    char *none[] = {NULL};
+    commands_run run;
+    pthread_t thread;
+    int saved, fd;
+    FILE *f;
+    long size;
+
+    snprintf(path, sizeof path, "%s/out", dir);
+    srv->answer = 1;
+    s_server_start(srv, srv->secret);
+    argv[4] = srv->endpoint;
+    s_run_parse(&run, 11, argv);
+    ck_assert_int_eq(pthread_create(&thread, NULL, s_server_run, srv), 0);
+    fflush(stderr);
+    saved = dup(STDERR_FILENO);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    ck_assert_int_eq(s_command("status")->run(&run, 0, none), COMMANDS_EXIT_ANSWER_ERROR);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    pthread_join(thread, NULL);
+    s_run_free(&run);
+    zmq_close(srv->sock);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    rewind(f);
+    text = calloc((size_t) size + 1, 1);
+    ck_assert_uint_eq(fread(text, 1, (size_t) size, f), (size_t) size);
+    fclose(f);
+    return text;
+}
+
+/* A failed query's reason comes in parts beside the English: tiendo shows it in the
+ * reader's language when it knows the code, else the English; an older collector sends
+ * no parts at all. */
+START_TEST(collector_error_in_the_readers_language)
+{
+    static const char english[] = "'2026-X' is not a reporting period: write it as 2026-Q3 "
+                                  "(quarter), 2026-M07 (month), 2026-H2 (half-year), 2026-9M "
+                                  "(first nine months) or 2026 (year), with a year from 2000 to "
+                                  "2100";
+    char dir[64], sec[TD_Z85_KEY_LEN + 1], cpub[512], mykey[512], timeout[] = "3000";
+    char *argv[] = {
+        "--json", "--period",     "2026-Q4", "--query",      NULL,    "--collector-public-key",
+        cpub,     "--secret-key", mykey,     "--timeout-ms", timeout, NULL};
+    s_server srv;
+    char *said;
+
+    s_keys(dir, sizeof dir, sec);
+    snprintf(cpub, sizeof cpub, "%s/collector.pub", dir);
+    snprintf(mykey, sizeof mykey, "%s/me.key", dir);
+    memset(&srv, 0, sizeof srv);
+    memcpy(srv.secret, sec, sizeof srv.secret);
+    srv.ctx = zmq_ctx_new();
+    srv.error = english;
+    srv.error_format = "'%.40s' is not a reporting period: write it as 2026-Q3 (quarter), "
+                       "2026-M07 (month), 2026-H2 (half-year), 2026-9M (first nine months) or "
+                       "2026 (year), with a year from 2000 to 2100";
+    srv.error_arg = "2026-X";
+
+    s_language(TD_LANG_VI);
+    said = s_error_said(&srv, dir, argv);
+    ck_assert_str_eq(said, "tiendo: máy chủ tổng hợp trả lời có lỗi: '2026-X' không phải là kỳ "
+                           "báo cáo: hãy viết 2026-Q3 (quý), 2026-M07 (tháng), 2026-H2 (6 tháng), "
+                           "2026-9M (9 tháng) hoặc 2026 (năm), với năm từ 2000 đến 2100\n");
+    free(said);
+    /* A code this tiendo does not know (a newer collector's): the English text. */
+    srv.error = "the store is being restored";
+    srv.error_format = "the store is being %s";
+    srv.error_arg = "restored";
+    said = s_error_said(&srv, dir, argv);
+    ck_assert_str_eq(said,
+                     "tiendo: máy chủ tổng hợp trả lời có lỗi: the store is being restored\n");
+    free(said);
+    /* An older collector: the English text alone. */
+    srv.error = english;
+    srv.error_format = NULL;
+    srv.error_arg = NULL;
+    said = s_error_said(&srv, dir, argv);
+    ck_assert_str_eq(said, "tiendo: máy chủ tổng hợp trả lời có lỗi: '2026-X' is not a reporting "
+                           "period: write it as 2026-Q3 (quarter), 2026-M07 (month), 2026-H2 "
+                           "(half-year), 2026-9M (first nine months) or 2026 (year), with a year "
+                           "from 2000 to 2100\n");
+    free(said);
+    s_language(TD_LANG_EN);
+    srv.error_format = "'%.40s' is not a reporting period: write it as 2026-Q3 (quarter), "
+                       "2026-M07 (month), 2026-H2 (half-year), 2026-9M (first nine months) or "
+                       "2026 (year), with a year from 2000 to 2100";
+    srv.error_arg = "2026-X";
+    said = s_error_said(&srv, dir, argv);
+    ck_assert_str_eq(said, "tiendo: the collector answered with an error: '2026-X' is not a "
+                           "reporting period: write it as 2026-Q3 (quarter), 2026-M07 (month), "
+                           "2026-H2 (half-year), 2026-9M (first nine months) or 2026 (year), with "
+                           "a year from 2000 to 2100\n");
+    free(said);
+    zmq_ctx_term(srv.ctx);
     s_keys_remove(dir);
 }
 END_TEST
@@ -973,11 +1149,13 @@ static Suite *s_suite(void)
     tcase_add_test(options, options_table_and_checks);
     tcase_add_test(options, color_only_on_terminals);
     tcase_add_test(options, timeout_text);
+    tcase_add_test(options, messages_and_help_in_vietnamese);
     tcase_add_test(options, tasks_options_are_checked);
     tcase_add_test(options, tasks_help_for_central_staff);
     tcase_set_timeout(client, 20);
     tcase_add_test(client, client_round_trip_over_curve);
     tcase_add_test(client, status_command_asks_and_prints);
+    tcase_add_test(client, collector_error_in_the_readers_language);
     tcase_add_test(client, tasks_command_asks_and_prints);
     tcase_add_test(client, client_names_a_wrong_server_key);
     tcase_add_test(client, client_times_out_when_nobody_listens);

@@ -150,6 +150,72 @@ START_TEST(table_of_unit_names_aligns)
 }
 END_TEST
 
+/* Vietnamese headers and names, precomposed (NFC) in one table and decomposed (NFD:
+ * base letters and combining marks) in the other: the same display widths, the same
+ * columns, the numbers right-aligned under their header. */
+START_TEST(table_with_vietnamese_headers_nfc_and_nfd_alike)
+{
+    static const char *const nfc[] = {
+        "Thừa Thiên Huế", "quá hạn",  "62,3 %", /* */
+        "Đắk Lắk",        "đúng hạn", "7,0 %",
+    };
+    static const char *const nfd[] = {
+        "Thu\xCC\x9B\xCC\x80"
+        "a Thie\xCC\x82n Hue\xCC\x82\xCC\x81",
+        "qua\xCC\x81 ha\xCC\xA3n",
+        "62,3 %",
+        "\xC4\x90"
+        "a\xCC\x86\xCC\x81k La\xCC\x86\xCC\x81k",
+        "\xC4\x91u\xCC\x81ng ha\xCC\xA3n",
+        "7,0 %",
+    };
+    static const term_column nfc_cols[] = {
+        {"Tên đơn vị", TERM_LEFT, 0}, {"Trạng thái", TERM_LEFT, 0}, {"Tiến độ", TERM_RIGHT, 0}};
+    static const term_column nfd_cols[] = {
+        {"Te\xCC\x82n \xC4\x91o\xCC\x9Bn vi\xCC\xA3", TERM_LEFT, 0},
+        {"Tra\xCC\xA3ng tha\xCC\x81i", TERM_LEFT, 0},
+        {"Tie\xCC\x82\xCC\x81n \xC4\x91o\xCC\xA3\xCC\x82", TERM_RIGHT, 0}};
+    s_mem a, b;
+    char *la[8], *lb[8];
+    size_t na, nb;
+
+    ck_assert_uint_eq(term_width(nfd_cols[0].title), 10);
+    ck_assert_uint_eq(term_width(nfd[0]), 14);
+    s_mem_open(&a);
+    s_mem_open(&b);
+    ck_assert_int_eq(term_table(a.f, nfc_cols, 3, nfc, 2, NULL, NULL, NULL), TD_OK);
+    ck_assert_int_eq(term_table(b.f, nfd_cols, 3, nfd, 2, NULL, NULL, NULL), TD_OK);
+    s_mem_text(&a);
+    s_mem_text(&b);
+    na = s_lines(a.buf, la, 8);
+    nb = s_lines(b.buf, lb, 8);
+    ck_assert_uint_eq(na, 4);
+    ck_assert_uint_eq(nb, 4);
+    /* Name (14, the widest cell) | Status (10, its header) | Progress (7, its header). */
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_uint_eq(term_width(la[i]), 14 + 2 + 10 + 2 + 7);
+        ck_assert_uint_eq(term_width(lb[i]), term_width(la[i]));
+    }
+    ck_assert_uint_eq(s_column_of(la[2], "quá hạn"), 16);
+    ck_assert_uint_eq(s_column_of(lb[2], "qua\xCC\x81 ha\xCC\xA3n"), 16);
+    ck_assert_uint_eq(s_column_of(lb[3], "\xC4\x91u\xCC\x81ng"), s_column_of(lb[0], "Tra"));
+    ck_assert_uint_eq(s_column_of(la[3], "7,0 %") + 5, 14 + 2 + 10 + 2 + 7);
+    ck_assert_uint_eq(s_column_of(lb[3], "7,0 %") + 5, 14 + 2 + 10 + 2 + 7);
+    /* Cut to a narrow column, a decomposed letter keeps its marks before the "…". */
+    {
+        term_column narrow = {nfd_cols[0].title, TERM_LEFT, 6};
+        s_mem c;
+        s_mem_open(&c);
+        ck_assert_int_eq(term_table(c.f, &narrow, 1, &nfd[0], 1, NULL, NULL, NULL), TD_OK);
+        ck_assert_ptr_nonnull(strstr(s_mem_text(&c), "Thu\xCC\x9B\xCC\x80"
+                                                     "a …"));
+        free(c.buf);
+    }
+    free(a.buf);
+    free(b.buf);
+}
+END_TEST
+
 START_TEST(table_cuts_long_cells)
 {
     static const char *const cells[] = {"Thừa Thiên Huế", "x", "Hà Nội", "y"};
@@ -196,6 +262,7 @@ static Suite *s_suite(void)
     tcase_add_test(width, cell_truncates_with_ellipsis);
     tcase_add_test(width, cell_neutralises_control_characters);
     tcase_add_test(table, table_of_unit_names_aligns);
+    tcase_add_test(table, table_with_vietnamese_headers_nfc_and_nfd_alike);
     tcase_add_test(table, table_cuts_long_cells);
     tcase_add_test(table, flex_column_takes_what_the_line_leaves);
     suite_add_tcase(s, width);
