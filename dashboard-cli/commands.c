@@ -629,7 +629,8 @@ static const char s_overview[] =
 
 static const char s_footer[] =
     N_("Settings can also come from a file (--config FILE, the file named by\n"
-       "TIENDO_CONFIG, or ~/.config/tiendo/tiendo.conf), with lines such as\n"
+       "TIENDO_CONFIG, ~/.config/tiendo/tiendo.conf, else /etc/tiendo/tiendo.conf),\n"
+       "with lines such as\n"
        "  query = tcp://collector.example:7421\n"
        "and from environment variables such as TIENDO_QUERY and TIENDO_SECRET_KEY.\n"
        "What you type on the command line wins over the environment, which wins over\n"

@@ -212,6 +212,19 @@ int options_use_color(const char *mode, int stdout_is_terminal, const char *no_c
 
 int options_default_config(int argc, char *const *argv, char *buf, size_t len)
 {
+    return options_default_config_in(argc, argv, OPTIONS_SYSTEM_CONFIG, buf, len);
+}
+
+/* The system-wide file into buf when it exists. */
+static int s_system_config(const char *system_file, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s", system_file);
+    return n > 0 && (size_t) n < len && access(buf, F_OK) == 0;
+}
+
+int options_default_config_in(int argc, char *const *argv, const char *system_file, char *buf,
+                              size_t len)
+{
     const char *env, *home;
     int n;
 
@@ -233,10 +246,10 @@ int options_default_config(int argc, char *const *argv, char *buf, size_t len)
     else if (home != NULL && home[0] == '/')
         n = snprintf(buf, len, "%s/.config/" OPTIONS_USER_CONFIG, home);
     else
-        return 0;
-    if (n <= 0 || (size_t) n >= len)
-        return 0;
-    return access(buf, F_OK) == 0;
+        return s_system_config(system_file, buf, len);
+    if (n > 0 && (size_t) n < len && access(buf, F_OK) == 0)
+        return 1;
+    return s_system_config(system_file, buf, len);
 }
 
 char *options_format_timeout(long long ms, char *buf, size_t len)

@@ -11,7 +11,8 @@
 
 #define OPTIONS_DEFAULT_QUERY "tcp://127.0.0.1:7421"
 #define OPTIONS_ENDPOINT_MAX  256
-#define OPTIONS_USER_CONFIG   "tiendo/tiendo.conf" /* under $XDG_CONFIG_HOME or ~/.config */
+#define OPTIONS_USER_CONFIG   "tiendo/tiendo.conf"      /* under $XDG_CONFIG_HOME or ~/.config */
+#define OPTIONS_SYSTEM_CONFIG "/etc/tiendo/tiendo.conf" /* the package's, for everyone */
 
 /* Everything the table fills (strings malloc'd; free with td_config_free(options_table, o)). */
 typedef struct {
@@ -60,11 +61,16 @@ td_err options_validate(const options_t *o, char *err, size_t errlen);
 int options_use_color(const char *mode, int stdout_is_terminal, const char *no_color,
                       const char *term);
 
-/* The per-user configuration file, when it exists and neither --config nor TIENDO_CONFIG
- * names another: $XDG_CONFIG_HOME/tiendo/tiendo.conf or ~/.config/tiendo/tiendo.conf.
- * TIENDO_CONFIG, when set, is returned as it is. Writes into buf; returns 1 if a file
- * should be read, 0 if none. */
+/* The configuration file to read when neither --config nor TIENDO_CONFIG names one: the
+ * per-user file ($XDG_CONFIG_HOME/tiendo/tiendo.conf or ~/.config/tiendo/tiendo.conf) when
+ * it exists, else OPTIONS_SYSTEM_CONFIG when it exists (the package's: the collector's
+ * address, the data folder, lang = vi). TIENDO_CONFIG, when set, is returned as it is.
+ * Writes into buf; returns 1 if a file should be read, 0 if none. */
 int options_default_config(int argc, char *const *argv, char *buf, size_t len);
+
+/* The same with the system-wide file's path given (tests). */
+int options_default_config_in(int argc, char *const *argv, const char *system_file, char *buf,
+                              size_t len);
 
 /* "5 s", "1.5 s", "250 ms": a timeout for messages. */
 char *options_format_timeout(long long ms, char *buf, size_t len);

@@ -64,7 +64,7 @@ year=$(date -u +%Y)
 month=$((10#$(date -u +%m)))
 period="$year-Q$(((month + 2) / 3))"
 
-say "== collector: fresh keys and store in $work" "== máy chủ thu nhận: khoá và kho dữ liệu mới trong $work"
+say "== collector: fresh keys and store in $work" "== máy chủ thu nhận: khóa và kho dữ liệu mới trong $work"
 mkdir -p "$work/keys"
 "$collector" keygen "$work/keys/collector" >/dev/null
 "$collector" keygen "$work/keys/staff" >/dev/null
@@ -81,7 +81,7 @@ for code in "${provinces[@]}"; do
     --authorized-keys "$auth" --data-dir "$data" >/dev/null
 done
 say "   enrolled ${#provinces[@]} agent keys (each for its own province) and 1 query key" \
-  "   đã đăng ký ${#provinces[@]} khoá đơn vị (mỗi khoá cho tỉnh của mình) và 1 khoá tra cứu"
+  "   đã đăng ký ${#provinces[@]} khóa đơn vị (mỗi khóa cho tỉnh của mình) và 1 khóa tra cứu"
 "$collector" run --state-dir "$work/collector" --bind 'tcp://127.0.0.1:*' \
   --query-bind 'tcp://127.0.0.1:*' --secret-key "$work/keys/collector.key" \
   --authorized-keys "$auth" --data-dir "$data" --endpoint-file "$work/endpoints" \

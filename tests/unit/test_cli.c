@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -133,6 +134,47 @@ START_TEST(options_table_and_checks)
     ck_assert_str_eq(commands_find_word(3, help_first)->name, "status");
     char *help_only[] = {"help", "--help", NULL};
     ck_assert_str_eq(commands_find_word(2, help_only)->name, "help");
+}
+END_TEST
+
+/* Which configuration file is read: --config, TIENDO_CONFIG, the user's, the package's. */
+START_TEST(configuration_file_order)
+{
+    char dir[] = "/tmp/tiendo-cli-config-XXXXXX", sys[128], user[160], buf[256];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(sys, sizeof sys, "%s/etc-tiendo.conf", dir);
+    char *none[] = {"status", NULL}, *given[] = {"status", "--config", "x.conf", NULL};
+    unsetenv("TIENDO_CONFIG");
+    unsetenv("XDG_CONFIG_HOME");
+    setenv("HOME", dir, 1);
+    /* nothing exists: nothing is read */
+    ck_assert_int_eq(options_default_config_in(1, none, sys, buf, sizeof buf), 0);
+    /* the package's file, for a user who has none of their own */
+    FILE *f = fopen(sys, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(options_default_config_in(1, none, sys, buf, sizeof buf), 1);
+    ck_assert_str_eq(buf, sys);
+    /* the user's own wins */
+    snprintf(user, sizeof user, "%s/.config", dir);
+    ck_assert_int_eq(mkdir(user, 0700), 0);
+    snprintf(user, sizeof user, "%s/.config/tiendo", dir);
+    ck_assert_int_eq(mkdir(user, 0700), 0);
+    snprintf(user, sizeof user, "%s/.config/tiendo/tiendo.conf", dir);
+    f = fopen(user, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(options_default_config_in(1, none, sys, buf, sizeof buf), 1);
+    ck_assert_str_eq(buf, user);
+    /* TIENDO_CONFIG over both, --config over everything */
+    setenv("TIENDO_CONFIG", "/srv/staff.conf", 1);
+    ck_assert_int_eq(options_default_config_in(1, none, sys, buf, sizeof buf), 1);
+    ck_assert_str_eq(buf, "/srv/staff.conf");
+    ck_assert_int_eq(options_default_config_in(3, given, sys, buf, sizeof buf), 0);
+    unsetenv("TIENDO_CONFIG");
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -1147,6 +1189,7 @@ static Suite *s_suite(void)
     tcase_add_test(options, period_default_is_current_quarter);
     tcase_add_test(options, bad_period_names_accepted_forms);
     tcase_add_test(options, options_table_and_checks);
+    tcase_add_test(options, configuration_file_order);
     tcase_add_test(options, color_only_on_terminals);
     tcase_add_test(options, timeout_text);
     tcase_add_test(options, messages_and_help_in_vietnamese);
