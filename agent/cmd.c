@@ -8,17 +8,24 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "i18n.h"
+
+void agent_fail_text(const char *what, const char *text)
+{
+    if (what != NULL)
+        fprintf(stderr, "%s: %s: %s\n", AGENT_PROGRAM, what, text);
+    else
+        fprintf(stderr, "%s: %s\n", AGENT_PROGRAM, text);
+}
+
 void agent_fail(const char *what, const char *fmt, ...)
 {
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, _(fmt), ap);
     va_end(ap);
-    if (what != NULL)
-        fprintf(stderr, "%s: %s: %s\n", AGENT_PROGRAM, what, msg);
-    else
-        fprintf(stderr, "%s: %s\n", AGENT_PROGRAM, msg);
+    agent_fail_text(what, msg);
 }
 
 td_err agent_open_outbox(const agent_config *cfg, outbox_t **ob)
@@ -26,7 +33,7 @@ td_err agent_open_outbox(const agent_config *cfg, outbox_t **ob)
     char err[512];
     td_err e = outbox_open(ob, cfg->state_dir, (size_t) cfg->map_size_mb << 20, err, sizeof err);
     if (e != TD_OK)
-        agent_fail(cfg->state_dir, "%s", err[0] != '\0' ? err : td_strerror(e));
+        agent_fail_text(cfg->state_dir, err[0] != '\0' ? err : _(td_strerror(e)));
     return e;
 }
 

@@ -50,8 +50,13 @@ int cmd_dead_letters(void *ctx, int noperands, char **operands); /* cmd_status.c
 
 /* ---- helpers (cmd.c) ---- */
 
-/* "tiendo-agent: WHAT: message" on stderr ("tiendo-agent: message" when what is NULL). */
+/* "tiendo-agent: WHAT: message" on stderr ("tiendo-agent: message" when what is NULL).
+ * fmt is an English msgid, written in the reader's language (xgettext collects
+ * agent_fail:2, po/CMakeLists.txt). */
 void agent_fail(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The same for a message already made (and translated), e.g. a module's err text. */
+void agent_fail_text(const char *what, const char *text);
 
 /* Open the outbox of cfg->state_dir (creating it), with the failure on stderr. */
 td_err agent_open_outbox(const agent_config *cfg, outbox_t **ob);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
@@ -29,19 +30,19 @@ int cmd_keygen(void *config, int noperands, char **operands)
     const char *prefix = operands[0];
     char err[512];
     if (td_keys_generate(prefix, err, sizeof err) != TD_OK) {
-        agent_fail(NULL, "%s", err);
+        agent_fail_text(NULL, err);
         return AGENT_EXIT_ERROR;
     }
     char pub_path[1100], public_key[TD_Z85_KEY_LEN + 1];
     snprintf(pub_path, sizeof pub_path, "%s.pub", prefix);
     if (td_keys_load_public(pub_path, public_key, err, sizeof err) != TD_OK) {
-        agent_fail(NULL, "%s", err);
+        agent_fail_text(NULL, err);
         return AGENT_EXIT_ERROR;
     }
-    printf("secret key: %s.key (keep it on this machine; use it with --secret-key)\n", prefix);
-    printf("public key file: %s\n", pub_path);
-    printf("public key: %s\n", public_key);
-    printf("Send the public key to the collector's operator to enrol this office.\n");
+    printf(_("secret key: %s.key (keep it on this machine; use it with --secret-key)\n"), prefix);
+    printf(_("public key file: %s\n"), pub_path);
+    printf(_("public key: %s\n"), public_key);
+    fputs(_("Send the public key to the collector's operator to enrol this office.\n"), stdout);
     return AGENT_EXIT_OK;
 }
 
@@ -100,6 +101,9 @@ int cmd_run(void *config, int noperands, char **operands)
     }
 
     td_signals_install(&s_stop, NULL);
+    /* from here on `run` writes a log for operators: English (docs/agent.md), also the
+     * module messages it quotes; what people read (dead letters) is kept in parts */
+    td_i18n_init(TD_LANG_EN);
 
     td_info("agent %s, public key %s", TIENDO_VERSION, public_key);
     sender_options opts = {

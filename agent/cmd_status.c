@@ -8,7 +8,9 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "json_out.h"
+#include "term.h"
 #include "timefmt.h"
 
 #define S_LIST_MAX 50 /* rows of the text lists; --json lists everything */
@@ -25,7 +27,10 @@ static int s_print(json_t *root, int failed)
     if (e == TD_OK && fflush(stdout) != 0)
         e = TD_ERR_IO;
     if (e != TD_OK) {
-        agent_fail(NULL, e == TD_ERR_NOMEM ? "out of memory" : "cannot write the output");
+        if (e == TD_ERR_NOMEM)
+            agent_fail(NULL, "out of memory");
+        else
+            agent_fail(NULL, "cannot write the output");
         return AGENT_EXIT_ERROR;
     }
     return AGENT_EXIT_OK;
@@ -48,12 +53,20 @@ static int s_parse_seq(const char *text, uint64_t *seq)
 
 /* ---- status ---- */
 
+/* The rows of the text list: at most S_LIST_MAX, cells borrowed by term_table. */
+typedef struct {
+    char num[24], when[40];
+    char unit[OUTBOX_LABEL_MAX], period[OUTBOX_LABEL_MAX], dataset[OUTBOX_LABEL_MAX];
+    const char *name;
+} s_row;
+
 typedef struct {
     json_t *list; /* --json: every report */
     int failed;   /* --json: out of memory while building it */
     size_t shown, total;
     int64_t now_ms;
     const td_registry_t *reg;
+    s_row *rows; /* text: the first S_LIST_MAX */
 } s_list_ctx;
 
 static const char *s_unit_name(const td_registry_t *reg, const char *code)
@@ -85,18 +98,127 @@ static int s_status_visit(void *vctx, const outbox_record *rec)
         td_json_append(ctx->list, o, &ctx->failed);
         return 0;
     }
-    if (ctx->shown >= S_LIST_MAX)
+    if (ctx->rows == NULL || ctx->shown >= S_LIST_MAX)
         return 0; /* keep counting */
-    if (ctx->shown == 0)
-        printf("\nWaiting reports:\n  %-8s %-6s %-9s %-8s %-17s %s\n", "Number", "Unit", "Period",
-               "Dataset", "Queued at", "Unit name");
-    char when[32], num[24];
-    td_time_local(rec->queued_at_ms, when, sizeof when);
-    snprintf(num, sizeof num, "#%" PRIu64, rec->seq);
-    printf("  %-8s %-6s %-9s %-8s %-17s %s\n", num, rec->unit, rec->period, rec->dataset, when,
-           s_unit_name(ctx->reg, rec->unit));
-    ctx->shown++;
+    s_row *row = &ctx->rows[ctx->shown++];
+    snprintf(row->num, sizeof row->num, "#%llu", (unsigned long long) rec->seq);
+    snprintf(row->unit, sizeof row->unit, "%s", rec->unit);
+    snprintf(row->period, sizeof row->period, "%s", rec->period);
+    snprintf(row->dataset, sizeof row->dataset, "%s", rec->dataset);
+    td_fmt_time(rec->queued_at_ms, row->when, sizeof row->when);
+    row->name = s_unit_name(ctx->reg, rec->unit);
     return 0;
+}
+
+/* The list of waiting reports, aligned by display width whatever the language. */
+static int s_print_rows(const s_list_ctx *ctx)
+{
+    if (ctx->shown == 0)
+        return 0;
+    const term_column cols[] = {
+        {_("Number"), TERM_LEFT, 0},    {_("Unit"), TERM_LEFT, 0},
+        {_("Period"), TERM_LEFT, 0},    {_("Dataset"), TERM_LEFT, 0},
+        {_("Queued at"), TERM_LEFT, 0}, {_("Unit name"), TERM_LEFT, 0},
+    };
+    enum { NCOLS = sizeof cols / sizeof cols[0] };
+    const char **cells = calloc(ctx->shown * NCOLS, sizeof *cells);
+    if (cells == NULL)
+        return -1;
+    for (size_t r = 0; r < ctx->shown; r++) {
+        const s_row *row = &ctx->rows[r];
+        const char *line[NCOLS] = {row->num,     row->unit, row->period,
+                                   row->dataset, row->when, row->name};
+        memcpy(cells + r * NCOLS, line, sizeof line);
+    }
+    printf("\n%s\n", _("Waiting reports:"));
+    td_err e = term_table(stdout, cols, NCOLS, cells, ctx->shown, "  ", NULL, NULL);
+    free(cells);
+    return e == TD_OK ? 0 : -1;
+}
+
+/* The most recently rejected dead letter (status shows its reason). */
+typedef struct {
+    outbox_record latest;
+    int found;
+} s_latest_ctx;
+
+static int s_latest_visit(void *vctx, const outbox_record *rec)
+{
+    s_latest_ctx *ctx = vctx;
+    if (!ctx->found || rec->rejected_at_ms >= ctx->latest.rejected_at_ms) {
+        ctx->latest = *rec;
+        ctx->latest.report = NULL; /* valid only during the visit, and not needed */
+        ctx->latest.report_len = 0;
+        ctx->found = 1;
+    }
+    return 0;
+}
+
+/* "Label:   value" lines, the values aligned by display width whatever the language. */
+enum { S_OUTBOX, S_SENDER, S_WAITING, S_NEXT, S_REJECTED, S_LABELS };
+static const char *const s_labels[S_LABELS] = {
+    [S_OUTBOX] = N_("Outbox:"),           [S_SENDER] = N_("Sender (run):"),
+    [S_WAITING] = N_("Waiting to send:"), [S_NEXT] = N_("Next number:"),
+    [S_REJECTED] = N_("Rejected:"),
+};
+
+static void s_field(int which, const char *value)
+{
+    size_t width = 0;
+    for (int i = 0; i < S_LABELS; i++) {
+        size_t w = term_width(td_tr(s_labels[i]));
+        if (w > width)
+            width = w;
+    }
+    term_cell(stdout, td_tr(s_labels[which]), width + 2, TERM_LEFT);
+    printf("%s\n", value);
+}
+
+/* The status text (not --json): the outbox's state in words. */
+static void s_status_text(const agent_config *cfg, outbox_t *ob, const outbox_stats *st,
+                          int running, const char *epoch, int64_t now)
+{
+    char line[2048], count[32], age[48], when[40];
+    snprintf(line, sizeof line, _("%s (epoch %s)"), cfg->state_dir, epoch);
+    s_field(S_OUTBOX, line);
+    s_field(S_SENDER,
+            running ? _("running")
+                    : _("NOT running - queued reports will not leave this machine until it runs"));
+    if (st->queued == 0) {
+        s_field(S_WAITING, _("none - everything submitted has been answered"));
+    } else {
+        td_age_text(now, st->oldest_queued_at_ms, age, sizeof age);
+        td_fmt_time(st->oldest_queued_at_ms, when, sizeof when);
+        /* TRANSLATORS: the number of reports, how long ago the oldest was queued ("12 min
+           ago"), and when */
+        snprintf(line, sizeof line,
+                 P_("%s report (oldest queued %s, at %s)", "%s reports (oldest queued %s, at %s)",
+                    st->queued),
+                 td_fmt_count(st->queued, count, sizeof count), age, when);
+        s_field(S_WAITING, line);
+    }
+    snprintf(line, sizeof line, "#%llu", (unsigned long long) st->next_seq);
+    s_field(S_NEXT, line);
+    if (st->dead == 0) {
+        s_field(S_REJECTED, _("none"));
+        return;
+    }
+    snprintf(line, sizeof line,
+             P_("%s report - see `tiendo-agent dead-letters`",
+                "%s reports - see `tiendo-agent dead-letters`", st->dead),
+             td_fmt_count(st->dead, count, sizeof count));
+    s_field(S_REJECTED, line);
+    s_latest_ctx latest;
+    memset(&latest, 0, sizeof latest);
+    char err[512], reason[OUTBOX_REASON_MAX];
+    if (outbox_dead_scan(ob, 0, 0, s_latest_visit, &latest, NULL, err, sizeof err) != TD_OK ||
+        !latest.found)
+        return; /* a help, not a need */
+    outbox_record_reason(&latest.latest, reason, sizeof reason);
+    /* TRANSLATORS: the latest dead letter: its number, unit, period and the collector's
+       reason */
+    printf(_("  latest: #%llu (unit %s, period %s): %s\n"), (unsigned long long) latest.latest.seq,
+           latest.latest.unit, latest.latest.period, reason);
 }
 
 int cmd_status(void *config, int noperands, char **operands)
@@ -123,7 +245,7 @@ int cmd_status(void *config, int noperands, char **operands)
             td_json_set(o, "reports", json_array(), &failed);
             return s_print(o, failed);
         }
-        printf("No outbox in %s yet: nothing has been submitted on this machine.\n",
+        printf(_("No outbox in %s yet: nothing has been submitted on this machine.\n"),
                cfg->state_dir);
         return AGENT_EXIT_OK;
     }
@@ -135,8 +257,9 @@ int cmd_status(void *config, int noperands, char **operands)
     outbox_stats st;
     td_registry_t *reg = NULL;
     json_t *root = NULL;
+    s_list_ctx ctx = {NULL, 0, 0, 0, 0, NULL, NULL};
     if (outbox_get_stats(ob, &st, err, sizeof err) != TD_OK) {
-        agent_fail(cfg->state_dir, "%s", err);
+        agent_fail_text(cfg->state_dir, err);
         goto cleanup;
     }
     int64_t now = td_now_ms();
@@ -145,7 +268,7 @@ int cmd_status(void *config, int noperands, char **operands)
                       : 0;
     char epoch[20];
     snprintf(epoch, sizeof epoch, "%016" PRIx64, st.epoch);
-    s_list_ctx ctx = {NULL, 0, 0, 0, now, NULL};
+    ctx.now_ms = now;
     if (cfg->json) {
         root = json_object();
         ctx.list = json_array();
@@ -160,33 +283,20 @@ int cmd_status(void *config, int noperands, char **operands)
                     &failed);
         td_json_set(root, "dead_letters", json_integer((json_int_t) st.dead), &failed);
     } else {
+        ctx.rows = calloc(S_LIST_MAX, sizeof *ctx.rows);
+        if (ctx.rows == NULL) {
+            agent_fail(NULL, "out of memory");
+            goto cleanup;
+        }
         /* unit names are a help, not a need: no registry, no names */
         char ignored[256];
         if (td_registry_open(&reg, cfg->data_dir, ignored, sizeof ignored) != TD_OK)
             reg = NULL;
         ctx.reg = reg;
-        char dur[48], when[32];
-        printf("Outbox:            %s (epoch %s)\n", cfg->state_dir, epoch);
-        printf("Sender (run):      %s\n",
-               running ? "running"
-                       : "NOT running - queued reports will not leave this machine until it runs");
-        if (st.queued == 0) {
-            printf("Waiting to send:   none - everything submitted has been answered\n");
-        } else {
-            td_age_text(now, st.oldest_queued_at_ms, dur, sizeof dur);
-            td_time_local(st.oldest_queued_at_ms, when, sizeof when);
-            printf("Waiting to send:   %" PRIu64 " report%s (oldest queued %s, at %s)\n", st.queued,
-                   st.queued == 1 ? "" : "s", dur, when);
-        }
-        printf("Next number:       #%" PRIu64 "\n", st.next_seq);
-        if (st.dead == 0)
-            printf("Rejected:          none\n");
-        else
-            printf("Rejected:          %" PRIu64 " report%s - see `tiendo-agent dead-letters`\n",
-                   st.dead, st.dead == 1 ? "" : "s");
+        s_status_text(cfg, ob, &st, running, epoch, now);
     }
     if (outbox_scan(ob, 0, 0, s_status_visit, &ctx, NULL, err, sizeof err) != TD_OK) {
-        agent_fail(cfg->state_dir, "%s", err);
+        agent_fail_text(cfg->state_dir, err);
         json_decref(ctx.list);
         goto cleanup;
     }
@@ -196,11 +306,18 @@ int cmd_status(void *config, int noperands, char **operands)
         root = NULL;
         goto cleanup;
     }
-    if (ctx.total > ctx.shown)
-        printf("  ... and %zu more (`tiendo-agent status --json` lists all)\n",
-               ctx.total - ctx.shown);
+    if (s_print_rows(&ctx) != 0) {
+        agent_fail(NULL, "out of memory");
+        goto cleanup;
+    }
+    if (ctx.total > ctx.shown) {
+        char more[32];
+        printf(_("  ... and %s more (`tiendo-agent status --json` lists all)\n"),
+               td_fmt_count(ctx.total - ctx.shown, more, sizeof more));
+    }
     rc = AGENT_EXIT_OK;
 cleanup:
+    free(ctx.rows);
     json_decref(root);
     td_registry_close(&reg);
     outbox_close(&ob);
@@ -214,17 +331,26 @@ static int s_dead_visit(void *vctx, const outbox_record *rec)
     s_list_ctx *ctx = vctx;
     ctx->total++;
     if (ctx->list != NULL) {
-        json_t *o = s_record_json(rec, &ctx->failed);
-        td_json_set(o, "rejected_at", td_json_time(1, rec->rejected_at_ms), &ctx->failed);
-        td_json_set(o, "reason", td_json_text(rec->reason), &ctx->failed);
-        td_json_append(ctx->list, o, &ctx->failed);
+        int *failed = &ctx->failed;
+        json_t *o = s_record_json(rec, failed);
+        td_json_set(o, "rejected_at", td_json_time(1, rec->rejected_at_ms), failed);
+        td_json_set(o, "reason", td_json_text(rec->reason), failed);
+        /* the reason in parts (docs/agent.md): null and [] when the collector sent none */
+        td_json_set(o, "reason_format", td_json_text_nonempty(rec->reason_format), failed);
+        json_t *args = json_array();
+        for (size_t i = 0; i < rec->reason_nargs; i++)
+            td_json_append(args, td_json_text(rec->reason_args[i]), failed);
+        td_json_set(o, "reason_args", args, failed);
+        td_json_append(ctx->list, o, failed);
         return 0;
     }
-    char when[32];
-    td_time_local(rec->rejected_at_ms, when, sizeof when);
-    printf("\n#%" PRIu64 "  unit %s  period %s  dataset %s  rejected %s\n", rec->seq, rec->unit,
-           rec->period, rec->dataset, when);
-    printf("    reason: %s\n", rec->reason);
+    char when[40], reason[OUTBOX_REASON_MAX];
+    td_fmt_time(rec->rejected_at_ms, when, sizeof when);
+    /* TRANSLATORS: a dead letter's number, unit code, period, dataset and when it was
+       rejected */
+    printf(_("\n#%llu  unit %s  period %s  dataset %s  rejected %s\n"),
+           (unsigned long long) rec->seq, rec->unit, rec->period, rec->dataset, when);
+    printf(_("    reason: %s\n"), outbox_record_reason(rec, reason, sizeof reason));
     ctx->shown++;
     return 0;
 }
@@ -232,12 +358,12 @@ static int s_dead_visit(void *vctx, const outbox_record *rec)
 static int s_dead_list(const agent_config *cfg, outbox_t *ob)
 {
     char err[512];
-    s_list_ctx ctx = {NULL, 0, 0, 0, td_now_ms(), NULL};
+    s_list_ctx ctx = {NULL, 0, 0, 0, td_now_ms(), NULL, NULL};
     int failed = 0;
     if (cfg->json)
         ctx.list = json_array();
     if (outbox_dead_scan(ob, 0, 0, s_dead_visit, &ctx, NULL, err, sizeof err) != TD_OK) {
-        agent_fail(cfg->state_dir, "%s", err);
+        agent_fail_text(cfg->state_dir, err);
         json_decref(ctx.list);
         return AGENT_EXIT_ERROR;
     }
@@ -248,13 +374,17 @@ static int s_dead_list(const agent_config *cfg, outbox_t *ob)
         return s_print(root, failed || ctx.failed);
     }
     if (ctx.total == 0) {
-        printf("No rejected reports.\n");
+        fputs(_("No rejected reports.\n"), stdout);
         return AGENT_EXIT_OK;
     }
-    printf("\n%zu rejected report%s. Fix the report and `submit` it again, or:\n"
-           "  tiendo-agent dead-letters resubmit N   (send #N again unchanged)\n"
-           "  tiendo-agent dead-letters discard N    (delete #N)\n",
-           ctx.total, ctx.total == 1 ? "" : "s");
+    char count[32];
+    putchar('\n');
+    printf(P_("%s rejected report. Fix the report and `submit` it again, or:\n",
+              "%s rejected reports. Fix the report and `submit` it again, or:\n", ctx.total),
+           td_fmt_count(ctx.total, count, sizeof count));
+    fputs(_("  tiendo-agent dead-letters resubmit N   (send #N again unchanged)\n"
+            "  tiendo-agent dead-letters discard N    (delete #N)\n"),
+          stdout);
     return AGENT_EXIT_OK;
 }
 
@@ -291,10 +421,11 @@ int cmd_dead_letters(void *config, int noperands, char **operands)
                 td_json_set(root, "dead_letters", json_array(), &failed);
                 return s_print(root, failed);
             }
-            printf("No rejected reports (no outbox in %s yet).\n", cfg->state_dir);
+            printf(_("No rejected reports (no outbox in %s yet).\n"), cfg->state_dir);
             return AGENT_EXIT_OK;
         }
-        agent_fail(cfg->state_dir, "no outbox here, so no dead letter #%" PRIu64, seq);
+        agent_fail(cfg->state_dir, "no outbox here, so no dead letter #%llu",
+                   (unsigned long long) seq);
         return AGENT_EXIT_ERROR;
     }
     outbox_t *ob = NULL;
@@ -309,18 +440,19 @@ int cmd_dead_letters(void *config, int noperands, char **operands)
     outbox_record rec;
     td_err e = outbox_dead_get(ob, seq, &rec, err, sizeof err);
     if (e == TD_ERR_NOTFOUND) {
-        agent_fail(NULL, "no dead letter #%" PRIu64 " (see `tiendo-agent dead-letters list`)", seq);
+        agent_fail(NULL, "no dead letter #%llu (see `tiendo-agent dead-letters list`)",
+                   (unsigned long long) seq);
         goto cleanup;
     }
     if (e != TD_OK) {
-        agent_fail(cfg->state_dir, "%s", err);
+        agent_fail_text(cfg->state_dir, err);
         goto cleanup;
     }
     if (is_resubmit) {
         uint64_t new_seq = 0, queued = 0;
         e = outbox_dead_resubmit(ob, seq, td_now_ms(), &new_seq, &queued, err, sizeof err);
         if (e != TD_OK) {
-            agent_fail(cfg->state_dir, "%s", err);
+            agent_fail_text(cfg->state_dir, err);
         } else if (cfg->json) {
             json_t *root = json_object();
             td_json_set(root, "resubmitted", json_integer((json_int_t) seq), &failed);
@@ -328,22 +460,26 @@ int cmd_dead_letters(void *config, int noperands, char **operands)
             td_json_set(root, "queued", json_integer((json_int_t) queued), &failed);
             rc = s_print(root, failed);
         } else {
-            printf("resubmitted: dead letter #%" PRIu64 " (unit %s period %s) is queued again "
-                   "as #%" PRIu64 " (outbox: %" PRIu64 " waiting)\n",
-                   seq, rec.unit, rec.period, new_seq, queued);
+            char waiting[32];
+            /* TRANSLATORS: the dead letter's number, its unit and period, its new number,
+               the reports now waiting */
+            printf(_("resubmitted: dead letter #%llu (unit %s period %s) is queued again as "
+                     "#%llu (outbox: %s waiting)\n"),
+                   (unsigned long long) seq, rec.unit, rec.period, (unsigned long long) new_seq,
+                   td_fmt_count(queued, waiting, sizeof waiting));
             rc = AGENT_EXIT_OK;
         }
     } else {
         e = outbox_dead_discard(ob, seq, err, sizeof err);
         if (e != TD_OK) {
-            agent_fail(cfg->state_dir, "%s", err);
+            agent_fail_text(cfg->state_dir, err);
         } else if (cfg->json) {
             json_t *root = json_object();
             td_json_set(root, "discarded", json_integer((json_int_t) seq), &failed);
             rc = s_print(root, failed);
         } else {
-            printf("discarded: dead letter #%" PRIu64 " (unit %s period %s) is deleted\n", seq,
-                   rec.unit, rec.period);
+            printf(_("discarded: dead letter #%llu (unit %s period %s) is deleted\n"),
+                   (unsigned long long) seq, rec.unit, rec.period);
             rc = AGENT_EXIT_OK;
         }
     }

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "codec.h"
+#include "i18n.h"
 #include "period.h"
 #include "report.h"
 #include "sender.h"
@@ -62,7 +63,7 @@ static int s_read_report(const char *path, char *buf, size_t *len, char *err, si
     int from_stdin = strcmp(path, "-") == 0;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (f == NULL) {
-        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        td_msg(err, errlen, "cannot open: %s", strerror(errno));
         return -1;
     }
     size_t n = fread(buf, 1, TD_MAX_REPORT_JSON + 1, f);
@@ -71,14 +72,14 @@ static int s_read_report(const char *path, char *buf, size_t *len, char *err, si
     if (!from_stdin)
         fclose(f);
     if (failed) {
-        snprintf(err, errlen, "cannot read: %s", strerror(saved));
+        td_msg(err, errlen, "cannot read: %s", strerror(saved));
         return -1;
     }
     if (n > TD_MAX_REPORT_JSON) {
-        snprintf(err, errlen,
-                 "larger than %d bytes; a report must be smaller (shorten notes or "
-                 "comments)",
-                 TD_MAX_REPORT_JSON);
+        td_msg(err, errlen,
+               "larger than %d bytes; a report must be smaller (shorten notes or "
+               "comments)",
+               TD_MAX_REPORT_JSON);
         return -1;
     }
     buf[n] = '\0';
@@ -94,42 +95,46 @@ typedef struct {
 } s_submit_item;
 
 /* Read, parse and check one report and pack it into item. On error returns -1 with the
- * message (without the file name) in err. */
+ * message (without the file name) in err, in the reader's language. */
 static int s_submit_check(const agent_config *cfg, const td_registry_t *reg,
                           const td_calendar_t *cal, const char *path, char *buf,
                           s_submit_item *item, char *err, size_t errlen)
 {
     size_t len = 0;
     Tiendo__Report *report = NULL;
+    td_reason why;
     int rc = -1;
+    td_reason_clear(&why);
     if (s_read_report(path, buf, &len, err, errlen) != 0)
         goto cleanup;
-    if (td_report_from_json(buf, len, &report, err, errlen) != TD_OK)
+    /* the collector's rules too, including "the unit exists during the period" and the
+     * dataset's calendar (no future or locked periods); their reasons in parts, shown in
+     * the reader's language */
+    if (td_report_parse(buf, len, &report, &why) != TD_OK ||
+        td_report_check_at(report, reg, cal, (int64_t) time(NULL), &why) != TD_OK) {
+        td_reason_render(&why, err, errlen);
         goto cleanup;
-    /* the collector's rules, including "the unit exists during the period" and the
-     * dataset's calendar (no future or locked periods) */
-    if (td_report_validate_at(report, reg, cal, (int64_t) time(NULL), err, errlen) != TD_OK)
-        goto cleanup;
+    }
     if (cfg->unit != NULL && !td_registry_within(reg, report->unit, cfg->unit)) {
-        snprintf(err, errlen,
-                 "unit: the report is for unit %s, but this office (--unit %s) reports for %s, "
-                 "the units below it and the units merged into it",
-                 report->unit, cfg->unit, cfg->unit);
+        td_msg(err, errlen,
+               "unit: the report is for unit %s, but this office (--unit %s) reports for %s, "
+               "the units below it and the units merged into it",
+               report->unit, cfg->unit, cfg->unit);
         goto cleanup;
     }
     /* nothing over the frame limit is ever sent: refuse it now, while a person is here */
     size_t bound = sender_envelope_bound(report);
     if (bound > TD_MAX_FRAME) {
-        snprintf(err, errlen,
-                 "too big to send: as a message it would be %zu bytes, the limit is %u; "
-                 "shorten notes and comments or the action plan",
-                 bound, TD_MAX_FRAME);
+        td_msg(err, errlen,
+               "too big to send: as a message it would be %zu bytes, the limit is %u; "
+               "shorten notes and comments or the action plan",
+               bound, TD_MAX_FRAME);
         goto cleanup;
     }
-    char why[512];
-    td_err e = outbox_prepare(report, &item->prepared, why, sizeof why);
+    char reason[512];
+    td_err e = outbox_prepare(report, &item->prepared, reason, sizeof reason);
     if (e != TD_OK) {
-        snprintf(err, errlen, "not queued: %s", why[0] != '\0' ? why : td_strerror(e));
+        td_msg(err, errlen, "not queued: %s", reason[0] != '\0' ? reason : _(td_strerror(e)));
         goto cleanup;
     }
     snprintf(item->unit, sizeof item->unit, "%s", report->unit);
@@ -189,7 +194,7 @@ int cmd_submit(void *config, int noperands, char **operands)
         if (s_submit_check(cfg, reg, cal, path, buf, &items[i], err, sizeof err) == 0)
             continue;
         if (++failed <= S_SUBMIT_ERRORS_SHOWN)
-            agent_fail(strcmp(path, "-") == 0 ? "stdin" : path, "%s", err);
+            agent_fail_text(strcmp(path, "-") == 0 ? "stdin" : path, err);
     }
     if (failed > S_SUBMIT_ERRORS_SHOWN)
         agent_fail(NULL, "... and %zu more (%zu of %zu files have mistakes; nothing was queued)",
@@ -206,25 +211,30 @@ int cmd_submit(void *config, int noperands, char **operands)
     if (e != TD_OK) {
         agent_fail(n == 1 ? (strcmp(operands[0], "-") == 0 ? "stdin" : operands[0])
                           : cfg->state_dir,
-                   "not queued: %s", err[0] != '\0' ? err : td_strerror(e));
+                   "not queued: %s", err[0] != '\0' ? err : _(td_strerror(e)));
         goto cleanup;
     }
-    /* committed: only now say so */
+    /* committed: only now say so (report numbers stay plain: people type them back) */
+    char count[32], waiting[32];
     if (n > S_SUBMIT_LINES_MAX) {
-        printf("queued: %zu reports as #%" PRIu64 "..#%" PRIu64 " (outbox: %" PRIu64 " waiting)\n",
-               n, first, first + n - 1, queued);
+        /* TRANSLATORS: the number of reports, the first and last report number, the
+           reports now waiting in the outbox */
+        printf(_("queued: %s reports as #%llu..#%llu (outbox: %s waiting)\n"),
+               td_fmt_count(n, count, sizeof count), (unsigned long long) first,
+               (unsigned long long) (first + n - 1), td_fmt_count(queued, waiting, sizeof waiting));
     } else {
         /* as if queued one after the other: the last line shows the outbox as it is now */
         for (size_t i = 0; i < n; i++)
-            printf("queued: report for unit %s period %s as #%" PRIu64 " (outbox: %" PRIu64
-                   " waiting)\n",
-                   items[i].unit, items[i].period, first + i, queued - (n - 1 - i));
+            /* TRANSLATORS: unit code, period, the report's number, the reports now waiting */
+            printf(_("queued: report for unit %s period %s as #%llu (outbox: %s waiting)\n"),
+                   items[i].unit, items[i].period, (unsigned long long) (first + i),
+                   td_fmt_count(queued - (n - 1 - i), waiting, sizeof waiting));
     }
     if (isatty(STDERR_FILENO) && !agent_sender_running(cfg->state_dir))
-        fprintf(stderr,
-                "%s: note: the sender (`tiendo-agent run`) is not running; %s "
-                "will wait until it starts\n",
-                AGENT_PROGRAM, n == 1 ? "the report" : "the reports");
+        agent_fail_text(NULL, n == 1 ? _("note: the sender (`tiendo-agent run`) is not running; "
+                                         "the report will wait until it starts")
+                                     : _("note: the sender (`tiendo-agent run`) is not running; "
+                                         "the reports will wait until it starts"));
     rc = AGENT_EXIT_OK;
 cleanup:
     if (items != NULL) {

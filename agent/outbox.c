@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "i18n.h"
 #include "record.h"
 #include "utf8.h"
 #include "mdb_error.h"
@@ -74,6 +75,16 @@ void outbox_record_clear(outbox_record *rec)
     memset(rec, 0, sizeof *rec);
 }
 
+char *outbox_record_reason(const outbox_record *rec, char *buf, size_t len)
+{
+    const char *args[OUTBOX_REASON_ARGS];
+    size_t n = rec->reason_nargs < OUTBOX_REASON_ARGS ? rec->reason_nargs : OUTBOX_REASON_ARGS;
+    for (size_t i = 0; i < n; i++)
+        args[i] = rec->reason_args[i];
+    return td_reason_render_parts(rec->reason_format[0] != '\0' ? rec->reason_format : NULL, args,
+                                  n, rec->reason, buf, len);
+}
+
 static int s_record_own(outbox_record *rec)
 {
     uint8_t *copy = malloc(rec->report_len > 0 ? rec->report_len : 1);
@@ -88,6 +99,8 @@ static int s_record_own(outbox_record *rec)
 
 /* ---- transactions with map growth ---- */
 
+/* A transaction callback's failure for its caller: fmt is an English msgid (marked N_ at
+ * the call), written in the reader's language. */
 static void s_app_error(outbox_t *ob, td_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -96,13 +109,32 @@ static void s_app_error(outbox_t *ob, td_err code, const char *fmt, ...)
     ob->app_err = code;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ob->app_msg, sizeof ob->app_msg, fmt, ap);
+    vsnprintf(ob->app_msg, sizeof ob->app_msg, _(fmt), ap);
     va_end(ap);
 }
 
-static void s_mdb_err(char *err, size_t errlen, const char *what, int rc)
+/* What failed in LMDB, one message each (a whole sentence to translate). */
+typedef enum { S_MDB_CREATE, S_MDB_GROW, S_MDB_BEGIN, S_MDB_READ, S_MDB_WRITE } s_mdb_step;
+
+static void s_mdb_err(char *err, size_t errlen, s_mdb_step step, int rc)
 {
-    td_msg(err, errlen, "outbox %s: %s", what, mdb_strerror(rc));
+    switch (step) {
+    case S_MDB_CREATE:
+        td_msg(err, errlen, "outbox cannot create environment: %s", mdb_strerror(rc));
+        break;
+    case S_MDB_GROW:
+        td_msg(err, errlen, "outbox cannot grow: %s", mdb_strerror(rc));
+        break;
+    case S_MDB_BEGIN:
+        td_msg(err, errlen, "outbox cannot begin a transaction: %s", mdb_strerror(rc));
+        break;
+    case S_MDB_READ:
+        td_msg(err, errlen, "outbox read failed: %s", mdb_strerror(rc));
+        break;
+    case S_MDB_WRITE:
+        td_msg(err, errlen, "outbox write failed: %s", mdb_strerror(rc));
+        break;
+    }
 }
 
 /* Double the map; TD_ERR_MAPFULL when it would pass the limit. */
@@ -112,15 +144,14 @@ static td_err s_grow(outbox_t *ob, char *err, size_t errlen)
     mdb_env_info(ob->env, &info);
     size_t size = info.me_mapsize;
     if (size >= OUTBOX_MAX_MAP_BYTES) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "outbox is full: it has reached its limit of %zu MiB",
-                     OUTBOX_MAX_MAP_BYTES >> 20);
+        td_msg(err, errlen, "outbox is full: it has reached its limit of %zu MiB",
+               OUTBOX_MAX_MAP_BYTES >> 20);
         return TD_ERR_MAPFULL;
     }
     size_t bigger = size * 2 > OUTBOX_MAX_MAP_BYTES ? OUTBOX_MAX_MAP_BYTES : size * 2;
     int rc = mdb_env_set_mapsize(ob->env, bigger);
     if (rc != 0) {
-        s_mdb_err(err, errlen, "cannot grow", rc);
+        s_mdb_err(err, errlen, S_MDB_GROW, rc);
         return td_err_from_mdb(rc);
     }
     return TD_OK;
@@ -143,7 +174,7 @@ static td_err s_run_txn(outbox_t *ob, int readonly, s_txn_fn fn, void *ctx, char
             continue;
         }
         if (rc != 0) {
-            s_mdb_err(err, errlen, "cannot begin a transaction", rc);
+            s_mdb_err(err, errlen, S_MDB_BEGIN, rc);
             return td_err_from_mdb(rc);
         }
         ob->app_err = TD_OK;
@@ -155,7 +186,8 @@ static td_err s_run_txn(outbox_t *ob, int readonly, s_txn_fn fn, void *ctx, char
         if (rc == 0)
             return TD_OK;
         if (rc == S_APP_ERROR) {
-            td_msg(err, errlen, "%s", ob->app_msg);
+            if (err != NULL && errlen > 0)
+                snprintf(err, errlen, "%s", ob->app_msg);
             return ob->app_err;
         }
         if (rc == MDB_MAP_FULL) {
@@ -168,7 +200,7 @@ static td_err s_run_txn(outbox_t *ob, int readonly, s_txn_fn fn, void *ctx, char
             mdb_env_set_mapsize(ob->env, 0);
             continue;
         }
-        s_mdb_err(err, errlen, readonly ? "read failed" : "write failed", rc);
+        s_mdb_err(err, errlen, readonly ? S_MDB_READ : S_MDB_WRITE, rc);
         return td_err_from_mdb(rc);
     }
     td_msg(err, errlen, "outbox: gave up after repeated map resizes");
@@ -183,7 +215,7 @@ static int s_meta_get_u64(outbox_t *ob, MDB_txn *txn, const char *name, uint64_t
     if (rc != 0)
         return rc;
     if (val.mv_size != 8) {
-        s_app_error(ob, TD_ERR_STORE, "outbox metadata is corrupt");
+        s_app_error(ob, TD_ERR_STORE, N_("outbox metadata is corrupt"));
         return S_APP_ERROR;
     }
     *value = td_get_be64(val.mv_data);
@@ -264,7 +296,7 @@ td_err outbox_open(outbox_t **out, const char *dir, size_t map_bytes, char *err,
     }
     int rc = mdb_env_create(&ob->env);
     if (rc != 0) {
-        s_mdb_err(err, errlen, "cannot create environment", rc);
+        s_mdb_err(err, errlen, S_MDB_CREATE, rc);
         result = td_err_from_mdb(rc);
         goto fail;
     }
@@ -278,8 +310,7 @@ td_err outbox_open(outbox_t **out, const char *dir, size_t map_bytes, char *err,
     if (rc == 0)
         rc = mdb_env_open(ob->env, dir, 0, 0600);
     if (rc != 0) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "cannot open outbox in %s: %s", dir, mdb_strerror(rc));
+        td_msg(err, errlen, "cannot open outbox in %s: %s", dir, mdb_strerror(rc));
         result = td_err_from_mdb(rc);
         goto fail;
     }
@@ -491,7 +522,7 @@ static int s_scan_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     rc = mdb_cursor_get(cursor, &key, &val, MDB_SET_RANGE);
     while (rc == 0 && (ctx->max == 0 || ctx->visited < ctx->max)) {
         if (key.mv_size != 8) {
-            s_app_error(ob, TD_ERR_STORE, "outbox holds a malformed key");
+            s_app_error(ob, TD_ERR_STORE, N_("outbox holds a malformed key"));
             rc = S_APP_ERROR;
             break;
         }
@@ -500,7 +531,7 @@ static int s_scan_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
         int bad = ctx->dead ? record_read_dead(seq, val.mv_data, val.mv_size, &rec)
                             : record_read(seq, val.mv_data, val.mv_size, &rec);
         if (bad) {
-            s_app_error(ob, TD_ERR_STORE, "outbox record #%llu is corrupt",
+            s_app_error(ob, TD_ERR_STORE, N_("outbox record #%llu is corrupt"),
                         (unsigned long long) seq);
             rc = S_APP_ERROR;
             break;
@@ -568,8 +599,7 @@ td_err outbox_dead_get(outbox_t *ob, uint64_t seq, outbox_record *out, char *err
         return TD_ERR_NOMEM;
     }
     if (!ctx.found) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "no dead letter #%llu", (unsigned long long) seq);
+        td_msg(err, errlen, "no dead letter #%llu", (unsigned long long) seq);
         return TD_ERR_NOTFOUND;
     }
     return TD_OK;
@@ -586,6 +616,26 @@ typedef struct {
     size_t changed;
 } s_settle_ctx;
 
+/* The reason of rej as a dead letter keeps it, within the bounds of outbox.h. */
+static void s_reason_of(const outbox_rejection *rej, record_reason *why)
+{
+    const char *reason = rej->reason != NULL ? rej->reason : "";
+    const char *format = rej->parts.format != NULL ? rej->parts.format : "";
+    memset(why, 0, sizeof *why);
+    why->reason = (const uint8_t *) reason;
+    why->reason_len = td_utf8_cut(reason, strlen(reason), OUTBOX_REASON_MAX - 1);
+    if (format[0] == '\0' || strlen(format) >= OUTBOX_REASON_MAX)
+        return; /* none, or one that would be cut: the English text stands alone */
+    why->format = (const uint8_t *) format;
+    why->format_len = strlen(format);
+    why->nargs = rej->parts.nargs < OUTBOX_REASON_ARGS ? rej->parts.nargs : OUTBOX_REASON_ARGS;
+    for (size_t i = 0; i < why->nargs; i++) {
+        const char *arg = rej->parts.args[i] != NULL ? rej->parts.args[i] : "";
+        why->args[i] = (const uint8_t *) arg;
+        why->arg_lens[i] = td_utf8_cut(arg, strlen(arg), OUTBOX_REASON_ARG_MAX - 1);
+    }
+}
+
 static int s_move_to_dead(outbox_t *ob, MDB_txn *txn, const outbox_rejection *rej,
                           int64_t rejected_at_ms, int *moved)
 {
@@ -599,15 +649,15 @@ static int s_move_to_dead(outbox_t *ob, MDB_txn *txn, const outbox_rejection *re
         return 0; /* already settled, e.g. by an earlier ack */
     if (rc != 0)
         return rc;
-    const char *reason = rej->reason != NULL ? rej->reason : "";
-    size_t reason_len = td_utf8_cut(reason, strlen(reason), OUTBOX_REASON_MAX - 1);
-    size_t dead_len = record_dead_size(reason_len, val.mv_size);
+    record_reason why;
+    s_reason_of(rej, &why);
+    size_t dead_len = record_dead_size(&why, val.mv_size);
     /* build the dead letter in memory: val points into a page that any later write in
      * this transaction (even to another DB) may spill and free */
     uint8_t *p = malloc(dead_len);
     if (p == NULL)
         return ENOMEM;
-    record_dead_write(p, rejected_at_ms, reason, reason_len, val.mv_data, val.mv_size);
+    record_dead_write(p, rejected_at_ms, &why, val.mv_data, val.mv_size);
     MDB_val dead_val = {dead_len, p};
     rc = mdb_put(txn, ob->dead, &key, &dead_val, 0);
     free(p);
@@ -678,7 +728,7 @@ static int s_resubmit_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     MDB_val val;
     int rc = mdb_get(txn, ob->dead, &key, &val);
     if (rc == MDB_NOTFOUND) {
-        s_app_error(ob, TD_ERR_NOTFOUND, "no dead letter #%llu", (unsigned long long) ctx->seq);
+        s_app_error(ob, TD_ERR_NOTFOUND, N_("no dead letter #%llu"), (unsigned long long) ctx->seq);
         return S_APP_ERROR;
     }
     if (rc != 0)
@@ -687,7 +737,7 @@ static int s_resubmit_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     record_view v;
     if (record_dead_parse(val.mv_data, val.mv_size, &dead) != 0 ||
         record_parse(dead.record, dead.record_len, &v) != 0) {
-        s_app_error(ob, TD_ERR_STORE, "dead letter #%llu is corrupt",
+        s_app_error(ob, TD_ERR_STORE, N_("dead letter #%llu is corrupt"),
                     (unsigned long long) ctx->seq);
         return S_APP_ERROR;
     }
@@ -746,7 +796,7 @@ static int s_discard_txn(outbox_t *ob, MDB_txn *txn, void *vctx)
     MDB_val key = {8, keybuf};
     int rc = mdb_del(txn, ob->dead, &key, NULL);
     if (rc == MDB_NOTFOUND) {
-        s_app_error(ob, TD_ERR_NOTFOUND, "no dead letter #%llu", (unsigned long long) seq);
+        s_app_error(ob, TD_ERR_NOTFOUND, N_("no dead letter #%llu"), (unsigned long long) seq);
         return S_APP_ERROR;
     }
     return rc;

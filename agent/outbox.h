@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "reason.h"
 #include "tiendo.pb-c.h"
 
 /* The outbox is one LMDB environment in a folder (state-dir) with three named
@@ -15,7 +16,8 @@
  *           "format" -> u32 BE (record layout version, 1).
  *   outbox: seq u64 BE -> queued record (byte layout in record.h): queued_at_ms,
  *           unit, dataset, period and the packed Tiendo__Report.
- *   dead:   seq u64 BE -> rejected_at_ms, reason, then the queued record unchanged.
+ *   dead:   seq u64 BE -> rejected_at_ms, reason (with its format and arguments when the
+ *           collector sent them), then the queued record unchanged (record.h).
  *
  * Several processes may use one outbox at once (`submit` while `run` runs): LMDB
  * serialises writers. One process must open a folder only once, and never use an
@@ -25,12 +27,14 @@
  * a function returns TD_OK the change survives a crash. When the map is full it is doubled
  * (up to OUTBOX_MAX_MAP_BYTES) and the write retried. */
 
-#define OUTBOX_LABEL_MAX     64     /* buffer for unit, dataset, period text */
-#define OUTBOX_REASON_MAX    1024   /* buffer for a rejection reason (longer ones are cut) */
-#define OUTBOX_MAX_REPORT    65536u /* bytes of a packed report the outbox accepts */
-#define OUTBOX_MAX_MAP_BYTES ((size_t) 8 << 30) /* the map never grows beyond 8 GiB */
-#define OUTBOX_MIN_MAP_BYTES ((size_t) 1 << 20)
-#define OUTBOX_MAX_BATCH     100000u /* reports outbox_enqueue_many queues at once */
+#define OUTBOX_LABEL_MAX      64   /* buffer for unit, dataset, period text */
+#define OUTBOX_REASON_MAX     1024 /* buffer for a rejection reason (longer ones are cut) */
+#define OUTBOX_REASON_ARGS    TD_REASON_ARGS     /* arguments of a reason kept */
+#define OUTBOX_REASON_ARG_MAX TD_REASON_ARG_MAX  /* buffer for one (longer ones are cut) */
+#define OUTBOX_MAX_REPORT     65536u             /* bytes of a packed report the outbox accepts */
+#define OUTBOX_MAX_MAP_BYTES  ((size_t) 8 << 30) /* the map never grows beyond 8 GiB */
+#define OUTBOX_MIN_MAP_BYTES  ((size_t) 1 << 20)
+#define OUTBOX_MAX_BATCH      100000u /* reports outbox_enqueue_many queues at once */
 
 typedef struct outbox outbox_t;
 
@@ -47,7 +51,12 @@ typedef struct {
     size_t report_len;
     /* dead letters only (0 / "" for queued reports) */
     int64_t rejected_at_ms;
-    char reason[OUTBOX_REASON_MAX];
+    char reason[OUTBOX_REASON_MAX]; /* the collector's reason in English */
+    /* the same in parts (docs/protocol.md, "Reasons"): "" when the collector sent none
+     * (or the dead letter predates them) */
+    char reason_format[OUTBOX_REASON_MAX];
+    size_t reason_nargs;
+    char reason_args[OUTBOX_REASON_ARGS][OUTBOX_REASON_ARG_MAX];
     /* internal: non-NULL when report is owned */
     uint8_t *owned;
 } outbox_record;
@@ -55,10 +64,26 @@ typedef struct {
 /* Frees an owned report and zeroes the record; accepts NULL. */
 void outbox_record_clear(outbox_record *rec);
 
+/* A dead letter's reason for people: its parts rendered in the language td_i18n_init
+ * chose (td_reason_render_parts), or the English text when it has none or they do not
+ * fit. Writes buf and returns it. */
+char *outbox_record_reason(const outbox_record *rec, char *buf, size_t len);
+
+/* A reason in parts, as an Ack carries them: the English format (the code) and each
+ * argument as text, all borrowed. format NULL or "": none. */
+typedef struct {
+    const char *format;
+    const char *const *args;
+    size_t nargs;
+} outbox_reason_parts;
+
 /* One rejection to record with outbox_settle. */
 typedef struct {
     uint64_t seq;
-    const char *reason; /* borrowed; cut to OUTBOX_REASON_MAX - 1 bytes */
+    const char *reason;        /* borrowed; cut to OUTBOX_REASON_MAX - 1 bytes */
+    outbox_reason_parts parts; /* borrowed; a format of OUTBOX_REASON_MAX bytes or more is
+                                  dropped, arguments past OUTBOX_REASON_ARGS too, and each
+                                  is cut to OUTBOX_REASON_ARG_MAX - 1 bytes */
 } outbox_rejection;
 
 typedef struct {

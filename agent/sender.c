@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "codec.h"
+#include "i18n.h"
 #include "link.h"
 #include "log.h"
 #include "notify.h"
@@ -380,9 +381,16 @@ static void s_handle_ack(s_run *r, const void *data, size_t len, int64_t now)
 
     window_settled settled;
     if (window_ack(r->win, seq, status, high_water, now, &settled, 1) == 1) {
-        td_err e = settle_batch_add(r->batch, &settled, ack->reason);
-        if (e == TD_ERR_NOMEM && settled.rejected)
-            e = settle_batch_add(r->batch, &settled, "rejected (reason lost: no memory)");
+        /* the reason in parts too, so the office reads it in its language */
+        outbox_reason_parts parts = {ack->reason_format, (const char *const *) ack->reason_args,
+                                     ack->n_reason_args};
+        td_err e = settle_batch_add(r->batch, &settled, ack->reason, &parts);
+        if (e == TD_ERR_NOMEM && settled.rejected) {
+            /* TRANSLATORS: a rejection whose reason could not be kept */
+            static const char lost[] = N_("rejected (reason lost: no memory)");
+            outbox_reason_parts none = {lost, NULL, 0};
+            e = settle_batch_add(r->batch, &settled, lost, &none);
+        }
         if (e != TD_OK) {
             /* cannot happen (the batch holds a window); stop rather than lose an answer */
             td_error("cannot record the answer for report #%" PRIu64 ": %s", settled.seq,

@@ -25,10 +25,13 @@ void settle_batch_destroy(settle_batch_t **b); /* accepts NULL; NULLs *b */
 
 size_t settle_batch_count(const settle_batch_t *b);
 
-/* Record one settlement (copied). reason: the collector's reason for a rejection (copied;
- * NULL or "" becomes "rejected without a reason"); ignored for a delivery. TD_ERR_TOOBIG
- * when the batch is full, TD_ERR_NOMEM; nothing is recorded on error. */
-td_err settle_batch_add(settle_batch_t *b, const window_settled *s, const char *reason);
+/* Record one settlement (copied). reason: the collector's reason for a rejection, in
+ * English, and parts (may be NULL) the same in parts (Ack.reason_format, reason_args),
+ * all copied; a NULL or "" reason becomes "rejected without a reason" (with that as its
+ * format, so it is translated too); ignored for a delivery. TD_ERR_TOOBIG when the batch
+ * is full, TD_ERR_NOMEM; nothing is recorded on error. */
+td_err settle_batch_add(settle_batch_t *b, const window_settled *s, const char *reason,
+                        const outbox_reason_parts *parts);
 
 /* Called after a successful commit for each settlement of the batch, rejections first
  * (reason is NULL for a delivery). Both pointers are valid only during the call. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "registry.h"
 #include "utf8.h"
 
@@ -65,7 +66,7 @@ static int s_kinds(char *text, unsigned *out, const char **why)
     char *save = NULL;
     if (text[0] == '\0' || text[strlen(text) - 1] == ';' || text[0] == ';' ||
         strstr(text, ";;") != NULL) {
-        *why = "must list period codes separated by ';' (M, Q, H, 9M, Y)";
+        *why = N_("period_types must list period codes separated by ';' (M, Q, H, 9M, Y)");
         return -1;
     }
     for (char *tok = strtok_r(text, ";", &save); tok != NULL; tok = strtok_r(NULL, ";", &save)) {
@@ -73,11 +74,11 @@ static int s_kinds(char *text, unsigned *out, const char **why)
         while (k < S_KINDS && strcmp(tok, s_kind_codes[k]) != 0)
             k++;
         if (k == S_KINDS) {
-            *why = "has a code other than M, Q, H, 9M and Y";
+            *why = N_("period_types has a code other than M, Q, H, 9M and Y");
             return -1;
         }
         if (kinds & (1u << k)) {
-            *why = "lists a period code twice";
+            *why = N_("period_types lists a period code twice");
             return -1;
         }
         kinds |= 1u << k;
@@ -86,7 +87,8 @@ static int s_kinds(char *text, unsigned *out, const char **why)
     return 0;
 }
 
-/* "datasets.csv:line: " + the reason. Always TD_ERR_INVALID, for `return s_bad(...)`. */
+/* "datasets.csv:line: " + the reason (fmt: an English msgid, marked N_ at the call, written
+ * in the reader's language). Always TD_ERR_INVALID, for `return s_bad(...)`. */
 static td_err s_bad(char *err, size_t errlen, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -98,7 +100,7 @@ static td_err s_bad(char *err, size_t errlen, int line, const char *fmt, ...)
     if (n >= 0 && (size_t) n < errlen) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err + n, errlen - (size_t) n, fmt, ap);
+        vsnprintf(err + n, errlen - (size_t) n, _(fmt), ap);
         va_end(ap);
     }
     return TD_ERR_INVALID;
@@ -110,32 +112,34 @@ static td_err s_row(td_calendar_t *cal, char **f, int line, char *err, size_t er
     const char *why = NULL;
     memset(&ds, 0, sizeof ds);
     if (!td_dataset_name_valid(f[0]))
-        return s_bad(err, errlen, line, "dataset '%.40s' must be 1 to %d characters a-z, 0-9 or _",
-                     f[0], TD_DATASET_NAME_MAX);
+        return s_bad(err, errlen, line,
+                     N_("dataset '%.40s' must be 1 to %d characters a-z, 0-9 or _"), f[0],
+                     TD_DATASET_NAME_MAX);
     for (size_t i = 0; i < cal->count; i++) {
         if (strcmp(cal->datasets[i].name, f[0]) == 0)
-            return s_bad(err, errlen, line, "dataset %s appears twice", f[0]);
+            return s_bad(err, errlen, line, N_("dataset %s appears twice"), f[0]);
     }
     memcpy(ds.name, f[0], strlen(f[0]) + 1);
     if (f[1][0] == '\0')
-        return s_bad(err, errlen, line, "title is empty");
+        return s_bad(err, errlen, line, N_("title is empty"));
     if (strlen(f[1]) > TD_DATASET_TITLE_MAX)
-        return s_bad(err, errlen, line, "title is longer than %d bytes", TD_DATASET_TITLE_MAX);
+        return s_bad(err, errlen, line, N_("title is longer than %d bytes"), TD_DATASET_TITLE_MAX);
     if (!td_utf8_valid_text(f[1]))
-        return s_bad(err, errlen, line, "title is not valid UTF-8");
+        return s_bad(err, errlen, line, N_("title is not valid UTF-8"));
     memcpy(ds.title, f[1], strlen(f[1]) + 1);
     if (s_kinds(f[2], &ds.period_kinds, &why) != 0)
-        return s_bad(err, errlen, line, "period_types %s", why);
+        return s_bad(err, errlen, line, "%s", _(why));
     /* Day 28 at most, so every month has the deadline day. */
     if (s_int(f[3], 1, 28, &ds.deadline_day) != 0)
-        return s_bad(err, errlen, line, "deadline_day '%.40s' must be a whole number from 1 to 28",
-                     f[3]);
-    if (s_int(f[4], 0, TD_LOCK_DAYS_MAX, &ds.lock_after_days) != 0)
         return s_bad(err, errlen, line,
-                     "lock_after_days '%.40s' must be a whole number from 0 (never locked) to %d",
-                     f[4], TD_LOCK_DAYS_MAX);
+                     N_("deadline_day '%.40s' must be a whole number from 1 to 28"), f[3]);
+    if (s_int(f[4], 0, TD_LOCK_DAYS_MAX, &ds.lock_after_days) != 0)
+        return s_bad(
+            err, errlen, line,
+            N_("lock_after_days '%.40s' must be a whole number from 0 (never locked) to %d"), f[4],
+            TD_LOCK_DAYS_MAX);
     if (cal->count == S_DATASETS_MAX)
-        return s_bad(err, errlen, line, "more than %d datasets", S_DATASETS_MAX);
+        return s_bad(err, errlen, line, N_("more than %d datasets"), S_DATASETS_MAX);
     td_dataset *grown = realloc(cal->datasets, (cal->count + 1) * sizeof *grown);
     if (grown == NULL) {
         td_msg(err, errlen, "%s: out of memory", S_FILE);
@@ -162,7 +166,7 @@ static td_err s_parse(td_calendar_t *cal, char *buf, size_t len, char *err, size
         char *lend = nl != NULL ? nl : end;
         size_t n = (size_t) (lend - p);
         if (memchr(p, '\0', n) != NULL)
-            return s_bad(err, errlen, line, "NUL byte in line");
+            return s_bad(err, errlen, line, N_("NUL byte in line"));
         *lend = '\0';
         if (n > 0 && p[n - 1] == '\r')
             p[--n] = '\0';
@@ -174,14 +178,15 @@ static td_err s_parse(td_calendar_t *cal, char *buf, size_t len, char *err, size
         size_t count = 0;
         const char *why = NULL;
         if (td_registry_csv_split(text, f, S_MAX_FIELDS, &count, &why) != 0)
-            return s_bad(err, errlen, line, "%s", why);
+            return s_bad(err, errlen, line, "%s", _(why));
         if (count != S_COLUMNS)
-            return s_bad(err, errlen, line, "expected %d fields, found %zu", S_COLUMNS, count);
+            return s_bad(err, errlen, line, N_("expected %d fields, found %zu"), S_COLUMNS, count);
         if (!seen_header) {
             for (size_t i = 0; i < S_COLUMNS; i++) {
                 if (strcmp(f[i], header[i]) != 0)
-                    return s_bad(err, errlen, line, "header field %zu is '%.40s', expected '%s'",
-                                 i + 1, f[i], header[i]);
+                    return s_bad(err, errlen, line,
+                                 N_("header field %zu is '%.40s', expected '%s'"), i + 1, f[i],
+                                 header[i]);
             }
             seen_header = 1;
             continue;
@@ -310,7 +315,7 @@ td_date td_calendar_deadline(const td_calendar_t *cal, const char *dataset, cons
 td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td_period *p,
                          int64_t now, td_reason *why)
 {
-    char period[TD_PERIOD_TEXT_MAX], date[16];
+    char period[TD_PERIOD_TEXT_MAX], date[16], date_vi[16];
     if (cal == NULL || p == NULL) {
         if (cal == NULL)
             td_reason_set(why, "no dataset calendar to check the report");
@@ -350,8 +355,11 @@ td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td
     td_date from;
     td_period_cutoff(p, &from, NULL);
     if (td_date_compare(&from, &today) > 0) {
-        td_reason_set(why, "period %s is in the future (its data window opens on %s)", period,
-                      td_date_format(&from, date, sizeof date));
+        /* TRANSLATORS: the period, then the day its window opens in English form and
+           (%.0s) as dd/mm/yyyy */
+        td_reason_set(why, "period %s is in the future (its data window opens on %s%.0s)", period,
+                      td_date_format(&from, date, sizeof date),
+                      td_fmt_date_in(TD_LANG_VI, &from, date_vi, sizeof date_vi));
         return TD_ERR_INVALID;
     }
     if (ds->lock_after_days > 0) {
@@ -359,8 +367,12 @@ td_err td_calendar_check(const td_calendar_t *cal, const char *dataset, const td
         /* Locked from the start of day deadline + lock_after_days + 1 (UTC). */
         int64_t locked_at = td_date_to_unix(&deadline) + (ds->lock_after_days + 1) * S_DAY;
         if (now >= locked_at) {
-            td_reason_set(why, "period %s is locked: its deadline %s passed more than %d days ago",
+            /* TRANSLATORS: the period, its deadline in English form and (%.0s) as
+               dd/mm/yyyy, the days after which a period is locked */
+            td_reason_set(why,
+                          "period %s is locked: its deadline %s%.0s passed more than %d days ago",
                           period, td_date_format(&deadline, date, sizeof date),
+                          td_fmt_date_in(TD_LANG_VI, &deadline, date_vi, sizeof date_vi),
                           ds->lock_after_days);
             return TD_ERR_INVALID;
         }

@@ -6,10 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
 #include "i18n.h"
+#include "utf8.h"
 
 void td_reason_clear(td_reason *r)
 {
@@ -73,6 +75,13 @@ static int s_parse(const char *p, s_spec *s)
     s->conv = *p;
     s->end = p + 1;
     return 0;
+}
+
+/* "%.0s": an argument the English text leaves out and a translation may show (e.g. the
+ * number people count an entry by, beside a path that counts from 0). */
+static int s_hidden(const s_spec *s)
+{
+    return s->conv == 's' && !s->prec_star && strcmp(s->prec, ".0") == 0;
 }
 
 /* Format one conversion with its own argument taken from ap. */
@@ -173,6 +182,8 @@ void td_reason_vset(td_reason *r, const char *fmt, va_list ap)
         if (s_parse(p + 1, &s) != 0)
             break;
         char *out = r->nargs < TD_REASON_ARGS ? r->args[r->nargs] : scratch;
+        if (s_hidden(&s))
+            s.prec[0] = '\0'; /* printed as nothing, kept whole for a translation */
         s_one(&s, &args, out, TD_REASON_ARG_MAX);
         if (r->nargs < TD_REASON_ARGS)
             r->nargs++;
@@ -207,8 +218,15 @@ char *td_reason_render_parts(const char *format, const char *const *args, size_t
         size_t k = s.position > 0 ? (size_t) s.position - 1 : next++;
         if (k >= nargs || args[k] == NULL)
             goto fallback;
-        for (const char *a = args[k]; *a != '\0' && o + 1 < len; a++)
-            buf[o++] = *a;
+        /* a string's precision holds in the rendering too ("%.0s" shows nothing) */
+        size_t n = strlen(args[k]);
+        if (s.conv == 's' && s.prec[0] == '.') {
+            size_t max = (size_t) strtoul(s.prec + 1, NULL, 10);
+            if (n > max)
+                n = td_utf8_cut(args[k], n, max);
+        }
+        for (size_t i = 0; i < n && o + 1 < len; i++)
+            buf[o++] = args[k][i];
         p = s.end - 1;
     }
     buf[o] = '\0';

@@ -23,7 +23,11 @@ typedef struct {
 
 /* Set r from fmt (a literal) and its arguments, as printf would. Conversions: d i u x X
  * o c s f g e p with flags, width, precision ('*' too) and length modifiers; "%%". An
- * argument past TD_REASON_ARGS is kept in text only. r may be NULL (nothing happens). */
+ * argument past TD_REASON_ARGS is kept in text only. r may be NULL (nothing happens).
+ * "%.0s" is an argument for translations only: printf and the English text leave it out,
+ * r keeps it whole, and a translation shows it with "%N$s" (e.g. "task_groups[%s%.0s]"
+ * with "2" and "3": the English path counts from 0, the Vietnamese says "nhóm nhiệm vụ
+ * 3"). */
 void td_reason_set(td_reason *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The same with a va_list (for functions that take a format of their own). */
@@ -34,8 +38,9 @@ void td_reason_vset(td_reason *r, const char *fmt, va_list ap)
 void td_reason_clear(td_reason *r);
 
 /* r with its format translated into the current language (dgettext) and the arguments put
- * back in the translation's order ("%2$s" takes the second): the text for people. An
- * untranslated format gives r->text. Writes buf (a NUL-terminated text) and returns it. */
+ * back in the translation's order ("%2$s" takes the second; a string's precision is
+ * kept, so "%.0s" shows nothing): the text for people. An untranslated format gives
+ * r->text. Writes buf (a NUL-terminated text) and returns it. */
 char *td_reason_render(const td_reason *r, char *buf, size_t len);
 
 /* The same from the parts an Ack carries: the format code, its arguments, and the English

@@ -1,5 +1,6 @@
 /* registry.c: loads and checks data/units.csv, task-groups.csv and indicators.csv. */
 #include "registry.h"
+#include "i18n.h"
 #include "utf8.h"
 
 #include <errno.h>
@@ -38,7 +39,8 @@ typedef struct {
     size_t errlen;
 } s_where;
 
-/* "file:line: " + the reason. Always returns TD_ERR_INVALID, for `return s_bad(...)`. */
+/* "file:line: " + the reason (fmt: an English msgid, marked N_ at the call, written in the
+ * reader's language). Always returns TD_ERR_INVALID, for `return s_bad(...)`. */
 static td_err s_bad(const s_where *at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static td_err s_bad(const s_where *at, const char *fmt, ...)
@@ -49,7 +51,7 @@ static td_err s_bad(const s_where *at, const char *fmt, ...)
     if (n >= 0 && (size_t) n < at->errlen) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(at->err + n, at->errlen - (size_t) n, fmt, ap);
+        vsnprintf(at->err + n, at->errlen - (size_t) n, _(fmt), ap);
         va_end(ap);
     }
     return TD_ERR_INVALID;
@@ -64,7 +66,7 @@ static int s_csv_split(char *line, char **fields, size_t max, size_t *count, con
     char *r = line;
     for (;;) {
         if (n == max) {
-            *why = "too many fields";
+            *why = N_("too many fields");
             return -1;
         }
         char *w = r;
@@ -73,7 +75,7 @@ static int s_csv_split(char *line, char **fields, size_t max, size_t *count, con
             r++;
             for (;;) {
                 if (*r == '\0') {
-                    *why = "unterminated quote";
+                    *why = N_("unterminated quote");
                     return -1;
                 }
                 if (*r == '"') {
@@ -88,13 +90,13 @@ static int s_csv_split(char *line, char **fields, size_t max, size_t *count, con
                 *w++ = *r++;
             }
             if (*r != ',' && *r != '\0') {
-                *why = "text after a closing quote";
+                *why = N_("text after a closing quote");
                 return -1;
             }
         } else {
             while (*r != ',' && *r != '\0') {
                 if (*r == '"') {
-                    *why = "quote inside an unquoted field";
+                    *why = N_("quote inside an unquoted field");
                     return -1;
                 }
                 *w++ = *r++;
@@ -116,11 +118,11 @@ static td_err s_text(const s_where *at, const char *what, char *dst, size_t size
 {
     size_t len = strlen(src);
     if (required && len == 0)
-        return s_bad(at, "%s is empty", what);
+        return s_bad(at, N_("%s is empty"), what);
     if (len >= size)
-        return s_bad(at, "%s is longer than %zu bytes", what, size - 1);
+        return s_bad(at, N_("%s is longer than %zu bytes"), what, size - 1);
     if (!td_utf8_valid_text(src))
-        return s_bad(at, "%s is not valid UTF-8", what);
+        return s_bad(at, N_("%s is not valid UTF-8"), what);
     memcpy(dst, src, len + 1);
     return TD_OK;
 }
@@ -166,7 +168,8 @@ static td_err s_code(const s_where *at, const char *what, char *dst, const char 
 {
     for (const char *p = src; *p != '\0'; p++) {
         if (!s_code_char(*p))
-            return s_bad(at, "%s '%s' may hold only letters, digits, '-', '_' and '.'", what, src);
+            return s_bad(at, N_("%s '%s' may hold only letters, digits, '-', '_' and '.'"), what,
+                         src);
     }
     return s_text(at, what, dst, TD_CODE_MAX, src, required);
 }
@@ -178,7 +181,7 @@ static td_err s_date(const s_where *at, const char *what, td_date *out, const ch
         return TD_OK;
     }
     if (td_date_parse(src, out) != TD_OK)
-        return s_bad(at, "%s '%s' is not a date (YYYY-MM-DD)", what, src);
+        return s_bad(at, N_("%s '%s' is not a date (YYYY-MM-DD)"), what, src);
     return TD_OK;
 }
 
@@ -262,7 +265,7 @@ static td_err s_load_csv(td_registry_t *reg, const char *data_dir, const char *f
         char *lend = nl != NULL ? nl : end;
         size_t linelen = (size_t) (lend - p);
         if (memchr(p, '\0', linelen) != NULL) {
-            rc = s_bad(&at, "NUL byte in line");
+            rc = s_bad(&at, N_("NUL byte in line"));
             goto cleanup;
         }
         *lend = '\0';
@@ -277,17 +280,17 @@ static td_err s_load_csv(td_registry_t *reg, const char *data_dir, const char *f
         size_t count = 0;
         const char *why = NULL;
         if (s_csv_split(line, fields, S_MAX_FIELDS, &count, &why) != 0) {
-            rc = s_bad(&at, "%s", why);
+            rc = s_bad(&at, "%s", _(why));
             goto cleanup;
         }
         if (count != ncols) {
-            rc = s_bad(&at, "expected %zu fields, found %zu", ncols, count);
+            rc = s_bad(&at, N_("expected %zu fields, found %zu"), ncols, count);
             goto cleanup;
         }
         if (!seen_header) {
             for (size_t i = 0; i < ncols; i++) {
                 if (strcmp(fields[i], header[i]) != 0) {
-                    rc = s_bad(&at, "header field %zu is '%s', expected '%s'", i + 1, fields[i],
+                    rc = s_bad(&at, N_("header field %zu is '%s', expected '%s'"), i + 1, fields[i],
                                header[i]);
                     goto cleanup;
                 }
@@ -327,7 +330,7 @@ static td_err s_unit_row(td_registry_t *reg, char **fields, const s_where *at)
     while (i < 4 && strcmp(fields[2], levels[i]) != 0)
         i++;
     if (i == 4)
-        return s_bad(at, "level '%s' must be nation, province, commune or ministry", fields[2]);
+        return s_bad(at, N_("level '%s' must be nation, province, commune or ministry"), fields[2]);
     u.level = level_values[i];
     rc = s_code(at, "parent", u.parent, fields[3], 0);
     if (rc == TD_OK)
@@ -339,10 +342,10 @@ static td_err s_unit_row(td_registry_t *reg, char **fields, const s_where *at)
     if (rc != TD_OK)
         return rc;
     if (u.level != TD_LEVEL_NATION && u.parent[0] == '\0')
-        return s_bad(at, "parent is empty (only the nation has no parent)");
+        return s_bad(at, N_("parent is empty (only the nation has no parent)"));
     if (td_date_is_set(&u.valid_from) && td_date_is_set(&u.valid_to) &&
         td_date_compare(&u.valid_from, &u.valid_to) > 0)
-        return s_bad(at, "valid_from %s is after valid_to %s", fields[4], fields[5]);
+        return s_bad(at, N_("valid_from %s is after valid_to %s"), fields[4], fields[5]);
 
     td_unit *units = s_grow(reg->units, &reg->units_cap, reg->nunits + 1, sizeof *units);
     if (units != NULL)
@@ -365,11 +368,11 @@ static td_err s_group_row(td_registry_t *reg, char **fields, const s_where *at)
     memset(&g, 0, sizeof g);
     const char *t = fields[0];
     if (!(t[0] >= '1' && t[0] <= '6' && t[1] == '\0'))
-        return s_bad(at, "group '%s' must be a number from 1 to 6", t);
+        return s_bad(at, N_("group '%s' must be a number from 1 to 6"), t);
     g.group = t[0] - '0';
     for (size_t i = 0; i < reg->ngroups; i++) {
         if (reg->groups[i].group == g.group)
-            return s_bad(at, "group %d appears twice", g.group);
+            return s_bad(at, N_("group %d appears twice"), g.group);
     }
     td_err rc = s_text(at, "title_vi", g.title_vi, sizeof g.title_vi, fields[1], 1);
     if (rc == TD_OK)
@@ -448,7 +451,7 @@ static td_err s_target(const s_where *at, const char *what, double *out, const c
     if (!((text[0] >= '0' && text[0] <= '9') || text[0] == '-' || text[0] == '+' ||
           text[0] == '.') ||
         end == text || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return s_bad(at, "%s '%s' is not a number", what, text);
+        return s_bad(at, N_("%s '%s' is not a number"), what, text);
     *out = v;
     return TD_OK;
 }
@@ -471,13 +474,13 @@ static td_err s_indicator_row(td_registry_t *reg, char **fields, const s_where *
         return rc;
     for (size_t i = 0; i < reg->nindicators; i++) {
         if (strcmp(reg->indicators[i].id, ind.id) == 0)
-            return s_bad(at, "indicator %s appears twice", ind.id);
+            return s_bad(at, N_("indicator %s appears twice"), ind.id);
     }
     if (s_formula(ind.formula, ind.numerator, sizeof ind.numerator, ind.denominator,
                   sizeof ind.denominator) != 0)
         return s_bad(at,
-                     "formula '%s' must be 'a / b' or 'sum(a)' over element names [a-z0-9_]+ "
-                     "of at most %zu bytes",
+                     N_("formula '%s' must be 'a / b' or 'sum(a)' over element names [a-z0-9_]+ "
+                        "of at most %zu bytes"),
                      ind.formula, sizeof ind.numerator - 1);
     rc = s_text(at, "unit", ind.unit, sizeof ind.unit, fields[4], 1);
     if (rc == TD_OK)
@@ -491,12 +494,12 @@ static td_err s_indicator_row(td_registry_t *reg, char **fields, const s_where *
     if (rc != TD_OK)
         return rc;
     if (ind.target_2025_min > ind.target_2025_max) /* false when either is NaN */
-        return s_bad(at, "t2025_min is above t2025_max");
+        return s_bad(at, N_("t2025_min is above t2025_max"));
     if (ind.target_2030_min > ind.target_2030_max)
-        return s_bad(at, "t2030_min is above t2030_max");
+        return s_bad(at, N_("t2030_min is above t2030_max"));
     if (strcmp(fields[9], "yes") != 0 && strcmp(fields[9], "partly") != 0 &&
         strcmp(fields[9], "no") != 0)
-        return s_bad(at, "verified '%s' must be yes, partly or no", fields[9]);
+        return s_bad(at, N_("verified '%s' must be yes, partly or no"), fields[9]);
     strcpy(ind.verified, fields[9]);
 
     td_indicator *inds =
@@ -567,7 +570,7 @@ static td_err s_index_units(td_registry_t *reg, char *err, size_t errlen)
             int a = reg->unit_lines[prev - reg->units];
             int b = reg->unit_lines[cur - reg->units];
             at.line = a > b ? a : b;
-            return s_bad(&at, "validity of %s overlaps its record on line %d", cur->code,
+            return s_bad(&at, N_("validity of %s overlaps its record on line %d"), cur->code,
                          a > b ? b : a);
         }
     }
@@ -575,9 +578,9 @@ static td_err s_index_units(td_registry_t *reg, char *err, size_t errlen)
         const td_unit *u = &reg->units[i];
         at.line = reg->unit_lines[i];
         if (u->parent[0] != '\0' && s_first_of(reg, u->parent) == reg->nunits)
-            return s_bad(&at, "parent '%s' is not a unit of this file", u->parent);
+            return s_bad(&at, N_("parent '%s' is not a unit of this file"), u->parent);
         if (u->successor[0] != '\0' && s_first_of(reg, u->successor) == reg->nunits)
-            return s_bad(&at, "successor '%s' is not a unit of this file", u->successor);
+            return s_bad(&at, N_("successor '%s' is not a unit of this file"), u->successor);
     }
     for (size_t i = 0; i < reg->nunits; i++) {
         if (reg->by_code[i]->level == TD_LEVEL_PROVINCE)

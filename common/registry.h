@@ -113,8 +113,8 @@ int td_registry_within(const td_registry_t *reg, const char *code, const char *r
 
 /* Split one CSV line in place into fields (RFC 4180 quoting, "" for a quote; a record
  * never spans lines). Fields point into line. Returns 0 with *count set, or -1 with a
- * static reason in *why (too many fields, unterminated quote, ...). The splitter every
- * file of data/ is read with. */
+ * static reason in *why (too many fields, unterminated quote, ...): an English msgid,
+ * shown to people as _(why). The splitter every file of data/ is read with. */
 int td_registry_csv_split(char *line, char **fields, size_t max, size_t *count, const char **why);
 
 #endif

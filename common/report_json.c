@@ -13,6 +13,7 @@
 #include "report.h"
 #include "utf8.h"
 #include "clock.h"
+#include "i18n.h"
 
 /* Line and column (in characters, 1-based) of a byte offset, as jansson counts them. */
 static void s_line_column(const char *text, size_t offset, int *line, int *column)
@@ -147,6 +148,9 @@ static size_t s_json_depth(const json_t *v)
 
 /* ---- JSON -> protobuf ---------------------------------------------------------- */
 
+/* The formats given to s_fail are marked N_() so that xgettext collects them (they are
+ * reasons, reason.h: English msgids, translated where they are read). */
+
 typedef struct {
     td_reason *why;
     td_err rc;
@@ -166,12 +170,20 @@ static int s_fail(s_ctx *c, td_err rc, const char *fmt, ...)
 
 static int s_nomem(s_ctx *c)
 {
-    return s_fail(c, TD_ERR_NOMEM, "out of memory while reading the report");
+    return s_fail(c, TD_ERR_NOMEM, N_("out of memory while reading the report"));
 }
 
-/* "path: " prefix, or "" at the top level. */
-/* Refuse members not in `allowed` (NULL-terminated). */
-static int s_known_keys(s_ctx *c, const json_t *obj, const char *path, const char *const *allowed)
+/* A refusal of the field at w (td_report_why_*), as s_fail. */
+static int s_invalid(s_ctx *c)
+{
+    c->rc = TD_ERR_INVALID;
+    return -1;
+}
+
+/* The first member of obj not in `allowed` (NULL-terminated), quoted into q; NULL when
+ * every member is known. */
+static const char *s_unknown_key(const json_t *obj, const char *const *allowed, char *q,
+                                 size_t qlen)
 {
     const char *key;
     json_t *v;
@@ -179,32 +191,32 @@ static int s_known_keys(s_ctx *c, const json_t *obj, const char *path, const cha
     json_object_foreach((json_t *) obj, key, v)
     {
         size_t i;
-        char q[TD_REPORT_QUOTE_MAX * 2];
 
         for (i = 0; allowed[i] != NULL; i++) {
             if (strcmp(key, allowed[i]) == 0)
                 break;
         }
-        if (allowed[i] == NULL && path[0] != '\0')
-            return s_fail(c, TD_ERR_INVALID, "%s: unknown field '%s'", path,
-                          td_report_quote(q, sizeof q, key, strlen(key)));
         if (allowed[i] == NULL)
-            return s_fail(c, TD_ERR_INVALID, "unknown field '%s'",
-                          td_report_quote(q, sizeof q, key, strlen(key)));
+            return td_report_quote(q, qlen, key, strlen(key));
     }
-    return 0;
+    return NULL;
 }
 
 /* Copy a JSON string of at most max bytes into *out (malloc'd). */
-static int s_take_string(s_ctx *c, const char *path, const json_t *v, size_t max, char **out)
+static int s_take_string(s_ctx *c, const td_report_where *w, const json_t *v, size_t max,
+                         char **out)
 {
     size_t n;
 
-    if (!json_is_string(v))
-        return s_fail(c, TD_ERR_INVALID, "%s: must be a string", path);
+    if (!json_is_string(v)) {
+        td_report_why_not_string(c->why, w);
+        return s_invalid(c);
+    }
     n = json_string_length(v);
-    if (n > max)
-        return s_fail(c, TD_ERR_INVALID, "%s: longer than %zu bytes (%zu)", path, max, n);
+    if (n > max) {
+        td_report_why_too_long(c->why, w, max, n);
+        return s_invalid(c);
+    }
     /* jansson has checked the UTF-8 and, without JSON_ALLOW_NUL, refused \u0000. */
     *out = malloc(n + 1);
     if (*out == NULL)
@@ -213,11 +225,14 @@ static int s_take_string(s_ctx *c, const char *path, const json_t *v, size_t max
     return 0;
 }
 
-static int s_required(s_ctx *c, const json_t *obj, const char *name, const char *path, json_t **out)
+static int s_required(s_ctx *c, const json_t *obj, const char *name, const td_report_where *w,
+                      json_t **out)
 {
     *out = json_object_get(obj, name);
-    if (*out == NULL)
-        return s_fail(c, TD_ERR_INVALID, "%s: missing", path);
+    if (*out == NULL) {
+        td_report_why_missing(c->why, w);
+        return s_invalid(c);
+    }
     return 0;
 }
 
@@ -285,74 +300,90 @@ static int s_parse_utc(const char *s, int64_t *out)
     return 0;
 }
 
-static int s_take_date(s_ctx *c, const char *path, const json_t *v, char **out)
+/* A task's deadline or completed_on. */
+static int s_take_date(s_ctx *c, const td_report_where *w, const json_t *v, char **out)
 {
     td_date d;
     const char *s = json_string_value(v);
+    td_report_place p;
 
-    if (s == NULL || strlen(s) != 10 || td_date_parse(s, &d) != TD_OK)
-        return s_fail(c, TD_ERR_INVALID, "%s: must be a date YYYY-MM-DD", path);
-    return s_take_string(c, path, v, 10, out);
-}
-
-static int s_group_number(s_ctx *c, const char *path, const json_t *v, uint32_t *out)
-{
-    long long g;
-
-    if (s_json_int(v, 1, TD_TASK_GROUPS, &g) != 0)
-        return s_fail(c, TD_ERR_INVALID, "%s: must be a task group from 1 to 6", path);
-    *out = (uint32_t) g;
-    return 0;
+    if (s == NULL || strlen(s) != 10 || td_date_parse(s, &d) != TD_OK) {
+        td_report_place_of(w, &p);
+        if (w->field == TD_FIELD_TASK_DEADLINE)
+            return s_fail(c, TD_ERR_INVALID,
+                          N_("action_plan[%s%.0s].deadline: must be a date YYYY-MM-DD"), p.at,
+                          p.nth);
+        return s_fail(c, TD_ERR_INVALID,
+                      N_("action_plan[%s%.0s].completed_on: must be a date YYYY-MM-DD"), p.at,
+                      p.nth);
+    }
+    return s_take_string(c, w, v, 10, out);
 }
 
 static int s_load_task_group(s_ctx *c, const json_t *obj, size_t idx, Tiendo__TaskGroupProgress *t)
 {
     static const char *const allowed[] = {"group", "status", "progress", "note", NULL};
-    char path[TD_REPORT_PATH_MAX], fp[TD_REPORT_PATH_MAX + 16];
+    td_report_where w = {.field = TD_FIELD_GROUP, .index = idx};
+    td_report_place p;
+    char q[TD_REPORT_QUOTE_MAX * 2];
+    const char *unknown;
     json_t *v;
     Tiendo__TaskStatus st;
+    long long g;
 
-    snprintf(path, sizeof path, "task_groups[%zu]", idx);
+    td_report_place_of(&w, &p);
     if (!json_is_object(obj))
         return s_fail(c, TD_ERR_INVALID,
-                      "%s: must be an object {\"group\", \"status\", "
-                      "\"progress\", \"note\"}",
-                      path);
-    if (s_known_keys(c, obj, path, allowed) != 0)
-        return -1;
+                      N_("task_groups[%s%.0s]: must be an object {\"group\", \"status\", "
+                         "\"progress\", \"note\"}"),
+                      p.at, p.nth);
+    if ((unknown = s_unknown_key(obj, allowed, q, sizeof q)) != NULL)
+        return s_fail(c, TD_ERR_INVALID, N_("task_groups[%s%.0s]: unknown field '%s'"), p.at, p.nth,
+                      unknown);
 
-    snprintf(fp, sizeof fp, "%s.group", path);
-    if (s_required(c, obj, "group", fp, &v) != 0 || s_group_number(c, fp, v, &t->group) != 0)
+    w.field = TD_FIELD_GROUP_GROUP;
+    if (s_required(c, obj, "group", &w, &v) != 0)
         return -1;
+    if (s_json_int(v, 1, TD_TASK_GROUPS, &g) != 0)
+        return s_fail(c, TD_ERR_INVALID,
+                      N_("task_groups[%s%.0s].group: must be a task group from 1 to 6"), p.at,
+                      p.nth);
+    t->group = (uint32_t) g;
     t->has_group = 1;
+    /* from here on the group is named by its number */
+    w.group = t->group;
+    w.field = TD_FIELD_GROUP_STATUS;
+    td_report_place_of(&w, &p);
 
     /* null (as the template writes them) is "not filled in": the rules say what is missing */
-    snprintf(fp, sizeof fp, "%s.status", path);
-    if (s_required(c, obj, "status", fp, &v) != 0)
+    if (s_required(c, obj, "status", &w, &v) != 0)
         return -1;
     if (!json_is_null(v)) {
         if (s_json_status(v, &st) != 0)
-            return s_fail(c, TD_ERR_INVALID, "%s: " TD_TASK_STATUS_HELP, fp);
+            return s_fail(c, TD_ERR_INVALID,
+                          N_("task_groups[%s%.0s].status: must be one of not_started, "
+                             "in_progress, completed"),
+                          p.at, p.nth);
         t->status = st;
         t->has_status = 1;
     }
 
-    snprintf(fp, sizeof fp, "%s.progress", path);
-    if (s_required(c, obj, "progress", fp, &v) != 0)
+    w.field = TD_FIELD_GROUP_PROGRESS;
+    if (s_required(c, obj, "progress", &w, &v) != 0)
         return -1;
     if (!json_is_null(v)) {
         if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 100)
-            return s_fail(c, TD_ERR_INVALID, "%s: must be a number from 0 to 100", fp);
+            return s_fail(c, TD_ERR_INVALID,
+                          N_("task_groups[%s%.0s].progress: must be a number from 0 to 100"), p.at,
+                          p.nth);
         t->progress_percent = json_number_value(v);
         t->has_progress_percent = 1;
     }
 
     v = json_object_get(obj, "note");
-    if (v != NULL) {
-        snprintf(fp, sizeof fp, "%s.note", path);
-        if (s_take_string(c, fp, v, TD_MAX_TEXT, &t->note) != 0)
-            return -1;
-    }
+    w.field = TD_FIELD_GROUP_NOTE;
+    if (v != NULL && s_take_string(c, &w, v, TD_MAX_TEXT, &t->note) != 0)
+        return -1;
     return 0;
 }
 
@@ -362,12 +393,13 @@ static int s_load_task_groups(s_ctx *c, const json_t *arr, Tiendo__Report *r)
     int seen[TD_TASK_GROUPS + 1] = {0};
 
     if (!json_is_array(arr))
-        return s_fail(c, TD_ERR_INVALID, "task_groups: must be an array of the six task groups");
+        return s_fail(c, TD_ERR_INVALID,
+                      N_("task_groups: must be an array of the six task groups"));
     n = json_array_size(arr);
     if (n != TD_TASK_GROUPS)
-        return s_fail(c, TD_ERR_INVALID,
-                      "task_groups: must list each of the six task groups 1 to 6 once (found %zu)",
-                      n);
+        return s_fail(
+            c, TD_ERR_INVALID,
+            N_("task_groups: must list each of the six task groups 1 to 6 once (found %zu)"), n);
     r->task_groups = calloc(n, sizeof *r->task_groups);
     if (r->task_groups == NULL)
         return s_nomem(c);
@@ -380,9 +412,14 @@ static int s_load_task_groups(s_ctx *c, const json_t *arr, Tiendo__Report *r)
         r->task_groups[r->n_task_groups++] = t;
         if (s_load_task_group(c, json_array_get(arr, i), i, t) != 0)
             return -1;
-        if (seen[t->group]++)
+        if (seen[t->group]++) {
+            td_report_where w = {.field = TD_FIELD_GROUP, .index = i};
+            td_report_place p;
+            td_report_place_of(&w, &p);
             return s_fail(c, TD_ERR_INVALID,
-                          "task_groups[%zu].group: task group %u is listed twice", i, t->group);
+                          N_("task_groups[%s].group: task group %u is listed twice%.0s"), p.at,
+                          t->group, p.nth);
+        }
     }
     return 0;
 }
@@ -390,29 +427,33 @@ static int s_load_task_groups(s_ctx *c, const json_t *arr, Tiendo__Report *r)
 static int s_load_value(s_ctx *c, const char *element, const json_t *v, Tiendo__DataValue *dv)
 {
     static const char *const allowed[] = {"value", "comment", NULL};
-    char path[TD_REPORT_PATH_MAX], fp[TD_REPORT_PATH_MAX + 16];
     const json_t *num = v;
 
-    snprintf(path, sizeof path, "data.%s", element);
     if (json_is_object(v)) {
         json_t *comment;
+        char q[TD_REPORT_QUOTE_MAX * 2];
+        const char *unknown = s_unknown_key(v, allowed, q, sizeof q);
 
-        if (s_known_keys(c, v, path, allowed) != 0)
-            return -1;
-        snprintf(fp, sizeof fp, "%s.value", path);
+        if (unknown != NULL)
+            return s_fail(c, TD_ERR_INVALID, N_("data.%s: unknown field '%s'"), element, unknown);
         num = json_object_get(v, "value");
-        if (num == NULL)
-            return s_fail(c, TD_ERR_INVALID, "%s: missing", fp);
+        if (num == NULL) {
+            td_report_where w = {.field = TD_FIELD_VALUE_VALUE, .element = element};
+            td_report_why_missing(c->why, &w);
+            return s_invalid(c);
+        }
         if (!json_is_number(num) || json_number_value(num) < 0)
-            return s_fail(c, TD_ERR_INVALID, "%s: must be a non-negative number", fp);
+            return s_fail(c, TD_ERR_INVALID, N_("data.%s.value: must be a non-negative number"),
+                          element);
         comment = json_object_get(v, "comment");
         if (comment != NULL) {
-            snprintf(fp, sizeof fp, "%s.comment", path);
-            if (s_take_string(c, fp, comment, TD_MAX_TEXT, &dv->comment) != 0)
+            td_report_where w = {.field = TD_FIELD_VALUE_COMMENT, .element = element};
+            if (s_take_string(c, &w, comment, TD_MAX_TEXT, &dv->comment) != 0)
                 return -1;
         }
     } else if (!json_is_number(v) || json_number_value(v) < 0) {
-        return s_fail(c, TD_ERR_INVALID, "%s: must be a non-negative number or null", path);
+        return s_fail(c, TD_ERR_INVALID, N_("data.%s: must be a non-negative number or null"),
+                      element);
     }
     dv->element = strdup(element);
     if (dv->element == NULL)
@@ -431,17 +472,17 @@ static int s_load_data(s_ctx *c, const json_t *obj, Tiendo__Report *r)
     if (!json_is_object(obj))
         return s_fail(
             c, TD_ERR_INVALID,
-            "data: must be an object of data elements, e.g. {\"urban_population\": 1000}");
+            N_("data: must be an object of data elements, e.g. {\"urban_population\": 1000}"));
     if (json_object_size(obj) > TD_MAX_VALUES)
-        return s_fail(c, TD_ERR_INVALID, "data: more than %d elements", TD_MAX_VALUES);
+        return s_fail(c, TD_ERR_INVALID, N_("data: more than %d elements"), TD_MAX_VALUES);
     json_object_foreach((json_t *) obj, key, v)
     {
         char q[TD_REPORT_QUOTE_MAX * 2];
 
         if (!td_element_name_valid(key))
             return s_fail(c, TD_ERR_INVALID,
-                          "data: \"%s\" is not a data element name (lower-case letters, digits "
-                          "and _)",
+                          N_("data: \"%s\" is not a data element name (lower-case letters, "
+                             "digits and _)"),
                           td_report_quote(q, sizeof q, key, strlen(key)));
         if (!json_is_null(v))
             n++;
@@ -468,81 +509,108 @@ static int s_load_data(s_ctx *c, const json_t *obj, Tiendo__Report *r)
     return 0;
 }
 
+/* One field of action-plan task idx. */
+static td_report_where s_task_field(td_report_field field, size_t idx)
+{
+    td_report_where w = {.field = field, .index = idx};
+    return w;
+}
+
+static int s_load_co_owners(s_ctx *c, const json_t *v, size_t idx, Tiendo__ActionTask *t)
+{
+    td_report_where w = s_task_field(TD_FIELD_TASK_CO_OWNER, idx);
+    td_report_place p;
+
+    td_report_place_of(&w, &p);
+    if (!json_is_array(v) || json_array_size(v) > TD_MAX_CO_OWNERS)
+        return s_fail(c, TD_ERR_INVALID,
+                      N_("action_plan[%s%.0s].co_owners: must be a list of at most %d names"), p.at,
+                      p.nth, TD_MAX_CO_OWNERS);
+    size_t n = json_array_size(v);
+    t->co_owners = n > 0 ? calloc(n, sizeof *t->co_owners) : NULL;
+    if (n > 0 && t->co_owners == NULL)
+        return s_nomem(c);
+    for (size_t k = 0; k < n; k++) {
+        w.sub = k;
+        if (s_take_string(c, &w, json_array_get(v, k), TD_MAX_SHORT_TEXT,
+                          &t->co_owners[t->n_co_owners]) != 0)
+            return -1;
+        t->n_co_owners++;
+    }
+    return 0;
+}
+
 static int s_load_action(s_ctx *c, const json_t *obj, size_t idx, Tiendo__ActionTask *t)
 {
     static const char *const allowed[] = {
         "id",       "title",  "task_group",   "owner",           "co_owners",
         "deadline", "status", "completed_on", "expected_result", NULL};
-    char path[TD_REPORT_PATH_MAX], fp[TD_REPORT_PATH_MAX + 16];
+    td_report_where w = s_task_field(TD_FIELD_TASK, idx);
+    td_report_place p;
+    char q[TD_REPORT_QUOTE_MAX * 2];
+    const char *unknown;
     json_t *v;
     Tiendo__TaskStatus st;
+    long long g;
 
-    snprintf(path, sizeof path, "action_plan[%zu]", idx);
+    td_report_place_of(&w, &p);
     if (!json_is_object(obj))
-        return s_fail(c, TD_ERR_INVALID, "%s: must be an object", path);
-    if (s_known_keys(c, obj, path, allowed) != 0)
-        return -1;
+        return s_fail(c, TD_ERR_INVALID, N_("action_plan[%s%.0s]: must be an object"), p.at, p.nth);
+    if ((unknown = s_unknown_key(obj, allowed, q, sizeof q)) != NULL)
+        return s_fail(c, TD_ERR_INVALID, N_("action_plan[%s%.0s]: unknown field '%s'"), p.at, p.nth,
+                      unknown);
 
-    snprintf(fp, sizeof fp, "%s.id", path);
-    if (s_required(c, obj, "id", fp, &v) != 0 ||
-        s_take_string(c, fp, v, TD_MAX_SHORT_TEXT, &t->id) != 0)
+    w.field = TD_FIELD_TASK_ID;
+    if (s_required(c, obj, "id", &w, &v) != 0 ||
+        s_take_string(c, &w, v, TD_MAX_SHORT_TEXT, &t->id) != 0)
         return -1;
-    snprintf(fp, sizeof fp, "%s.title", path);
-    if (s_required(c, obj, "title", fp, &v) != 0 ||
-        s_take_string(c, fp, v, TD_MAX_TEXT, &t->title) != 0)
+    w.field = TD_FIELD_TASK_TITLE;
+    if (s_required(c, obj, "title", &w, &v) != 0 ||
+        s_take_string(c, &w, v, TD_MAX_TEXT, &t->title) != 0)
         return -1;
-    snprintf(fp, sizeof fp, "%s.task_group", path);
-    if (s_required(c, obj, "task_group", fp, &v) != 0 ||
-        s_group_number(c, fp, v, &t->task_group) != 0)
+    w.field = TD_FIELD_TASK_GROUP;
+    if (s_required(c, obj, "task_group", &w, &v) != 0)
         return -1;
+    if (s_json_int(v, 1, TD_TASK_GROUPS, &g) != 0)
+        return s_fail(c, TD_ERR_INVALID,
+                      N_("action_plan[%s%.0s].task_group: must be a task group from 1 to 6"), p.at,
+                      p.nth);
+    t->task_group = (uint32_t) g;
     t->has_task_group = 1;
     v = json_object_get(obj, "owner");
-    if (v != NULL) {
-        snprintf(fp, sizeof fp, "%s.owner", path);
-        if (s_take_string(c, fp, v, TD_MAX_SHORT_TEXT, &t->owner) != 0)
-            return -1;
-    }
-    v = json_object_get(obj, "co_owners");
-    if (v != NULL && !json_is_null(v)) {
-        snprintf(fp, sizeof fp, "%s.co_owners", path);
-        if (!json_is_array(v) || json_array_size(v) > TD_MAX_CO_OWNERS)
-            return s_fail(c, TD_ERR_INVALID, "%s: must be a list of at most %d names", fp,
-                          TD_MAX_CO_OWNERS);
-        size_t n = json_array_size(v);
-        t->co_owners = n > 0 ? calloc(n, sizeof *t->co_owners) : NULL;
-        if (n > 0 && t->co_owners == NULL)
-            return s_nomem(c);
-        for (size_t k = 0; k < n; k++) {
-            char ep[TD_REPORT_PATH_MAX + 64];
-            snprintf(ep, sizeof ep, "%s[%zu]", fp, k);
-            if (s_take_string(c, ep, json_array_get(v, k), TD_MAX_SHORT_TEXT,
-                              &t->co_owners[t->n_co_owners]) != 0)
-                return -1;
-            t->n_co_owners++;
-        }
-    }
-    v = json_object_get(obj, "expected_result");
-    if (v != NULL && !json_is_null(v)) {
-        snprintf(fp, sizeof fp, "%s.expected_result", path);
-        if (s_take_string(c, fp, v, TD_MAX_TEXT, &t->expected_result) != 0)
-            return -1;
-    }
-    snprintf(fp, sizeof fp, "%s.deadline", path);
-    if (s_required(c, obj, "deadline", fp, &v) != 0 || s_take_date(c, fp, v, &t->deadline) != 0)
+    w.field = TD_FIELD_TASK_OWNER;
+    if (v != NULL && s_take_string(c, &w, v, TD_MAX_SHORT_TEXT, &t->owner) != 0)
         return -1;
-    snprintf(fp, sizeof fp, "%s.status", path);
-    if (s_required(c, obj, "status", fp, &v) != 0)
+    v = json_object_get(obj, "co_owners");
+    if (v != NULL && !json_is_null(v) && s_load_co_owners(c, v, idx, t) != 0)
+        return -1;
+    v = json_object_get(obj, "expected_result");
+    w.field = TD_FIELD_TASK_EXPECTED_RESULT;
+    if (v != NULL && !json_is_null(v) &&
+        s_take_string(c, &w, v, TD_MAX_TEXT, &t->expected_result) != 0)
+        return -1;
+    w.field = TD_FIELD_TASK_DEADLINE;
+    if (s_required(c, obj, "deadline", &w, &v) != 0 || s_take_date(c, &w, v, &t->deadline) != 0)
+        return -1;
+    w.field = TD_FIELD_TASK_STATUS;
+    if (s_required(c, obj, "status", &w, &v) != 0)
         return -1;
     if (s_json_status(v, &st) != 0)
-        return s_fail(c, TD_ERR_INVALID, "%s: " TD_TASK_STATUS_HELP, fp);
+        return s_fail(c, TD_ERR_INVALID,
+                      N_("action_plan[%s%.0s].status: must be one of not_started, "
+                         "in_progress, completed"),
+                      p.at, p.nth);
     t->status = st;
     t->has_status = 1;
     v = json_object_get(obj, "completed_on");
     if (v != NULL) {
-        snprintf(fp, sizeof fp, "%s.completed_on", path);
+        w.field = TD_FIELD_TASK_COMPLETED_ON;
         if (st != TIENDO__TASK_STATUS__TASK_COMPLETED)
-            return s_fail(c, TD_ERR_INVALID, "%s: only allowed when status is completed", fp);
-        if (s_take_date(c, fp, v, &t->completed_on) != 0)
+            return s_fail(c, TD_ERR_INVALID,
+                          N_("action_plan[%s%.0s].completed_on: only allowed when status is "
+                             "completed"),
+                          p.at, p.nth);
+        if (s_take_date(c, &w, v, &t->completed_on) != 0)
             return -1;
     }
     return 0;
@@ -553,10 +621,10 @@ static int s_load_action_plan(s_ctx *c, const json_t *arr, Tiendo__Report *r)
     size_t n;
 
     if (!json_is_array(arr))
-        return s_fail(c, TD_ERR_INVALID, "action_plan: must be an array of tasks");
+        return s_fail(c, TD_ERR_INVALID, N_("action_plan: must be an array of tasks"));
     n = json_array_size(arr);
     if (n > TD_MAX_TASKS)
-        return s_fail(c, TD_ERR_INVALID, "action_plan: more than %d tasks", TD_MAX_TASKS);
+        return s_fail(c, TD_ERR_INVALID, N_("action_plan: more than %d tasks"), TD_MAX_TASKS);
     if (n == 0)
         return 0;
     r->action_plan = calloc(n, sizeof *r->action_plan);
@@ -582,28 +650,33 @@ static int s_load_report(s_ctx *c, const json_t *root, Tiendo__Report *r)
                                           "data",        "action_plan", NULL};
     json_t *v;
     char q[TD_REPORT_QUOTE_MAX * 2];
+    const char *unknown;
     td_period p;
+    td_report_where unit = {.field = TD_FIELD_UNIT}, dataset = {.field = TD_FIELD_DATASET},
+                    period = {.field = TD_FIELD_PERIOD}, by = {.field = TD_FIELD_PREPARED_BY},
+                    groups = {.field = TD_FIELD_TASK_GROUPS};
 
     if (!json_is_object(root))
-        return s_fail(c, TD_ERR_INVALID, "the report must be a JSON object {...}");
-    if (s_known_keys(c, root, "", allowed) != 0)
-        return -1;
+        return s_fail(c, TD_ERR_INVALID, N_("the report must be a JSON object {...}"));
+    if ((unknown = s_unknown_key(root, allowed, q, sizeof q)) != NULL)
+        return s_fail(c, TD_ERR_INVALID, N_("unknown field '%s'"), unknown);
 
-    if (s_required(c, root, "unit", "unit", &v) != 0 ||
-        s_take_string(c, "unit", v, TD_MAX_SHORT_TEXT, &r->unit) != 0)
+    if (s_required(c, root, "unit", &unit, &v) != 0 ||
+        s_take_string(c, &unit, v, TD_MAX_SHORT_TEXT, &r->unit) != 0)
         return -1;
     if (!td_unit_code_valid(r->unit))
         return s_fail(c, TD_ERR_INVALID,
-                      "unit: \"%s\" is not a unit code (e.g. \"01\"; letters, digits, '-', '_')",
+                      N_("unit: \"%s\" is not a unit code (e.g. \"01\"; letters, digits, '-', "
+                         "'_')"),
                       td_report_quote(q, sizeof q, r->unit, strlen(r->unit)));
 
     v = json_object_get(root, "dataset");
     if (v != NULL) {
-        if (s_take_string(c, "dataset", v, TD_MAX_SHORT_TEXT, &r->dataset) != 0)
+        if (s_take_string(c, &dataset, v, TD_MAX_SHORT_TEXT, &r->dataset) != 0)
             return -1;
         if (!td_dataset_name_valid(r->dataset))
             return s_fail(c, TD_ERR_INVALID,
-                          "dataset: \"%s\" must be 1 to 16 lower-case letters, digits or _",
+                          N_("dataset: \"%s\" must be 1 to 16 lower-case letters, digits or _"),
                           td_report_quote(q, sizeof q, r->dataset, strlen(r->dataset)));
     } else {
         r->dataset = strdup(TD_DEFAULT_DATASET);
@@ -611,16 +684,18 @@ static int s_load_report(s_ctx *c, const json_t *root, Tiendo__Report *r)
             return s_nomem(c);
     }
 
-    if (s_required(c, root, "period", "period", &v) != 0 ||
-        s_take_string(c, "period", v, TD_MAX_SHORT_TEXT, &r->period) != 0)
+    if (s_required(c, root, "period", &period, &v) != 0 ||
+        s_take_string(c, &period, v, TD_MAX_SHORT_TEXT, &r->period) != 0)
         return -1;
     if (td_period_parse(r->period, &p) != TD_OK)
-        return s_fail(c, TD_ERR_INVALID, "period: \"%s\" is not a period " TD_PERIOD_HELP,
+        return s_fail(c, TD_ERR_INVALID,
+                      N_("period: \"%s\" is not a period (expected e.g. 2026-Q3, 2026-M07, "
+                         "2026-H2, 2026-9M, 2026)"),
                       td_report_quote(q, sizeof q, r->period, strlen(r->period)));
 
     /* Emptiness is td_report_validate's rule, so that a fresh template still parses. */
-    if (s_required(c, root, "prepared_by", "prepared_by", &v) != 0 ||
-        s_take_string(c, "prepared_by", v, TD_MAX_SHORT_TEXT, &r->prepared_by) != 0)
+    if (s_required(c, root, "prepared_by", &by, &v) != 0 ||
+        s_take_string(c, &by, v, TD_MAX_SHORT_TEXT, &r->prepared_by) != 0)
         return -1;
 
     v = json_object_get(root, "prepared_at");
@@ -629,14 +704,13 @@ static int s_load_report(s_ctx *c, const json_t *root, Tiendo__Report *r)
 
         if (s == NULL || s_parse_utc(s, &r->prepared_at) != 0)
             return s_fail(c, TD_ERR_INVALID,
-                          "prepared_at: must be a UTC time such as 2026-11-20T09:00:00Z");
+                          N_("prepared_at: must be a UTC time such as 2026-11-20T09:00:00Z"));
     } else {
         r->prepared_at = td_now_ms() / 1000;
     }
     r->has_prepared_at = 1;
 
-    if (s_required(c, root, "task_groups", "task_groups", &v) != 0 ||
-        s_load_task_groups(c, v, r) != 0)
+    if (s_required(c, root, "task_groups", &groups, &v) != 0 || s_load_task_groups(c, v, r) != 0)
         return -1;
     v = json_object_get(root, "data");
     if (v != NULL && !json_is_null(v) && s_load_data(c, v, r) != 0)
@@ -646,10 +720,15 @@ static int s_load_report(s_ctx *c, const json_t *root, Tiendo__Report *r)
         return -1;
     for (size_t i = 0; i < r->n_action_plan; i++) {
         for (size_t j = 0; j < i; j++) {
-            if (strcmp(r->action_plan[i]->id, r->action_plan[j]->id) == 0)
-                return s_fail(c, TD_ERR_INVALID, "action_plan[%zu].id: \"%s\" is used twice", i,
+            if (strcmp(r->action_plan[i]->id, r->action_plan[j]->id) == 0) {
+                td_report_where w = s_task_field(TD_FIELD_TASK_ID, i);
+                td_report_place pl;
+                td_report_place_of(&w, &pl);
+                return s_fail(c, TD_ERR_INVALID, N_("action_plan[%s%.0s].id: \"%s\" is used twice"),
+                              pl.at, pl.nth,
                               td_report_quote(q, sizeof q, r->action_plan[i]->id,
                                               strlen(r->action_plan[i]->id)));
+            }
         }
     }
     return 0;
@@ -745,7 +824,7 @@ td_err td_report_parse(const char *text, size_t len, Tiendo__Report **out, td_re
     if (root == NULL)
         return s_json_error(text, len, &je, why);
     if (s_json_depth(root) > TD_MAX_JSON_DEPTH) { /* the raw scan should make this unreachable */
-        s_fail(&c, TD_ERR_DECODE, "JSON nested deeper than %d levels", TD_MAX_JSON_DEPTH);
+        s_fail(&c, TD_ERR_DECODE, N_("JSON nested deeper than %d levels"), TD_MAX_JSON_DEPTH);
         goto cleanup;
     }
 

@@ -6,34 +6,35 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "report.h"
 #include "utf8.h"
 
 /* ---- validation ----------------------------------------------------------------- */
 
 /* A string field: required or optional, UTF-8, at most max bytes, optionally not blank. */
-static int s_check_text(const char *path, const char *s, size_t max, int required, int nonblank,
-                        td_reason *why)
+static int s_check_text(const td_report_where *w, const char *s, size_t max, int required,
+                        int nonblank, td_reason *why)
 {
     size_t n;
 
     if (s == NULL) {
         if (!required)
             return 0;
-        td_reason_set(why, "%s: missing", path);
+        td_report_why_missing(why, w);
         return -1;
     }
     n = strlen(s);
     if (n > max) {
-        td_reason_set(why, "%s: longer than %zu bytes (%zu)", path, max, n);
+        td_report_why_too_long(why, w, max, n);
         return -1;
     }
     if (!td_utf8_valid(s, n)) {
-        td_reason_set(why, "%s: not valid UTF-8", path);
+        td_report_why_not_utf8(why, w);
         return -1;
     }
     if (nonblank && strspn(s, " \t\r\n") == n) {
-        td_reason_set(why, "%s: must not be empty", path);
+        td_report_why_blank(why, w);
         return -1;
     }
     return 0;
@@ -45,20 +46,28 @@ static int s_valid_status(int has, Tiendo__TaskStatus st)
            st <= TIENDO__TASK_STATUS__TASK_COMPLETED;
 }
 
-static int s_check_date(const char *path, const char *s, int required, td_reason *why)
+/* A task's date (deadline or completed_on): YYYY-MM-DD. */
+static int s_check_date(const td_report_where *w, const char *s, int required, td_reason *why)
 {
     td_date d;
 
     if (s == NULL && !required)
         return 0;
     if (s == NULL) {
-        td_reason_set(why, "%s: missing", path);
+        td_report_why_missing(why, w);
         return -1;
     }
     if (strlen(s) != 10 || td_date_parse(s, &d) != TD_OK) {
         char q[TD_REPORT_QUOTE_MAX * 2];
-        td_reason_set(why, "%s: \"%s\" is not a date YYYY-MM-DD", path,
-                      td_report_quote(q, sizeof q, s, strlen(s)));
+        td_report_place p;
+        td_report_place_of(w, &p);
+        td_report_quote(q, sizeof q, s, strlen(s));
+        if (w->field == TD_FIELD_TASK_DEADLINE)
+            td_reason_set(why, "action_plan[%s%.0s].deadline: \"%s\" is not a date YYYY-MM-DD",
+                          p.at, p.nth, q);
+        else
+            td_reason_set(why, "action_plan[%s%.0s].completed_on: \"%s\" is not a date YYYY-MM-DD",
+                          p.at, p.nth, q);
         return -1;
     }
     return 0;
@@ -76,42 +85,57 @@ static int s_validate_groups(const Tiendo__Report *r, td_reason *why)
     }
     for (size_t i = 0; i < r->n_task_groups; i++) {
         const Tiendo__TaskGroupProgress *t = r->task_groups[i];
-        char path[TD_REPORT_PATH_MAX];
+        td_report_where w = {.field = TD_FIELD_GROUP, .index = i};
+        td_report_place p;
 
+        td_report_place_of(&w, &p);
         if (t == NULL) {
-            td_reason_set(why, "task_groups[%zu]: missing", i);
+            td_report_why_missing(why, &w);
             return -1;
         }
         if (!t->has_group || t->group < 1 || t->group > TD_TASK_GROUPS) {
-            td_reason_set(why, "task_groups[%zu].group: must be a task group from 1 to 6", i);
+            td_reason_set(why, "task_groups[%s%.0s].group: must be a task group from 1 to 6", p.at,
+                          p.nth);
             return -1;
         }
         if (seen[t->group]++) {
-            td_reason_set(why, "task_groups[%zu].group: task group %u is listed twice", i,
-                          t->group);
+            /* TRANSLATORS: the entry's index (from 0), the task group's number, then (%.0s)
+               the entry's place counting from 1 */
+            td_reason_set(why, "task_groups[%s].group: task group %u is listed twice%.0s", p.at,
+                          t->group, p.nth);
             return -1;
         }
+        /* from here on the group is named by its number */
+        w.group = t->group;
+        w.field = TD_FIELD_GROUP_STATUS;
+        td_report_place_of(&w, &p);
         if (!s_valid_status(t->has_status, t->status)) {
             if (t->has_status)
-                td_reason_set(why, "task_groups[%zu].status: " TD_TASK_STATUS_HELP, i);
+                td_reason_set(why,
+                              "task_groups[%s%.0s].status: must be one of not_started, "
+                              "in_progress, completed",
+                              p.at, p.nth);
             else
                 td_reason_set(why,
-                              "task_groups[%zu].status: not filled in (not_started, in_progress "
-                              "or completed)",
-                              i);
+                              "task_groups[%s%.0s].status: not filled in (not_started, "
+                              "in_progress or completed)",
+                              p.at, p.nth);
             return -1;
         }
         if (!t->has_progress_percent || !isfinite(t->progress_percent) || t->progress_percent < 0 ||
             t->progress_percent > 100) {
             if (t->has_progress_percent)
-                td_reason_set(why, "task_groups[%zu].progress: must be a number from 0 to 100", i);
+                td_reason_set(why, "task_groups[%s%.0s].progress: must be a number from 0 to 100",
+                              p.at, p.nth);
             else
-                td_reason_set(
-                    why, "task_groups[%zu].progress: not filled in (a number from 0 to 100)", i);
+                td_reason_set(why,
+                              "task_groups[%s%.0s].progress: not filled in (a number from 0 to "
+                              "100)",
+                              p.at, p.nth);
             return -1;
         }
-        snprintf(path, sizeof path, "task_groups[%zu].note", i);
-        if (s_check_text(path, t->note, TD_MAX_TEXT, 0, 0, why) != 0)
+        w.field = TD_FIELD_GROUP_NOTE;
+        if (s_check_text(&w, t->note, TD_MAX_TEXT, 0, 0, why) != 0)
             return -1;
     }
     return 0;
@@ -125,41 +149,49 @@ static int s_validate_values(const Tiendo__Report *r, const td_registry_t *reg, 
     }
     for (size_t i = 0; i < r->n_values; i++) {
         const Tiendo__DataValue *dv = r->values != NULL ? r->values[i] : NULL;
-        char path[TD_REPORT_PATH_MAX];
+        char at[24];
 
+        snprintf(at, sizeof at, "%zu", i);
         if (dv == NULL || dv->element == NULL) {
-            td_reason_set(why, "data[%zu]: no element name", i);
+            td_reason_set(why, "data[%s]: no element name", at);
             return -1;
         }
         if (!td_element_name_valid(dv->element)) {
             char q[TD_REPORT_QUOTE_MAX * 2];
-            td_reason_set(why, "data[%zu]: \"%s\" is not a data element name", i,
+            td_reason_set(why, "data[%s]: \"%s\" is not a data element name", at,
                           td_report_quote(q, sizeof q, dv->element, strlen(dv->element)));
             return -1;
         }
-        snprintf(path, sizeof path, "data.%s", dv->element);
         if (!td_registry_has_element(reg, dv->element)) {
-            td_reason_set(why, "%s: not a data element of the indicator catalogue", path);
+            td_reason_set(why, "data.%s: not a data element of the indicator catalogue",
+                          dv->element);
             return -1;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(r->values[j]->element, dv->element) == 0) {
-                td_reason_set(why, "%s: reported twice", path);
+                td_reason_set(why, "data.%s: reported twice", dv->element);
                 return -1;
             }
         }
         if (!dv->has_value || !isfinite(dv->value) || dv->value < 0) {
             if (dv->has_value)
-                td_reason_set(why, "%s: must be a finite non-negative number", path);
+                td_reason_set(why, "data.%s: must be a finite non-negative number", dv->element);
             else
-                td_reason_set(why, "%s: no value", path);
+                td_reason_set(why, "data.%s: no value", dv->element);
             return -1;
         }
-        strncat(path, ".comment", sizeof path - strlen(path) - 1);
-        if (s_check_text(path, dv->comment, TD_MAX_TEXT, 0, 0, why) != 0)
+        td_report_where w = {.field = TD_FIELD_VALUE_COMMENT, .element = dv->element};
+        if (s_check_text(&w, dv->comment, TD_MAX_TEXT, 0, 0, why) != 0)
             return -1;
     }
     return 0;
+}
+
+/* One field of action-plan task i. */
+static td_report_where s_task_field(td_report_field field, size_t i)
+{
+    td_report_where w = {.field = field, .index = i};
+    return w;
 }
 
 static int s_validate_actions(const Tiendo__Report *r, td_reason *why)
@@ -170,54 +202,67 @@ static int s_validate_actions(const Tiendo__Report *r, td_reason *why)
     }
     for (size_t i = 0; i < r->n_action_plan; i++) {
         const Tiendo__ActionTask *t = r->action_plan != NULL ? r->action_plan[i] : NULL;
-        char path[TD_REPORT_PATH_MAX];
+        td_report_where w = s_task_field(TD_FIELD_TASK, i);
+        td_report_place p;
 
+        td_report_place_of(&w, &p);
         if (t == NULL) {
-            td_reason_set(why, "action_plan[%zu]: missing", i);
+            td_report_why_missing(why, &w);
             return -1;
         }
-#define S_FIELD(name) (snprintf(path, sizeof path, "action_plan[%zu]." name, i), path)
-        if (s_check_text(S_FIELD("id"), t->id, TD_MAX_SHORT_TEXT, 1, 1, why) != 0 ||
-            s_check_text(S_FIELD("title"), t->title, TD_MAX_TEXT, 1, 1, why) != 0 ||
-            s_check_text(S_FIELD("owner"), t->owner, TD_MAX_SHORT_TEXT, 1, 1, why) != 0 ||
-            s_check_text(S_FIELD("expected_result"), t->expected_result, TD_MAX_TEXT, 0, 0, why) !=
-                0 ||
-            s_check_date(S_FIELD("deadline"), t->deadline, 1, why) != 0 ||
-            s_check_date(S_FIELD("completed_on"), t->completed_on,
-                         t->has_status && t->status == TIENDO__TASK_STATUS__TASK_COMPLETED,
-                         why) != 0)
+        int completed = t->has_status && t->status == TIENDO__TASK_STATUS__TASK_COMPLETED;
+        td_report_where id = s_task_field(TD_FIELD_TASK_ID, i),
+                        title = s_task_field(TD_FIELD_TASK_TITLE, i),
+                        owner = s_task_field(TD_FIELD_TASK_OWNER, i),
+                        expected = s_task_field(TD_FIELD_TASK_EXPECTED_RESULT, i),
+                        deadline = s_task_field(TD_FIELD_TASK_DEADLINE, i),
+                        completed_on = s_task_field(TD_FIELD_TASK_COMPLETED_ON, i);
+        if (s_check_text(&id, t->id, TD_MAX_SHORT_TEXT, 1, 1, why) != 0 ||
+            s_check_text(&title, t->title, TD_MAX_TEXT, 1, 1, why) != 0 ||
+            s_check_text(&owner, t->owner, TD_MAX_SHORT_TEXT, 1, 1, why) != 0 ||
+            s_check_text(&expected, t->expected_result, TD_MAX_TEXT, 0, 0, why) != 0 ||
+            s_check_date(&deadline, t->deadline, 1, why) != 0 ||
+            s_check_date(&completed_on, t->completed_on, completed, why) != 0)
             return -1;
         if (t->n_co_owners > TD_MAX_CO_OWNERS || (t->n_co_owners > 0 && t->co_owners == NULL)) {
-            td_reason_set(why, "%s: at most %d names", S_FIELD("co_owners"), TD_MAX_CO_OWNERS);
+            td_reason_set(why, "action_plan[%s%.0s].co_owners: at most %d names", p.at, p.nth,
+                          TD_MAX_CO_OWNERS);
             return -1;
         }
         for (size_t k = 0; k < t->n_co_owners; k++) {
-            char cp[TD_REPORT_PATH_MAX + 32];
-            snprintf(cp, sizeof cp, "action_plan[%zu].co_owners[%zu]", i, k);
-            if (s_check_text(cp, t->co_owners[k], TD_MAX_SHORT_TEXT, 1, 1, why) != 0)
+            td_report_where co = s_task_field(TD_FIELD_TASK_CO_OWNER, i);
+            co.sub = k;
+            if (s_check_text(&co, t->co_owners[k], TD_MAX_SHORT_TEXT, 1, 1, why) != 0)
                 return -1;
         }
         if (!t->has_task_group || t->task_group < 1 || t->task_group > TD_TASK_GROUPS) {
-            td_reason_set(why, "%s: must be a task group from 1 to 6", S_FIELD("task_group"));
+            td_reason_set(why, "action_plan[%s%.0s].task_group: must be a task group from 1 to 6",
+                          p.at, p.nth);
             return -1;
         }
         if (!s_valid_status(t->has_status, t->status)) {
-            if (t->has_status)
-                td_reason_set(why, "%s: " TD_TASK_STATUS_HELP, S_FIELD("status"));
-            else
-                td_reason_set(why, "%s: missing", S_FIELD("status"));
+            if (t->has_status) {
+                td_reason_set(why,
+                              "action_plan[%s%.0s].status: must be one of not_started, "
+                              "in_progress, completed",
+                              p.at, p.nth);
+            } else {
+                td_report_where st = s_task_field(TD_FIELD_TASK_STATUS, i);
+                td_report_why_missing(why, &st);
+            }
             return -1;
         }
         if (t->completed_on != NULL && t->status != TIENDO__TASK_STATUS__TASK_COMPLETED) {
-            td_reason_set(why, "%s: only allowed when status is completed",
-                          S_FIELD("completed_on"));
+            td_reason_set(why,
+                          "action_plan[%s%.0s].completed_on: only allowed when status is "
+                          "completed",
+                          p.at, p.nth);
             return -1;
         }
-#undef S_FIELD
         for (size_t j = 0; j < i; j++) {
             if (strcmp(r->action_plan[j]->id, t->id) == 0) {
                 char q[TD_REPORT_QUOTE_MAX * 2];
-                td_reason_set(why, "action_plan[%zu].id: \"%s\" is used twice", i,
+                td_reason_set(why, "action_plan[%s%.0s].id: \"%s\" is used twice", p.at, p.nth,
                               td_report_quote(q, sizeof q, t->id, strlen(t->id)));
                 return -1;
             }
@@ -279,7 +324,8 @@ td_err td_report_check(const Tiendo__Report *report, const td_registry_t *reg, t
         return TD_ERR_INVALID;
     }
     if (r->unit == NULL || r->unit[0] == '\0') {
-        td_reason_set(why, "unit: missing");
+        td_report_where w = {.field = TD_FIELD_UNIT};
+        td_report_why_missing(why, &w);
         return TD_ERR_INVALID;
     }
     if (!td_unit_code_valid(r->unit)) {
@@ -297,15 +343,19 @@ td_err td_report_check(const Tiendo__Report *report, const td_registry_t *reg, t
         return TD_ERR_INVALID;
     }
     if (r->period == NULL) {
-        td_reason_set(why, "period: missing");
+        td_report_where w = {.field = TD_FIELD_PERIOD};
+        td_report_why_missing(why, &w);
         return TD_ERR_INVALID;
     }
     if (strlen(r->period) >= TD_PERIOD_TEXT_MAX || td_period_parse(r->period, &p) != TD_OK) {
-        td_reason_set(why, "period: \"%s\" is not a period " TD_PERIOD_HELP,
+        td_reason_set(why,
+                      "period: \"%s\" is not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, "
+                      "2026-9M, 2026)",
                       td_report_quote(q, sizeof q, r->period, strlen(r->period)));
         return TD_ERR_INVALID;
     }
-    if (s_check_text("prepared_by", r->prepared_by, TD_MAX_SHORT_TEXT, 1, 1, why) != 0)
+    td_report_where by = {.field = TD_FIELD_PREPARED_BY};
+    if (s_check_text(&by, r->prepared_by, TD_MAX_SHORT_TEXT, 1, 1, why) != 0)
         return TD_ERR_INVALID;
     if (r->has_prepared_at &&
         (r->prepared_at < TD_REPORT_TIME_MIN || r->prepared_at >= TD_REPORT_TIME_MAX)) {
@@ -330,7 +380,7 @@ static void s_not_during(const td_registry_t *reg, const char *code, const td_pe
     const td_unit *units = NULL;
     const td_unit *before = NULL, *after = NULL;
     size_t n = td_registry_units(reg, &units);
-    char period[TD_PERIOD_TEXT_MAX], date[16];
+    char period[TD_PERIOD_TEXT_MAX], date[16], date_vi[16];
     td_date first, last;
 
     td_period_span(p, &first, &last);
@@ -348,16 +398,26 @@ static void s_not_during(const td_registry_t *reg, const char *code, const td_pe
                 after = u;
         }
     }
-    if (before != NULL && before->successor[0] != '\0') {
-        td_reason_set(why, "unit '%s' (%s) does not exist during %s (valid until %s; successor %s)",
-                      code, before->name, period,
-                      td_date_format(&before->valid_to, date, sizeof date), before->successor);
-    } else if (before != NULL) {
-        td_reason_set(why, "unit '%s' (%s) does not exist during %s (valid until %s)", code,
-                      before->name, period, td_date_format(&before->valid_to, date, sizeof date));
+    /* the date twice: as the English writes it, and (%.0s) as Vietnamese does, 30/06/2025 */
+    if (before != NULL) {
+        td_date_format(&before->valid_to, date, sizeof date);
+        td_fmt_date_in(TD_LANG_VI, &before->valid_to, date_vi, sizeof date_vi);
     } else if (after != NULL) {
-        td_reason_set(why, "unit '%s' (%s) does not exist during %s (valid from %s)", code,
-                      after->name, period, td_date_format(&after->valid_from, date, sizeof date));
+        td_date_format(&after->valid_from, date, sizeof date);
+        td_fmt_date_in(TD_LANG_VI, &after->valid_from, date_vi, sizeof date_vi);
+    }
+    if (before != NULL && before->successor[0] != '\0') {
+        /* TRANSLATORS: unit code, unit name, period, the last day in English form and
+           (%.0s) as dd/mm/yyyy, the successor's code */
+        td_reason_set(why,
+                      "unit '%s' (%s) does not exist during %s (valid until %s%.0s; successor %s)",
+                      code, before->name, period, date, date_vi, before->successor);
+    } else if (before != NULL) {
+        td_reason_set(why, "unit '%s' (%s) does not exist during %s (valid until %s%.0s)", code,
+                      before->name, period, date, date_vi);
+    } else if (after != NULL) {
+        td_reason_set(why, "unit '%s' (%s) does not exist during %s (valid from %s%.0s)", code,
+                      after->name, period, date, date_vi);
     } else {
         td_reason_set(why, "unit '%s' does not exist during %s", code, period);
     }
@@ -372,7 +432,8 @@ td_err td_report_check_at(const Tiendo__Report *report, const td_registry_t *reg
     if (rc != TD_OK)
         return rc;
     if (td_period_parse(report->period, &p) != TD_OK) { /* td_report_validate parsed it */
-        td_reason_set(why, "period: not a period " TD_PERIOD_HELP);
+        td_reason_set(why, "period: not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, "
+                           "2026-9M, 2026)");
         return TD_ERR_INVALID;
     }
     if (td_registry_find_during(reg, report->unit, &p) == NULL) {

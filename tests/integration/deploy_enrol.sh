@@ -91,12 +91,13 @@ office_agent "$office/state" --check-config >/dev/null || td_fail "the bundle's 
 q="$(date -u +%Y)-Q$((($(date -u +%-m) + 2) / 3))"
 office_agent "$office/state" template --period "$q" >"$office/blank.json"
 td_assert_eq "$(jq -r .unit "$office/blank.json")" 01 "unit of the template"
-# the blank template itself is refused, saying what to fill in (blank is not zero)
+# the blank template itself is refused, saying what to fill in (blank is not zero), in
+# Vietnamese: the bundle's agent.conf says lang = vi
 jq '.prepared_by = "Văn phòng Hà Nội"' "$office/blank.json" >"$office/unfilled.json"
 if office_agent "$office/state" submit "$office/unfilled.json" >/dev/null 2>"$office/unfilled.err"; then
   td_fail "an unfilled template was queued"
 fi
-grep -q "unfilled template" "$office/unfilled.err" || td_fail "unfilled: $(cat "$office/unfilled.err")"
+grep -q "mẫu chưa điền" "$office/unfilled.err" || td_fail "unfilled: $(cat "$office/unfilled.err")"
 jq '.prepared_by = "Văn phòng Hà Nội"
   | .task_groups |= map(.status = "in_progress" | .progress = 40)' \
   "$office/blank.json" >"$office/report.json"

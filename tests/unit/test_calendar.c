@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "i18n.h"
 #include "registry.h"
 #include "report.h"
 #include "unit_main.h"
@@ -324,6 +325,38 @@ START_TEST(test_check_locked)
 }
 END_TEST
 
+/* The same refusals in Vietnamese (the build's catalogue): dates as dd/mm/yyyy, and a
+ * data file's error translated where it is made. */
+START_TEST(test_messages_in_vietnamese)
+{
+    td_period p = s_period("2023-Q1");
+    td_reason why;
+    char out[TD_REASON_TEXT_MAX];
+    td_reason_clear(&why);
+    ck_assert_int_eq(td_calendar_check(s_lock, "nq06", &p, s_at("2026-11-29", 12, 0, 0), &why),
+                     TD_ERR_INVALID);
+    td_i18n_init(TD_LANG_VI);
+    ck_assert_str_eq(td_reason_render(&why, out, sizeof out),
+                     "kỳ báo cáo 2023-Q1 đã khóa sổ: thời hạn gửi báo cáo 25/03/2023 đã qua hơn "
+                     "30 ngày");
+    p = s_period("2026-Q3");
+    ck_assert_int_eq(td_calendar_check(s_lock, "yearly", &p, s_at("2026-11-29", 12, 0, 0), &why),
+                     TD_ERR_INVALID);
+    ck_assert_str_eq(td_reason_render(&why, out, sizeof out),
+                     "kỳ báo cáo 2026-Q3: chế độ báo cáo 'yearly' không có loại kỳ này (các loại "
+                     "kỳ của chế độ: Y)");
+    td_calendar_t *cal = NULL;
+    char err[256] = "";
+    ck_assert_int_eq(s_open_text(HEADER "nq06,t,Q,29,0\n", &cal, err, sizeof err), TD_ERR_INVALID);
+    ck_assert_str_eq(err, "datasets.csv:2: deadline_day '29' phải là số nguyên từ 1 đến 28");
+    ck_assert_int_eq(s_open_text(HEADER "nq06,\"t,Q,25,0\n", &cal, err, sizeof err),
+                     TD_ERR_INVALID);
+    ck_assert_str_eq(err, "datasets.csv:2: dấu ngoặc kép chưa đóng");
+    td_i18n_init(TD_LANG_EN);
+    ck_assert_str_eq(td_reason_render(&why, out, sizeof out), why.text);
+}
+END_TEST
+
 /* ---- report status -------------------------------------------------------------- */
 
 START_TEST(test_status)
@@ -546,6 +579,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, test_check_dataset_and_kind);
     tcase_add_test(tc, test_check_future);
     tcase_add_test(tc, test_check_locked);
+    tcase_add_test(tc, test_messages_in_vietnamese);
     tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_find_during);
     tcase_add_test(tc, test_current);

@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "outbox.h"
+#include "record.h"
 #include "sender.h"
 #include "settle.h"
 #include "window.h"
@@ -118,7 +120,7 @@ static td_err s_get(outbox_t *ob, uint64_t seq, outbox_record *out)
 /* What the sender does with a rejection: outbox_settle; returns how many moved (0 or 1). */
 static size_t s_reject(outbox_t *ob, uint64_t seq, const char *reason, int64_t at)
 {
-    outbox_rejection rej = {seq, reason};
+    outbox_rejection rej = {seq, reason, {NULL, NULL, 0}};
     size_t moved = 0;
     char err[256];
     td_err e = outbox_settle(ob, NULL, 0, &rej, 1, at, &moved, err, sizeof err);
@@ -333,7 +335,7 @@ START_TEST(test_dead_letters)
     outbox_record_clear(&dead);
 
     /* settle: one transaction for a delivery and a rejection */
-    outbox_rejection rej = {3, "unit 48 is not yours"};
+    outbox_rejection rej = {3, "unit 48 is not yours", {NULL, NULL, 0}};
     uint64_t ok = 1;
     size_t changed = 0;
     ck_assert_int_eq(outbox_settle(ob, &ok, 1, &rej, 1, 8000, &changed, err, sizeof err), TD_OK);
@@ -388,6 +390,134 @@ START_TEST(test_dead_letters)
     outbox_record_clear(&dead);
     free(longreason);
     outbox_close(&ob);
+}
+END_TEST
+
+/* A rejection with its reason in parts (docs/protocol.md, "Reasons"): the dead letter keeps
+ * the English text, the format and the arguments, shows them in the reader's language, and
+ * a dead letter written before the parts existed (format 1) still reads, in English. */
+START_TEST(test_dead_letter_reason_parts)
+{
+    outbox_t *ob = s_open(1 << 20);
+    for (int i = 0; i < 4; i++)
+        s_enqueue(ob, "01", "2026-Q4", "r", 100, 1000 + i);
+    char err[256], text[OUTBOX_REASON_MAX];
+    const char *args[] = {"2", "3"};
+    outbox_rejection rej = {
+        1,
+        "task_groups[2].progress: must be a number from 0 to 100",
+        {"task_groups[%s%.0s].progress: must be a number from 0 to 100", args, 2}};
+    ck_assert_int_eq(outbox_settle(ob, NULL, 0, &rej, 1, 5000, NULL, err, sizeof err), TD_OK);
+    outbox_record dead;
+    ck_assert_int_eq(outbox_dead_get(ob, 1, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(dead.reason, rej.reason);
+    ck_assert_str_eq(dead.reason_format, rej.parts.format);
+    ck_assert_uint_eq(dead.reason_nargs, 2);
+    ck_assert_str_eq(dead.reason_args[1], "3");
+    ck_assert_str_eq(outbox_record_reason(&dead, text, sizeof text), rej.reason);
+    td_i18n_init(TD_LANG_VI);
+    ck_assert_str_eq(outbox_record_reason(&dead, text, sizeof text),
+                     "nhóm nhiệm vụ 3: tiến độ (progress) phải là một số từ 0 đến 100");
+    outbox_record_clear(&dead);
+
+    /* no parts: format 1, as before; a code this agent does not know: the English text */
+    const char *one[] = {"x"};
+    outbox_rejection plain = {2, "unit 79 is outside this agent's scope", {NULL, NULL, 0}};
+    outbox_rejection unknown = {3, "a newer collector's reason", {"a newer %s reason", one, 1}};
+    ck_assert_int_eq(outbox_settle(ob, NULL, 0, &plain, 1, 5001, NULL, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_settle(ob, NULL, 0, &unknown, 1, 5002, NULL, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_dead_get(ob, 2, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(dead.reason_format, "");
+    ck_assert_uint_eq(dead.reason_nargs, 0);
+    ck_assert_str_eq(outbox_record_reason(&dead, text, sizeof text), plain.reason);
+    outbox_record_clear(&dead);
+    ck_assert_int_eq(outbox_dead_get(ob, 3, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(outbox_record_reason(&dead, text, sizeof text), "a newer x reason");
+    outbox_record_clear(&dead);
+    td_i18n_init(TD_LANG_EN);
+
+    /* a format too long to keep whole is dropped with its arguments; arguments are cut */
+    char *big = malloc(OUTBOX_REASON_MAX + 10);
+    memset(big, 'f', OUTBOX_REASON_MAX + 9);
+    big[OUTBOX_REASON_MAX + 9] = '\0';
+    char longarg[400];
+    memset(longarg, 'a', sizeof longarg - 1);
+    longarg[sizeof longarg - 1] = '\0';
+    const char *cut[] = {longarg};
+    outbox_rejection toolong = {4, "english", {big, cut, 1}};
+    ck_assert_int_eq(outbox_settle(ob, NULL, 0, &toolong, 1, 5003, NULL, err, sizeof err), TD_OK);
+    ck_assert_int_eq(outbox_dead_get(ob, 4, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(dead.reason_format, "");
+    ck_assert_str_eq(outbox_record_reason(&dead, text, sizeof text), "english");
+    outbox_record_clear(&dead);
+    free(big);
+
+    /* resubmitting a dead letter with parts queues the report unchanged */
+    outbox_record before;
+    uint64_t new_seq = 0;
+    ck_assert_int_eq(outbox_dead_resubmit(ob, 1, 6000, &new_seq, NULL, err, sizeof err), TD_OK);
+    ck_assert_int_eq(s_get(ob, new_seq, &before), TD_OK);
+    ck_assert_str_eq(before.unit, "01");
+    ck_assert_str_eq(before.reason_format, "");
+    outbox_record_clear(&before);
+    outbox_close(&ob);
+
+    /* the byte layouts: format 2 round trip, an argument cut to its bound, format 1 by
+     * hand as an older agent wrote it, malformed headers refused */
+    uint8_t queued[64];
+    record_view v = {7,
+                     (const uint8_t *) "01",
+                     (const uint8_t *) "nq06",
+                     (const uint8_t *) "2026-Q4",
+                     2,
+                     4,
+                     7,
+                     NULL,
+                     0};
+    size_t qlen = record_size(&v);
+    record_write(queued, &v);
+    record_reason why;
+    memset(&why, 0, sizeof why);
+    why.reason = (const uint8_t *) "E";
+    why.reason_len = 1;
+    why.format = (const uint8_t *) "F %s";
+    why.format_len = 4;
+    why.nargs = 1;
+    why.args[0] = (const uint8_t *) longarg;
+    why.arg_lens[0] = 300;
+    uint8_t buf[1024];
+    size_t dlen = record_dead_size(&why, qlen);
+    ck_assert_uint_le(dlen, sizeof buf);
+    record_dead_write(buf, 42, &why, queued, qlen);
+    ck_assert_uint_eq(buf[0], RECORD_DEAD_PARTS);
+    ck_assert_int_eq(record_read_dead(9, buf, dlen, &dead), 0);
+    ck_assert_int_eq(dead.rejected_at_ms, 42);
+    ck_assert_str_eq(dead.reason, "E");
+    ck_assert_str_eq(dead.reason_format, "F %s");
+    ck_assert_uint_eq(strlen(dead.reason_args[0]), OUTBOX_REASON_ARG_MAX - 1);
+    ck_assert_str_eq(dead.period, "2026-Q4");
+    for (size_t n = RECORD_DEAD_FIXED; n < dlen - qlen; n++)
+        ck_assert_int_eq(record_dead_parse(buf, n, &(record_dead_view){0}), -1);
+    uint8_t bad[1024];
+    memcpy(bad, buf, dlen);
+    bad[RECORD_DEAD_FIXED + 1 + 2 + 4] = RECORD_REASON_ARGS + 1; /* nargs */
+    ck_assert_int_eq(record_dead_parse(bad, dlen, &(record_dead_view){0}), -1);
+
+    uint8_t old[128] = {1, 0, 0, 0, 0, 0, 0, 0, 99, 0, 3, 'o', 'l', 'd'};
+    memcpy(old + 14, queued, qlen);
+    ck_assert_int_eq(record_read_dead(5, old, 14 + qlen, &dead), 0);
+    ck_assert_str_eq(dead.reason, "old");
+    ck_assert_str_eq(dead.reason_format, "");
+    ck_assert_int_eq(dead.rejected_at_ms, 99);
+    ck_assert_str_eq(dead.unit, "01");
+    memset(&why, 0, sizeof why);
+    why.reason = (const uint8_t *) "old";
+    why.reason_len = 3;
+    ck_assert_uint_eq(record_dead_size(&why, qlen), 14 + qlen);
+    record_dead_write(buf, 99, &why, queued, qlen); /* no parts: written as format 1 */
+    ck_assert_mem_eq(buf, old, 14 + qlen);
+    old[0] = 3; /* a format this agent does not know */
+    ck_assert_int_eq(record_read_dead(5, old, 14 + qlen, &dead), -1);
 }
 END_TEST
 
@@ -1204,6 +1334,9 @@ static void s_log_settled(void *ctx, const window_settled *s, const char *reason
     log->calls++;
 }
 
+static const char *const s_not_enrolled_args[] = {"01"};
+static const outbox_reason_parts s_not_enrolled = {"unit %s: not enrolled", s_not_enrolled_args, 1};
+
 /* (d) The answers of a round, in order or not, reach the outbox in ONE transaction:
  * deliveries removed, rejections moved to the dead letters with their reasons. */
 START_TEST(test_batch_one_transaction_per_round)
@@ -1227,7 +1360,8 @@ START_TEST(test_batch_one_transaction_per_round)
         Tiendo__AckStatus st =
             s == 7 ? TIENDO__ACK_STATUS__ACK_REJECTED : TIENDO__ACK_STATUS__ACK_OK;
         if (window_ack(w, s, st, s, 10, out, 1) == 1)
-            ck_assert_int_eq(settle_batch_add(b, out, s == 7 ? "unit 01: not enrolled" : NULL),
+            ck_assert_int_eq(settle_batch_add(b, out, s == 7 ? "unit 01: not enrolled" : NULL,
+                                              s == 7 ? &s_not_enrolled : NULL),
                              TD_OK);
     }
     ck_assert_uint_eq(settle_batch_count(b), 49);
@@ -1254,6 +1388,9 @@ START_TEST(test_batch_one_transaction_per_round)
     outbox_record dead;
     ck_assert_int_eq(outbox_dead_get(ob, 7, &dead, err, sizeof err), TD_OK);
     ck_assert_str_eq(dead.reason, "unit 01: not enrolled");
+    ck_assert_str_eq(dead.reason_format, "unit %s: not enrolled"); /* the parts, copied */
+    ck_assert_uint_eq(dead.reason_nargs, 1);
+    ck_assert_str_eq(dead.reason_args[0], "01");
     ck_assert_int_eq(dead.rejected_at_ms, 777);
     outbox_record_clear(&dead);
 
@@ -1267,7 +1404,7 @@ START_TEST(test_batch_one_transaction_per_round)
     ck_assert_uint_eq(s_send_all(w, 5010, sent, 64), 1);
     ck_assert_uint_eq(sent[0], 13);
     ck_assert_uint_eq(window_ack(w, 13, TIENDO__ACK_STATUS__ACK_REJECTED, 50, 5020, out, 1), 1);
-    ck_assert_int_eq(settle_batch_add(b, out, NULL), TD_OK);
+    ck_assert_int_eq(settle_batch_add(b, out, NULL, NULL), TD_OK);
     /* a repeated answer adds nothing */
     ck_assert_uint_eq(window_ack(w, 13, TIENDO__ACK_STATUS__ACK_REJECTED, 50, 5021, out, 1), 0);
     ck_assert_uint_eq(settle_batch_count(b), 1);
@@ -1276,6 +1413,11 @@ START_TEST(test_batch_one_transaction_per_round)
     ck_assert_uint_eq(window_count(w), 0);
     ck_assert_int_eq(outbox_dead_get(ob, 13, &dead, err, sizeof err), TD_OK);
     ck_assert_str_eq(dead.reason, "rejected without a reason");
+    ck_assert_str_eq(dead.reason_format, "rejected without a reason"); /* translated too */
+    td_i18n_init(TD_LANG_VI);
+    char text[OUTBOX_REASON_MAX];
+    ck_assert_str_eq(outbox_record_reason(&dead, text, sizeof text), "bị từ chối, không có lý do");
+    td_i18n_init(TD_LANG_EN);
     outbox_record_clear(&dead);
     outbox_stats st;
     ck_assert_int_eq(outbox_get_stats(ob, &st, err, sizeof err), TD_OK);
@@ -1286,8 +1428,8 @@ START_TEST(test_batch_one_transaction_per_round)
     settle_batch_t *tiny = NULL;
     ck_assert_int_eq(settle_batch_create(&tiny, 1), TD_OK);
     window_settled one = {1, 0, "01", "2026-Q4"};
-    ck_assert_int_eq(settle_batch_add(tiny, &one, NULL), TD_OK);
-    ck_assert_int_eq(settle_batch_add(tiny, &one, NULL), TD_ERR_TOOBIG);
+    ck_assert_int_eq(settle_batch_add(tiny, &one, NULL, NULL), TD_OK);
+    ck_assert_int_eq(settle_batch_add(tiny, &one, NULL, NULL), TD_ERR_TOOBIG);
     settle_batch_destroy(&tiny);
     ck_assert_ptr_null(tiny);
     settle_batch_destroy(&b);
@@ -1439,6 +1581,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, test_seqs_in_order_and_persist);
     tcase_add_test(tc, test_remove_set);
     tcase_add_test(tc, test_dead_letters);
+    tcase_add_test(tc, test_dead_letter_reason_parts);
     tcase_add_test(tc, test_counts_and_oldest);
     tcase_add_test(tc, test_refuses_bad_reports);
     tcase_add_test(tc, test_tiny_map_grows);

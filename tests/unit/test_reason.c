@@ -105,12 +105,30 @@ START_TEST(rendered_in_vietnamese)
 }
 END_TEST
 
+/* "%.0s": left out of the English text, kept whole for a translation to show. */
+START_TEST(argument_for_translations_only)
+{
+    td_reason r;
+    td_reason_set(&r, "task_groups[%s%.0s].progress: must be a number from 0 to 100", "2", "3");
+    ck_assert_str_eq(r.text, "task_groups[2].progress: must be a number from 0 to 100");
+    ck_assert_int_eq(r.nargs, 2);
+    ck_assert_str_eq(r.args[1], "3");
+    char out[256];
+    ck_assert_str_eq(td_reason_render(&r, out, sizeof out), r.text);
+    /* a translation's own precision holds too, cut on a character boundary */
+    const char *args[] = {"Bắc Kạn", "3"};
+    ck_assert_str_eq(td_reason_render_parts("%.2s|%.0s|", args, 2, "E", out, sizeof out), "B||");
+    ck_assert_str_eq(td_reason_render_parts("%2$s %1$.4s", args, 2, "E", out, sizeof out), "3 Bắ");
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("reason");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, text_and_arguments);
     tcase_add_test(tc, rendered_in_vietnamese);
+    tcase_add_test(tc, argument_for_translations_only);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
+#include "i18n.h"
 #include "registry.h"
 #include "report.h"
 
@@ -874,6 +876,151 @@ START_TEST(reportgen_is_deterministic_and_progress_grows)
 }
 END_TEST
 
+/* ---- messages in the reader's language ---- */
+
+/* The parser's and the rules' reason for text, in English (its text) and in Vietnamese (its
+ * parts rendered with the build's catalogue); rc as td_report_parse/td_report_check give. */
+static td_err s_why(const char *text, int rules, td_reason *why)
+{
+    Tiendo__Report *r = NULL;
+    td_reason_clear(why);
+    td_err rc = td_report_parse(text, strlen(text), &r, why);
+    if (rc == TD_OK && rules)
+        rc = td_report_check(r, s_reg, why);
+    td_report_free(&r);
+    return rc;
+}
+
+static void s_says(const char *from, const char *to, int rules, const char *english,
+                   const char *vietnamese)
+{
+    char *text = s_edit(from, to);
+    td_reason why;
+    char out[TD_REASON_TEXT_MAX];
+    ck_assert_int_ne(s_why(text, rules, &why), TD_OK);
+    ck_assert_str_eq(why.text, english);
+    td_i18n_init(TD_LANG_EN);
+    ck_assert_str_eq(td_reason_render(&why, out, sizeof out), english);
+    td_i18n_init(TD_LANG_VI);
+    ck_assert_str_eq(td_reason_render(&why, out, sizeof out), vietnamese);
+    td_i18n_init(TD_LANG_EN);
+    free(text);
+}
+
+/* A clerk who mistypes a value reads, in Vietnamese, the task group by its number, the
+ * task by its place counting from 1 and the field by its name; the English (and the text
+ * the collector sends) is the JSON path as before. */
+START_TEST(messages_in_vietnamese)
+{
+    s_says("\"progress\": 40,", "\"progress\": 140,", 0,
+           "task_groups[2].progress: must be a number from 0 to 100",
+           "nhóm nhiệm vụ 3: tiến độ (progress) phải là một số từ 0 đến 100");
+    /* the group's number, not its place: group 5 listed first */
+    s_says("{\"group\": 1, \"status\": \"completed\"", "{\"group\": 5, \"status\": \"done\"", 0,
+           "task_groups[0].status: must be one of not_started, in_progress, completed",
+           "nhóm nhiệm vụ 5: trạng thái (status) phải là not_started (chưa triển khai), "
+           "in_progress (đang thực hiện) hoặc completed (hoàn thành)");
+    s_says("{\"group\": 2,", "{\"group\": 9,", 0,
+           "task_groups[1].group: must be a task group from 1 to 6",
+           "mục thứ 2 trong danh sách nhóm nhiệm vụ (task_groups): số hiệu nhóm (group) phải là "
+           "một nhóm nhiệm vụ từ 1 đến 6");
+    s_says("{\"group\": 6,", "{\"group\": 2,", 0,
+           "task_groups[5].group: task group 2 is listed twice",
+           "nhóm nhiệm vụ 2 được kê hai lần (lần thứ hai ở mục thứ 6 trong danh sách task_groups)");
+    s_says("\"natural_land_ha\": 335982.5", "\"natural_land_ha\": -1", 0,
+           "data.natural_land_ha: must be a non-negative number or null",
+           "số liệu thành phần natural_land_ha phải là một số không âm, hoặc null khi chưa có số "
+           "liệu");
+    s_says("\"deadline\": \"2027-12-31\"", "\"deadline\": \"31/12/2027\"", 0,
+           "action_plan[1].deadline: must be a date YYYY-MM-DD",
+           "nhiệm vụ thứ 2 của kế hoạch hành động: thời hạn (deadline) phải là một ngày dạng "
+           "YYYY-MM-DD (năm-tháng-ngày)");
+    s_says("\"UBND xã\"", "\" \"", 1, "action_plan[1].co_owners[1]: must not be empty",
+           "nhiệm vụ thứ 2 của kế hoạch hành động: đơn vị phối hợp thứ 2 (co_owners) không được "
+           "để trống");
+    s_says("\"period\": \"2026-Q4\"", "\"period\": \"Q4/2026\"", 0,
+           "period: \"Q4/2026\" is not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, "
+           "2026-9M, 2026)",
+           "kỳ báo cáo (period) \"Q4/2026\" không hợp lệ (ví dụ 2026-Q3: quý III/2026, 2026-M07: "
+           "tháng 7/2026, 2026-H2: 6 tháng cuối năm 2026, 2026-9M: 9 tháng năm 2026, 2026: năm "
+           "2026)");
+    s_says("\"unit\": \"01\"", "\"unit\": \"99\"", 1, "unit '99' is not in the registry",
+           "đơn vị '99' không có trong danh mục đơn vị hành chính");
+}
+END_TEST
+
+/* Every field's refusal of every kind has a Vietnamese sentence of its own (no English
+ * left, no conversion left over), and its English stays the JSON path. */
+START_TEST(every_field_message_is_translated)
+{
+    typedef void (*why_fn)(td_reason *, const td_report_where *);
+    static const why_fn kinds[] = {td_report_why_missing, td_report_why_not_string,
+                                   td_report_why_not_utf8, td_report_why_blank};
+    char out[TD_REASON_TEXT_MAX];
+    for (int f = TD_FIELD_UNIT; f <= TD_FIELD_TASK_EXPECTED_RESULT; f++) {
+        td_report_where w = {(td_report_field) f, 2, 1, 3, "urban_population"};
+        for (size_t k = 0; k <= sizeof kinds / sizeof kinds[0]; k++) {
+            td_reason why;
+            if (k < sizeof kinds / sizeof kinds[0])
+                kinds[k](&why, &w);
+            else
+                td_report_why_too_long(&why, &w, 200, 201);
+            td_i18n_init(TD_LANG_EN);
+            ck_assert_str_eq(td_reason_render(&why, out, sizeof out), why.text);
+            ck_assert_msg(strstr(why.text, "[3]") == NULL, "%s", why.text); /* counts from 0 */
+            td_i18n_init(TD_LANG_VI);
+            td_reason_render(&why, out, sizeof out);
+            ck_assert_msg(strcmp(out, why.text) != 0, "not translated: %s", why.format);
+            ck_assert_msg(strchr(out, '%') == NULL, "%s", out);
+            if (f >= TD_FIELD_GROUP_STATUS && f <= TD_FIELD_GROUP_NOTE)
+                ck_assert_msg(strstr(out, "nhóm nhiệm vụ 3") != NULL || strstr(out, "[2]") != NULL,
+                              "%s", out);
+            td_i18n_init(TD_LANG_EN);
+        }
+    }
+}
+END_TEST
+
+/* The calendar's and the registry's refusals, with their dates as Vietnamese write them. */
+START_TEST(period_and_unit_messages_in_vietnamese)
+{
+    td_calendar_t *cal = NULL;
+    char err[512] = "", out[TD_REASON_TEXT_MAX];
+    ck_assert_msg(td_calendar_open(&cal, TIENDO_SOURCE_DIR "/data", err, sizeof err) == TD_OK, "%s",
+                  err);
+    char *text = s_edit("\"unit\": \"01\"", "\"unit\": \"06\"");
+    Tiendo__Report *r = s_parse_ok(text);
+    td_reason why;
+    td_reason_clear(&why);
+    ck_assert_int_eq(td_report_check_at(r, s_reg, cal, 1790000000, &why), TD_ERR_INVALID);
+    ck_assert_str_eq(why.text, "unit '06' (Bắc Kạn) does not exist during 2026-Q4 (valid until "
+                               "2025-06-30; successor 19)");
+    td_i18n_init(TD_LANG_VI);
+    ck_assert_str_eq(td_reason_render(&why, out, sizeof out),
+                     "đơn vị '06' (Bắc Kạn) không tồn tại trong kỳ 2026-Q4 (chỉ có hiệu lực đến "
+                     "ngày 30/06/2025; đơn vị kế thừa: 19)");
+    td_i18n_init(TD_LANG_EN);
+    td_report_free(&r);
+    free(text);
+
+    td_period p;
+    ck_assert_int_eq(td_period_parse("2031-Q1", &p), TD_OK);
+    ck_assert_int_eq(td_calendar_check(cal, "nq06", &p, 1790000000, &why), TD_ERR_INVALID);
+    ck_assert_str_eq(why.text, "period 2031-Q1 is in the future (its data window opens on "
+                               "2030-12-15)");
+    td_i18n_init(TD_LANG_VI);
+    ck_assert_str_eq(td_reason_render(&why, out, sizeof out),
+                     "kỳ báo cáo 2031-Q1 chưa đến (thời gian chốt số liệu bắt đầu từ ngày "
+                     "15/12/2030)");
+    /* a data file's error, translated where it is made (td_msg, s_bad) */
+    td_registry_t *reg = NULL;
+    ck_assert_int_ne(td_registry_open(&reg, "/nonexistent", err, sizeof err), TD_OK);
+    ck_assert_msg(strstr(err, "không mở được") != NULL, "%s", err);
+    td_i18n_init(TD_LANG_EN);
+    td_calendar_close(&cal);
+}
+END_TEST
+
 static Suite *s_suite(void)
 {
     Suite *s = suite_create("report");
@@ -897,6 +1044,9 @@ static Suite *s_suite(void)
     tcase_add_test(rules, validate_checks_registry);
     tcase_add_test(rules, validate_rejects_hostile_messages);
     tcase_add_test(rules, template_parses_and_validates_once_filled);
+    tcase_add_test(rules, messages_in_vietnamese);
+    tcase_add_test(rules, every_field_message_is_translated);
+    tcase_add_test(rules, period_and_unit_messages_in_vietnamese);
     suite_add_tcase(s, rules);
 
     tcase_add_checked_fixture(gen, s_open_registry, s_close_registry);

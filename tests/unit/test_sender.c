@@ -17,8 +17,10 @@
 #include "decide.h"
 #include "keys.h"
 #include "link.h"
+#include "i18n.h"
 #include "log.h"
 #include "outbox.h"
+#include "reason.h"
 #include "sender.h"
 #include "unit_main.h"
 
@@ -40,7 +42,14 @@ typedef struct {
     uint64_t reject_seq;   /* decided REJECTED "bad report N" (0: none) */
     uint64_t drop_ack_of;  /* the first ack for this seq is dropped (0: none) */
     size_t burst;          /* hold report acks until this many (0: answer at once) */
+    int reason_parts;      /* REJECTED acks carry their reason in parts too */
 } s_plan;
+
+/* The reason of reject_seq with reason_parts: a report rule's, as the collector sends it. */
+static void s_rule_reason(td_reason *r)
+{
+    td_reason_set(r, "task_groups[%s%.0s].progress: must be a number from 0 to 100", "2", "3");
+}
 
 typedef struct {
     uint64_t high_water;
@@ -61,7 +70,7 @@ typedef struct {
 typedef struct {
     uint8_t id[256];
     size_t id_len;
-    uint8_t ack[256];
+    uint8_t ack[512];
     size_t ack_len;
 } s_held;
 
@@ -87,9 +96,17 @@ static void s_send_ack(void *router, const uint8_t *id, size_t id_len, const uin
 }
 
 static size_t s_pack_ack(uint8_t *buf, uint64_t epoch, uint64_t seq, Tiendo__AckStatus status,
-                         const char *reason, uint64_t high_water)
+                         const char *reason, uint64_t high_water, const td_reason *parts)
 {
     Tiendo__Ack ack = TIENDO__ACK__INIT;
+    char *args[TD_REASON_ARGS];
+    if (parts != NULL && parts->format != NULL) {
+        ack.reason_format = (char *) parts->format;
+        for (int i = 0; i < parts->nargs; i++)
+            args[i] = (char *) parts->args[i];
+        ack.n_reason_args = (size_t) parts->nargs;
+        ack.reason_args = args;
+    }
     ack.has_epoch = 1;
     ack.epoch = epoch;
     ack.has_seq = 1;
@@ -133,6 +150,8 @@ static void s_collector_main(const s_plan *plan, int stop_fd, int result_fd)
     static char kept[S_MAX_SEQ][STORE_REASON_MAX]; /* "": stored or undecided */
     size_t nheld = 0;
     int dropped = 0;
+    td_reason rule;
+    s_rule_reason(&rule);
     memset(&res, 0, sizeof res);
     usleep((useconds_t) plan->bind_after_ms * 1000);
     void *ctx = zmq_ctx_new();
@@ -180,13 +199,15 @@ static void s_collector_main(const s_plan *plan, int stop_fd, int result_fd)
             facts.enrolled = 1;
             facts.envelope = env;
             facts.high_water = res.high_water;
-            char content_reason[64] = "";
+            char content_reason[TD_REASON_TEXT_MAX] = "";
             switch (ingest_needs(&facts)) {
             case INGEST_NEED_KEPT_REASON:
                 facts.kept_reason = kept[seq][0] != '\0' ? kept[seq] : NULL;
                 break;
             case INGEST_NEED_CONTENT_CHECK:
-                if (seq == plan->reject_seq)
+                if (seq == plan->reject_seq && plan->reason_parts)
+                    snprintf(content_reason, sizeof content_reason, "%s", rule.text);
+                else if (seq == plan->reject_seq)
                     snprintf(content_reason, sizeof content_reason, "bad report %llu",
                              (unsigned long long) seq);
                 facts.content_reason = content_reason;
@@ -203,9 +224,11 @@ static void s_collector_main(const s_plan *plan, int stop_fd, int result_fd)
             else if (v.step == INGEST_STEP_RECORD)
                 snprintf(kept[seq], sizeof kept[seq], "%s", v.reason);
             res.high_water = v.high_water;
-            uint8_t ack[256];
-            size_t ack_len = s_pack_ack(ack, epoch, seq, v.status,
-                                        v.reason[0] != '\0' ? v.reason : NULL, v.high_water);
+            uint8_t ack[512];
+            int with_parts = plan->reason_parts && v.status == TIENDO__ACK_STATUS__ACK_REJECTED;
+            size_t ack_len =
+                s_pack_ack(ack, epoch, seq, v.status, v.reason[0] != '\0' ? v.reason : NULL,
+                           v.high_water, with_parts ? &rule : NULL);
             if (heartbeat) {
                 s_send_ack(router, id, (size_t) id_len, ack, ack_len);
                 continue;
@@ -430,6 +453,44 @@ START_TEST(test_lost_rejection_becomes_a_dead_letter)
 }
 END_TEST
 
+/* A REJECTED ack with its reason in parts (Ack.reason_format, reason_args): the dead
+ * letter keeps them, and the office reads the reason in its own language, also after its
+ * lost answer came back on a resend; the English text stays what the log and --json say. */
+START_TEST(test_rejection_reason_in_parts)
+{
+    s_plan plan = {.reject_seq = 2, .drop_ack_of = 2, .reason_parts = 1};
+    s_collector c;
+    s_collector_start(&c, &plan);
+    outbox_t *ob = s_outbox_with(3);
+    s_run(ob, &c, 16);
+    s_result res;
+    s_collector_stop(&c, &res);
+
+    ck_assert_uint_eq(res.nstored, 2);
+    outbox_record dead;
+    char err[256], text[OUTBOX_REASON_MAX];
+    ck_assert_int_eq(outbox_dead_get(ob, 2, &dead, err, sizeof err), TD_OK);
+    ck_assert_str_eq(dead.reason, "task_groups[2].progress: must be a number from 0 to 100");
+    ck_assert_str_eq(dead.reason_format,
+                     "task_groups[%s%.0s].progress: must be a number from 0 to 100");
+    ck_assert_uint_eq(dead.reason_nargs, 2);
+    ck_assert_str_eq(dead.reason_args[0], "2");
+    ck_assert_str_eq(dead.reason_args[1], "3");
+    td_i18n_init(TD_LANG_VI);
+    ck_assert_str_eq(outbox_record_reason(&dead, text, sizeof text),
+                     "nhóm nhiệm vụ 3: tiến độ (progress) phải là một số từ 0 đến 100");
+    td_i18n_init(TD_LANG_EN);
+    ck_assert_str_eq(outbox_record_reason(&dead, text, sizeof text), dead.reason);
+    outbox_record_clear(&dead);
+    outbox_close(&ob);
+    char *log = s_log_text();
+    ck_assert_msg(strstr(log, "was REJECTED by the collector: task_groups[2].progress: must be a "
+                              "number from 0 to 100") != NULL,
+                  "%s", log);
+    free(log);
+}
+END_TEST
+
 /* The collector answers a whole window at once: the loop writes the answers of a round
  * in one outbox transaction, not one per ack. */
 START_TEST(test_round_of_acks_is_one_transaction)
@@ -596,6 +657,7 @@ static Suite *s_suite(void)
     tcase_add_checked_fixture(tc, s_setup, s_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_lost_rejection_becomes_a_dead_letter);
+    tcase_add_test(tc, test_rejection_reason_in_parts);
     tcase_add_test(tc, test_round_of_acks_is_one_transaction);
     tcase_add_test(tc, test_silent_collector_then_recovery);
     suite_add_tcase(s, tc);
