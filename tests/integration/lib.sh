@@ -6,6 +6,12 @@ set -euo pipefail
 : "${TIENDO_COLLECTOR_BIN:?set by ctest}" "${TIENDO_AGENT:?}" "${TIENDO_CLI:?}"
 : "${TIENDO_REPORTGEN:?}" "${TIENDO_SOURCE_DIR:?}"
 
+# Tests expect English unless they ask for a language themselves (test_lang_*.sh set
+# LANG, LC_ALL or --lang per command): whoever runs ctest under a Vietnamese locale still
+# gets the same results.
+export LANG=C.UTF-8
+unset LANGUAGE LC_ALL LC_MESSAGES TIENDO_LANG
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/tiendo-test.XXXXXX")
 # The registry and catalogue every program of the test reads; td_use_communes switches to
 # a copy with the synthetic commune layer of tests/data/communes.csv.
