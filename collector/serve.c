@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "exporter.h"
+#include "i18n.h"
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
@@ -312,6 +313,10 @@ cleanup:
 int serve_run(void *ctx, int noperands, char **operands)
 {
     const collector_settings *cfg = ctx;
+    /* The daemon speaks English whatever the locale or `lang` says: operators read its
+     * log, and the reasons it sends are English text beside their parts, which the
+     * reader translates (docs/protocol.md, "Reasons"). */
+    td_i18n_init(TD_LANG_EN);
     if (noperands != 0) {
         fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", COLLECTOR_PROGRAM,
                 operands[0], COLLECTOR_PROGRAM);
