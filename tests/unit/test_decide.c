@@ -12,6 +12,7 @@
 #include "calendar.h"
 #include "codec.h"
 #include "decide.h"
+#include "i18n.h"
 #include "ingest.h"
 #include "keys.h"
 #include "registry.h"
@@ -322,6 +323,57 @@ START_TEST(content_check)
 }
 END_TEST
 
+/* What the office reads: a verdict's parts rendered by the reader's catalogue (the build
+ * tree's, po/parts/vi-collector.po), in the reader's language, and the English text
+ * as it was sent. */
+static const char *s_read_at_office(const ingest_verdict *v, char *out, size_t len)
+{
+    const char *args[TD_REASON_ARGS];
+    for (int i = 0; i < v->parts.nargs; i++)
+        args[i] = v->parts.args[i];
+    return td_reason_render_parts(v->parts.format, args, (size_t) v->parts.nargs, v->reason, out,
+                                  len);
+}
+
+START_TEST(reasons_read_in_the_readers_language)
+{
+    ingest_verdict refused, out_of_order, scope;
+    Tiendo__Envelope env = s_env(7, 3, 0);
+    ingest_facts f = s_facts(&env, 2);
+    f.enrolled = 0;
+    ingest_decide(&f, &refused);
+    env = s_env(7, 9, 0);
+    f = s_facts(&env, 5);
+    ingest_decide(&f, &out_of_order);
+    env = s_env(7, 6, 0);
+    f = s_facts(&env, 5);
+    td_reason why;
+    td_reason_set(&why, "unit %.16s is outside this agent's scope (%.64s, enrolled as '%.64s')",
+                  "79", "01/*", "Sở Xây dựng Hà Nội");
+    f.content_reason = why.text;
+    f.content_parts = &why;
+    ingest_decide(&f, &scope);
+
+    char out[512];
+    td_i18n_init(TD_LANG_VI);
+    ck_assert_str_eq(s_read_at_office(&refused, out, sizeof out),
+                     "khóa của trạm này chưa được đăng ký tại máy chủ tổng hợp (đã bị thu hồi?)");
+    ck_assert_str_eq(s_read_at_office(&out_of_order, out, sizeof out),
+                     "sai thứ tự: máy chủ tổng hợp đang chờ gói số 6");
+    ck_assert_str_eq(s_read_at_office(&scope, out, sizeof out),
+                     "đơn vị 79 nằm ngoài phạm vi của trạm này (01/*, đăng ký với tên 'Sở Xây dựng "
+                     "Hà Nội')");
+    /* the verdict itself stays English, whatever the language: it goes on the wire */
+    ingest_decide(&f, &scope);
+    ck_assert_str_eq(scope.reason, "unit 79 is outside this agent's scope (01/*, enrolled as 'Sở "
+                                   "Xây dựng Hà Nội')");
+    td_i18n_init(TD_LANG_EN);
+    ck_assert_str_eq(s_read_at_office(&out_of_order, out, sizeof out),
+                     "out of order: expected seq 6");
+    ck_assert_str_eq(s_read_at_office(&scope, out, sizeof out), scope.reason);
+}
+END_TEST
+
 /* ---- on the wire: the real ingest answering a CURVE agent ---- */
 
 typedef struct {
@@ -519,6 +571,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, go_back_n_sequence);
     tcase_add_test(tc, settled_claims);
     tcase_add_test(tc, content_check);
+    tcase_add_test(tc, reasons_read_in_the_readers_language);
     suite_add_tcase(s, tc);
     TCase *wire = tcase_create("on the wire");
     tcase_set_timeout(wire, 30);

@@ -10,6 +10,7 @@
 
 #include "bytes.h"
 #include "clock.h"
+#include "i18n.h"
 #include "backup.h"
 #include "retention.h"
 #include "store.h"
@@ -947,6 +948,39 @@ START_TEST(prune_drops_only_settled_old_rejections)
 }
 END_TEST
 
+/* prune's line for people, in their language and numbers; the log's, English with plain
+ * digits whatever the language (the daemon runs in English anyway). */
+START_TEST(prune_result_reads_in_the_readers_language)
+{
+    retention_stats st = {0};
+    st.revisions_seen = 12345;
+    st.revisions_pruned = 1007;
+    st.body_bytes_freed = 4500000;
+    st.rejections_seen = 3;
+    st.rejections_pruned = 1;
+    st.rejections_kept_unsettled = 2;
+    st.transactions = 2;
+    char line[512];
+    td_i18n_init(TD_LANG_VI);
+    retention_describe(&st, 0, 1, line, sizeof line);
+    ck_assert_str_eq(line, "đã dọn: 1.007 trên 12.345 phiên bản bị dọn nội dung báo cáo (4.500.000 "
+                           "byte; 0 đã dọn từ trước), 1 trên 3 lý do từ chối bị xóa (2 được giữ "
+                           "lại: trạm có thể còn gửi lại), 2 giao dịch ghi");
+    retention_describe(&st, 1, 1, line, sizeof line);
+    ck_assert_ptr_nonnull(strstr(line, "chạy thử, không thay đổi gì: 1.007 trên 12.345"));
+    td_i18n_init(TD_LANG_EN);
+    retention_describe(&st, 0, 1, line, sizeof line);
+    ck_assert_str_eq(line, "pruned: 1,007 of 12,345 revisions lose their report body (4,500,000 "
+                           "bytes; 0 pruned before), 1 of 3 rejection reasons dropped (2 kept: the "
+                           "agent may still resend them), 2 write transactions");
+    retention_describe(&st, 1, 0, line, sizeof line);
+    ck_assert_str_eq(line, "dry run, nothing changed: 1007 of 12345 revisions lose their report "
+                           "body (4500000 bytes; 0 pruned before), 1 of 3 rejection reasons "
+                           "dropped (2 kept: the agent may still resend them), 2 write "
+                           "transactions");
+}
+END_TEST
+
 static verify_origin s_find_origin(const verify_result *r, uint8_t agent, uint64_t epoch)
 {
     uint8_t key[STORE_KEY_BYTES];
@@ -1681,6 +1715,7 @@ static Suite *s_suite(void)
     tcase_add_test(tc, in_use_sees_another_process);
     tcase_add_test(tc, schema_is_written_read_and_upgraded);
     tcase_add_test(tc, rejection_parts_round_trip_and_old_values_read);
+    tcase_add_test(tc, prune_result_reads_in_the_readers_language);
     tcase_add_test(tc, tasks_follow_each_task_across_revisions);
     tcase_add_test(tc, tasks_table_is_built_when_a_schema_2_store_is_upgraded);
     tcase_add_test(tc, tasks_rebuild_grows_a_full_map);
