@@ -786,22 +786,30 @@ END_TEST
 static const store_reason_parts s_unit_parts = {
     .format = "unit '%s' is not in the registry", .nargs = 1, .args = {"99"}};
 
+/* A write transaction on the store at dir, opened with LMDB itself (*env to close after
+ * the commit). */
+static MDB_txn *s_raw_begin(const char *dir, MDB_env **env)
+{
+    MDB_txn *txn = NULL;
+    ck_assert_int_eq(mdb_env_create(env), 0);
+    ck_assert_int_eq(mdb_env_set_maxdbs(*env, 8), 0);
+    ck_assert_int_eq(mdb_env_open(*env, dir, 0, 0600), 0);
+    ck_assert_int_eq(mdb_txn_begin(*env, NULL, 0, &txn), 0);
+    return txn;
+}
+
 /* Put a raw value under (agent a, epoch 5, seq) of the rejections db, as an older
  * collector (or a damaged store) left it. */
 static void s_raw_rejection(const char *dir, uint8_t a, uint64_t seq, const void *v, size_t len)
 {
     MDB_env *env = NULL;
-    MDB_txn *txn = NULL;
+    MDB_txn *txn = s_raw_begin(dir, &env);
     MDB_dbi rejections;
     uint8_t k[48];
     memset(k, a, 32);
     td_put_be64(k + 32, 5);
     td_put_be64(k + 40, seq);
     MDB_val key = {sizeof k, k}, val = {len, (void *) v};
-    ck_assert_int_eq(mdb_env_create(&env), 0);
-    ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
-    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
-    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
     ck_assert_int_eq(mdb_dbi_open(txn, "rejections", 0, &rejections), 0);
     ck_assert_int_eq(mdb_put(txn, rejections, &key, &val, 0), 0);
     ck_assert_int_eq(mdb_txn_commit(txn), 0);
@@ -1289,15 +1297,11 @@ static uint32_t s_raw_schema(const char *dir)
 static void s_raw_rewrite(const char *dir, uint32_t schema, int drop_gaps)
 {
     MDB_env *env = NULL;
-    MDB_txn *txn = NULL;
+    MDB_txn *txn = s_raw_begin(dir, &env);
     MDB_dbi meta, gaps, delivery, rejections;
     uint8_t v[4], k[48], hw[8];
     td_put_be32(v, schema);
     MDB_val key = {6, (void *) "schema"}, val = {4, v};
-    ck_assert_int_eq(mdb_env_create(&env), 0);
-    ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
-    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
-    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
     ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
     ck_assert_int_eq(mdb_put(txn, meta, &key, &val, 0), 0);
     if (drop_gaps) {
