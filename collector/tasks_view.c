@@ -322,7 +322,8 @@ td_err tasks_view_list(store_t *store, const td_registry_t *registry, const Tien
                      l.matched);
     char day[16];
     if (rc == TD_OK) {
-        qsort(l.tasks, l.n, sizeof *l.tasks, s_cmp_task);
+        if (l.n > 1) /* none: tasks is NULL, which qsort must not get */
+            qsort(l.tasks, l.n, sizeof *l.tasks, s_cmp_task);
         tiendo__task_list__init(list);
         list->dataset = strdup(l.dataset);
         list->as_of = strdup(td_date_format(&l.as_of, day, sizeof day));
