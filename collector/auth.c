@@ -70,7 +70,7 @@ static int s_scopes_parse(auth_entry *e, const char *text, const td_registry_t *
     snprintf(e->scope_text, sizeof e->scope_text, "%s", text);
     size_t tlen = strlen(text);
     if (tlen == 0 || text[0] == ',' || text[tlen - 1] == ',' || strstr(text, ",,") != NULL) {
-        snprintf(why, whylen, "scope '%s' has an empty item (stray comma)", text);
+        td_msg(why, whylen, "scope '%s' has an empty item (stray comma)", text);
         return -1;
     }
     char buf[AUTH_LINE_MAX];
@@ -79,7 +79,7 @@ static int s_scopes_parse(auth_entry *e, const char *text, const td_registry_t *
     char *save = NULL;
     for (char *s = strtok_r(buf, ",", &save); s != NULL; s = strtok_r(NULL, ",", &save)) {
         if (e->nscopes == AUTH_SCOPES_MAX) {
-            snprintf(why, whylen, "more than %d scopes", AUTH_SCOPES_MAX);
+            td_msg(why, whylen, "more than %d scopes", AUTH_SCOPES_MAX);
             return -1;
         }
         auth_scope *sc = &e->scopes[e->nscopes];
@@ -94,21 +94,21 @@ static int s_scopes_parse(auth_entry *e, const char *text, const td_registry_t *
                 len -= 2;
             }
             if (len == 0 || len >= sizeof sc->code) {
-                snprintf(why, whylen, "scope '%s' is not a unit code, CODE/* or *", s);
+                td_msg(why, whylen, "scope '%s' is not a unit code, CODE/* or *", s);
                 return -1;
             }
             memcpy(sc->code, s, len);
             sc->code[len] = '\0';
             if (reg != NULL && td_registry_find(reg, sc->code, NULL) == NULL) {
-                snprintf(why, whylen, "scope '%s': no unit %s in the registry (data/units.csv)", s,
-                         sc->code);
+                td_msg(why, whylen, "scope '%s': no unit %s in the registry (data/units.csv)", s,
+                       sc->code);
                 return -1;
             }
         }
         e->nscopes++;
     }
     if (e->nscopes == 0) {
-        snprintf(why, whylen, "no scope (give a unit, CODE/* or *)");
+        td_msg(why, whylen, "no scope (give a unit, CODE/* or *)");
         return -1;
     }
     return 0;
@@ -122,22 +122,22 @@ static int s_line_parse(char *line, auth_entry *e, const td_registry_t *reg, cha
     char *cursor = line;
     char *role = s_token(&cursor), *key = s_token(&cursor), *scopes = s_token(&cursor);
     if (role == NULL || key == NULL || scopes == NULL) {
-        snprintf(why, whylen, "expected ROLE PUBLIC-KEY SCOPE [NAME]");
+        td_msg(why, whylen, "expected ROLE PUBLIC-KEY SCOPE [NAME]");
         return -1;
     }
     if (s_role_parse(role, &e->role) != 0) {
-        snprintf(why, whylen, "role '%.32s' is not agent or query", role);
+        td_msg(why, whylen, "role '%.32s' is not agent or query", role);
         return -1;
     }
     if (strlen(key) != TD_Z85_KEY_LEN || zmq_z85_decode(e->key, key) == NULL) {
-        snprintf(why, whylen, "'%.48s' is not a public key (40 Z85 characters)", key);
+        td_msg(why, whylen, "'%.48s' is not a public key (40 Z85 characters)", key);
         return -1;
     }
     memcpy(e->z85, key, sizeof e->z85);
     if (s_scopes_parse(e, scopes, reg, why, whylen) != 0)
         return -1;
     if (e->role == AUTH_ROLE_QUERY && strcmp(scopes, "*") != 0) {
-        snprintf(why, whylen, "a query key reads everything: its scope must be *");
+        td_msg(why, whylen, "a query key reads everything: its scope must be *");
         return -1;
     }
     char *name = cursor + strspn(cursor, " \t");
@@ -145,7 +145,7 @@ static int s_line_parse(char *line, auth_entry *e, const td_registry_t *reg, cha
     while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
         name[--len] = '\0';
     if (len >= sizeof e->name) {
-        snprintf(why, whylen, "name longer than %d bytes", AUTH_NAME_MAX - 1);
+        td_msg(why, whylen, "name longer than %d bytes", AUTH_NAME_MAX - 1);
         return -1;
     }
     memcpy(e->name, name, len + 1);
@@ -427,10 +427,10 @@ static td_err s_edit(const char *path, const char *key, const char *add,
         goto done;
     /* A file that is already broken is reported with its own line numbers, not edited. */
     if (oldlen > 0 && auth_parse(&check, path, old, oldlen, registry, err, errlen) != TD_OK) {
-        size_t used = strlen(err);
-        if (used + 1 < errlen)
-            snprintf(err + used, errlen - used, " (the file is already invalid; fix that line)");
-        rc = TD_ERR_INVALID;
+        char line_err[512];
+        snprintf(line_err, sizeof line_err, "%s", err);
+        rc = td_fail(TD_ERR_INVALID, err, errlen, "%s (the file is already invalid; fix that line)",
+                     line_err);
         goto done;
     }
     auth_close(&check);
@@ -486,8 +486,10 @@ td_err auth_file_enrol(const char *path, const char *key, auth_role role, const 
     auth_entry e;
     char copy[sizeof line], why[256];
     snprintf(copy, sizeof copy, "%.*s", n - 1, line);
-    if (s_line_parse(copy, &e, registry, why, sizeof why) != 0)
-        return td_fail(TD_ERR_INVALID, err, errlen, "%s", why);
+    if (s_line_parse(copy, &e, registry, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s", why); /* already in the reader's language */
+        return TD_ERR_INVALID;
+    }
     int removed = 0;
     rc = s_edit(path, key, line, registry, &removed, err, errlen);
     *replaced = rc == TD_OK && removed > 0;

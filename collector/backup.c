@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "i18n.h"
 
 static td_err s_store_file(char *path, size_t size, const char *dir, const char *name, char *err,
                            size_t errlen)
@@ -67,7 +68,7 @@ td_err backup_check(const char *dir, verify_result *result, char *err, size_t er
     rc = verify_store(store, result);
     store_close(&store);
     if (rc != TD_OK)
-        return td_fail(rc, err, errlen, "%s: check failed: %s", dir, td_strerror(rc));
+        return td_fail(rc, err, errlen, "%s: check failed: %s", dir, _(td_strerror(rc)));
     if (!verify_clean(result))
         return td_fail(TD_ERR_STORE, err, errlen, "%s: the store does not pass check", dir);
     return TD_OK;
@@ -137,10 +138,15 @@ static td_err s_ready_for_restore(const char *dir, int force, int *has_store, ch
                        strerror(errno));
     }
     if (entries > 0 && !force)
-        return td_fail(TD_ERR_EXISTS, err, errlen,
-                       "%s is not empty%s; move it aside, or pass --force to replace the store "
-                       "(the old data.mdb is kept beside it)",
-                       dir, *has_store ? " (it holds a store)" : "");
+        return *has_store ? td_fail(TD_ERR_EXISTS, err, errlen,
+                                    "%s is not empty (it holds a store); move it aside, or pass "
+                                    "--force to replace the store (the old data.mdb is kept "
+                                    "beside it)",
+                                    dir)
+                          : td_fail(TD_ERR_EXISTS, err, errlen,
+                                    "%s is not empty; move it aside, or pass --force to replace "
+                                    "the store (the old data.mdb is kept beside it)",
+                                    dir);
     return TD_OK;
 }
 

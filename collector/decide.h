@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "calendar.h"
+#include "reason.h"
 #include "registry.h"
 #include "store.h"
 #include "tiendo.pb-c.h"
@@ -40,12 +41,16 @@ typedef struct {
     const Tiendo__Envelope *envelope; /* decoded (borrowed) */
     uint64_t high_water; /* delivery mark of (agent, epoch), after any restore gap; only
                             read when enrolled and the envelope has an epoch */
-    /* INGEST_NEED_KEPT_REASON: the reason kept for this seq, NULL when it was stored */
+    /* INGEST_NEED_KEPT_REASON: the reason kept for this seq (English), NULL when it was
+     * stored; and its parts (NULL, or format "": none, e.g. kept by an older collector) */
     const char *kept_reason;
-    /* INGEST_NEED_CONTENT_CHECK: why the report cannot be stored (NULL or "": it can),
-     * and the kind of that refusal (ingest_check_content gives both) */
+    const store_reason_parts *kept_parts;
+    /* INGEST_NEED_CONTENT_CHECK: why the report cannot be stored (English; NULL or "": it
+     * can), the kind of that refusal, and its parts (NULL: none); ingest_check_content
+     * gives all three */
     const char *content_reason;
     ingest_reject_kind content_kind;
+    const td_reason *content_parts;
 } ingest_facts;
 
 typedef enum {
@@ -62,27 +67,33 @@ typedef struct {
     Tiendo__AckStatus status;
     uint64_t high_water;            /* the mark after this envelope (the ack's high_water) */
     ingest_reject_kind reject_kind; /* when status is REJECTED */
-    char reason[STORE_REASON_MAX];  /* "" unless REJECTED or RETRY_LATER */
+    char reason[STORE_REASON_MAX];  /* English; "" unless REJECTED or RETRY_LATER */
+    store_reason_parts parts;       /* the reason's parts (Ack.reason_format, reason_args):
+                                       a resend gets those kept; format "" when none */
 } ingest_verdict;
 
-/* The verdict:
+/* The verdict, every REJECTED and RETRY_LATER reason with its parts (docs/protocol.md,
+ * "Reasons"):
  *  - not enrolled: REJECTED (not enrolled), nothing recorded, high water 0;
  *  - no epoch: REJECTED (protocol), high water 0;
  *  - a heartbeat: OK with the mark;
  *  - a report without a seq: REJECTED (protocol), nothing recorded;
- *  - seq <= high water: REJECTED again with the kept reason (resent), else DUPLICATE;
+ *  - seq <= high water: REJECTED again with the kept reason and parts (resent), else
+ *    DUPLICATE;
  *  - seq > high water + 1: RETRY_LATER "out of order: expected seq N" (go-back-N);
- *  - seq == high water + 1: STORE and OK, or RECORD and REJECTED with content_reason;
- *    either way the mark moves to seq. */
+ *  - seq == high water + 1: STORE and OK, or RECORD and REJECTED with content_reason
+ *    and content_parts; either way the mark moves to seq. */
 void ingest_decide(const ingest_facts *facts, ingest_verdict *out);
 
-/* Why the report of env (the next seq) cannot be stored, in reason ("" when it can):
- * protocol version, a body that is no report, the rules of td_report_validate_at at now_ms,
- * then the key's scope (auth_permits). Returns the kind to pass as content_kind. */
+/* Why the report of env (the next seq) cannot be stored, in why (text "" and format NULL
+ * when it can): protocol version, a body that is no report, the rules of
+ * td_report_check_at at now_ms, then the key's scope (auth_permits). The English text,
+ * whatever the language. Returns the kind to pass as content_kind; why->text is the
+ * content_reason and why the content_parts. */
 ingest_reject_kind ingest_check_content(const Tiendo__Envelope *env, const auth_t *auth,
                                         const auth_entry *who, const td_registry_t *registry,
-                                        const td_calendar_t *calendar, int64_t now_ms, char *reason,
-                                        size_t reasonlen);
+                                        const td_calendar_t *calendar, int64_t now_ms,
+                                        td_reason *why);
 
 /* The agent's claim "everything below N was acknowledged" (Envelope.first_unsettled):
  * 1 with *first_unsettled = N when env makes a consistent claim, else 0 (none, or a report

@@ -29,7 +29,11 @@ typedef struct {
     /* The answer, decided while the batch is applied. */
     Tiendo__AckStatus status;
     uint64_t high_water;
-    char reason[STORE_REASON_MAX];
+    char reason[STORE_REASON_MAX]; /* English */
+    /* its parts (docs/protocol.md, "Reasons"): in the batch arena; format NULL: none */
+    char *reason_format;
+    size_t nargs;
+    char *reason_args[TD_REASON_ARGS];
     ingest_reject_kind reject_kind; /* of a REJECTED answer, counted by s_count */
     uint64_t gap_first, gap_last;   /* a restore gap this envelope revealed (0, 0: none) */
 } s_item;
@@ -252,12 +256,29 @@ static void s_log_gaps(ingest_t *ing)
     }
 }
 
-static void s_answer(s_item *item, Tiendo__AckStatus status, const char *reason)
+/* The answer's reason (English) and its parts, into item; the parts are copied into the
+ * batch arena (only a refused envelope has them), and left out when the arena is full. */
+static void s_answer(ingest_t *ing, s_item *item, Tiendo__AckStatus status, const char *reason,
+                     const store_reason_parts *parts)
 {
     item->status = status;
-    item->reason[0] = '\0';
-    if (reason != NULL)
-        snprintf(item->reason, sizeof item->reason, "%s", reason);
+    /* a verdict's reason already fits (decide.c cuts it where a character ends) */
+    size_t n = reason != NULL ? strnlen(reason, sizeof item->reason - 1) : 0;
+    memcpy(item->reason, reason != NULL ? reason : "", n);
+    item->reason[n] = '\0';
+    item->reason_format = NULL;
+    item->nargs = 0;
+    if (item->reason[0] == '\0' || parts == NULL || parts->format[0] == '\0')
+        return;
+    char *format = td_arena_copy(ing->arena, parts->format, strlen(parts->format) + 1);
+    for (int i = 0; format != NULL && i < parts->nargs && i < TD_REASON_ARGS; i++) {
+        item->reason_args[i] =
+            td_arena_copy(ing->arena, parts->args[i], strlen(parts->args[i]) + 1);
+        if (item->reason_args[i] == NULL)
+            return;
+        item->nargs++;
+    }
+    item->reason_format = format;
 }
 
 /* Decide one envelope inside the batch transaction (decide.h holds the rules). Only
@@ -281,19 +302,24 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
             return rc;
         facts.high_water = peer->high_water;
     }
-    char kept[STORE_REASON_MAX], content[STORE_REASON_MAX];
+    char kept[STORE_REASON_MAX];
+    store_reason_parts kept_parts;
+    td_reason content;
     switch (ingest_needs(&facts)) {
     case INGEST_NEED_KEPT_REASON:
-        rc = store_rejection_get(txn, item->agent, env->epoch, env->seq, kept, sizeof kept);
+        rc = store_rejection_get(txn, item->agent, env->epoch, env->seq, kept, sizeof kept,
+                                 &kept_parts);
         if (rc != TD_OK && rc != TD_ERR_NOTFOUND)
             return rc;
         facts.kept_reason = rc == TD_OK ? kept : NULL;
+        facts.kept_parts = rc == TD_OK ? &kept_parts : NULL;
         rc = TD_OK;
         break;
     case INGEST_NEED_CONTENT_CHECK:
         facts.content_kind = ingest_check_content(env, ing->auth, who, ing->registry, ing->calendar,
-                                                  now_ms, content, sizeof content);
-        facts.content_reason = content;
+                                                  now_ms, &content);
+        facts.content_reason = content.text;
+        facts.content_parts = &content;
         break;
     case INGEST_NEED_NOTHING:
         break;
@@ -301,7 +327,7 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
     ingest_verdict v;
     ingest_decide(&facts, &v);
     if (v.step == INGEST_STEP_RECORD) {
-        rc = store_rejection_put(txn, item->agent, env->epoch, env->seq, v.reason);
+        rc = store_rejection_put(txn, item->agent, env->epoch, env->seq, v.reason, &v.parts);
     } else if (v.step == INGEST_STEP_STORE) {
         store_origin origin;
         memcpy(origin.agent, item->agent, STORE_KEY_BYTES);
@@ -318,10 +344,9 @@ static td_err s_apply_one(ingest_t *ing, store_txn *txn, s_item *item, int64_t n
         if (env->body_case == TIENDO__ENVELOPE__BODY_HEARTBEAT)
             peer->heartbeat = env->heartbeat;
     }
-    item->status = v.status;
+    s_answer(ing, item, v.status, v.reason, &v.parts);
     item->high_water = v.high_water;
     item->reject_kind = v.reject_kind;
-    memcpy(item->reason, v.reason, sizeof item->reason);
     return TD_OK;
 }
 
@@ -356,9 +381,13 @@ static td_err s_apply_batch(ingest_t *ing, int64_t now_ms)
     return rc;
 }
 
+/* An Ack's largest encoding: the reason, its format and arguments at their bounds, and
+ * the fixed fields. */
+#define S_ACK_MAX (2 * STORE_REASON_MAX + TD_REASON_ARGS * (TD_REASON_ARG_MAX + 3) + 128)
+
 static void s_send_acks(ingest_t *ing, void *router, int64_t now_ms)
 {
-    uint8_t buf[512];
+    uint8_t buf[S_ACK_MAX];
     for (int i = 0; i < ing->nitems; i++) {
         s_item *item = &ing->items[i];
         Tiendo__Ack ack = TIENDO__ACK__INIT;
@@ -369,6 +398,9 @@ static void s_send_acks(ingest_t *ing, void *router, int64_t now_ms)
         ack.has_status = 1;
         ack.status = item->status;
         ack.reason = item->reason[0] != '\0' ? item->reason : NULL;
+        ack.reason_format = item->reason_format;
+        ack.n_reason_args = item->reason_format != NULL ? item->nargs : 0;
+        ack.reason_args = ack.n_reason_args > 0 ? item->reason_args : NULL;
         ack.has_high_water = 1;
         ack.high_water = item->high_water;
         ack.has_server_time_ms = 1;
@@ -472,10 +504,15 @@ int ingest_drain(ingest_t *ing, void *router)
     if (rc != TD_OK) {
         td_error("could not store a batch of %d envelopes (%s); answering RETRY_LATER", ing->nitems,
                  td_strerror(rc));
+        td_reason why;
+        if (rc == TD_ERR_DISKFULL)
+            td_reason_set(&why, "collector storage is full; retry later");
+        else
+            td_reason_set(&why, "collector storage error; retry later");
+        store_reason_parts parts;
+        store_reason_parts_set(&parts, &why);
         for (int i = 0; i < ing->nitems; i++) {
-            s_answer(&ing->items[i], TIENDO__ACK_STATUS__ACK_RETRY_LATER,
-                     rc == TD_ERR_DISKFULL ? "collector storage is full; retry later"
-                                           : "collector storage error; retry later");
+            s_answer(ing, &ing->items[i], TIENDO__ACK_STATUS__ACK_RETRY_LATER, why.text, &parts);
             ing->items[i].high_water = 0;
         }
     }

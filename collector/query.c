@@ -1,12 +1,15 @@
 /* query.c: decodes QueryRequest frames, builds the answer, replies without blocking. */
 #include "query.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "codec.h"
 #include "clock.h"
+#include "i18n.h"
+#include "reason.h"
 #include "peer_log.h"
 #include "summary.h"
 #include "tasks_view.h"
@@ -60,16 +63,26 @@ void query_close(query_t **query)
     *query = NULL;
 }
 
-/* Fill resp for req; returns the message to free afterwards (or NULL). */
+/* Whether why (td_reason_last) is the message error holds, not one from before: the
+ * answers write their reasons with td_fail, but one that fails without a message leaves
+ * the last message of an earlier query in place. */
+static int s_is_the_error(const td_reason *why, const char *error)
+{
+    char text[TD_REASON_TEXT_MAX];
+    return why->format != NULL && strcmp(td_reason_render(why, text, sizeof text), error) == 0;
+}
+
+/* Fill resp for req; returns the message to free afterwards (or NULL). A failure's reason
+ * goes into error (English: the daemon runs in English) and its parts into why. */
 static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
-                                  Tiendo__QueryResponse *resp, char *error, size_t errlen)
+                                  Tiendo__QueryResponse *resp, char *error, size_t errlen,
+                                  td_reason *why)
 {
     td_err rc = TD_OK;
     ProtobufCMessage *result = NULL;
     offices_view offices = {q->auth, q->silent_after_ms, td_now_ms()};
     if (req == NULL) {
-        rc = TD_ERR_DECODE;
-        snprintf(error, errlen, "malformed query");
+        rc = td_fail(TD_ERR_DECODE, error, errlen, "malformed query");
     } else if (req->query_case == TIENDO__QUERY_REQUEST__QUERY_STATUS) {
         Tiendo__StatusSummary *sum = NULL;
         rc = summary_status(q->store, q->registry, q->calendar, &offices, req->status->dataset,
@@ -133,16 +146,35 @@ static ProtobufCMessage *s_answer(query_t *q, const Tiendo__QueryRequest *req,
             result = &list->base;
         }
     } else {
-        rc = TD_ERR_INVALID;
-        snprintf(error, errlen, "unknown query (this collector speaks protocol %d)",
-                 TD_PROTOCOL_VERSION);
+        rc = td_fail(TD_ERR_INVALID, error, errlen,
+                     "unknown query (this collector speaks protocol %d)", TD_PROTOCOL_VERSION);
     }
-    if (rc != TD_OK && error[0] == '\0')
-        snprintf(error, errlen, "%s", td_strerror(rc));
+    td_reason_clear(why);
+    if (rc != TD_OK && error[0] == '\0') {
+        /* no message: the code's description, itself a msgid without arguments */
+        why->format = td_strerror(rc);
+        snprintf(why->text, sizeof why->text, "%s", why->format);
+        snprintf(error, errlen, "%s", _(why->format));
+    } else if (rc != TD_OK && s_is_the_error(td_reason_last(), error)) {
+        *why = *td_reason_last();
+    }
     resp->has_error_code = 1;
     resp->error_code = (uint32_t) rc;
     resp->error = rc != TD_OK ? error : NULL;
     return result;
+}
+
+/* resp's error_format and error_args from why (none when it has no format); args is
+ * room for the argument pointers, borrowed with why until resp is packed. */
+static void s_error_parts(Tiendo__QueryResponse *resp, td_reason *why, char *args[TD_REASON_ARGS])
+{
+    if (resp->error == NULL || why->format == NULL)
+        return;
+    resp->error_format = (char *) why->format;
+    resp->n_error_args = 0;
+    for (int i = 0; i < why->nargs && i < TD_REASON_ARGS; i++)
+        args[resp->n_error_args++] = why->args[i];
+    resp->error_args = resp->n_error_args > 0 ? args : NULL;
 }
 
 void query_handle(query_t *q, void *router)
@@ -189,14 +221,19 @@ void query_handle(query_t *q, void *router)
         resp.has_version = 1;
         resp.version = TD_PROTOCOL_VERSION;
         char error[512] = "";
-        ProtobufCMessage *result = s_answer(q, req, &resp, error, sizeof error);
+        td_reason why;
+        char *error_args[TD_REASON_ARGS];
+        ProtobufCMessage *result = s_answer(q, req, &resp, error, sizeof error, &why);
+        s_error_parts(&resp, &why, error_args);
         size_t len = 0;
         td_err rc = td_message_encode(&resp.base, q->buf, TD_MAX_QUERY_FRAME, &len);
         if (rc != TD_OK) {
             Tiendo__QueryResponse fail = TIENDO__QUERY_RESPONSE__INIT;
             fail.has_error_code = 1;
             fail.error_code = (uint32_t) rc;
-            fail.error = (char *) "the answer is too big to send";
+            td_reason_set(&why, "the answer is too big to send");
+            fail.error = why.text;
+            s_error_parts(&fail, &why, error_args);
             td_message_encode(&fail.base, q->buf, TD_MAX_QUERY_FRAME, &len);
         }
         summary_free(&result);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "i18n.h"
 #include "log.h"
 #include "stored.h"
 
@@ -239,16 +240,32 @@ td_err retention_run(store_t *store, retention_t *pass)
     return TD_OK;
 }
 
-void retention_describe(const retention_stats *st, int dry_run, char *buf, size_t len)
+void retention_describe(const retention_stats *st, int dry_run, int for_people, char *buf,
+                        size_t len)
 {
-    snprintf(buf, len,
-             "%s: %" PRIu64 " of %" PRIu64 " revisions lose their report body (%" PRIu64
-             " bytes; %" PRIu64 " pruned before), %" PRIu64 " of %" PRIu64
-             " rejection reasons dropped (%" PRIu64 " kept: the agent may still resend them), "
-             "%" PRIu64 " write transactions",
-             dry_run ? "dry run, nothing changed" : "pruned", st->revisions_pruned,
-             st->revisions_seen, st->body_bytes_freed, st->already_pruned, st->rejections_pruned,
-             st->rejections_seen, st->rejections_kept_unsettled, st->transactions);
+    const uint64_t counts[8] = {st->revisions_pruned,          st->revisions_seen,
+                                st->body_bytes_freed,          st->already_pruned,
+                                st->rejections_pruned,         st->rejections_seen,
+                                st->rejections_kept_unsettled, st->transactions};
+    char n[8][32];
+    for (int i = 0; i < 8; i++) {
+        if (for_people)
+            td_fmt_count(counts[i], n[i], sizeof n[i]);
+        else
+            snprintf(n[i], sizeof n[i], "%" PRIu64, counts[i]);
+    }
+    if (dry_run)
+        td_msg(buf, len,
+               "dry run, nothing changed: %s of %s revisions lose their report body (%s bytes; "
+               "%s pruned before), %s of %s rejection reasons dropped (%s kept: the agent may "
+               "still resend them), %s write transactions",
+               n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]);
+    else
+        td_msg(buf, len,
+               "pruned: %s of %s revisions lose their report body (%s bytes; %s pruned before), "
+               "%s of %s rejection reasons dropped (%s kept: the agent may still resend them), "
+               "%s write transactions",
+               n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]);
 }
 
 void retention_daily_init(retention_daily *daily, long long superseded_days,
@@ -283,7 +300,7 @@ void retention_daily_round(retention_daily *daily, store_t *store, int64_t now)
             td_error("retention pass stopped: %s (next pass in 24 h)", td_strerror(rc));
         } else {
             char line[512];
-            retention_describe(retention_get_stats(daily->pass), 0, line, sizeof line);
+            retention_describe(retention_get_stats(daily->pass), 0, 0, line, sizeof line);
             td_info("retention: %s", line);
         }
         retention_close(&daily->pass);

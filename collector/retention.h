@@ -54,8 +54,11 @@ td_err retention_run(store_t *store, retention_t *pass);
 const retention_stats *retention_get_stats(const retention_t *pass);
 
 /* The one line that tells what a pass did ("pruned: N of M revisions lose ..."; dry run:
- * "dry run, nothing changed: ..."), without a newline, into buf (cut to len). */
-void retention_describe(const retention_stats *stats, int dry_run, char *buf, size_t len);
+ * "dry run, nothing changed: ..."), without a newline, into buf (cut to len), in the
+ * language td_i18n_init chose. for_people: the counts as people read them (td_fmt_count:
+ * "1.007", "1,007"); else plain digits, for the log. */
+void retention_describe(const retention_stats *stats, int dry_run, int for_people, char *buf,
+                        size_t len);
 
 /* The serving collector's own passes: the first a minute after start, then every 24 h,
  * one step per loop round. */

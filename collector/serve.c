@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "exporter.h"
+#include "i18n.h"
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
@@ -313,10 +314,15 @@ int serve_run(void *ctx, int noperands, char **operands)
 {
     const collector_settings *cfg = ctx;
     if (noperands != 0) {
-        fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", COLLECTOR_PROGRAM,
+        /* TRANSLATORS: %1$s the program, %2$s the word given, %3$s the program again */
+        fprintf(stderr, _("%1$s: unknown command '%2$s' (see %3$s --help)\n"), COLLECTOR_PROGRAM,
                 operands[0], COLLECTOR_PROGRAM);
         return COLLECTOR_EXIT_USAGE;
     }
+    /* From here the daemon speaks English whatever the locale or `lang` says: operators
+     * read its log, and the reasons it sends are English text beside their parts, which
+     * the reader translates (docs/protocol.md, "Reasons"). */
+    td_i18n_init(TD_LANG_EN);
     if (cfg->check_config) {
         td_config_dump(stdout, settings_table, cfg);
         return s_check_keys(cfg);

@@ -11,6 +11,7 @@
 #include "bytes.h"
 #include "calendar.h"
 #include "clock.h"
+#include "i18n.h"
 #include "log.h"
 #include "mdb_error.h"
 #include "store_private.h"
@@ -127,8 +128,8 @@ static td_err s_tables(store_t *s, const char *dir, int read_only, char *err, si
     rc = mdb_get(txn, s->meta, &key, &val);
     uint32_t schema = rc == 0 && val.mv_size == 4 ? td_get_be32(val.mv_data) : 0;
     if (rc == 0 && (schema < 1 || schema > STORE_SCHEMA)) {
-        snprintf(err, errlen, "%s: store schema %u is not the one this collector knows (%d)", dir,
-                 schema, STORE_SCHEMA);
+        td_msg(err, errlen, "%s: store schema %u is not the one this collector knows (%d)", dir,
+               schema, STORE_SCHEMA);
         mdb_txn_abort(txn);
         return TD_ERR_STORE;
     }
@@ -142,8 +143,8 @@ static td_err s_tables(store_t *s, const char *dir, int read_only, char *err, si
             store_txn t = {s, txn};
             td_err built = store_tasks_rebuild(&t);
             if (built != TD_OK) {
-                snprintf(err, errlen, "%s: cannot build the tasks table: %s", dir,
-                         td_strerror(built));
+                td_msg(err, errlen, "%s: cannot build the tasks table: %s", dir,
+                       _(td_strerror(built)));
                 mdb_txn_abort(txn);
                 return built;
             }
@@ -182,7 +183,7 @@ static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t ma
         struct stat st;
         snprintf(path, sizeof path, "%s/data.mdb", dir);
         if (stat(path, &st) != 0) {
-            snprintf(err, errlen, "%s: no store here (no data.mdb)", dir);
+            td_msg(err, errlen, "%s: no store here (no data.mdb)", dir);
             return TD_ERR_NOTFOUND;
         }
     }
@@ -191,9 +192,10 @@ static td_err s_open(store_t **out, const char *dir, size_t map_bytes, size_t ma
     if (s == NULL)
         return TD_ERR_NOMEM;
     if (!read_only && mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+        int e = errno;
+        td_msg(err, errlen, "%s: cannot create: %s", dir, strerror(e));
         free(s);
-        return td_err_from_errno(errno);
+        return td_err_from_errno(e);
     }
     s->map_bytes = map_bytes;
     s->max_map_bytes = max_map_bytes < map_bytes ? map_bytes : max_map_bytes;
@@ -318,7 +320,8 @@ td_err store_copy_to_fd(store_t *store, int fd, char *err, size_t errlen)
     if (rc == 0)
         return TD_OK;
     td_err code = td_err_from_mdb(rc);
-    return td_fail(code == TD_OK ? TD_ERR_STORE : code, err, errlen, "%s", mdb_strerror(rc));
+    snprintf(err, errlen, "%s", mdb_strerror(rc)); /* LMDB's words: nothing to translate */
+    return code == TD_OK ? TD_ERR_STORE : code;
 }
 
 /* ---- transactions ---- */

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "period.h"
+#include "reason.h"
 #include "tiendo.pb-c.h"
 
 /* The layout (tables, keys, values) is in docs/architecture.md, "Storage layout"; only
@@ -139,13 +140,31 @@ td_err store_scan_delivery(store_txn *txn, store_delivery_fn fn, void *ctx);
 
 /* ---- rejections: the reason an envelope was rejected, so a resend gets it again ---- */
 
-/* Keep reason (cut to STORE_REASON_MAX - 1 bytes) for (agent, epoch, seq), timed now. */
+/* A rejection reason's parts (docs/protocol.md, "Reasons"): the English printf format it
+ * was made from (its stable code and gettext msgid) and each argument as text, so the
+ * office reads the reason in its own language. format "" when there are none: a reason
+ * kept by a collector that did not keep them (the reader shows the English text). A
+ * plain struct: copy freely. */
+typedef struct {
+    char format[STORE_REASON_MAX];
+    int nargs;
+    char args[TD_REASON_ARGS][TD_REASON_ARG_MAX];
+} store_reason_parts;
+
+/* parts from a td_reason (reason.h): its format (cut to STORE_REASON_MAX - 1 bytes: then
+ * none, as a cut code names nothing) and arguments. r NULL, or without a format: none. */
+void store_reason_parts_set(store_reason_parts *parts, const td_reason *r);
+
+/* Keep reason (the English text, cut to STORE_REASON_MAX - 1 bytes at a character
+ * boundary) and its parts (NULL or format "": none) for (agent, epoch, seq), timed now. */
 td_err store_rejection_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                           uint64_t seq, const char *reason);
-/* The reason into reason (NUL-terminated, cut to reasonlen - 1). TD_ERR_NOTFOUND when
- * (agent, epoch, seq) was not rejected (or its reason was pruned). */
+                           uint64_t seq, const char *reason, const store_reason_parts *parts);
+/* The reason into reason (NUL-terminated, cut to reasonlen - 1) and its parts into parts
+ * (may be NULL; format "" when the value has none: one kept before parts were, schemas 1
+ * and 2 alike). TD_ERR_NOTFOUND when (agent, epoch, seq) was not rejected (or its reason
+ * was pruned). */
 td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                           uint64_t seq, char *reason, size_t reasonlen);
+                           uint64_t seq, char *reason, size_t reasonlen, store_reason_parts *parts);
 /* Drop the reason of (agent, epoch, seq) (retention). TD_ERR_NOTFOUND when there is none. */
 td_err store_rejection_delete(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
                               uint64_t seq);
@@ -155,7 +174,8 @@ typedef struct {
     uint64_t epoch;
     uint64_t seq;
     int64_t recorded_at_ms; /* 0: unknown (recorded by schema 1) */
-    const char *reason;     /* not NUL-terminated; valid during the callback */
+    const char *reason;     /* the English text, not NUL-terminated (its parts are not
+                               passed); valid during the callback */
     size_t reason_len;
 } store_rejection;
 typedef int (*store_rejection_fn)(void *ctx, const store_rejection *rejection);

@@ -2,17 +2,24 @@
  * themselves, keyed by agent | epoch | seq (store_agent_seq_key): the rejections the
  * collector answered, so a resent report gets the same answer, and the restore gaps, the
  * sequence ranges a restore from backup lost (docs/operations.md, "Restore"). */
+#include <stdio.h>
 #include <string.h>
 
 #include "bytes.h"
 #include "clock.h"
 #include "mdb_error.h"
 #include "store_private.h"
+#include "utf8.h"
 
 /* ---- rejections ---- */
 
-/* Skip the time prefix of a schema 2 rejection value; *at_ms gets it (0: unknown). A
- * schema 1 value is the bare reason, which never starts with a NUL byte. */
+/* A value: 0 | recorded at (8) | text [\0 format \0 (argument \0)*]. The text is the
+ * English reason; its parts (docs/protocol.md, "Reasons") follow a NUL, so a collector
+ * that does not know them still reads the text (it stops at the NUL), and a value kept
+ * before them (schema 2: 0 | time | text; schema 1: the bare text, which never starts
+ * with a NUL byte) reads as text without parts. The schema number does not change. */
+
+/* Skip the time prefix of a schema 2 rejection value; *at_ms gets it (0: unknown). */
 static void s_rejection_strip_time(MDB_val *val, int64_t *at_ms)
 {
     const uint8_t *p = val->mv_data;
@@ -24,22 +31,90 @@ static void s_rejection_strip_time(MDB_val *val, int64_t *at_ms)
     }
 }
 
-td_err store_rejection_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                           uint64_t seq, const char *reason)
+/* The length of the text at the start of a value without its time prefix. */
+static size_t s_rejection_text_len(const MDB_val *val)
 {
-    uint8_t k[48], v[1 + 8 + STORE_REASON_MAX];
+    const char *nul = memchr(val->mv_data, '\0', val->mv_size);
+    return nul != NULL ? (size_t) (nul - (const char *) val->mv_data) : val->mv_size;
+}
+
+/* The parts after the text (none when absent or malformed: every piece NUL-ended, one
+ * format and at most TD_REASON_ARGS arguments, each within its bound). */
+static void s_rejection_parts(const MDB_val *val, store_reason_parts *parts)
+{
+    parts->format[0] = '\0';
+    parts->nargs = 0;
+    size_t text_len = s_rejection_text_len(val);
+    if (text_len == val->mv_size)
+        return; /* the text alone */
+    const char *p = (const char *) val->mv_data + text_len + 1;
+    const char *end = (const char *) val->mv_data + val->mv_size;
+    store_reason_parts got = {.format = "", .nargs = 0};
+    int piece = 0; /* 0: the format, then the arguments */
+    while (p < end) {
+        const char *nul = memchr(p, '\0', (size_t) (end - p));
+        if (nul == NULL || piece > TD_REASON_ARGS)
+            return;
+        char *to = piece == 0 ? got.format : got.args[piece - 1];
+        size_t n = (size_t) (nul - p);
+        if (n >= (piece == 0 ? sizeof got.format : sizeof got.args[0]))
+            return;
+        memcpy(to, p, n);
+        to[n] = '\0';
+        piece++;
+        p = nul + 1;
+    }
+    if (got.format[0] == '\0')
+        return;
+    got.nargs = piece - 1;
+    *parts = got;
+}
+
+void store_reason_parts_set(store_reason_parts *parts, const td_reason *r)
+{
+    parts->format[0] = '\0';
+    parts->nargs = 0;
+    if (r == NULL || r->format == NULL || strlen(r->format) >= sizeof parts->format)
+        return;
+    memcpy(parts->format, r->format, strlen(r->format) + 1);
+    for (int i = 0; i < r->nargs && i < TD_REASON_ARGS; i++) {
+        snprintf(parts->args[i], sizeof parts->args[i], "%s", r->args[i]);
+        parts->nargs++;
+    }
+}
+
+td_err store_rejection_put(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
+                           uint64_t seq, const char *reason, const store_reason_parts *parts)
+{
+    uint8_t k[48];
+    uint8_t v[1 + 8 + STORE_REASON_MAX + sizeof parts->format + sizeof parts->args];
     store_agent_seq_key(k, agent, epoch, seq);
-    /* 0 | recorded at (8) | reason: the time lets retention age it (schema 2) */
-    size_t n = strnlen(reason, STORE_REASON_MAX - 1);
+    /* 0 | recorded at (8) | text: the time lets retention age it (schema 2) */
+    size_t n = td_utf8_cut(reason, strlen(reason), STORE_REASON_MAX - 1);
     v[0] = 0;
     td_put_be64(v + 1, (uint64_t) td_now_ms());
     memcpy(v + 9, reason, n);
-    MDB_val key = {sizeof k, k}, val = {9 + n, v};
+    size_t len = 9 + n;
+    if (parts != NULL && parts->format[0] != '\0') {
+        /* each piece is NUL-terminated within its array: the value cannot overflow */
+        v[len++] = '\0';
+        size_t f = strnlen(parts->format, sizeof parts->format - 1);
+        memcpy(v + len, parts->format, f);
+        len += f;
+        v[len++] = '\0';
+        for (int i = 0; i < parts->nargs && i < TD_REASON_ARGS; i++) {
+            size_t a = strnlen(parts->args[i], sizeof parts->args[i] - 1);
+            memcpy(v + len, parts->args[i], a);
+            len += a;
+            v[len++] = '\0';
+        }
+    }
+    MDB_val key = {sizeof k, k}, val = {len, v};
     return td_err_from_mdb(mdb_put(txn->txn, txn->store->rejections, &key, &val, 0));
 }
 
 td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES], uint64_t epoch,
-                           uint64_t seq, char *reason, size_t reasonlen)
+                           uint64_t seq, char *reason, size_t reasonlen, store_reason_parts *parts)
 {
     uint8_t k[48];
     store_agent_seq_key(k, agent, epoch, seq);
@@ -49,9 +124,12 @@ td_err store_rejection_get(store_txn *txn, const uint8_t agent[STORE_KEY_BYTES],
         return td_err_from_mdb(rc);
     int64_t at_ms;
     s_rejection_strip_time(&val, &at_ms);
-    size_t n = val.mv_size < reasonlen - 1 ? val.mv_size : reasonlen - 1;
+    size_t text_len = s_rejection_text_len(&val);
+    size_t n = text_len < reasonlen - 1 ? text_len : reasonlen - 1;
     memcpy(reason, val.mv_data, n);
     reason[n] = '\0';
+    if (parts != NULL)
+        s_rejection_parts(&val, parts);
     return TD_OK;
 }
 
@@ -82,7 +160,7 @@ static int s_rejection_visit(void *vctx, const MDB_val *key, const MDB_val *val)
     MDB_val reason = *val;
     s_rejection_strip_time(&reason, &r.recorded_at_ms);
     r.reason = reason.mv_data;
-    r.reason_len = reason.mv_size;
+    r.reason_len = s_rejection_text_len(&reason);
     return w->fn(w->ctx, &r) != 0 ? STORE_WALK_STOP : 0;
 }
 

@@ -337,9 +337,8 @@ td_err store_tasks_rebuild(store_txn *txn)
     td_err result = store_walk(txn, txn->store->revisions, &all, s_collect, &list);
     if (result == TD_OK && td_arena_open(&arena, 256 << 10) != TD_OK)
         result = TD_ERR_NOMEM;
-    if (result == TD_OK)
-        if (list.n > 1) /* qsort takes no NULL base, even for 0 items */
-            qsort(list.items, list.n, sizeof *list.items, s_pending_cmp);
+    if (result == TD_OK && list.n > 1) /* none: items is NULL, which qsort must not get */
+        qsort(list.items, list.n, sizeof *list.items, s_pending_cmp);
     for (size_t i = 0; result == TD_OK && i < list.n; i++) {
         const s_pending *p = &list.items[i];
         MDB_val key = {p->len, (void *) p->key}, val;

@@ -391,10 +391,10 @@ td_err summary_status(store_t *store, const td_registry_t *registry, const td_ca
     *out = NULL;
     td_period period;
     if (period_text == NULL || td_period_parse(period_text, &period) != TD_OK) {
-        snprintf(reason, reasonlen,
-                 "'%s' is not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, 2026-9M, 2026)",
-                 period_text != NULL ? period_text : "");
-        return TD_ERR_INVALID;
+        return td_fail(
+            TD_ERR_INVALID, reason, reasonlen,
+            "'%s' is not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, 2026-9M, 2026)",
+            period_text != NULL ? period_text : "");
     }
     dataset = td_dataset_or_default(dataset);
 

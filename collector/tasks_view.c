@@ -322,7 +322,7 @@ td_err tasks_view_list(store_t *store, const td_registry_t *registry, const Tien
                      l.matched);
     char day[16];
     if (rc == TD_OK) {
-        if (l.n > 1) /* qsort takes no NULL base, even for 0 items */
+        if (l.n > 1) /* none: tasks is NULL, which qsort must not get */
             qsort(l.tasks, l.n, sizeof *l.tasks, s_cmp_task);
         tiendo__task_list__init(list);
         list->dataset = strdup(l.dataset);

@@ -376,7 +376,7 @@ td_err verify_store(store_t *store, verify_result *out)
     if (rc == TD_OK && (rc = ctx.rc) == TD_OK)
         rc = store_scan_delivery(&txn, s_on_mark, &ctx);
     if (rc == TD_OK && (rc = ctx.rc) == TD_OK) {
-        if (ctx.revisions.n > 1) /* qsort takes no NULL base, even for 0 items */
+        if (ctx.revisions.n > 1) /* none: items is NULL, which qsort must not get */
             qsort(ctx.revisions.items, ctx.revisions.n, sizeof *ctx.revisions.items, s_cmp_origin);
         rc = store_scan_gaps(&txn, s_on_gap, &ctx);
     }

@@ -132,9 +132,9 @@ static td_err s_args(const char *dataset, const char *period, td_period *p, cons
                      char *reason, size_t reasonlen)
 {
     if (period == NULL || td_period_parse(period, p) != TD_OK) {
-        snprintf(reason, reasonlen,
-                 "'%s' is not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, 2026-9M, 2026)",
-                 period != NULL ? period : "");
+        td_msg(reason, reasonlen,
+               "'%s' is not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, 2026-9M, 2026)",
+               period != NULL ? period : "");
         return TD_ERR_INVALID;
     }
     *ds = td_dataset_or_default(dataset);
@@ -169,8 +169,8 @@ td_err views_indicators(store_t *store, const td_registry_t *registry, const cha
         return rc;
     int by_province = level != NULL && strcmp(level, "province") == 0;
     if (level != NULL && level[0] != '\0' && !by_province && strcmp(level, "nation") != 0) {
-        snprintf(reason, reasonlen, "level must be nation or province, not '%s'", level);
-        return TD_ERR_INVALID;
+        return td_fail(TD_ERR_INVALID, reason, reasonlen,
+                       "level must be nation or province, not '%s'", level);
     }
     /* Today's map, so provinces compare across the merger (docs/data.md); the nation is
      * the same on any map. */
@@ -343,9 +343,9 @@ td_err views_units(store_t *store, const td_registry_t *registry, const td_calen
     if (province != NULL && province[0] != '\0') {
         const td_unit *prov = td_registry_find_during(registry, province, &p);
         if (prov == NULL || prov->level != TD_LEVEL_PROVINCE) {
-            snprintf(reason, reasonlen, "'%s' is not a province during %s", province, period);
             free(rows);
-            return TD_ERR_INVALID;
+            return td_fail(TD_ERR_INVALID, reason, reasonlen, "'%s' is not a province during %s",
+                           province, period);
         }
         rows[nrows++] = prov;
         for (size_t i = 0; i < nall; i++)
@@ -479,8 +479,8 @@ td_err views_unit(store_t *store, const td_registry_t *registry, const td_calend
     if (u == NULL && unit != NULL)
         u = td_registry_find(registry, unit, NULL);
     if (u == NULL) {
-        snprintf(reason, reasonlen, "unit '%s' is not in the registry", unit ? unit : "");
-        return TD_ERR_INVALID;
+        return td_fail(TD_ERR_INVALID, reason, reasonlen, "unit '%s' is not in the registry",
+                       unit ? unit : "");
     }
     s_rows shared = {calendar, ds, &p, (int64_t) time(NULL), NULL, reason, reasonlen, NULL};
     td_rollup_t *reporting = NULL;

@@ -10,6 +10,7 @@
 
 #include "bytes.h"
 #include "clock.h"
+#include "i18n.h"
 #include "backup.h"
 #include "retention.h"
 #include "store.h"
@@ -166,7 +167,8 @@ START_TEST(delivery_and_rejections_persist)
     ck_assert_uint_eq(settled, 0);
     ck_assert_int_eq(store_delivery_write(&txn, agent, 5, 17, 0), TD_OK);
     ck_assert_int_eq(store_delivery_write(&txn, agent, 7, 30, 12), TD_OK);
-    ck_assert_int_eq(store_rejection_put(&txn, agent, 5, 12, "unit '99' is not known"), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, agent, 5, 12, "unit '99' is not known", NULL),
+                     TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
     store_close(&store);
 
@@ -180,9 +182,9 @@ START_TEST(delivery_and_rejections_persist)
     ck_assert_uint_eq(settled, 12);
     ck_assert_int_eq(store_delivery_read(&txn, agent, 6, &hw, &settled), TD_OK); /* another epoch */
     ck_assert_uint_eq(hw, 0);
-    ck_assert_int_eq(store_rejection_get(&txn, agent, 5, 12, reason, sizeof reason), TD_OK);
+    ck_assert_int_eq(store_rejection_get(&txn, agent, 5, 12, reason, sizeof reason, NULL), TD_OK);
     ck_assert_str_eq(reason, "unit '99' is not known");
-    ck_assert_int_eq(store_rejection_get(&txn, agent, 5, 13, reason, sizeof reason),
+    ck_assert_int_eq(store_rejection_get(&txn, agent, 5, 13, reason, sizeof reason, NULL),
                      TD_ERR_NOTFOUND);
     store_abort(&txn);
     store_close(&store);
@@ -780,6 +782,130 @@ END_TEST
 
 /* A rejection reason is dropped only when old enough and the agent said it settled that
  * seq; otherwise a resend would find no reason and the report would be lost. */
+/* The parts of "unit '99' is not in the registry" (common/report_rules.c's format). */
+static const store_reason_parts s_unit_parts = {
+    .format = "unit '%s' is not in the registry", .nargs = 1, .args = {"99"}};
+
+/* A write transaction on the store at dir, opened with LMDB itself (*env to close after
+ * the commit). */
+static MDB_txn *s_raw_begin(const char *dir, MDB_env **env)
+{
+    MDB_txn *txn = NULL;
+    ck_assert_int_eq(mdb_env_create(env), 0);
+    ck_assert_int_eq(mdb_env_set_maxdbs(*env, 8), 0);
+    ck_assert_int_eq(mdb_env_open(*env, dir, 0, 0600), 0);
+    ck_assert_int_eq(mdb_txn_begin(*env, NULL, 0, &txn), 0);
+    return txn;
+}
+
+/* Put a raw value under (agent a, epoch 5, seq) of the rejections db, as an older
+ * collector (or a damaged store) left it. */
+static void s_raw_rejection(const char *dir, uint8_t a, uint64_t seq, const void *v, size_t len)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = s_raw_begin(dir, &env);
+    MDB_dbi rejections;
+    uint8_t k[48];
+    memset(k, a, 32);
+    td_put_be64(k + 32, 5);
+    td_put_be64(k + 40, seq);
+    MDB_val key = {sizeof k, k}, val = {len, (void *) v};
+    ck_assert_int_eq(mdb_dbi_open(txn, "rejections", 0, &rejections), 0);
+    ck_assert_int_eq(mdb_put(txn, rejections, &key, &val, 0), 0);
+    ck_assert_int_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+/* A kept rejection keeps its parts (docs/protocol.md, "Reasons"), so a resend is answered
+ * with the same ones; a value an older collector kept (text only, with or without its
+ * time) reads as text without parts, and so does one whose parts are damaged. */
+START_TEST(rejection_parts_round_trip_and_old_values_read)
+{
+    store_t *store = NULL;
+    char err[256], reason[STORE_REASON_MAX];
+    uint8_t a[STORE_KEY_BYTES];
+    memset(a, 7, sizeof a);
+    ck_assert_int_eq(store_open(&store, s_dir, 1 << 20, 1 << 30, err, sizeof err), TD_OK);
+    store_reason_parts full = {.format = "%s %s %s %s %s %s %s %s", .nargs = TD_REASON_ARGS};
+    for (int i = 0; i < TD_REASON_ARGS; i++)
+        memset(full.args[i], 'a' + i, sizeof full.args[i] - 1); /* every bound at once */
+    store_reason_parts some = {
+        .format = "unit '%s' (%s) does not exist during %s (valid until %s; successor %s)",
+        .nargs = 5,
+        .args = {"06", "Bắc Kạn", "2025-Q3", "2025-06-30", ""}};
+    /* a text over the bound, cut where a character ends: 127 "ạ" (3 bytes) are 381 bytes */
+    char long_text[400] = "";
+    for (int i = 0; i < 127; i++)
+        strcat(long_text, "\xe1\xba\xa1");
+    store_txn txn;
+    ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
+    ck_assert_int_eq(
+        store_rejection_put(&txn, a, 5, 1, "unit '06' (Bắc Kạn) does not exist", &some), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 2, long_text, &full), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 3, "no parts", NULL), TD_OK);
+    store_reason_parts none = {.format = "", .nargs = 2, .args = {"x", "y"}};
+    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 4, "empty format", &none), TD_OK);
+    ck_assert_int_eq(store_delivery_write(&txn, a, 5, 9, 0), TD_OK);
+    ck_assert_int_eq(store_commit(&txn), TD_OK);
+    store_close(&store);
+
+    /* what older collectors kept: 0 | time | text (schema 2), the bare text (schema 1);
+     * and parts that do not end where they should */
+    uint8_t v2[9 + 11] = {0};
+    td_put_be64(v2 + 1, (uint64_t) T0_MS);
+    memcpy(v2 + 9, "old reason!", 11);
+    s_raw_rejection(s_dir, 7, 5, v2, sizeof v2);
+    s_raw_rejection(s_dir, 7, 6, "bare reason", 11);
+    uint8_t bad[9 + 14] = {0};
+    memcpy(bad + 9, "text\0fmt %s\0ar", 14); /* the last argument is not NUL-ended */
+    s_raw_rejection(s_dir, 7, 7, bad, sizeof bad);
+
+    ck_assert_int_eq(store_open_read_only(&store, s_dir, err, sizeof err), TD_OK);
+    ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
+    store_reason_parts got;
+    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 1, reason, sizeof reason, &got), TD_OK);
+    ck_assert_str_eq(reason, "unit '06' (Bắc Kạn) does not exist");
+    ck_assert_str_eq(got.format, some.format);
+    ck_assert_int_eq(got.nargs, 5);
+    for (int i = 0; i < 5; i++)
+        ck_assert_str_eq(got.args[i], some.args[i]);
+    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 2, reason, sizeof reason, &got), TD_OK);
+    ck_assert_uint_eq(strlen(reason), 85 * 3); /* the last whole character within 255 bytes */
+    ck_assert_str_eq(got.format, full.format);
+    ck_assert_int_eq(got.nargs, TD_REASON_ARGS);
+    for (int i = 0; i < TD_REASON_ARGS; i++)
+        ck_assert_str_eq(got.args[i], full.args[i]);
+    /* the parts are optional on reading too */
+    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 1, reason, sizeof reason, NULL), TD_OK);
+    ck_assert_str_eq(reason, "unit '06' (Bắc Kạn) does not exist");
+    const struct {
+        uint64_t seq;
+        const char *text;
+    } plain[] = {
+        {3, "no parts"}, {4, "empty format"}, {5, "old reason!"}, {6, "bare reason"}, {7, "text"}};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+        memset(&got, 'z', sizeof got);
+        ck_assert_int_eq(store_rejection_get(&txn, a, 5, plain[i].seq, reason, sizeof reason, &got),
+                         TD_OK);
+        ck_assert_str_eq(reason, plain[i].text);
+        ck_assert_str_eq(got.format, "");
+        ck_assert_int_eq(got.nargs, 0);
+    }
+    /* a small buffer gets the text cut, never the parts */
+    char small[8];
+    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 1, small, sizeof small, &got), TD_OK);
+    ck_assert_str_eq(small, "unit '0");
+    store_abort(&txn);
+    /* `check` counts every layout alike */
+    verify_result r;
+    ck_assert_int_eq(verify_store(store, &r), TD_OK);
+    ck_assert_uint_eq(r.rejected, 7);
+    ck_assert_uint_eq(r.unaccounted, 2); /* seqs 8 and 9: neither stored nor rejected */
+    verify_free(&r);
+    store_close(&store);
+}
+END_TEST
+
 START_TEST(prune_drops_only_settled_old_rejections)
 {
     store_t *store = NULL;
@@ -791,9 +917,12 @@ START_TEST(prune_drops_only_settled_old_rejections)
     store_txn txn;
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
     ck_assert_int_eq(store_delivery_write(&txn, a, 5, 10, 5), TD_OK); /* below 5 settled */
-    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 3, "unit '99' is not known"), TD_OK);
-    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 8, "period is in the future"), TD_OK);
-    ck_assert_int_eq(store_rejection_put(&txn, b, 1, 1, "bad progress"), TD_OK);
+    /* with parts and without: retention ages both alike */
+    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 3, "unit '99' is not known", &s_unit_parts),
+                     TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 5, 8, "period is in the future", &s_unit_parts),
+                     TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, b, 1, 1, "bad progress", NULL), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
     uint64_t hw = 0, settled = 0;
     ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
@@ -816,13 +945,47 @@ START_TEST(prune_drops_only_settled_old_rejections)
     ck_assert_uint_eq(st.rejections_pruned, 1);
     ck_assert_uint_eq(st.rejections_kept_unsettled, 2);
     ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
-    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 3, reason, sizeof reason), TD_ERR_NOTFOUND);
-    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 8, reason, sizeof reason), TD_OK);
+    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 3, reason, sizeof reason, NULL),
+                     TD_ERR_NOTFOUND);
+    ck_assert_int_eq(store_rejection_get(&txn, a, 5, 8, reason, sizeof reason, NULL), TD_OK);
     ck_assert_str_eq(reason, "period is in the future");
-    ck_assert_int_eq(store_rejection_get(&txn, b, 1, 1, reason, sizeof reason), TD_OK);
+    ck_assert_int_eq(store_rejection_get(&txn, b, 1, 1, reason, sizeof reason, NULL), TD_OK);
     ck_assert_str_eq(reason, "bad progress");
     store_abort(&txn);
     store_close(&store);
+}
+END_TEST
+
+/* prune's line for people, in their language and numbers; the log's, English with plain
+ * digits whatever the language (the daemon runs in English anyway). */
+START_TEST(prune_result_reads_in_the_readers_language)
+{
+    retention_stats st = {0};
+    st.revisions_seen = 12345;
+    st.revisions_pruned = 1007;
+    st.body_bytes_freed = 4500000;
+    st.rejections_seen = 3;
+    st.rejections_pruned = 1;
+    st.rejections_kept_unsettled = 2;
+    st.transactions = 2;
+    char line[512];
+    td_i18n_init(TD_LANG_VI);
+    retention_describe(&st, 0, 1, line, sizeof line);
+    ck_assert_str_eq(line, "đã dọn: 1.007 trên 12.345 phiên bản bị dọn nội dung báo cáo (4.500.000 "
+                           "byte; 0 đã dọn từ trước), 1 trên 3 lý do từ chối bị xóa (2 được giữ "
+                           "lại: trạm có thể còn gửi lại), 2 giao dịch ghi");
+    retention_describe(&st, 1, 1, line, sizeof line);
+    ck_assert_ptr_nonnull(strstr(line, "chạy thử, không thay đổi gì: 1.007 trên 12.345"));
+    td_i18n_init(TD_LANG_EN);
+    retention_describe(&st, 0, 1, line, sizeof line);
+    ck_assert_str_eq(line, "pruned: 1,007 of 12,345 revisions lose their report body (4,500,000 "
+                           "bytes; 0 pruned before), 1 of 3 rejection reasons dropped (2 kept: the "
+                           "agent may still resend them), 2 write transactions");
+    retention_describe(&st, 1, 0, line, sizeof line);
+    ck_assert_str_eq(line, "dry run, nothing changed: 1007 of 12345 revisions lose their report "
+                           "body (4500000 bytes; 0 pruned before), 1 of 3 rejection reasons "
+                           "dropped (2 kept: the agent may still resend them), 2 write "
+                           "transactions");
 }
 END_TEST
 
@@ -855,11 +1018,11 @@ START_TEST(verify_accounts_for_every_seq_up_to_the_mark)
     s_put_gap(store, &g, TD_OK);
     store_txn txn;
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_rejection_put(&txn, a, 42, 2, "bad progress"), TD_OK);
-    ck_assert_int_eq(store_rejection_put(&txn, a, 42, 7, "unit 99 is not known"), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 42, 2, "bad progress", &s_unit_parts), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, a, 42, 7, "unit 99 is not known", NULL), TD_OK);
     ck_assert_int_eq(store_delivery_write(&txn, a, 42, 7, 8), TD_OK);
     ck_assert_int_eq(store_delivery_write(&txn, a, 43, 0, 0), TD_OK); /* heartbeats only */
-    ck_assert_int_eq(store_rejection_put(&txn, c, 1, 1, "outside this agent's scope"), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, c, 1, 1, "outside this agent's scope", NULL), TD_OK);
     ck_assert_int_eq(store_delivery_write(&txn, c, 1, 1, 0), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
 
@@ -903,7 +1066,7 @@ START_TEST(verify_accounts_for_every_seq_up_to_the_mark)
     store_origin o9 = s_origin(9);
     s_put(store, "48", 30, &o9);
     ck_assert_int_eq(store_begin(store, 0, &txn), TD_OK);
-    ck_assert_int_eq(store_rejection_put(&txn, c, 1, 5, "bad progress"), TD_OK);
+    ck_assert_int_eq(store_rejection_put(&txn, c, 1, 5, "bad progress", NULL), TD_OK);
     ck_assert_int_eq(store_commit(&txn), TD_OK);
     ck_assert_int_eq(verify_store(store, &r), TD_OK);
     ck_assert_uint_eq(r.above_high_water, 2);
@@ -1134,15 +1297,11 @@ static uint32_t s_raw_schema(const char *dir)
 static void s_raw_rewrite(const char *dir, uint32_t schema, int drop_gaps)
 {
     MDB_env *env = NULL;
-    MDB_txn *txn = NULL;
+    MDB_txn *txn = s_raw_begin(dir, &env);
     MDB_dbi meta, gaps, delivery, rejections;
     uint8_t v[4], k[48], hw[8];
     td_put_be32(v, schema);
     MDB_val key = {6, (void *) "schema"}, val = {4, v};
-    ck_assert_int_eq(mdb_env_create(&env), 0);
-    ck_assert_int_eq(mdb_env_set_maxdbs(env, 8), 0);
-    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0600), 0);
-    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
     ck_assert_int_eq(mdb_dbi_open(txn, "meta", 0, &meta), 0);
     ck_assert_int_eq(mdb_put(txn, meta, &key, &val, 0), 0);
     if (drop_gaps) {
@@ -1190,8 +1349,10 @@ START_TEST(schema_is_written_read_and_upgraded)
     ck_assert_int_eq(store_delivery_read(&txn, a, 42, &hw, &settled), TD_OK);
     ck_assert_uint_eq(hw, 3);
     ck_assert_uint_eq(settled, 0);
-    ck_assert_int_eq(store_rejection_get(&txn, a, 42, 7, reason, sizeof reason), TD_OK);
+    store_reason_parts parts;
+    ck_assert_int_eq(store_rejection_get(&txn, a, 42, 7, reason, sizeof reason, &parts), TD_OK);
     ck_assert_str_eq(reason, "unit unknown");
+    ck_assert_str_eq(parts.format, ""); /* kept before parts were */
     store_abort(&txn);
     verify_result r;
     ck_assert_int_eq(verify_store(store, &r), TD_OK);
@@ -1210,7 +1371,7 @@ START_TEST(schema_is_written_read_and_upgraded)
     ck_assert_int_eq(store_begin(store, 1, &txn), TD_OK);
     ck_assert_int_eq(store_delivery_read(&txn, a, 42, &hw, &settled), TD_OK);
     ck_assert_uint_eq(hw, 3);
-    ck_assert_int_eq(store_rejection_get(&txn, a, 42, 7, reason, sizeof reason), TD_OK);
+    ck_assert_int_eq(store_rejection_get(&txn, a, 42, 7, reason, sizeof reason, NULL), TD_OK);
     ck_assert_str_eq(reason, "unit unknown");
     store_abort(&txn);
     s_revs revs;
@@ -1557,6 +1718,8 @@ static Suite *s_suite(void)
     tcase_add_test(tc, backup_copies_committed_state_and_refuses_a_store);
     tcase_add_test(tc, in_use_sees_another_process);
     tcase_add_test(tc, schema_is_written_read_and_upgraded);
+    tcase_add_test(tc, rejection_parts_round_trip_and_old_values_read);
+    tcase_add_test(tc, prune_result_reads_in_the_readers_language);
     tcase_add_test(tc, tasks_follow_each_task_across_revisions);
     tcase_add_test(tc, tasks_table_is_built_when_a_schema_2_store_is_upgraded);
     tcase_add_test(tc, tasks_rebuild_grows_a_full_map);

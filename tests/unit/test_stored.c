@@ -1,5 +1,6 @@
 /* test_stored.c: the query answers refuse, naming the record, when a stored report is damaged. */
 #include <check.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,7 +267,45 @@ START_TEST(a_damaged_old_revision_refuses_the_unit_history)
 }
 END_TEST
 
-/* The reason reaches the `tiendo` command: the query socket answers with it. */
+/* Send request on req, let query answer it, and decode the answer. */
+static Tiendo__QueryResponse *s_ask(query_t *query, void *router, void *req,
+                                    const Tiendo__QueryRequest *request)
+{
+    uint8_t buf[256];
+    size_t len = 0;
+    ck_assert_int_eq(td_message_encode(&request->base, buf, sizeof buf, &len), TD_OK);
+    ck_assert_int_eq(zmq_send(req, buf, len, 0), (int) len);
+    zmq_pollitem_t item = {router, 0, ZMQ_POLLIN, 0};
+    ck_assert_int_eq(zmq_poll(&item, 1, 2000), 1);
+    query_handle(query, router);
+    zmq_msg_t answer;
+    zmq_msg_init(&answer);
+    ck_assert_int_ge(zmq_msg_recv(&answer, req, 0), 0);
+    Tiendo__QueryResponse *resp = NULL;
+    ck_assert_int_eq(td_query_response_decode(zmq_msg_data(&answer), zmq_msg_size(&answer), &resp),
+                     TD_OK);
+    zmq_msg_close(&answer);
+    return resp;
+}
+
+/* The response's error is in parts: format and arguments (NULL-ended). */
+static void s_assert_error_parts(const Tiendo__QueryResponse *resp, const char *format, ...)
+{
+    ck_assert_ptr_nonnull(resp->error_format);
+    ck_assert_str_eq(resp->error_format, format);
+    va_list ap;
+    va_start(ap, format);
+    size_t n = 0;
+    for (const char *arg; (arg = va_arg(ap, const char *)) != NULL; n++) {
+        ck_assert_uint_gt(resp->n_error_args, n);
+        ck_assert_str_eq(resp->error_args[n], arg);
+    }
+    va_end(ap);
+    ck_assert_uint_eq(resp->n_error_args, n);
+}
+
+/* The reason reaches the `tiendo` command: the query socket answers with it, in English
+ * and in parts (docs/protocol.md, "Reasons") for the command to show in its language. */
 START_TEST(the_query_socket_carries_the_reason)
 {
     store_t *store = NULL;
@@ -291,26 +330,47 @@ START_TEST(the_query_socket_carries_the_reason)
     status.period = (char *) PERIOD;
     request.query_case = TIENDO__QUERY_REQUEST__QUERY_STATUS;
     request.status = &status;
-    uint8_t buf[256];
-    size_t len = 0;
-    ck_assert_int_eq(td_message_encode(&request.base, buf, sizeof buf, &len), TD_OK);
-    ck_assert_int_eq(zmq_send(req, buf, len, 0), (int) len);
-    zmq_pollitem_t item = {router, 0, ZMQ_POLLIN, 0};
-    ck_assert_int_eq(zmq_poll(&item, 1, 2000), 1);
-    query_handle(query, router);
-    zmq_msg_t answer;
-    zmq_msg_init(&answer);
-    ck_assert_int_ge(zmq_msg_recv(&answer, req, 0), 0);
-    Tiendo__QueryResponse *resp = NULL;
-    ck_assert_int_eq(td_query_response_decode(zmq_msg_data(&answer), zmq_msg_size(&answer), &resp),
-                     TD_OK);
+    Tiendo__QueryResponse *resp = s_ask(query, router, req, &request);
     ck_assert_uint_eq(resp->error_code, TD_ERR_STORE);
     ck_assert_ptr_nonnull(resp->error);
     ck_assert_ptr_nonnull(strstr(resp->error, "unit 01 for " PERIOD));
     ck_assert_ptr_nonnull(strstr(resp->error, "tiendo-collector check"));
     ck_assert_int_eq(resp->result_case, TIENDO__QUERY_RESPONSE__RESULT__NOT_SET);
+    s_assert_error_parts(resp,
+                         "the stored report of unit %s for %s (dataset %s, revision %u) does not "
+                         "decode, and this answer would leave it out: run `tiendo-collector "
+                         "check` on the collector's store",
+                         "01", PERIOD, "nq06", "1", NULL);
     td_query_response_free(&resp);
-    zmq_msg_close(&answer);
+
+    /* a refused argument, and a query this collector does not know */
+    status.period = (char *) "2026-Q9";
+    resp = s_ask(query, router, req, &request);
+    ck_assert_uint_eq(resp->error_code, TD_ERR_INVALID);
+    ck_assert_str_eq(resp->error, "'2026-Q9' is not a period (expected e.g. 2026-Q3, 2026-M07, "
+                                  "2026-H2, 2026-9M, 2026)");
+    s_assert_error_parts(
+        resp, "'%s' is not a period (expected e.g. 2026-Q3, 2026-M07, 2026-H2, 2026-9M, 2026)",
+        "2026-Q9", NULL);
+    td_query_response_free(&resp);
+    Tiendo__QueryRequest unknown = TIENDO__QUERY_REQUEST__INIT;
+    resp = s_ask(query, router, req, &unknown);
+    ck_assert_uint_eq(resp->error_code, TD_ERR_INVALID);
+    s_assert_error_parts(resp, "unknown query (this collector speaks protocol %d)", "1", NULL);
+    td_query_response_free(&resp);
+
+    /* a success carries no error, in text or parts */
+    Tiendo__AgentsQuery agents = TIENDO__AGENTS_QUERY__INIT;
+    Tiendo__QueryRequest list = TIENDO__QUERY_REQUEST__INIT;
+    list.query_case = TIENDO__QUERY_REQUEST__QUERY_AGENTS;
+    list.agents = &agents;
+    resp = s_ask(query, router, req, &list);
+    ck_assert_uint_eq(resp->error_code, TD_OK);
+    ck_assert_ptr_null(resp->error);
+    ck_assert_ptr_null(resp->error_format);
+    ck_assert_uint_eq(resp->n_error_args, 0);
+    td_query_response_free(&resp);
+
     zmq_close(req);
     zmq_close(router);
     zmq_ctx_term(ctx);
