@@ -71,8 +71,9 @@ has "$T/status.vi" "Hàng đợi gửi:" "status (vi)"
 has "$T/status.vi" "Chương trình gửi (run):" "status (vi)"
 has "$T/status.vi" "KHÔNG chạy" "status (vi)"
 has "$T/status.vi" "1 báo cáo - xem \`tiendo-agent dead-letters\`" "status (vi)"
-has "$T/status.vi" "gần nhất: #2 (đơn vị 79, kỳ $q): unit 79 is outside this agent's scope" \
-  "status (vi): the latest rejection (English until the collector sends its parts)"
+# the collector's reason, sent in parts, shown in Vietnamese (po/parts/vi-collector.po)
+has "$T/status.vi" "gần nhất: #2 (đơn vị 79, kỳ $q): đơn vị 79 nằm ngoài phạm vi của trạm này (01/*" \
+  "status (vi): the latest rejection, translated from its parts"
 grep -Eq '^  #3 +01 +'"$q"' +nq06 +[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2} +Hà Nội' \
   "$T/status.vi" || td_fail "status (vi): waiting report row: $(cat "$T/status.vi")"
 # the table lines all have the same display width, Vietnamese headers included
@@ -87,11 +88,13 @@ grep -Eq '^  #3 +01 +'"$q"' +nq06 +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} 
   "$T/status.en" || td_fail "status (C.UTF-8): waiting report row: $(cat "$T/status.en")"
 vi dead-letters >"$T/dead.vi"
 has "$T/dead.vi" "#2  đơn vị 79  kỳ $q  chế độ báo cáo nq06  bị từ chối lúc" "dead-letters (vi)"
-has "$T/dead.vi" "    lý do: unit 79 is outside this agent's scope" "dead-letters (vi)"
+has "$T/dead.vi" "    lý do: đơn vị 79 nằm ngoài phạm vi của trạm này (01/*, đăng ký với tên 'test hanoi')" \
+  "dead-letters (vi): the collector's reason translated"
 has "$T/dead.vi" "1 báo cáo bị từ chối." "dead-letters (vi)"
 en dead-letters >"$T/dead.en"
 has "$T/dead.en" "#2  unit 79  period $q  dataset nq06  rejected" "dead-letters (C.UTF-8)"
 has "$T/dead.en" "1 rejected report." "dead-letters (C.UTF-8)"
+has "$T/dead.en" "unit 79 is outside this agent's scope (01/*, enrolled as 'test hanoi')" "dead-letters (C.UTF-8)"
 
 # 7. --json: the same bytes under C.UTF-8, vi_VN, LC_ALL=vi_VN and --lang vi (the age of
 #    the oldest waiting report is the clock's, so it is set aside).
@@ -114,5 +117,8 @@ for v in vi lc_all lang-vi; do
 done
 jq -e '.dead_letters[0].reason | startswith("unit 79 is outside this agent")' \
   "$T/dead.C.json" >/dev/null || td_fail "dead-letters --json reason: $(cat "$T/dead.C.json")"
+# the parts the collector sent: its format (the stable code) and the arguments
+jq -e '.dead_letters[0] | .reason_format == "unit %.16s is outside this agent'"'"'s scope (%.64s, enrolled as '"'"'%.64s'"'"')" and .reason_args[0] == "79" and .reason_args[1] == "01/*" and .reason_args[2] == "test hanoi"' \
+  "$T/dead.C.json" >/dev/null || td_fail "dead-letters --json parts: $(cat "$T/dead.C.json")"
 cat "$T/status.vi" "$T/dead.vi" >&2 # shown in the ctest log
 echo "tiendo-agent: Vietnamese and English texts, the same machine output in both"

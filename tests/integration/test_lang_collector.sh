@@ -84,10 +84,23 @@ grep -qx "period 2024-Q1 is locked: its deadline 2024-03-25 passed more than 30 
 grep -qx "unit 79 is outside this agent's scope (01, enrolled as 'test office')" "$T/dead.txt" ||
   td_fail "out-of-scope reason as sent: $(cat "$T/dead.txt")"
 
+# ... and the office reads them in its language: the arguments put back in the
+# translation's order (the date as dd/mm/yyyy, which the English leaves out).
+in_lang vi_VN.UTF-8 "$TIENDO_AGENT" dead-letters list --state-dir "$T/agents/office" \
+  --data-dir "$TD_DATA" >"$T/dead.vi"
+grep -qF "lý do: kỳ báo cáo 2024-Q1 đã khóa sổ: thời hạn gửi báo cáo 25/03/2024 đã qua hơn 30 ngày" \
+  "$T/dead.vi" || td_fail "the locked period's reason in Vietnamese: $(cat "$T/dead.vi")"
+grep -qF "lý do: đơn vị 79 nằm ngoài phạm vi của trạm này (01, đăng ký với tên 'test office')" \
+  "$T/dead.vi" || td_fail "the out-of-scope reason in Vietnamese: $(cat "$T/dead.vi")"
+in_lang C.UTF-8 "$TIENDO_AGENT" dead-letters list --state-dir "$T/agents/office" \
+  --data-dir "$TD_DATA" >"$T/dead.en"
+grep -qF "reason: period 2024-Q1 is locked: its deadline 2024-03-25 passed more than 30 days ago" \
+  "$T/dead.en" || td_fail "the locked period's reason in English: $(cat "$T/dead.en")"
+
 # The rejections are kept with their parts: text \0 format \0 arguments \0 ... (mdb_dump
 # -p shows a NUL as \00).
 mdb_dump -p -s rejections "$T/collector" >"$T/rejections.dump"
-grep -qF "passed more than 30 days ago\\00period %s is locked: its deadline %s passed more than %d days ago\\002024-Q1\\002024-03-25\\0030\\00" \
+grep -qF "passed more than 30 days ago\\00period %s is locked: its deadline %s%.0s passed more than %d days ago\\002024-Q1\\002024-03-25\\0025/03/2024\\0030\\00" \
   "$T/rejections.dump" || td_fail "the locked period's parts are not kept: $(cat "$T/rejections.dump")"
 grep -qF "enrolled as 'test office')\\00unit %.16s is outside this agent's scope (%.64s, enrolled as '%.64s')\\0079\\0001\\00test office\\00" \
   "$T/rejections.dump" || td_fail "the out-of-scope parts are not kept: $(cat "$T/rejections.dump")"
