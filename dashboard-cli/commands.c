@@ -454,6 +454,27 @@ static int s_tasks(void *ctx, int noperands, char **operands)
                                    : answer_tasks_text(stdout, list, run->reg, &style));
 }
 
+static int s_keygen(void *ctx, int noperands, char **operands)
+{
+    (void) ctx;
+    char err[512] = "";
+    if (noperands != 1) {
+        fprintf(stderr, "tiendo: %s\n",
+                _("keygen needs one PREFIX, e.g. ~/.config/tiendo/staff (see tiendo help keygen)"));
+        return COMMANDS_EXIT_USAGE;
+    }
+    if (td_keys_generate(operands[0], err, sizeof err) != TD_OK) {
+        fprintf(stderr, "tiendo: %s\n", err);
+        return COMMANDS_EXIT_USAGE;
+    }
+    /* TRANSLATORS: %s (three times) is the PREFIX given, e.g. /home/lan/.config/tiendo/staff */
+    printf(_("wrote %s.key (your secret key: it stays on this workstation, mode 0600) and\n"
+             "%s.pub (send it to the collector's operators to be enrolled as a query key);\n"
+             "then put secret-key = %s.key in ~/.config/tiendo/tiendo.conf\n"),
+           operands[0], operands[0], operands[0]);
+    return COMMANDS_EXIT_OK;
+}
+
 static int s_help(void *ctx, int noperands, char **operands)
 {
     (void) ctx;
@@ -612,6 +633,17 @@ const td_command commands_table[] = {
         "Examples:\n"
         "  tiendo export > units-2026-Q3.csv\n"
         "  tiendo export --format json --period 2026-Q2 > units.json\n")},
+    {"keygen", s_keygen, N_("keygen PREFIX"),
+     N_("Make this workstation's key pair (PREFIX.key, PREFIX.pub)"),
+     N_("Makes a new CURVE key pair for this workstation: PREFIX.key, the secret key,\n"
+        "readable by you only (mode 0600), which never leaves this machine, and\n"
+        "PREFIX.pub, the public key, which you send to the collector's operators: they\n"
+        "enrol it as a query key (tiendo-collector enrol PREFIX.pub --role query\n"
+        "--scope '*'). An existing key is never overwritten. Asks nothing of the\n"
+        "collector.\n"
+        "\n"
+        "Examples:\n"
+        "  tiendo keygen ~/.config/tiendo/staff\n")},
     {"help", s_help, N_("help [COMMAND]"),
      N_("What a command does and its options (also: COMMAND --help)"),
      N_("Prints what COMMAND does, its options and examples, as 'tiendo COMMAND --help'\n"

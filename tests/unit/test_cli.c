@@ -178,6 +178,38 @@ START_TEST(configuration_file_order)
 }
 END_TEST
 
+/* tiendo keygen: a staff workstation makes its own key pair (docs/security.md: a secret
+ * key never leaves the machine it was made on); an existing key is never overwritten. */
+START_TEST(keygen_makes_the_workstations_keys)
+{
+    char dir[] = "/tmp/tiendo-cli-keygen-XXXXXX", prefix[96], path[128], cmd[128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(prefix, sizeof prefix, "%s/staff", dir);
+    const td_command *keygen = td_command_find(commands_table, "keygen");
+    ck_assert_ptr_nonnull(keygen);
+    char *operands[] = {prefix, NULL};
+    ck_assert_int_eq(keygen->run(NULL, 1, operands), COMMANDS_EXIT_OK);
+    struct stat st;
+    snprintf(path, sizeof path, "%s.key", prefix);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    char secret[TD_Z85_KEY_LEN + 1], derived[TD_Z85_KEY_LEN + 1], err[256];
+    char public_key[TD_Z85_KEY_LEN + 1];
+    ck_assert_int_eq(td_keys_load_secret(path, secret, derived, err, sizeof err), TD_OK);
+    snprintf(path, sizeof path, "%s.pub", prefix);
+    ck_assert_int_eq(td_keys_load_public(path, public_key, err, sizeof err), TD_OK);
+    ck_assert_str_eq(derived, public_key); /* the pair belongs together */
+    /* again: refused, the first pair kept */
+    ck_assert_int_eq(keygen->run(NULL, 1, operands), COMMANDS_EXIT_USAGE);
+    char again[TD_Z85_KEY_LEN + 1];
+    ck_assert_int_eq(td_keys_load_public(path, again, err, sizeof err), TD_OK);
+    ck_assert_str_eq(again, public_key);
+    ck_assert_int_eq(keygen->run(NULL, 0, operands), COMMANDS_EXIT_USAGE);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(color_only_on_terminals)
 {
     ck_assert_int_eq(options_use_color("auto", 1, NULL, "xterm"), 1);
@@ -247,9 +279,10 @@ START_TEST(messages_and_help_in_vietnamese)
     free(m.buf);
     s_mem_open(&m);
     commands_print_unknown(m.f, "statsu");
-    ck_assert_str_eq(s_mem_text(&m), "tiendo: không có lệnh 'statsu' (các lệnh là status, agents, "
-                                     "indicators, units, unit, overdue, tasks, export và help; "
-                                     "xem tiendo --help)\n");
+    ck_assert_str_eq(s_mem_text(&m),
+                     "tiendo: không có lệnh 'statsu' (các lệnh là status, agents, "
+                     "indicators, units, unit, overdue, tasks, export, keygen và help; "
+                     "xem tiendo --help)\n");
     free(m.buf);
     s_language(TD_LANG_EN);
     ck_assert_str_eq(options_format_timeout(1500, buf, sizeof buf), "1.5 s");
@@ -322,12 +355,12 @@ END_TEST
 
 START_TEST(command_table_rows_are_complete)
 {
-    static const char *const names[] = {"status",  "agents", "indicators", "units", "unit",
-                                        "overdue", "tasks",  "export",     "help"};
+    static const char *const names[] = {"status",  "agents", "indicators", "units",  "unit",
+                                        "overdue", "tasks",  "export",     "keygen", "help"};
     size_t n = 0;
 
     for (const td_command *c = commands_table; c->name != NULL; c++, n++) {
-        ck_assert_msg(n < 9 && strcmp(c->name, names[n]) == 0, "row %zu: %s", n, c->name);
+        ck_assert_msg(n < 10 && strcmp(c->name, names[n]) == 0, "row %zu: %s", n, c->name);
         ck_assert_ptr_nonnull(c->run);
         ck_assert_uint_eq(strncmp(c->usage, c->name, strlen(c->name)), 0);
         /* "  indicators  " and the summary fit 80 columns in the overview. */
@@ -337,7 +370,7 @@ START_TEST(command_table_rows_are_complete)
         ck_assert_int_eq(c->help[strlen(c->help) - 1], '\n');
         ck_assert_ptr_eq(td_command_find(commands_table, c->name), c);
     }
-    ck_assert_uint_eq(n, 9);
+    ck_assert_uint_eq(n, 10);
     ck_assert_ptr_null(td_command_find(commands_table, "Status"));
     ck_assert_ptr_null(commands_find_word(0, NULL));
 }
@@ -401,14 +434,14 @@ START_TEST(help_as_today_from_the_table)
     commands_print_usage(m.f);
     ck_assert_str_eq(s_mem_text(&m),
                      "Usage: tiendo COMMAND [OPTIONS]\nCommands: status, agents, indicators, "
-                     "units, unit, overdue, tasks, export, help\nRun 'tiendo --help' for "
+                     "units, unit, overdue, tasks, export, keygen, help\nRun 'tiendo --help' for "
                      "more.\n");
     free(m.buf);
     s_mem_open(&m);
     commands_print_unknown(m.f, "stats");
     ck_assert_str_eq(s_mem_text(&m),
                      "tiendo: unknown command 'stats' (the commands are status, agents, "
-                     "indicators, units, unit, overdue, tasks, export and help; see tiendo "
+                     "indicators, units, unit, overdue, tasks, export, keygen and help; see tiendo "
                      "--help)\n");
     free(m.buf);
 }
@@ -1190,6 +1223,7 @@ static Suite *s_suite(void)
     tcase_add_test(options, bad_period_names_accepted_forms);
     tcase_add_test(options, options_table_and_checks);
     tcase_add_test(options, configuration_file_order);
+    tcase_add_test(options, keygen_makes_the_workstations_keys);
     tcase_add_test(options, color_only_on_terminals);
     tcase_add_test(options, timeout_text);
     tcase_add_test(options, messages_and_help_in_vietnamese);
