@@ -197,6 +197,8 @@ int main(int argc, char **argv)
     }
     int first = cmd != NULL ? 2 : 1;
     td_err e = td_config_parse(s_options, &cfg, argc - first, argv + first, &args, err, sizeof err);
+    if (e == TD_OK && td_i18n_start(cfg.lang) != 0)
+        e = td_fail(TD_ERR_CONFIG, err, sizeof err, "--lang '%s': must be vi or en", cfg.lang);
     if (e == TD_OK && args.help) {
         if (cmd != NULL)
             td_command_print_help(stdout, AGENT_PROGRAM, cmd, s_options, S_COMMAND_FOOTER);
@@ -205,8 +207,6 @@ int main(int argc, char **argv)
         rc = AGENT_EXIT_OK;
         goto cleanup;
     }
-    if (e == TD_OK && td_i18n_start(cfg.lang) != 0)
-        e = td_fail(TD_ERR_CONFIG, err, sizeof err, "--lang '%s': must be vi or en", cfg.lang);
     if (e != TD_OK || s_check_config(&cfg, err, sizeof err) != 0) {
         agent_fail_text(NULL, err);
         goto cleanup;

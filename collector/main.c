@@ -145,14 +145,14 @@ int main(int argc, char **argv)
     if (td_config_parse(settings_table, &cfg, argc - first, argv + first, &args, err, sizeof err) !=
         TD_OK) {
         fprintf(stderr, "%s: %s\n", COLLECTOR_PROGRAM, err);
+    } else if (td_i18n_start(cfg.lang) != 0) {
+        fprintf(stderr, _("%s: --lang '%s': must be vi or en\n"), COLLECTOR_PROGRAM, cfg.lang);
     } else if (args.help && first == 1) {
         s_usage(stdout);
         status = COLLECTOR_EXIT_OK;
     } else if (args.help) {
         td_command_print_help(stdout, COLLECTOR_PROGRAM, cmd, settings_table, S_FOOTER);
         status = COLLECTOR_EXIT_OK;
-    } else if (td_i18n_start(cfg.lang) != 0) {
-        fprintf(stderr, _("%s: --lang '%s': must be vi or en\n"), COLLECTOR_PROGRAM, cfg.lang);
     } else if (settings_check(&cfg, &level, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", COLLECTOR_PROGRAM, err);
     } else {

@@ -467,6 +467,19 @@ static td_err s_parse(const td_config_option *table, void *target, int argc, cha
     if (rc != TD_OK)
         return rc;
     if (s_wants_help(argc, argv)) {
+        /* The help comes in the language the configuration names (lang =): take what the
+         * file, the environment and the line say, best effort, so a broken line or file
+         * still gets the help. */
+        td_config_args scratch = {0, 0, 0, NULL};
+        const char *file = NULL;
+        char ignored[S_WHY_MAX * 2];
+        if (s_walk(table, target, argc, argv, 0, &scratch, &file, ignored, sizeof ignored) ==
+                TD_OK &&
+            file != NULL)
+            (void) s_load_file(table, target, file, ignored, sizeof ignored);
+        (void) s_load_env(table, target, ignored, sizeof ignored);
+        (void) s_walk(table, target, argc, argv, 1, &scratch, &file, ignored, sizeof ignored);
+        td_config_args_free(&scratch);
         args->help = 1;
         return TD_OK;
     }
