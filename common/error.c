@@ -73,6 +73,9 @@ td_err td_err_from_errno(int errnum)
 static _Thread_local td_reason s_last;
 
 static void s_vmsg(char *err, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void s_vmsg(char *err, size_t errlen, const char *fmt, va_list ap)
 {
     va_list parts;
     va_copy(parts, ap);
